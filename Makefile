@@ -1,0 +1,34 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## demo: crawl the bundled offline snapshot into data/archive.db and print per-outlet counts
+demo: $(STAMP)
+	$(BIN)/sourcevault demo
+
+## test: lint and run the whole offline test suite
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: extraction cost against bare trafilatura on the real fixture pages
+bench: $(STAMP)
+	$(BIN)/python bench/extraction.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

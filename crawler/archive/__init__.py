@@ -1,0 +1,345 @@
+"""The SQLite archive: raw originals and the articles extracted from them.
+
+A capture, its raw body and its article are written in one transaction, so a crash never
+leaves an article without its original or the reverse. WAL mode lets researchers read
+while a crawl writes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler import __version__
+from crawler.archive.schema import migrations
+from crawler.items import Capture
+from crawler.pages import Article
+from crawler.registry import Registry
+
+DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
+BUSY_TIMEOUT_MS = 60_000
+# What an extraction produces, as opposed to bookkeeping (ids, capture, time of extraction).
+ARTICLE_CONTENT_COLUMNS = (
+    "url",
+    "canonical_url",
+    "title",
+    "body",
+    "published_at",
+    "modified_at",
+    "authors",
+    "editors",
+    "source",
+    "section",
+    "tags",
+    "image",
+    "bylines",
+    "partial_reason",
+    "declared_language",
+    "field_methods",
+)
+
+
+class ArchiveError(RuntimeError):
+    """The archive file cannot be used (not SQLite, corrupt, unwritable)."""
+
+
+class CorruptOriginal(ArchiveError):
+    """A stored body no longer matches its sha256."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class StoredCapture:
+    """A capture read back from the archive, enough to extract it again."""
+
+    id: int
+    outlet: str
+    url: str
+    final_url: str | None
+    fetched_at: datetime
+    content_type: str | None
+    body: bytes
+
+
+class Archive:
+    """An archive file, opened (and created or migrated) on construction."""
+
+    def __init__(self, path: Path | str = DEFAULT_ARCHIVE_PATH, *, readonly: bool = False):
+        self.path = Path(path)
+        if readonly:
+            if not self.path.exists():
+                raise ArchiveError(f"{self.path}: no archive here (run `sourcevault crawl` or `demo` first)")
+            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path)
+        self.db = Database(connection)
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                migrations.apply(self.db)
+            elif migrations.pending(self.db):
+                raise ArchiveError(
+                    f"{self.path}: archive schema is older than this sourcevault; open it once read-write"
+                )
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise ArchiveError(f"{self.path}: not a usable SQLite archive ({error})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- outlets and runs --------------------------------------------------------------------
+
+    def sync_outlets(self, registry: Registry) -> None:
+        """Mirror the registry into the `outlets` table, for joins in any SQLite tool."""
+        with self.db.atomic():
+            for outlet in registry:
+                self.db.execute(
+                    """INSERT INTO outlets
+                        (slug, name, native_name, home, domains, language, script, timezone)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(slug) DO UPDATE SET name=excluded.name, native_name=excluded.native_name,
+                        home=excluded.home, domains=excluded.domains, language=excluded.language,
+                        script=excluded.script, timezone=excluded.timezone""",
+                    [
+                        outlet.slug,
+                        outlet.name,
+                        outlet.native_name,
+                        outlet.home,
+                        _json(outlet.domains),
+                        outlet.language,
+                        outlet.script,
+                        outlet.timezone,
+                    ],
+                )
+
+    def start_run(self, outlets: list[str], replay_snapshot: str | None) -> int:
+        with self.db.atomic():
+            cursor = self.db.execute(
+                """INSERT INTO crawl_runs (started_at, status, outlets, replay_snapshot, sourcevault_version)
+                VALUES (?, 'running', ?, ?, ?)""",
+                [utc_now(), _json(outlets), replay_snapshot, __version__],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, finish_reason: str | None) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE crawl_runs SET finished_at = ?, status = ?, finish_reason = ? WHERE id = ?",
+                [utc_now(), status, finish_reason, run_id],
+            )
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def store(self, capture: Capture, run_id: int | None) -> int:
+        """Write a capture, its raw body and its article (if any) in one transaction."""
+        outcome, reason = capture.outcome
+        extraction = capture.extraction
+        with self.db.atomic():
+            body_sha256 = self._store_body(capture.body) if capture.body else None
+            cursor = self.db.execute(
+                """INSERT INTO captures (crawl_run_id, outlet, page_kind, request_method, request_body, url,
+                    final_url, http_status, response_headers, fetched_at, replayed_from, body_sha256,
+                    body_size_bytes, text_encoding, fetch_error, outcome, outcome_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    run_id,
+                    capture.outlet,
+                    capture.page_kind,
+                    capture.request_method,
+                    capture.request_body or None,
+                    capture.url,
+                    capture.final_url,
+                    capture.http_status,
+                    _json(capture.response_headers),
+                    capture.fetched_at.isoformat(timespec="seconds"),
+                    capture.replayed_from,
+                    body_sha256,
+                    len(capture.body),
+                    extraction.encoding if extraction else None,
+                    capture.fetch_error,
+                    outcome,
+                    reason,
+                ],
+            )
+            capture_id = int(cursor.lastrowid or 0)
+            if extraction and extraction.article:
+                self._store_article(capture_id, extraction.article)
+        return capture_id
+
+    def _store_body(self, body: bytes) -> str:
+        sha256 = hashlib.sha256(body).hexdigest()
+        self.db.execute(
+            "INSERT OR IGNORE INTO raw_bodies (sha256, size_bytes, compression, compressed)"
+            " VALUES (?, ?, 'gzip', ?)",
+            [sha256, len(body), gzip.compress(body, compresslevel=6, mtime=0)],
+        )
+        return sha256
+
+    def _store_article(self, capture_id: int, article: Article) -> None:
+        """Insert the article, or point the existing one at this newer capture."""
+        self.db.execute(
+            """INSERT INTO articles (capture_id, outlet, article_id, edition, url, canonical_url, title, body,
+                published_at, modified_at, authors, editors, source, section, tags, image, bylines,
+                partial_reason, declared_language, field_methods, extractor, extracted_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(outlet, article_id, edition) DO UPDATE SET
+                capture_id=excluded.capture_id, url=excluded.url, canonical_url=excluded.canonical_url,
+                title=excluded.title, body=excluded.body, published_at=excluded.published_at,
+                modified_at=excluded.modified_at, authors=excluded.authors, editors=excluded.editors,
+                source=excluded.source, section=excluded.section, tags=excluded.tags, image=excluded.image,
+                bylines=excluded.bylines, partial_reason=excluded.partial_reason,
+                declared_language=excluded.declared_language, field_methods=excluded.field_methods,
+                extractor=excluded.extractor, extracted_at=excluded.extracted_at""",
+            [
+                capture_id,
+                article.outlet,
+                article.article_id,
+                article.edition,
+                article.url,
+                article.canonical_url,
+                article.title,
+                article.body,
+                article.published_at,
+                article.modified_at,
+                _json(article.authors),
+                _json(article.editors),
+                article.source,
+                article.section,
+                _json(article.tags),
+                article.image,
+                _json(article.bylines),
+                article.partial_reason,
+                article.declared_language,
+                _json(article.field_methods),
+                article.extractor,
+                utc_now(),
+            ],
+        )
+
+    def record_reextraction(
+        self,
+        capture: StoredCapture,
+        outcome: str,
+        reason: str | None,
+        encoding: str | None,
+        article: Article | None,
+    ) -> None:
+        """Replace what an earlier extraction made of a stored capture."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE captures SET outcome = ?, outcome_reason = ?, text_encoding = ? WHERE id = ?",
+                [outcome, reason, encoding, capture.id],
+            )
+            if article is not None:
+                self._store_article(capture.id, article)
+            else:
+                self.db.execute("DELETE FROM articles WHERE capture_id = ?", [capture.id])
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def raw_body(self, sha256: str) -> bytes:
+        """The exact bytes fetched, checked against their sha256."""
+        row = self.db.execute(
+            "SELECT compressed, compression FROM raw_bodies WHERE sha256 = ?", [sha256]
+        ).fetchone()
+        if row is None:
+            raise ArchiveError(f"{self.path}: no raw body {sha256}")
+        compressed, compression = row
+        if compression != "gzip":
+            raise ArchiveError(f"{self.path}: raw body {sha256} uses unknown compression {compression!r}")
+        body = gzip.decompress(compressed)
+        if hashlib.sha256(body).hexdigest() != sha256:
+            raise CorruptOriginal(f"{self.path}: raw body {sha256} does not match its sha256")
+        return body
+
+    def article_captures(self, outlets: list[str] | None = None) -> Iterator[StoredCapture]:
+        """Successful fetches of article pages, oldest first: the input of re-extraction."""
+        where = "page_kind = 'article' AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
+        params: list[Any] = []
+        if outlets:
+            where += f" AND outlet IN ({', '.join('?' for _ in outlets)})"
+            params += outlets
+        rows = self.db.execute(
+            f"SELECT id, outlet, url, final_url, fetched_at, response_headers, body_sha256 FROM captures "
+            f"WHERE {where} ORDER BY fetched_at, id",
+            params,
+        ).fetchall()
+        for capture_id, outlet, url, final_url, fetched_at, headers, sha256 in rows:
+            content_type = next(
+                (value for name, value in json.loads(headers) if name.lower() == "content-type"), None
+            )
+            yield StoredCapture(
+                capture_id,
+                outlet,
+                url,
+                final_url,
+                datetime.fromisoformat(fetched_at),
+                content_type,
+                self.raw_body(sha256),
+            )
+
+    def article_digests(self, outlets: list[str] | None = None) -> dict[tuple[str, str, str], str]:
+        """A digest of each article's extracted fields, keyed by (outlet, article_id, edition)."""
+        where, params = "", []
+        if outlets:
+            where = f"WHERE outlet IN ({', '.join('?' for _ in outlets)})"
+            params = list(outlets)
+        rows = self.db.execute(
+            f"SELECT outlet, article_id, edition, {', '.join(ARTICLE_CONTENT_COLUMNS)} FROM articles {where}",
+            params,
+        )
+        return {
+            (outlet, article_id, edition): hashlib.sha1(_json(content).encode()).hexdigest()
+            for outlet, article_id, edition, *content in rows
+        }
+
+    def stats(self, registry: Registry) -> dict[str, Any]:
+        """Counts of articles and captures, overall and per registered outlet."""
+        outlets: dict[str, dict[str, int]] = {slug: {"articles": 0, "captures": 0} for slug in registry.slugs}
+        for outlet, count in self.db.execute("SELECT outlet, count(*) FROM captures GROUP BY outlet"):
+            outlets.setdefault(outlet, {"articles": 0, "captures": 0})["captures"] = count
+        for outlet, count in self.db.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet"):
+            outlets.setdefault(outlet, {"articles": 0, "captures": 0})["articles"] = count
+        return {
+            "articles": sum(counts["articles"] for counts in outlets.values()),
+            "captures": sum(counts["captures"] for counts in outlets.values()),
+            "outlets": outlets,
+        }
+
+    def run_summary(self, run_id: int) -> dict[str, dict[str, int]]:
+        """Per outlet, how many captures of one run ended in each outcome."""
+        summary: dict[str, dict[str, int]] = {}
+        rows = self.db.execute(
+            "SELECT outlet, outcome, count(*) FROM captures WHERE crawl_run_id = ? GROUP BY outlet, outcome",
+            [run_id],
+        )
+        for outlet, outcome, count in rows:
+            summary.setdefault(outlet, {})[outcome] = count
+        return summary

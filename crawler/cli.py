@@ -1,0 +1,392 @@
+"""The `sourcevault` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crawler import __version__
+from crawler.archive import DEFAULT_ARCHIVE_PATH, Archive, ArchiveError
+from crawler.fixtures import FIXTURES_ROOT, differences, discover_fixtures, summarise, write_expected
+from crawler.pages import DEFAULT_MAX_PAGE_BYTES, Extraction, extract_page
+from crawler.reextract import reextract as run_reextract
+from crawler.registry import Registry, RegistryError, load_registry
+from crawler.snapshot import Snapshot, SnapshotError, read_manifest, write_snapshot
+
+DEMO_SNAPSHOT = Path(__file__).parent / "demo" / "snapshot.warc.gz"
+DEMO_MANIFEST = Path(__file__).parent / "demo" / "manifest.toml"
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_line_errors(command: F) -> F:
+    """Bad input ends the command with one line on stderr naming what and where."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (RegistryError, ArchiveError, SnapshotError) as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_ARCHIVE_PATH,
+    show_default=True,
+    help="SQLite archive file.",
+)
+registry_option = click.option(
+    "--registry",
+    "registry_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Outlet registry (default: config/outlets.toml).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sourcevault")
+def main() -> None:
+    """Archive the Chinese-language press that China-watch briefings cite.
+
+    Crawls the outlets of config/outlets.toml, keeps every raw original and the article
+    extracted from it in an SQLite archive (default data/archive.db).
+
+    \b
+    Example:
+        sourcevault demo
+        sourcevault stats --json
+    """
+
+
+# --- crawling ------------------------------------------------------------------------------------
+
+
+def _crawl(
+    db_path: Path, outlets: tuple[str, ...], replay: Path | None, registry_path: Path | None, verbose: bool
+) -> None:
+    # Scrapy and Twisted take a second to import: only commands that crawl pay for them.
+    from crawler.runner import project_settings, run_crawl  # noqa: PLC0415
+
+    registry = load_registry(registry_path)
+    registry.select(list(outlets))
+    if replay is not None:
+        Snapshot(replay)
+    Archive(db_path).close()
+    settings = project_settings(db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose)
+    result = run_crawl(settings, list(outlets))
+    if result.run_id is None:
+        raise click.ClickException(f"crawl did not start (finish reason: {result.finish_reason})")
+    with Archive(db_path, readonly=True) as archive:
+        _print_run_summary(archive, registry, result.run_id, list(outlets))
+    if not result.ok:
+        click.echo(f"crawl ended early: {result.finish_reason}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+def _print_run_summary(archive: Archive, registry: Registry, run_id: int, outlets: list[str]) -> None:
+    summary = archive.run_summary(run_id)
+    columns = ("article", "not_article", "discovery", "failed")
+    click.echo(
+        f"{'outlet':<12}{'captures':>10}{'articles':>10}{'not article':>13}{'discovery':>11}{'failed':>8}"
+    )
+    for slug in outlets or registry.slugs:
+        counts = summary.get(slug, {})
+        cells = "".join(
+            f"{counts.get(column, 0):>{width}}"
+            for column, width in zip(columns, (10, 13, 11, 8), strict=True)
+        )
+        click.echo(f"{slug:<12}{sum(counts.values()):>10}{cells}")
+    totals = archive.stats(registry)
+    click.echo(
+        f"run {run_id} archived in {archive.path}: now {totals['articles']} articles "
+        f"from {totals['captures']} captures"
+    )
+
+
+@main.command()
+@click.argument("outlets", nargs=-1)
+@db_option
+@click.option(
+    "--replay",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve responses from this WARC snapshot instead of the network.",
+)
+@registry_option
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
+@one_line_errors
+def crawl(
+    outlets: tuple[str, ...], db_path: Path, replay: Path | None, registry_path: Path | None, verbose: bool
+) -> None:
+    """Crawl OUTLETS (slugs; all when none) into the archive.
+
+    \b
+    Example:
+        sourcevault crawl cna udn --db data/archive.db
+        sourcevault crawl --replay crawler/demo/snapshot.warc.gz
+    """
+    _crawl(db_path, outlets, replay, registry_path, verbose)
+
+
+@main.command()
+@db_option
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
+@one_line_errors
+def demo(db_path: Path, verbose: bool) -> None:
+    """Crawl the bundled offline snapshot of real outlet pages and print per-outlet counts.
+
+    \b
+    Example:
+        sourcevault demo --db /tmp/demo.db
+    """
+    click.echo(f"Replaying the bundled snapshot {DEMO_SNAPSHOT.name} (no network) into {db_path}")
+    _crawl(db_path, (), DEMO_SNAPSHOT, None, verbose)
+
+
+# --- extraction ----------------------------------------------------------------------------------
+
+
+def _extraction_json(extraction: Extraction, url: str | None, outlet: str | None) -> dict[str, Any]:
+    if extraction.article is not None:
+        return extraction.article.to_dict()
+    return {"url": url, "outlet": outlet, "not_article": extraction.reason}
+
+
+def _manifest_lines(manifest: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    with manifest.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, f"{manifest}:{number}: not JSON ({error.msg})"
+                continue
+            if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+                yield number, f'{manifest}:{number}: expected {{"file": PATH, "url": URL}}'
+                continue
+            yield number, entry
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", help="The page's URL (default: its own canonical link).")
+@click.option("--outlet", "outlet_slug", help="Extract as this outlet (default: the outlet owning the URL).")
+@click.option(
+    "--batch",
+    "manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON-lines manifest of {"file": PATH, "url": URL}; one article JSON per line out.',
+)
+@registry_option
+@one_line_errors
+def extract(
+    file: Path | None,
+    url: str | None,
+    outlet_slug: str | None,
+    manifest: Path | None,
+    registry_path: Path | None,
+) -> None:
+    """Extract the article of a saved page (any site) and print it as JSON.
+
+    Pages of configured outlets use their selectors; any other page goes the generic path.
+    Exits 1 when the page is not an article (the JSON then says why).
+
+    \b
+    Example:
+        sourcevault extract page.html --url https://www.cna.com.tw/news/asoc/201603190029.aspx
+        sourcevault extract --batch pages.jsonl > articles.jsonl
+    """
+    registry = load_registry(registry_path)
+    outlet = registry.get(outlet_slug) if outlet_slug else None
+    if manifest is not None:
+        if file is not None:
+            raise click.UsageError("give FILE or --batch, not both")
+        for _, entry in _manifest_lines(manifest):
+            if isinstance(entry, str):
+                click.echo(json.dumps({"error": entry}, ensure_ascii=False))
+                continue
+            page = (
+                (manifest.parent / entry["file"])
+                if not Path(entry["file"]).is_absolute()
+                else Path(entry["file"])
+            )
+            record = _extract_file(page, entry.get("url"), outlet, registry)
+            click.echo(json.dumps({"file": entry["file"], **record}, ensure_ascii=False))
+        return
+    if file is None:
+        raise click.UsageError("give a FILE to extract, or --batch MANIFEST")
+    record = _extract_file(file, url, outlet, registry)
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    if "not_article" in record or "error" in record:
+        sys.exit(EXIT_FAILED)
+
+
+def _extract_file(path: Path, url: str | None, outlet: Any, registry: Registry) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            # One byte past the limit is enough for extract_page to refuse an oversized page.
+            body = stream.read(DEFAULT_MAX_PAGE_BYTES + 1)
+    except OSError as error:
+        return {"url": url, "error": f"{path}: {error.strerror or error}"}
+    extraction = extract_page(body, url=url, outlet=outlet, registry=registry)
+    return _extraction_json(extraction, url, outlet.slug if outlet else None)
+
+
+@main.command()
+@db_option
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
+@registry_option
+@one_line_errors
+def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | None) -> None:
+    """Rebuild the articles from the stored raw originals, without network.
+
+    Run it after fixing a parser or a selector: every stored article page is extracted
+    again and the archive's articles are replaced by the new results.
+
+    \b
+    Example:
+        sourcevault reextract --outlet udn
+    """
+    registry = load_registry(registry_path)
+    registry.select(list(outlets))
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no archive here")
+    with Archive(db_path) as archive:
+        counts = run_reextract(archive, registry, list(outlets) or None)
+    for name, count in counts.items():
+        click.echo(f"{name}: {count}")
+
+
+# --- looking at the registry and the archive ---------------------------------------------------
+
+
+@main.group(invoke_without_command=True)
+@registry_option
+@click.pass_context
+@one_line_errors
+def outlets(context: click.Context, registry_path: Path | None) -> None:
+    """List the configured outlets (validating the registry).
+
+    \b
+    Example:
+        sourcevault outlets
+    """
+    if context.invoked_subcommand is not None:
+        return
+    registry = load_registry(registry_path)
+    for outlet in registry:
+        editions = ",".join(edition.id for edition in outlet.editions)
+        click.echo(
+            f"{outlet.slug:<12}{outlet.language}-{outlet.script:<6}{outlet.timezone:<16}"
+            f"{(editions or '-'):<8}{outlet.name} ({outlet.native_name})"
+        )
+
+
+@outlets.command("check")
+@click.argument("slug", required=False)
+@click.option("--update", is_flag=True, help="Write the current extraction as expected output, for review.")
+@registry_option
+@one_line_errors
+def outlets_check(slug: str | None, update: bool, registry_path: Path | None) -> None:
+    """Run every stored fixture page through extraction and compare with the reviewed output.
+
+    Exits 1 on any difference. With --update the expected JSON files are rewritten:
+    review them with `git diff` before committing.
+
+    \b
+    Example:
+        sourcevault outlets check cna
+        sourcevault outlets check --update && git diff tests/fixtures
+    """
+    registry = load_registry(registry_path)
+    if slug is not None:
+        registry.get(slug)
+    fixtures = discover_fixtures(FIXTURES_ROOT, slug) if (FIXTURES_ROOT / (slug or "")).is_dir() else []
+    failures = 0
+    for fixture in fixtures:
+        actual = summarise(fixture.extract(registry))
+        problems = differences(fixture.record.get("expected"), actual)
+        if update and problems:
+            write_expected(fixture, actual)
+            click.echo(f"updated  {fixture.slug}/{fixture.name}")
+        elif problems:
+            failures += 1
+            click.echo(f"FAIL     {fixture.slug}/{fixture.name}")
+            for problem in problems:
+                click.echo(f"         {problem}")
+        else:
+            click.echo(f"ok       {fixture.slug}/{fixture.name}")
+    click.echo(f"{len(fixtures)} fixture pages, {failures} failing")
+    if failures:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@registry_option
+@one_line_errors
+def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
+    """Count articles and captures in the archive, per outlet.
+
+    \b
+    Example:
+        sourcevault stats --json
+    """
+    registry = load_registry(registry_path)
+    with Archive(db_path, readonly=True) as archive:
+        counts = archive.stats(registry)
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False))
+        return
+    click.echo(f"{'outlet':<12}{'articles':>10}{'captures':>10}")
+    for slug, outlet_counts in counts["outlets"].items():
+        click.echo(f"{slug:<12}{outlet_counts['articles']:>10}{outlet_counts['captures']:>10}")
+    click.echo(f"{'total':<12}{counts['articles']:>10}{counts['captures']:>10}")
+
+
+@main.group()
+def snapshot() -> None:
+    """Build offline replay snapshots (WARC files) for `crawl --replay`."""
+
+
+@snapshot.command("build")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="WARC file to write (.warc.gz).",
+)
+@one_line_errors
+def snapshot_build(manifest: Path, output: Path) -> None:
+    """Write the responses listed in MANIFEST (TOML [[response]] tables) to a WARC file.
+
+    \b
+    Example:
+        sourcevault snapshot build crawler/demo/manifest.toml -o crawler/demo/snapshot.warc.gz
+    """
+    exchanges = list(read_manifest(manifest))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("wb") as stream:
+        count = write_snapshot(exchanges, stream)
+    click.echo(f"wrote {count} responses to {output}")
+
+
+if __name__ == "__main__":
+    main()

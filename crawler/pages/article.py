@@ -1,0 +1,519 @@
+"""The article page object: one method per field over a page parsed once.
+
+Each field is looked up in a fixed cascade and records which step produced it:
+`selector` (the outlet's CSS selectors), `json-ld`, `meta` (OpenGraph and other meta tags),
+`byline` (credits lifted from the text), `trafilatura` (its generic extraction, run at most
+once and only if an earlier step left a field empty), `title-tag`, `url`.
+A page object never downloads anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import trafilatura
+from trafilatura.settings import Document as TrafilaturaDocument
+
+from crawler import __version__
+from crawler.pages.bylines import Credits, lift_bylines, parse_credit_line, parse_editor_line
+from crawler.pages.dates import isoformat, parse_datetime
+from crawler.pages.document import HtmlDocument, clean_text, element_text, ld_people, ld_text
+from crawler.registry import Outlet, match_article_url
+
+T = TypeVar("T")
+DEFAULT_ZONE = ZoneInfo("UTC")
+GENERIC_MIN_BODY_CHARS = 40
+# Above this share of link titles, text found without site selectors is a list of links.
+LISTING_LINK_SHARE = 0.5
+
+# Titles of error pages served with status 200.
+NOT_FOUND_TITLE = re.compile(
+    r"^\s*(?:404\b|not found|page not found|找不到|頁面不存在|页面不存在|網頁不存在|网页不存在|"
+    r"無此(?:頁面|網頁|新聞)|无此(?:页面|网页|新闻)|錯誤頁|错误页)",
+    re.IGNORECASE,
+)
+# A body that is only a script sending the browser elsewhere (UDN's VIP stubs).
+SCRIPT_REDIRECT = re.compile(
+    r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*["'](?P<target>[^"']+)["']"""
+)
+SCRIPT_REDIRECT_MAX_BYTES = 4096
+META_REFRESH = re.compile(r"^\s*\d+\s*;\s*url\s*=\s*['\"]?(?P<target>[^'\"]+)", re.IGNORECASE)
+TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—_]\s+|\s*[|｜_]\s*")
+TAG_SEPARATORS = re.compile(r"\s*[,，、;；|]\s*")
+URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/")
+PUBLISHED_META = (
+    "article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "dc.date.issued",
+    "og:published_time",
+    "date",
+)
+MODIFIED_META = (
+    "article:modified_time",
+    "datemodified",
+    "og:updated_time",
+    "lastmod",
+    "weibo: article:update_at",
+)
+
+
+@dataclass(frozen=True)
+class Extracted(Generic[T]):
+    """A field's value and the cascade step that produced it (None when nothing did)."""
+
+    value: T | None
+    method: str | None
+
+    @classmethod
+    def none(cls) -> Extracted[T]:
+        return cls(None, None)
+
+
+@dataclass
+class Article:
+    """An extracted article, as stored in the archive and printed by `extract`."""
+
+    url: str | None
+    canonical_url: str | None
+    outlet: str | None
+    article_id: str | None
+    edition: str
+    title: str | None
+    body: str | None
+    published_at: str | None
+    modified_at: str | None
+    authors: list[str]
+    editors: list[str]
+    source: str | None
+    section: str | None
+    tags: list[str]
+    image: str | None
+    bylines: list[str]
+    partial_reason: str | None
+    declared_language: str | None
+    field_methods: dict[str, str] = field(default_factory=dict)
+    extractor: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class NotAnArticle(Exception):
+    """The page is fetched fine but holds no article: soft 404, listing, stub."""
+
+
+def _first(*steps: tuple[str, Callable[[], T | None]]) -> Extracted[T]:
+    for method, step in steps:
+        value = step()
+        if value:
+            return Extracted(value, method)
+    return Extracted.none()
+
+
+class ArticlePage:
+    """Generic article page: the outlet's selectors first, then metadata, then trafilatura."""
+
+    name = "generic"
+
+    def __init__(
+        self,
+        document: HtmlDocument,
+        url: str | None = None,
+        outlet: Outlet | None = None,
+        fetched_at: datetime | None = None,
+    ):
+        self.document = document
+        self.url = url or document.url or self._page_own_url()
+        self.outlet = outlet
+        self.fetched_at = fetched_at
+        self.zone = outlet.zone if outlet else DEFAULT_ZONE
+
+    # --- helpers shared by the fields ---------------------------------------------------------
+
+    def _page_own_url(self) -> str | None:
+        """A page saved without its address still names itself in rel=canonical or og:url."""
+        for candidate in (self.document.link("canonical"), self.document.meta("og:url")):
+            if candidate and urlsplit(candidate).scheme in ("http", "https"):
+                return candidate
+        return None
+
+    @cached_property
+    def excluded(self) -> set[Any]:
+        """Elements whose text never counts, from the outlet's `remove` selectors."""
+        elements: set[Any] = set()
+        for query in self.outlet.selectors.remove if self.outlet else []:
+            elements.update(node for node in self.document.css(query) if not isinstance(node, str))
+        return elements
+
+    def _is_excluded(self, element: Any) -> bool:
+        return element in self.excluded or any(a in self.excluded for a in element.iterancestors())
+
+    def select_all(self, field_name: str) -> list[str]:
+        """Texts of the first of the outlet's selectors for `field_name` that yields any."""
+        for query in getattr(self.outlet.selectors, field_name) if self.outlet else []:
+            texts = []
+            for node in self.document.css(query):
+                if isinstance(node, str):
+                    text = clean_text(node)
+                elif self._is_excluded(node):
+                    continue
+                else:
+                    text = element_text(node, self.excluded)
+                if text:
+                    texts.append(text)
+            if texts:
+                return texts
+        return []
+
+    def select(self, field_name: str) -> str | None:
+        texts = self.select_all(field_name)
+        return texts[0] if texts else None
+
+    def _time(self, text: str | None) -> datetime | None:
+        return parse_datetime(
+            text,
+            self.zone,
+            utc_designator_is_local=bool(self.outlet and self.outlet.utc_designator_is_local),
+            now=self.fetched_at,
+        )
+
+    @cached_property
+    def trafilatura_document(self) -> TrafilaturaDocument | None:
+        # trafilatura prunes the tree it is given; the selectors above keep using ours.
+        result = trafilatura.bare_extraction(
+            copy.deepcopy(self.document.tree),
+            url=self.url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            deduplicate=False,
+        )
+        return result if isinstance(result, TrafilaturaDocument) else None
+
+    def _trafilatura(self, attribute: str) -> Any:
+        document = self.trafilatura_document
+        return getattr(document, attribute, None) if document else None
+
+    # --- fields ---------------------------------------------------------------------------------
+
+    @cached_property
+    def paragraphs(self) -> Extracted[list[str]]:
+        """The body as paragraphs, before bylines are lifted."""
+
+        def from_trafilatura() -> list[str] | None:
+            text = self._trafilatura("text")
+            return [clean_text(line) for line in text.split("\n")] if text else None
+
+        def from_json_ld() -> list[str] | None:
+            body = ld_text(self.document.json_ld_article.get("articleBody"))
+            return [clean_text(line) for line in body.split("\n")] if body else None
+
+        extracted = _first(
+            ("selector", lambda: self.select_all("body")),
+            ("json-ld", from_json_ld),
+            ("trafilatura", from_trafilatura),
+        )
+        if extracted.value is None:
+            return extracted
+        deduplicated: list[str] = []
+        for paragraph in extracted.value:
+            if paragraph and (not deduplicated or deduplicated[-1] != paragraph):
+                deduplicated.append(paragraph)
+        return Extracted(deduplicated, extracted.method)
+
+    @cached_property
+    def _lifted(self) -> tuple[list[str], Credits]:
+        return lift_bylines(list(self.paragraphs.value or []))
+
+    def body(self) -> Extracted[str]:
+        paragraphs, _ = self._lifted
+        return Extracted("\n\n".join(paragraphs) or None, self.paragraphs.method)
+
+    def title(self) -> Extracted[str]:
+        return _first(
+            ("selector", lambda: self.select("title")),
+            ("json-ld", lambda: ld_text(self.document.json_ld_article.get("headline"))),
+            ("meta", lambda: self._strip_site_name(self.document.meta("og:title", "twitter:title"))),
+            ("trafilatura", lambda: self._trafilatura("title")),
+            ("title-tag", lambda: self._strip_site_name(self.document.title_tag)),
+        )
+
+    def _strip_site_name(self, title: str | None) -> str | None:
+        if not title:
+            return None
+        parts = [part for part in TITLE_SEPARATORS.split(title) if part.strip()]
+        return parts[0].strip() if parts else title
+
+    def published_at(self) -> Extracted[str]:
+        ld = self.document.json_ld_article
+        return self._first_time(
+            ("selector", lambda: self.select_all("published_at")),
+            ("json-ld", lambda: [ld_text(ld.get("datePublished")) or ""]),
+            ("meta", lambda: [self.document.meta(*PUBLISHED_META) or ""]),
+            ("trafilatura", lambda: [self._trafilatura("date") or ""]),
+            ("url", lambda: [self._url_date() or ""]),
+        )
+
+    def modified_at(self) -> Extracted[str]:
+        ld = self.document.json_ld_article
+        return self._first_time(
+            ("selector", lambda: self.select_all("modified_at")),
+            ("json-ld", lambda: [ld_text(ld.get("dateModified")) or ""]),
+            ("meta", lambda: [self.document.meta(*MODIFIED_META) or ""]),
+        )
+
+    def _first_time(self, *steps: tuple[str, Callable[[], list[str]]]) -> Extracted[str]:
+        for method, step in steps:
+            for text in step():
+                moment = self._time(text)
+                if moment is None:
+                    continue
+                if method in ("trafilatura", "url") and len(text.strip()) <= 10:
+                    # A bare date: no time of day was given, so none is invented.
+                    return Extracted(moment.date().isoformat(), method)
+                return Extracted(isoformat(moment), method)
+        return Extracted.none()
+
+    def _url_date(self) -> str | None:
+        match = URL_DATE.search(urlsplit(self.url or "").path)
+        return f"{match['y']}-{match['m']}-{match['d']}" if match else None
+
+    def _credits_from_selectors(self) -> Credits:
+        credits = Credits()
+        for line in self.select_all("authors"):
+            credits.merge(parse_credit_line(line))
+        return credits
+
+    def authors(self) -> Extracted[list[str]]:
+        _, lifted = self._lifted
+        own_names = self._own_names()
+        selected = [name for name in self._credits_from_selectors().authors if name not in own_names]
+        ld_authors: list[str] = []
+        for credit in ld_people(self.document.json_ld_article.get("author")):
+            ld_authors += [
+                name for name in parse_credit_line(credit).authors if name not in own_names + ld_authors
+            ]
+        meta_author = self.document.meta("author", "dc.creator")
+        extracted = _first(
+            ("selector", lambda: selected),
+            ("byline", lambda: list(lifted.authors)),
+            ("json-ld", lambda: ld_authors),
+            ("meta", lambda: [n for n in parse_credit_line(meta_author or "").authors if n not in own_names]),
+        )
+        if extracted.value and extracted.method != "byline":
+            merged = extracted.value + [name for name in lifted.authors if name not in extracted.value]
+            return Extracted(merged, extracted.method)
+        return extracted
+
+    def editors(self) -> Extracted[list[str]]:
+        _, lifted = self._lifted
+        selected: list[str] = []
+        for line in self.select_all("editors"):
+            selected += [name for name in parse_editor_line(line) if name not in selected]
+        extracted = _first(("selector", lambda: selected), ("byline", lambda: list(lifted.editors)))
+        if extracted.value and extracted.method == "selector":
+            merged = extracted.value + [name for name in lifted.editors if name not in extracted.value]
+            return Extracted(merged, "selector")
+        return extracted
+
+    def source(self) -> Extracted[str]:
+        """The outlet a reposted text comes from (a wire agency, another paper)."""
+        _, lifted = self._lifted
+        selector_credits = self._credits_from_selectors()
+        own_names = self._own_names()
+        agency = lifted.agency or selector_credits.agency
+        return _first(
+            ("selector", lambda: self.select("source")),
+            ("byline", lambda: lifted.source or (agency if agency not in own_names else None)),
+        )
+
+    def _own_names(self) -> list[str]:
+        """How the outlet names itself; never an author, never the source of its own text."""
+        if not self.outlet:
+            return []
+        return [name for name in (self.outlet.name, self.outlet.native_name, *self.outlet.aliases) if name]
+
+    def section(self) -> Extracted[str]:
+        ld_section = self.document.json_ld_article.get("articleSection")
+        categories = self._trafilatura("categories") if self.trafilatura_document else None
+        return _first(
+            ("selector", lambda: self.select("section")),
+            ("json-ld", lambda: ld_text(ld_section)),
+            ("meta", lambda: self.document.meta("article:section")),
+            ("trafilatura", lambda: categories[0] if categories else None),
+        )
+
+    def tags(self) -> Extracted[list[str]]:
+        # Site-wide keywords repeat the title or the outlet's own name on every page.
+        noise = [self.title().value or "", *self._own_names()]
+        site_keywords = set(self.outlet.site_keywords) if self.outlet else set()
+
+        def split(texts: list[str]) -> list[str]:
+            tags: list[str] = []
+            for text in texts:
+                tags += [
+                    tag
+                    for tag in TAG_SEPARATORS.split(text)
+                    if tag
+                    and tag not in tags
+                    and tag not in site_keywords
+                    and not any(tag == n or (n and n in tag) for n in noise)
+                ]
+            return tags
+
+        keywords = self.document.json_ld_article.get("keywords")
+        return _first(
+            ("selector", lambda: split(self.select_all("tags"))),
+            ("meta", lambda: split([self.document.meta("news_keywords", "keywords", "article:tag") or ""])),
+            ("json-ld", lambda: split(keywords if isinstance(keywords, list) else [ld_text(keywords) or ""])),
+        )
+
+    def image(self) -> Extracted[str]:
+        def absolute(url: str | None) -> str | None:
+            return urljoin(self.url or "", url) if url else None
+
+        return _first(
+            ("selector", lambda: absolute(self.select("image"))),
+            ("meta", lambda: absolute(self.document.meta("og:image", "twitter:image"))),
+            ("json-ld", lambda: absolute(ld_text(self.document.json_ld_article.get("image")))),
+        )
+
+    def canonical_url(self) -> Extracted[str]:
+        ld = self.document.json_ld_article
+        return _first(
+            ("link", lambda: self._acceptable_canonical(self.document.link("canonical"))),
+            ("meta", lambda: self._acceptable_canonical(self.document.meta("og:url"))),
+            (
+                "json-ld",
+                lambda: self._acceptable_canonical(ld_text(ld.get("mainEntityOfPage") or ld.get("url"))),
+            ),
+        )
+
+    def _acceptable_canonical(self, candidate: str | None) -> str | None:
+        if not candidate:
+            return None
+        candidate = urljoin(self.url or "", candidate.strip())
+        if urlsplit(candidate).scheme not in ("http", "https"):
+            return None
+        if self.outlet and self.url:
+            ours = match_article_url(self.outlet, self.url)
+            theirs = match_article_url(self.outlet, candidate)
+            # A canonical link to another article (or a section front) is a template bug.
+            if ours and (theirs is None or theirs.article_id != ours.article_id):
+                return None
+        return candidate
+
+    # --- what kind of page this is ------------------------------------------------------------
+
+    def not_article_reason(self) -> str | None:
+        """Why this page is not an article, or None if it is one."""
+        html = self.document.html
+        if len(html) <= SCRIPT_REDIRECT_MAX_BYTES and (match := SCRIPT_REDIRECT.search(html)):
+            return f"script redirect stub to {urljoin(self.url or '', match['target'])}"
+        refresh = self.document.meta("refresh")
+        if refresh and (match := META_REFRESH.match(refresh)) and "404" in match["target"]:
+            return f"soft 404: meta refresh to {match['target']}"
+        title_tag = self.document.title_tag or ""
+        if NOT_FOUND_TITLE.match(title_tag):
+            return f"soft 404: page title {title_tag!r}"
+        if self.outlet and self.url and not match_article_url(self.outlet, self.url):
+            return f"{self.url} is not an article URL of outlet {self.outlet.slug!r}"
+        if self.outlet:
+            reason = self._outlet_not_found_reason(title_tag)
+            if reason:
+                return reason
+        body = self.body().value or ""
+        if self.paragraphs.method != "selector" and self._link_text_share(body) > LISTING_LINK_SHARE:
+            return f"listing page ({self._link_text_share(body):.0%} of its text is link titles)"
+        minimum = self.outlet.page_rules.min_body_chars if self.outlet else GENERIC_MIN_BODY_CHARS
+        if len(body) < minimum:
+            if self.partial_reason():
+                return f"paywall stub: {self.partial_reason()}"
+            return f"no article text ({len(body)} characters after extraction)"
+        return None
+
+    def _link_text_share(self, body: str) -> float:
+        """Share of the body's characters in lines that are also the text of a link."""
+        if not body:
+            return 0.0
+        anchor_texts = "\x00".join(element_text(anchor) for anchor in self.document.tree.iter("a"))
+        lines = [line for line in body.split("\n") if line]
+        linked = sum(len(line) for line in lines if len(line) >= 4 and line in anchor_texts)
+        return linked / max(1, sum(len(line) for line in lines))
+
+    def _outlet_not_found_reason(self, title_tag: str) -> str | None:
+        assert self.outlet is not None
+        rules = self.outlet.page_rules
+        page_urls = [self.url or "", self.document.link("canonical") or ""]
+        for marker in rules.not_found_url:
+            if any(marker in url for url in page_urls):
+                return f"soft 404: URL contains {marker!r}"
+        for marker in rules.not_found_title:
+            if title_tag.strip() == marker:
+                return f"soft 404: page title {title_tag!r}"
+        if self.paragraphs.method != "selector":
+            for marker in rules.not_found_text:
+                if marker in self.document.html:
+                    return f"soft 404: page says {marker!r}"
+        return None
+
+    def partial_reason(self) -> str | None:
+        """Why the text is incomplete (paywall, expired archive), or None."""
+        for marker in self.outlet.page_rules.partial_text if self.outlet else []:
+            if marker in self.document.html:
+                return f"page says {marker!r}"
+        return None
+
+    def to_article(self) -> Article:
+        """Every field, or NotAnArticle with the reason."""
+        reason = self.not_article_reason()
+        if reason:
+            raise NotAnArticle(reason)
+        fields: dict[str, Extracted[Any]] = {
+            "title": self.title(),
+            "body": self.body(),
+            "published_at": self.published_at(),
+            "modified_at": self.modified_at(),
+            "authors": self.authors(),
+            "editors": self.editors(),
+            "source": self.source(),
+            "section": self.section(),
+            "tags": self.tags(),
+            "image": self.image(),
+            "canonical_url": self.canonical_url(),
+        }
+        identity = match_article_url(self.outlet, self.url) if self.outlet and self.url else None
+        _, credits = self._lifted
+        return Article(
+            url=self.url,
+            canonical_url=fields["canonical_url"].value,
+            outlet=self.outlet.slug if self.outlet else None,
+            article_id=identity.article_id if identity else None,
+            edition=identity.edition if identity else "",
+            title=fields["title"].value,
+            body=fields["body"].value,
+            published_at=fields["published_at"].value,
+            modified_at=fields["modified_at"].value,
+            authors=fields["authors"].value or [],
+            editors=fields["editors"].value or [],
+            source=fields["source"].value,
+            section=fields["section"].value,
+            tags=fields["tags"].value or [],
+            image=fields["image"].value,
+            bylines=credits.bylines,
+            partial_reason=self.partial_reason(),
+            declared_language=self.document.declared_language,
+            field_methods={name: value.method for name, value in fields.items() if value.method},
+            extractor=f"sourcevault/{__version__} {self.name}",
+        )

@@ -1,0 +1,332 @@
+"""The outlet registry: `config/outlets.toml` loaded and validated.
+
+Every outlet is data. A bad entry fails the load with one line that names the
+file, the outlet and the field, so an operator editing the TOML by hand sees
+exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jmespath
+import jmespath.exceptions
+from cssselect import SelectorError
+from parsel.csstranslator import HTMLTranslator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent.parent / "config" / "outlets.toml"
+
+Script = Literal["Hans", "Hant", "Latn"]
+SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
+_css_translator = HTMLTranslator()
+
+
+class RegistryError(ValueError):
+    """A registry file that cannot be used; the message is one line naming file, outlet and field."""
+
+
+def _check_css(selector: str) -> str:
+    try:
+        _css_translator.css_to_xpath(selector)
+    except SelectorError as error:
+        raise ValueError(f"invalid CSS selector {selector!r}: {error}") from None
+    return selector
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    return url
+
+
+CssSelector = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Edition(_Strict):
+    """One language edition of an outlet that publishes the same article more than once."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+$")
+    script: Script
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+
+
+class ListingSource(_Strict):
+    url: str
+    links: CssSelector = "a[href]"
+
+    _url = field_validator("url")(_check_url)
+    _links = field_validator("links")(_check_css)
+
+
+class JsonApiSource(_Strict):
+    url: str
+    method: Literal["GET", "POST"] = "GET"
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = {}
+    links: str = Field(min_length=1, description="JMESPath expression yielding article URLs")
+    # When the API gives ids, not URLs: a URL with one "{}" where the id goes.
+    link_template: str | None = None
+
+    _url = field_validator("url")(_check_url)
+
+    @field_validator("link_template")
+    @classmethod
+    def _template(cls, template: str | None) -> str | None:
+        if template is not None and (template.count("{}") != 1 or not template.startswith("http")):
+            raise ValueError(f"link_template {template!r} must be an absolute URL with exactly one {{}}")
+        return template
+
+    @field_validator("links")
+    @classmethod
+    def _compile_links(cls, expression: str) -> str:
+        try:
+            jmespath.compile(expression)
+        except jmespath.exceptions.ParseError as error:
+            raise ValueError(f"invalid JMESPath expression {expression!r}: {error}") from None
+        return expression
+
+
+class Discovery(_Strict):
+    feeds: list[str] = []
+    sitemaps: list[str] = []
+    listings: list[ListingSource] = []
+    json_apis: list[JsonApiSource] = []
+
+    @field_validator("feeds", "sitemaps")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        return [_check_url(url) for url in urls]
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Discovery:
+        if not (self.feeds or self.sitemaps or self.listings or self.json_apis):
+            raise ValueError("no discovery source: give at least one feed, sitemap, listing or json_api")
+        return self
+
+
+class ArticleRule(_Strict):
+    url_pattern: str
+    # Query parameters that identify the article; every other one is tracking or navigation.
+    keep_query: list[str] = []
+
+    @field_validator("url_pattern")
+    @classmethod
+    def _compile(cls, pattern: str) -> str:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
+        if "id" not in compiled.groupindex:
+            raise ValueError(f"regular expression {pattern!r} has no named group (?P<id>...)")
+        return pattern
+
+
+class Selectors(_Strict):
+    """CSS selectors tried in order; the first that yields a value wins.
+
+    `body` selects the paragraph elements; `remove` lists elements whose text never
+    counts (ads, captions, share bars) wherever they sit inside the body.
+    """
+
+    title: list[CssSelector] = []
+    body: list[CssSelector] = []
+    published_at: list[CssSelector] = []
+    modified_at: list[CssSelector] = []
+    authors: list[CssSelector] = []
+    editors: list[CssSelector] = []
+    source: list[CssSelector] = []
+    section: list[CssSelector] = []
+    tags: list[CssSelector] = []
+    image: list[CssSelector] = []
+    remove: list[CssSelector] = []
+
+    @field_validator("*")
+    @classmethod
+    def _css(cls, selectors: list[str]) -> list[str]:
+        return [_check_css(selector) for selector in selectors]
+
+
+class PageRules(_Strict):
+    """Text that marks a page served with status 200 as something other than a full article."""
+
+    # Soft 404s: any of these in the page's visible text, its <title>, or its final URL.
+    not_found_text: list[str] = []
+    not_found_title: list[str] = []
+    not_found_url: list[str] = []
+    # Pages whose article text is cut short (paywall, expired archive): kept, but flagged partial.
+    partial_text: list[str] = []
+    min_body_chars: int = Field(default=40, ge=1)
+
+
+class Outlet(_Strict):
+    slug: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1)
+    native_name: str = ""
+    # Other names the outlet signs its own pages with (never an author, never a source).
+    aliases: list[str] = []
+    # Keywords stamped on every page of the site, which say nothing about an article.
+    site_keywords: list[str] = []
+    home: str
+    domains: list[str] = Field(min_length=1)
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    script: Script
+    timezone: str
+    # Some outlets stamp local wall-clock times with "Z"; such an offset is then not trusted.
+    utc_designator_is_local: bool = False
+    editions: list[Edition] = []
+    discovery: Discovery
+    article: ArticleRule
+    selectors: Selectors = Selectors()
+    page_rules: PageRules = PageRules()
+
+    _home = field_validator("home")(_check_url)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {name!r}") from None
+        return name
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, domains: list[str]) -> list[str]:
+        for domain in domains:
+            if "/" in domain or ":" in domain or not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain):
+                raise ValueError(f"not a bare domain name: {domain!r}")
+        return domains
+
+    @model_validator(mode="after")
+    def _editions_in_pattern(self) -> Outlet:
+        if self.editions and "edition" not in re.compile(self.article.url_pattern).groupindex:
+            raise ValueError("editions are listed but article.url_pattern has no (?P<edition>...) group")
+        return self
+
+    @cached_property
+    def url_regex(self) -> re.Pattern[str]:
+        return re.compile(self.article.url_pattern)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def owns_host(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return any(host == domain or host.endswith("." + domain) for domain in self.domains)
+
+    def edition(self, edition_id: str) -> Edition | None:
+        return next((edition for edition in self.editions if edition.id == edition_id), None)
+
+
+@dataclass(frozen=True)
+class ArticleUrl:
+    """What an article URL says about itself, per the outlet's `article.url_pattern`."""
+
+    url: str
+    article_id: str
+    edition: str
+
+
+def match_article_url(outlet: Outlet, url: str) -> ArticleUrl | None:
+    """Return the article id and edition if `url` is one of `outlet`'s article pages."""
+    parts = urlsplit(url)
+    bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    match = outlet.url_regex.match(bare) or outlet.url_regex.match(url.split("#", 1)[0])
+    if match is None or not outlet.owns_host(parts.hostname or ""):
+        return None
+    groups = match.groupdict()
+    return ArticleUrl(url=url, article_id=groups["id"], edition=groups.get("edition") or "")
+
+
+class Registry:
+    """The validated outlets of one registry file, looked up by slug or by URL."""
+
+    def __init__(self, outlets: list[Outlet], path: Path):
+        self.path = path
+        self._by_slug = {outlet.slug: outlet for outlet in outlets}
+
+    def __iter__(self) -> Iterator[Outlet]:
+        return iter(self._by_slug.values())
+
+    def __len__(self) -> int:
+        return len(self._by_slug)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._by_slug
+
+    @property
+    def slugs(self) -> list[str]:
+        return list(self._by_slug)
+
+    def get(self, slug: str) -> Outlet:
+        try:
+            return self._by_slug[slug]
+        except KeyError:
+            known = ", ".join(self._by_slug)
+            raise RegistryError(f"{self.path}: no outlet {slug!r} (known: {known})") from None
+
+    def for_url(self, url: str) -> Outlet | None:
+        host = urlsplit(url).hostname or ""
+        return next((outlet for outlet in self if outlet.owns_host(host)), None)
+
+    def select(self, slugs: list[str] | tuple[str, ...]) -> list[Outlet]:
+        return [self.get(slug) for slug in slugs] if slugs else list(self)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(entry)"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    return f"field '{field}': {message}"
+
+
+def load_registry(path: Path | str | None = None) -> Registry:
+    """Load and validate a registry file; raise RegistryError with a one-line reason."""
+    path = Path(path) if path else DEFAULT_REGISTRY_PATH
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: registry file not found") from None
+    except UnicodeDecodeError as error:
+        raise RegistryError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RegistryError(f"{path}: invalid TOML: {error}") from None
+
+    entries = document.get("outlet")
+    if not isinstance(entries, list) or not entries:
+        raise RegistryError(f"{path}: no [[outlet]] entries")
+    unknown = sorted(set(document) - {"outlet"})
+    if unknown:
+        raise RegistryError(f"{path}: unknown top-level key {unknown[0]!r} (expected [[outlet]] tables)")
+
+    outlets: list[Outlet] = []
+    for position, entry in enumerate(entries, start=1):
+        label = f"outlet {entry.get('slug')!r}" if entry.get("slug") else f"outlet #{position}"
+        try:
+            outlet = Outlet.model_validate(entry)
+        except ValidationError as error:
+            raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
+        if any(existing.slug == outlet.slug for existing in outlets):
+            raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+        outlets.append(outlet)
+    return Registry(outlets, path)

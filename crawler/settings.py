@@ -1,0 +1,59 @@
+"""Every Scrapy setting of sourcevault; `sourcevault crawl` and `scrapy crawl outlets` both use it.
+
+The CLI only overrides the per-run values at the bottom (archive path, replay snapshot,
+registry, log level), as `scrapy crawl -s NAME=VALUE` would.
+"""
+
+from crawler import __version__
+
+BOT_NAME = "sourcevault"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = f"sourcevault/{__version__} (news archive for research; +https://github.com/sourcevault)"
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Politeness: a couple of requests at a time per site, a delay AutoThrottle may only raise.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Faults: retry transient failures; 429 included, the server asked us to slow down.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DOWNLOAD_TIMEOUT = 30
+# A news article is well under a megabyte; a body far above is not one worth archiving.
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+DOWNLOADER_MIDDLEWARES = {
+    # Served from a recorded snapshot instead of the network when REPLAY_SNAPSHOT is set.
+    # Placed last so robots.txt, retries, redirects and decompression still act on replies.
+    "crawler.replay.ReplayMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.archive.ArchivePipeline": 900,
+}
+EXTENSIONS = {
+    "crawler.progress.TerminalProgress": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- sourcevault components (per-run values; the CLI sets them from its options) ---------------
+ARCHIVE_PATH = "data/archive.db"
+REGISTRY_PATH = None  # None: config/outlets.toml of this checkout
+REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
+EXTRACT_MAX_PAGE_BYTES = 5_000_000
+PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal

@@ -1,0 +1,234 @@
+"""Recorded snapshots: WARC files of request/response pairs, written and read with warcio.
+
+A snapshot is what `crawl --replay` serves instead of the network. Any WARC with response
+records works (one written by `snapshot build`, by `export --format warc`, or by another
+web-archiving tool); bodies are stored as the client received them, so Content-Encoding
+and Transfer-Encoding are renamed to X-Archive-Orig-* as pywb and warcprox do.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from w3lib.url import canonicalize_url
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+# Hop-by-hop and encoding headers that no longer describe the stored (decoded) body.
+RENAMED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+ORIGINAL_HEADER_PREFIX = "X-Archive-Orig-"
+REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    304: "Not Modified",
+    403: "Forbidden",
+    404: "Not Found",
+    410: "Gone",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class SnapshotError(ValueError):
+    """A snapshot or snapshot manifest that cannot be read; the message names file and place."""
+
+
+@dataclass(frozen=True)
+class RecordedExchange:
+    """One request and the response it got, as kept in a snapshot."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
+    method: str = "GET"
+    request_body: bytes = b""
+    # Free-text provenance kept in the WARC record (e.g. "synthetic", a repository and commit).
+    origin: str | None = None
+
+
+def exchange_key(method: str, url: str, request_body: bytes = b"") -> tuple[str, str, str]:
+    """How a request is looked up: method, canonical URL, and for bodies their digest."""
+    digest = hashlib.sha1(request_body).hexdigest() if request_body else ""
+    return method.upper(), canonicalize_url(url, keep_fragments=False), digest
+
+
+def stored_headers(headers: Iterable[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
+    kept = [
+        (f"{ORIGINAL_HEADER_PREFIX}{name}" if name.lower() in RENAMED_HEADERS else name, value)
+        for name, value in headers
+    ]
+    return [*kept, ("Content-Length", str(len(body)))]
+
+
+def write_snapshot(exchanges: Iterable[RecordedExchange], output: BinaryIO) -> int:
+    """Write each exchange as a response record plus its request record; return the count."""
+    writer = WARCWriter(output, gzip=True)
+    count = 0
+    for exchange in exchanges:
+        date = exchange.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        warc_headers = {"WARC-Date": date}
+        if exchange.origin:
+            warc_headers["WARC-Sourcevault-Origin"] = exchange.origin
+        status_line = f"{exchange.status} {REASONS.get(exchange.status, 'Status')}"
+        response = writer.create_warc_record(
+            exchange.url,
+            "response",
+            payload=io.BytesIO(exchange.body),
+            length=len(exchange.body),
+            http_headers=StatusAndHeaders(
+                status_line, stored_headers(exchange.headers, exchange.body), protocol="HTTP/1.1"
+            ),
+            warc_headers_dict=warc_headers,
+        )
+        request_headers = [("Host", exchange.url.split("/")[2])]
+        if exchange.request_body:
+            request_headers.append(("Content-Length", str(len(exchange.request_body))))
+        path = "/" + exchange.url.split("/", 3)[3] if exchange.url.count("/") >= 3 else "/"
+        request = writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=io.BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            http_headers=StatusAndHeaders(
+                f"{exchange.method} {path} HTTP/1.1", request_headers, is_http_request=True
+            ),
+            warc_headers_dict={"WARC-Date": date},
+        )
+        writer.write_request_response_pair(request, response)
+        count += 1
+    return count
+
+
+class Snapshot:
+    """An indexed WARC file: responses looked up by request, read from disk on demand."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._index: dict[tuple[str, str, str], int] = {}
+        try:
+            self._build_index()
+        except FileNotFoundError:
+            raise SnapshotError(f"{self.path}: snapshot file not found") from None
+        except Exception as error:  # warcio raises plain Exceptions for malformed input
+            raise SnapshotError(f"{self.path}: not a readable WARC file ({error})") from None
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def _build_index(self) -> None:
+        requests: dict[str, tuple[str, bytes]] = {}
+        responses: dict[str, tuple[str, int]] = {}
+        with self.path.open("rb") as stream:
+            records = ArchiveIterator(stream)
+            for record in records:
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
+                if record.rec_type == "request":
+                    method = (record.http_headers.protocol if record.http_headers else "GET") or "GET"
+                    target = record.rec_headers.get_header("WARC-Concurrent-To") or ""
+                    requests[target] = (method.upper(), record.content_stream().read())
+                elif record.rec_type == "response" and record.http_headers:
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    responses[record_id] = (url, records.get_record_offset())
+        for record_id, (url, offset) in responses.items():
+            method, body = requests.get(record_id, ("GET", b""))
+            # The first recording of a request wins, as a crawl would have met it first.
+            self._index.setdefault(exchange_key(method, url, body), offset)
+
+    def lookup(self, method: str, url: str, request_body: bytes = b"") -> RecordedExchange | None:
+        offset = self._index.get(exchange_key(method, url, request_body))
+        if offset is None and request_body:
+            offset = self._index.get(exchange_key(method, url))
+        if offset is None:
+            return None
+        with self.path.open("rb") as stream:
+            stream.seek(offset)
+            record = next(iter(ArchiveIterator(stream)))
+            http_headers = record.http_headers
+            headers = [
+                (name.removeprefix(ORIGINAL_HEADER_PREFIX), value)
+                for name, value in http_headers.headers
+                if name.lower() not in RENAMED_HEADERS
+                and name.removeprefix(ORIGINAL_HEADER_PREFIX).lower() not in RENAMED_HEADERS
+            ]
+            date = record.rec_headers.get_header("WARC-Date")
+            return RecordedExchange(
+                url=record.rec_headers.get_header("WARC-Target-URI"),
+                status=int(http_headers.get_statuscode()),
+                headers=headers,
+                body=record.content_stream().read(),
+                fetched_at=datetime.fromisoformat(date.replace("Z", "+00:00")) if date else datetime.now(UTC),
+                method=method,
+                request_body=request_body,
+                origin=record.rec_headers.get_header("WARC-Sourcevault-Origin"),
+            )
+
+
+# --- manifests: how a snapshot is built from files in the repository ---------------------------
+
+
+@dataclass
+class ManifestEntry:
+    url: str
+    fetched_at: datetime
+    status: int = 200
+    method: str = "GET"
+    request_body: str = ""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    file: str | None = None
+    origin: str | None = None
+
+
+def read_manifest(path: Path) -> Iterator[RecordedExchange]:
+    """Exchanges listed in a TOML manifest of [[response]] tables (see crawler/demo/manifest.toml)."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SnapshotError(f"{path}: cannot read manifest ({error})") from None
+    for position, table in enumerate(document.get("response", []), start=1):
+        try:
+            entry = ManifestEntry(**table)
+        except TypeError as error:
+            raise SnapshotError(f"{path}: response #{position}: {error}") from None
+        if (entry.body is None) == (entry.file is None):
+            raise SnapshotError(f"{path}: response #{position} ({entry.url}): give exactly one of body, file")
+        if entry.file is not None:
+            source = path.parent / entry.file
+            try:
+                body = source.read_bytes()
+            except OSError as error:
+                raise SnapshotError(f"{path}: response #{position}: {error}") from None
+            if source.suffix == ".gz":
+                body = gzip.decompress(body)
+        else:
+            body = (entry.body or "").encode("utf-8")
+        headers = list(entry.headers.items())
+        if entry.content_type:
+            headers.insert(0, ("Content-Type", entry.content_type))
+        fetched_at = entry.fetched_at
+        if isinstance(fetched_at, datetime) and fetched_at.tzinfo is None:
+            fetched_at = fetched_at.replace(tzinfo=UTC)
+        yield RecordedExchange(
+            url=entry.url,
+            status=entry.status,
+            headers=headers,
+            body=body,
+            fetched_at=fetched_at,
+            method=entry.method.upper(),
+            request_body=entry.request_body.encode("utf-8"),
+            origin=entry.origin,
+        )

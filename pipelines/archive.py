@@ -1,0 +1,60 @@
+"""Archive stage: every capture, with its raw body and its article, into the SQLite archive."""
+
+from __future__ import annotations
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.archive import Archive
+from crawler.items import Capture
+from crawler.registry import load_registry
+
+
+class ArchivePipeline:
+    """Opens the archive for the crawl, records the run, and stores each capture atomically.
+
+    Settings: ARCHIVE_PATH (the SQLite file; empty switches archiving off), REPLAY_SNAPSHOT
+    (recorded on the run when the crawl is a replay).
+    """
+
+    def __init__(self, crawler: Crawler, path: str, replay_snapshot: str | None):
+        self.crawler = crawler
+        self.path = path
+        self.replay_snapshot = replay_snapshot
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        path = crawler.settings.get("ARCHIVE_PATH")
+        if not path:
+            raise NotConfigured
+        pipeline = cls(crawler, path, crawler.settings.get("REPLAY_SNAPSHOT") or None)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.archive = Archive(self.path)
+        self.archive.sync_outlets(load_registry(self.crawler.settings.get("REGISTRY_PATH")))
+        spider = self.crawler.spider
+        outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]
+        self.run_id = self.archive.start_run(outlets, self.replay_snapshot)
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("archive/run_id", self.run_id)
+        self.crawler.stats.set_value("archive/path", str(self.archive.path))
+
+    def process_item(self, item: Capture) -> Capture:
+        assert self.archive is not None
+        self.archive.store(item, self.run_id)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
+        return item
+
+    def spider_closed(self, reason: str) -> None:
+        if self.archive is None or self.run_id is None:
+            return
+        status = "finished" if reason == "finished" else "failed"
+        self.archive.finish_run(self.run_id, status, reason)
+        self.archive.close()
+        self.archive = None

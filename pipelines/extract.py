@@ -1,0 +1,40 @@
+"""Extraction stage: turn each fetched article page into an Article, or say why it is none."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+
+from crawler.items import Capture
+from crawler.pages import DEFAULT_MAX_PAGE_BYTES, extract_page
+from crawler.registry import Registry, load_registry
+
+
+class ExtractPipeline:
+    """Runs the outlet's page object over every successful article capture.
+
+    Settings: EXTRACT_MAX_PAGE_BYTES (pages above it are archived but not parsed).
+    """
+
+    def __init__(self, registry: Registry, max_page_bytes: int):
+        self.registry = registry
+        self.max_page_bytes = max_page_bytes
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(
+            load_registry(crawler.settings.get("REGISTRY_PATH")),
+            crawler.settings.getint("EXTRACT_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES),
+        )
+
+    def process_item(self, item: Capture) -> Capture:
+        if item.page_kind != "article" or item.fetch_error or item.http_status != 200:
+            return item
+        item.extraction = extract_page(
+            item.body,
+            url=item.final_url or item.url,
+            content_type=item.header("Content-Type"),
+            outlet=self.registry.get(item.outlet),
+            fetched_at=item.fetched_at,
+            max_bytes=self.max_page_bytes,
+        )
+        return item
