@@ -157,11 +157,9 @@ class Snapshot:
             stream.seek(offset)
             record = next(iter(ArchiveIterator(stream)))
             http_headers = record.http_headers
+            # The body below is decoded; headers describing an encoding would be applied twice.
             headers = [
-                (name.removeprefix(ORIGINAL_HEADER_PREFIX), value)
-                for name, value in http_headers.headers
-                if name.lower() not in RENAMED_HEADERS
-                and name.removeprefix(ORIGINAL_HEADER_PREFIX).lower() not in RENAMED_HEADERS
+                (name, value) for name, value in http_headers.headers if name.lower() not in RENAMED_HEADERS
             ]
             date = record.rec_headers.get_header("WARC-Date")
             return RecordedExchange(

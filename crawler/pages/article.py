@@ -346,12 +346,19 @@ class ArticlePage:
 
     def section(self) -> Extracted[str]:
         ld_section = self.document.json_ld_article.get("articleSection")
-        categories = self._trafilatura("categories") if self.trafilatura_document else None
+
+        def from_trafilatura() -> str | None:
+            # Not worth a whole trafilatura pass on its own: used only if the body needed one.
+            if "trafilatura_document" not in self.__dict__:
+                return None
+            categories = self._trafilatura("categories")
+            return categories[0] if categories else None
+
         return _first(
             ("selector", lambda: self.select("section")),
             ("json-ld", lambda: ld_text(ld_section)),
             ("meta", lambda: self.document.meta("article:section")),
-            ("trafilatura", lambda: categories[0] if categories else None),
+            ("trafilatura", from_trafilatura),
         )
 
     def tags(self) -> Extracted[list[str]]:

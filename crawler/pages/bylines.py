@@ -259,10 +259,11 @@ def _names(text: str) -> list[str]:
 
 
 def _reporters_with_place(inner: str) -> list[str]:
-    inner = re.sub(rf"^{ROLE}", "", inner.strip())
-    if not inner:
+    """'記者邱俊欽桃園' → ['邱俊欽']; without a role word ('華盛頓') there is no reporter."""
+    role = re.match(ROLE, inner.strip())
+    if role is None:
         return []
-    segments = NAME_SEPARATORS.split(inner)
+    segments = NAME_SEPARATORS.split(inner.strip()[role.end() :])
     segments[-1] = _split_place(segments[-1])
     return _names("、".join(segments))
 

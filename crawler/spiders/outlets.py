@@ -156,6 +156,9 @@ class OutletSpider(scrapy.Spider):
         except Exception as error:  # lxml, gzip and size errors all mean "not a sitemap"
             yield self.capture(response, "sitemap", discovery_problem=f"not a sitemap: {error}")
             return
+        if kind not in ("urlset", "sitemapindex"):
+            yield self.capture(response, "sitemap", discovery_problem=f"not a sitemap: root element <{kind}>")
+            return
         locations = [entry["loc"] for entry in sitemap if entry.get("loc")]
         problem = None if locations else f"sitemap ({kind}) lists no URLs"
         yield self.capture(response, "sitemap", discovery_problem=problem)
@@ -233,13 +236,13 @@ class OutletSpider(scrapy.Spider):
 
     def on_failure(self, failure: Failure) -> Iterator[Capture]:
         request: Request = failure.request  # type: ignore[attr-defined]
-        if failure.check(IgnoreRequest):
-            # Nothing was fetched: robots.txt forbids it, or an offline replay lacks it.
-            self.logger.info("not fetched: %s (%s)", request.url, failure.value)
-            return
         if failure.check(HttpError):
             response: Response = failure.value.response
             yield self.capture(response, response.meta.get("page_kind", "article"))
+            return
+        if failure.check(IgnoreRequest):
+            # Nothing was fetched: robots.txt forbids it, or an offline replay lacks it.
+            self.logger.info("not fetched: %s (%s)", request.url, failure.value)
             return
         self.logger.warning("fetch failed: %s %s", request.url, describe_failure(failure))
         yield Capture(

@@ -1,0 +1,140 @@
+"""The archive: raw originals round-trip, writes are atomic, bad files are one-line errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.archive import Archive, ArchiveError, CorruptOriginal
+from crawler.items import Capture
+from crawler.pages import extract_page
+from tests.helpers import fixture_page
+
+CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
+
+
+def cna_capture(registry, body: bytes | None = None) -> Capture:
+    body = (
+        body if body is not None else fixture_page("outlets/cna/cna_article_201603190029_twnews_2019.html.gz")
+    )
+    capture = Capture(
+        outlet="cna",
+        page_kind="article",
+        url=CNA_URL,
+        fetched_at=datetime(2019, 7, 19, tzinfo=UTC),
+        final_url=CNA_URL,
+        http_status=200,
+        response_headers=[
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Set-Cookie", "a=1"),
+            ("Set-Cookie", "b=2"),
+        ],
+        body=body,
+    )
+    capture.extraction = extract_page(
+        body, url=CNA_URL, outlet=registry.get("cna"), fetched_at=capture.fetched_at
+    )
+    return capture
+
+
+@pytest.fixture
+def archive(tmp_path, registry):
+    with Archive(tmp_path / "archive.db") as opened:
+        opened.sync_outlets(registry)
+        yield opened
+
+
+def test_raw_bytes_round_trip_to_their_sha256(archive, registry):
+    capture = cna_capture(registry)
+    capture_id = archive.store(capture, run_id=None)
+    sha256, size, headers = archive.db.execute(
+        "SELECT body_sha256, body_size_bytes, response_headers FROM captures WHERE id = ?", [capture_id]
+    ).fetchone()
+    assert sha256 == hashlib.sha256(capture.body).hexdigest()
+    assert size == len(capture.body)
+    assert archive.raw_body(sha256) == capture.body
+    assert json.loads(headers)[1:] == [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"]]
+
+
+def test_an_article_is_stored_with_its_capture(archive, registry):
+    capture_id = archive.store(cna_capture(registry), run_id=None)
+    row = archive.db.execute("SELECT capture_id, outlet, article_id, title, authors FROM articles").fetchone()
+    assert row == (capture_id, "cna", "201603190029", "平鎮輪胎行惡火 疏散7人1女命喪", '["邱俊欽"]')
+
+
+def test_a_newer_capture_updates_the_article_and_keeps_both_originals(archive, registry):
+    first = archive.store(cna_capture(registry), run_id=None)
+    second = archive.store(cna_capture(registry), run_id=None)
+    assert archive.db.execute("SELECT count(*), max(capture_id) FROM articles").fetchone() == (1, second)
+    assert archive.db.execute("SELECT count(*) FROM captures").fetchone()[0] == 2
+    # Identical bodies are stored once.
+    assert archive.db.execute("SELECT count(*) FROM raw_bodies").fetchone()[0] == 1
+    assert first != second
+
+
+def test_a_failure_in_a_later_stage_leaves_no_half_written_row(archive, registry):
+    archive.db.execute(
+        "CREATE TRIGGER refuse_articles BEFORE INSERT ON articles BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        archive.store(cna_capture(registry), run_id=None)
+    for table in ("captures", "raw_bodies", "articles"):
+        assert archive.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_a_damaged_original_is_detected(archive, registry):
+    archive.store(cna_capture(registry), run_id=None)
+    sha256 = archive.db.execute("SELECT body_sha256 FROM captures").fetchone()[0]
+    archive.db.execute(
+        "UPDATE raw_bodies SET compressed = ? WHERE sha256 = ?", [b"\x1f\x8b" + bytes(30), sha256]
+    )
+    with pytest.raises((CorruptOriginal, OSError, EOFError)):
+        archive.raw_body(sha256)
+
+
+def test_failed_fetches_and_non_articles_are_kept_with_their_reason(archive, registry):
+    failed = Capture(
+        outlet="cna",
+        page_kind="article",
+        url=CNA_URL,
+        fetched_at=datetime.now(UTC),
+        fetch_error="TimeoutError: took longer than 30.0 seconds",
+    )
+    archive.store(failed, run_id=None)
+    soft_404 = cna_capture(registry, body=b"<html><head><title>404</title></head><body>gone</body></html>")
+    archive.store(soft_404, run_id=None)
+    rows = archive.db.execute("SELECT outcome, outcome_reason, body_sha256 IS NULL FROM captures ORDER BY id")
+    assert list(rows) == [
+        ("failed", "TimeoutError: took longer than 30.0 seconds", 1),
+        ("not_article", "not an article: soft 404: page title '404'", 0),
+    ]
+    assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
+def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    with Archive(path) as archive:
+        assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
+        assert names == ["m001_initial"]
+        assert set(archive.db.table_names()) >= {
+            "outlets",
+            "crawl_runs",
+            "raw_bodies",
+            "captures",
+            "articles",
+        }
+
+
+def test_unusable_files_are_one_line_errors(tmp_path):
+    not_sqlite = tmp_path / "notes.db"
+    not_sqlite.write_text("these are not the droids\n" * 100)
+    with pytest.raises(ArchiveError, match="not a usable SQLite archive"):
+        Archive(not_sqlite)
+    with pytest.raises(ArchiveError, match="no archive here"):
+        Archive(tmp_path / "missing.db", readonly=True)

@@ -1,0 +1,209 @@
+"""Extraction on bad and tricky input. Every HTML snippet here is synthetic, written for the test."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crawler.pages import extract_page
+from crawler.pages.bylines import lift_bylines, parse_credit_line
+from crawler.pages.dates import parse_datetime
+from crawler.pages.decoding import decode_html
+from tests.helpers import fixture_page
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+PARAGRAPH = "桃園市平鎮區一家輪胎行今天清晨發生大火，7人從火場中疏散，消防局派員前往搶救。"
+
+
+def page(body: str, title: str = "測試新聞標題", head: str = "") -> str:
+    return f"<html><head><meta charset='utf-8'><title>{title}</title>{head}</head><body>{body}</body></html>"
+
+
+# --- bylines ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors", "agency"),
+    [
+        ("（中央社記者邱俊欽桃園19日電）", ["邱俊欽"], "中央社"),
+        ("（中央社記者王承中、陳家倫台北4日電）", ["王承中", "陳家倫"], "中央社"),
+        ("（中央社華盛頓3日綜合外電報導）", [], "中央社"),
+        ("〔記者王冠仁／台北報導〕", ["王冠仁"], None),
+        ("〔即時新聞／綜合報導〕", [], None),
+        ("（大紀元記者林文華台北報導）", ["林文華"], "大紀元"),
+        ("【大紀元2022年12月28日訊】（大紀元記者李辰綜合報導）", ["李辰"], "大紀元"),
+        ("新京报快讯（记者 裴剑飞）", ["裴剑飞"], "新京报快讯"),
+    ],
+)
+def test_lead_bylines_are_lifted(byline, authors, agency):
+    paragraphs, credits = lift_bylines([byline + PARAGRAPH, PARAGRAPH])
+    assert paragraphs == [PARAGRAPH, PARAGRAPH]
+    assert credits.bylines == [byline]
+    assert credits.authors == authors
+    assert credits.agency == agency
+
+
+@pytest.mark.parametrize(
+    ("last", "editors", "source"),
+    [
+        (PARAGRAPH + "（編輯：陳承功）1080804", ["陳承功"], None),
+        ("責任編輯：李欣", ["李欣"], None),
+        ("责任编辑：张申 ", ["张申"], None),
+        ("（轉自自由亞洲電台）", [], "自由亞洲電台"),
+    ],
+)
+def test_closing_credits_are_lifted(last, editors, source):
+    paragraphs, credits = lift_bylines([PARAGRAPH, last])
+    assert credits.editors == editors
+    assert credits.source == source
+    assert all("編輯" not in p and "编辑" not in p and "轉自" not in p for p in paragraphs)
+
+
+def test_credit_lines_name_people_not_desks():
+    assert parse_credit_line("聯合報 記者陳嘉寧／桃園機場報導").authors == ["陳嘉寧"]
+    assert parse_credit_line("聯合報 記者陳嘉寧／桃園機場報導").agency == "聯合報"
+    assert parse_credit_line("2018-02-28 14:31 中央社 澎湖縣28日電").authors == []
+    assert parse_credit_line("文／王小明、李大華").authors == ["王小明", "李大華"]
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "local_z", "expected"),
+    [
+        ("2016/03/19 08:15", False, "2016-03-19T08:15:00+08:00"),
+        ("2019年09月07日 04:04", False, "2019-09-07T04:04:00+08:00"),
+        ("最新更新：2016/03/19 10:48", False, "2016-03-19T10:48:00+08:00"),
+        ("2018-07-31T08:19:35Z", True, "2018-07-31T08:19:35+08:00"),
+        ("2018-07-31T08:19:35Z", False, "2018-07-31T08:19:35+00:00"),
+        ("2019-08-13T14:42:46+08:00", True, "2019-08-13T14:42:46+08:00"),
+        ("1602123420000", False, "2020-10-08T10:17:00+08:00"),
+    ],
+)
+def test_times_get_the_outlet_offset(text, local_z, expected):
+    moment = parse_datetime(text, TAIPEI, utc_designator_is_local=local_z)
+    assert moment is not None and moment.isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["23:39", "", "昨天", "2099-01-01 00:00", "1970-01-01"])
+def test_implausible_or_partial_times_are_none(text):
+    assert parse_datetime(text, TAIPEI, now=datetime(2026, 11, 28, tzinfo=TAIPEI)) is None
+
+
+# --- charsets -----------------------------------------------------------------------------------
+
+
+def test_undeclared_big5_is_detected():
+    body = page(f"<p>{PARAGRAPH}</p>").replace("<meta charset='utf-8'>", "").encode("big5")
+    decoded = decode_html(body)
+    assert PARAGRAPH in decoded.text
+    assert decoded.encoding_source == "detected"
+
+
+def test_gb2312_label_decodes_as_gb18030():
+    # 镕 is outside GB2312 but inside GBK/GB18030; pages labelled gb2312 use it anyway.
+    text = "朱镕基今天在北京出席会议，发表讲话。" * 3
+    body = f"<html><head><meta charset='gb2312'></head><body><p>{text}</p></body></html>".encode("gb18030")
+    decoded = decode_html(body)
+    assert decoded.encoding == "gb18030" and text in decoded.text
+
+
+def test_a_wrong_declaration_is_not_believed():
+    body = page(f"<p>{PARAGRAPH * 3}</p>").encode("big5")
+    decoded = decode_html(body, "text/html; charset=utf-8")
+    assert PARAGRAPH in decoded.text
+    assert decoded.rejected_declaration == "utf-8"
+
+
+def test_a_truncated_multibyte_tail_keeps_the_declared_charset():
+    body = page(f"<p>{PARAGRAPH * 5}</p>").encode("utf-8")[:-20] + "桃".encode()[:2]
+    decoded = decode_html(body, "text/html; charset=utf-8")
+    assert decoded.encoding == "utf-8" and PARAGRAPH in decoded.text
+
+
+# --- whole pages --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"", "text/html", "empty body"),
+        (b"   \n  ", "text/html", "empty body"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "image/png", "not HTML (image/png)"),
+        (b"%PDF-1.4\x00\x00\x01" + bytes(100), None, "binary content"),
+    ],
+)
+def test_bodies_that_hold_no_page_say_why(body, content_type, reason):
+    extraction = extract_page(body, url="https://example.org/a/1", content_type=content_type)
+    assert extraction.article is None and reason in (extraction.reason or "")
+
+
+def test_an_oversized_page_is_refused_before_parsing():
+    extraction = extract_page(b"<p>" + b"x" * 2000, max_bytes=1000)
+    assert extraction.article is None and "page too large" in (extraction.reason or "")
+
+
+def test_broken_markup_still_extracts():
+    second = "消防局表示，火勢在一小時後撲滅，起火原因仍在調查中，詳細損失金額尚待估算。"
+    html = "<html><head><title>標題</title><body><div><p>" + PARAGRAPH + "<p>" + second + "<div></span>"
+    extraction = extract_page(html.encode(), url="https://example.org/a/1")
+    assert extraction.article is not None and PARAGRAPH in (extraction.article.body or "")
+
+
+@pytest.mark.parametrize(
+    ("slug", "url", "html", "reason"),
+    [
+        (
+            "ltn",
+            "https://news.ltn.com.tw/news/life/breakingnews/1",
+            page("<div class='whitecon'>無此則新聞</div>"),
+            "soft 404: page says '無此則新聞'",
+        ),
+        (
+            "udn",
+            "https://udn.com/news/story/7315/1",
+            page("<p>找不到</p>", head="<link rel='canonical' href='https://udn.com/news/e404'>"),
+            "soft 404: URL contains '/news/e404'",
+        ),
+        (
+            "cna",
+            "https://www.cna.com.tw/news/aipl/202001010001.aspx",
+            page("<p>oops</p>", title="404"),
+            "soft 404: page title '404'",
+        ),
+        (
+            "udn",
+            "https://udn.com/news/story/7315/2",
+            "<script language=javascript>window.location.href='https://vip.udn.com/vip/story/121160/2';</script>",
+            "script redirect stub to https://vip.udn.com/vip/story/121160/2",
+        ),
+        ("cna", "https://www.cna.com.tw/news/aipl/202001010002.aspx", page("<p>短</p>"), "no article text"),
+    ],
+)
+def test_pages_served_with_200_that_are_not_articles(registry, slug, url, html, reason):
+    extraction = extract_page(html.encode(), url=url, outlet=registry.get(slug))
+    assert extraction.article is None
+    assert reason in (extraction.reason or "")
+
+
+def test_a_page_of_an_unconfigured_site_goes_the_generic_path(registry):
+    # A real China Times page (twnews fixture, see tests/fixtures/generic/SOURCES.md).
+    extraction = extract_page(fixture_page("generic/chinatimes_twnews_2018.html.gz"), registry=registry)
+    article = extraction.article
+    assert article is not None and article.outlet is None
+    assert article.title == "悲慟！北市士林年邁母子 住處上吊自殺身亡"
+    assert article.published_at == "2018-09-16T15:31:57+08:00"
+    assert "北市士林區葫蘆街一處民宅" in (article.body or "")
+    assert article.field_methods["body"] == "trafilatura"
+    assert article.extractor.endswith("generic")
+
+
+def test_a_saved_page_without_url_uses_its_canonical_link(registry):
+    extraction = extract_page(
+        fixture_page("outlets/udn/udn_story_7315_3004543_twnews_2018.html.gz"), registry=registry
+    )
+    assert extraction.article is not None
+    assert (extraction.article.outlet, extraction.article.article_id) == ("udn", "3004543")

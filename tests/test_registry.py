@@ -1,0 +1,163 @@
+"""The outlet registry: the shipped one is valid, and a bad entry is one clear line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler.registry import RegistryError, load_registry, match_article_url
+
+GOOD_ENTRY = """
+[[outlet]]
+slug = "example"
+name = "Example News"
+home = "https://news.example.org/"
+domains = ["example.org"]
+language = "zh"
+script = "Hant"
+timezone = "Asia/Taipei"
+
+[outlet.discovery]
+feeds = ["https://news.example.org/feed.xml"]
+
+[outlet.article]
+url_pattern = '^https://news\\.example\\.org/a/(?P<id>\\d+)$'
+
+[outlet.selectors]
+title = ["h1"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "outlets.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_registry_has_the_six_outlets(registry):
+    assert registry.slugs == ["epochtimes", "udn", "ltn", "sina", "huanqiu", "cna"]
+    for outlet in registry:
+        assert outlet.discovery and outlet.url_regex.pattern
+
+
+@pytest.mark.parametrize(
+    ("url", "slug", "article_id", "edition"),
+    [
+        ("https://www.epochtimes.com/b5/12/12/28/n3763175.htm", "epochtimes", "n3763175", "b5"),
+        ("https://www.epochtimes.com/gb/5/7/23/n995027.htm", "epochtimes", "n995027", "gb"),
+        ("https://udn.com/news/story/120911/3705102", "udn", "3705102", ""),
+        ("https://udn.com/news/story/7315/3705102?from=udn-ch1_breaknews-1-0-news", "udn", "3705102", ""),
+        ("https://m.ltn.com.tw/news/life/breakingnews/2504351", "ltn", "2504351", ""),
+        (
+            "https://finance.sina.com.cn/stock/usstock/c/2019-09-09/doc-iicezzrq4681677.shtml",
+            "sina",
+            "iicezzrq4681677",
+            "",
+        ),
+        ("https://world.huanqiu.com/article/4MSVE1DOKy3?re=nextnews", "huanqiu", "4MSVE1DOKy3", ""),
+        ("https://www.cna.com.tw/news/aipl/201308130087-1.aspx", "cna", "201308130087", ""),
+    ],
+)
+def test_article_urls_give_their_id(registry, url, slug, article_id, edition):
+    outlet = registry.for_url(url)
+    assert outlet is not None and outlet.slug == slug
+    match = match_article_url(outlet, url)
+    assert match is not None
+    assert (match.article_id, match.edition) == (article_id, edition)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.cna.com.tw/list/aipl.aspx",
+        "https://udn.com/news/index",
+        "https://www.epochtimes.com/b5/nf4311_30.htm",
+        "https://news.ltn.com.tw/list/breakingnews/politics",
+        "https://evil.example.org/news/story/7315/3705102",
+    ],
+)
+def test_other_pages_are_not_article_urls(registry, url):
+    outlet = registry.for_url(url)
+    assert outlet is None or match_article_url(outlet, url) is None
+
+
+def test_a_good_entry_loads(tmp_path):
+    registry = load_registry(write(tmp_path, GOOD_ENTRY))
+    assert registry.get("example").zone.key == "Asia/Taipei"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("url_pattern = '^https://news\\.example\\.org/a/(?P<id>\\d+)$'", "url_pattern = '(unclosed'"),
+            "field 'article.url_pattern': invalid regular expression",
+        ),
+        (("(?P<id>\\d+)$'", "\\d+$'"), "field 'article.url_pattern': regular expression"),
+        (('timezone = "Asia/Taipei"', 'timezone = "Asia/Taipe"'), "field 'timezone': unknown IANA time zone"),
+        (('title = ["h1"]', 'title = ["h1[[["]'), "field 'selectors.title': invalid CSS selector"),
+        (('title = ["h1"]', 'titel = ["h1"]'), "field 'selectors.titel': unknown field"),
+        (
+            ('feeds = ["https://news.example.org/feed.xml"]', 'feeds = ["feed.xml"]'),
+            "field 'discovery.feeds': not an absolute http(s) URL",
+        ),
+        (
+            ('feeds = ["https://news.example.org/feed.xml"]', "feeds = []"),
+            "field 'discovery': no discovery source",
+        ),
+        (('script = "Hant"', 'script = "Traditional"'), "field 'script'"),
+        (
+            ('domains = ["example.org"]', 'domains = ["https://example.org/"]'),
+            "field 'domains': not a bare domain",
+        ),
+        (('name = "Example News"\n', ""), "field 'name': required field is missing"),
+    ],
+)
+def test_a_bad_entry_names_file_outlet_and_field(tmp_path, change, message):
+    old, new = change
+    assert old in GOOD_ENTRY, old
+    path = write(tmp_path, GOOD_ENTRY.replace(old, new))
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    text = str(error.value)
+    assert "\n" not in text
+    assert text.startswith(f"{path}: outlet 'example': ")
+    assert message in text
+
+
+def test_invalid_toml_and_duplicates_and_missing_files(tmp_path):
+    with pytest.raises(RegistryError, match=re.escape("invalid TOML")):
+        load_registry(write(tmp_path, GOOD_ENTRY + "\n[[outlet]\n"))
+    with pytest.raises(RegistryError, match="field 'slug': duplicate slug"):
+        load_registry(write(tmp_path, GOOD_ENTRY + GOOD_ENTRY))
+    with pytest.raises(RegistryError, match="registry file not found"):
+        load_registry(tmp_path / "missing.toml")
+    with pytest.raises(RegistryError, match=r"no \[\[outlet\]\] entries"):
+        load_registry(write(tmp_path, "title = 'nothing here'\n"))
+
+
+def test_json_api_and_editions_are_checked(tmp_path):
+    api = (
+        GOOD_ENTRY
+        + '\n[[outlet.discovery.json_apis]]\nurl = "https://news.example.org/api"\nlinks = "lists[*"\n'
+    )
+    with pytest.raises(RegistryError, match=r"field 'discovery.json_apis.0.links': invalid JMESPath"):
+        load_registry(write(tmp_path, api))
+    editions = GOOD_ENTRY.replace(
+        'timezone = "Asia/Taipei"',
+        'timezone = "Asia/Taipei"\neditions = [{ id = "gb", script = "Hans", language = "zh" }]',
+    )
+    with pytest.raises(RegistryError, match=r"has no \(\?P<edition>"):
+        load_registry(write(tmp_path, editions))
+
+
+def test_cli_reports_a_bad_registry_in_one_line(tmp_path, cli):
+    path = write(tmp_path, GOOD_ENTRY.replace('timezone = "Asia/Taipei"', 'timezone = "Mars/Olympus"'))
+    result = cli("outlets", "--registry", str(path))
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        f"Error: {path}: outlet 'example': field 'timezone': unknown IANA time zone 'Mars/Olympus'"
+    ]
