@@ -121,13 +121,16 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial"]
+        assert names == ["m001_initial", "m003_run_records", "m003b_incremental_crawls"]
         assert set(archive.db.table_names()) >= {
             "outlets",
             "crawl_runs",
+            "crawl_run_outlets",
             "raw_bodies",
             "captures",
             "articles",
+            "article_fetch_queue",
+            "discovery_validators",
         }
 
 
