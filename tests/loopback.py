@@ -208,6 +208,9 @@ class LoopbackSite:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle's algorithm the second waits for
+            # the client's delayed ACK, 40 ms per response.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the tests read `site.requests` instead."""

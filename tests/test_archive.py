@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.archive import Archive, ArchiveError, CorruptOriginal
+from crawler.archive import Archive, ArchiveError, CorruptOriginal, next_revisit
+from crawler.archive.fetch_queue import MAX_FAILED_ATTEMPTS
 from crawler.items import Capture
 from crawler.pages import extract_page
+from crawler.registry import ArticleUrl
 from tests.helpers import fixture_page
 
 CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
@@ -141,3 +143,48 @@ def test_unusable_files_are_one_line_errors(tmp_path):
         Archive(not_sqlite)
     with pytest.raises(ArchiveError, match="no archive here"):
         Archive(tmp_path / "missing.db", readonly=True)
+
+
+def test_revisits_follow_a_decaying_schedule_and_skip_missed_points():
+    first = "2026-11-01T00:00:00+00:00"
+    schedule = (1.0, 24.0, 168.0)
+    assert next_revisit(first, "2026-11-01T00:30:00+00:00", schedule) == "2026-11-01T01:00:00+00:00"
+    # A nightly crawl comes back long after the first hour: the next point is the day after.
+    assert next_revisit(first, "2026-11-01T02:30:00+00:00", schedule) == "2026-11-02T00:00:00+00:00"
+    assert next_revisit(first, "2026-11-03T02:30:00+00:00", schedule) == "2026-11-08T00:00:00+00:00"
+    assert next_revisit(first, "2026-11-09T02:30:00+00:00", schedule) is None
+
+
+def test_a_page_that_fails_in_every_run_is_given_up_after_the_last_attempt(archive):
+    url = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
+    feed = Capture(
+        outlet="cna",
+        page_kind="feed",
+        url="https://feeds.feedburner.com/rsscna/social",
+        fetched_at=datetime.now(UTC),
+        http_status=200,
+        article_links=[ArticleUrl(url, "201603190029", "")],
+    )
+    run_id = archive.start_run(["cna"], None)
+    archive.store(feed, run_id)
+    for attempt in range(1, MAX_FAILED_ATTEMPTS + 1):
+        if attempt > 1:
+            run_id = archive.start_run(["cna"], None)
+        [entry] = archive.waiting_fetches("cna", 0, 10)
+        failure = Capture(
+            outlet="cna",
+            page_kind="article",
+            url=url,
+            fetched_at=datetime.now(UTC),
+            fetch_error="DownloadTimeoutError: took longer than 30.0 seconds",
+            fetch_queue_id=entry.id,
+        )
+        archive.store(failure, run_id)
+        state, failed_attempts = archive.db.execute(
+            "SELECT state, failed_attempts FROM article_fetch_queue"
+        ).fetchone()
+        assert (state, failed_attempts) == ("failed" if attempt < MAX_FAILED_ATTEMPTS else "done", attempt)
+    archive.start_run(["cna"], None)
+    assert archive.db.execute("SELECT count(*) FROM article_fetch_queue").fetchone()[0] == 0
+    # Every failed fetch stays on record.
+    assert archive.db.execute("SELECT count(*) FROM captures WHERE outcome = 'failed'").fetchone()[0] == 3
