@@ -8,7 +8,9 @@ AutoThrottle, 16 requests at a time per site, 32 in all), at two sizes, each siz
 - bare Scrapy: a SitemapSpider that fetches the same pages and does nothing with them.
 
 Each crawl is a process of its own: its wall time and its peak RSS (os.wait4) are printed,
-with the ratios. Peak memory at both sizes shows whether it stays flat as pages grow.
+with the ratios. Peak memory at both sizes shows whether it stays flat as pages grow. The site
+runs in a process of its own too, and this one imports neither Scrapy nor the pages: Linux
+counts a child's resident memory from before its exec into its peak, so the parent stays small.
 
     python -m bench.crawl [--pages 1000 6000]
 """
@@ -25,10 +27,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import scrapy
-from scrapy.crawler import CrawlerProcess
-from scrapy.spiders import SitemapSpider
 
 from tests.loopback import PARAGRAPHS, LoopbackSite, article_html, outlet_toml, sitemap_index, urlset
 
@@ -59,17 +57,19 @@ class Measure:
         return self.pages / self.seconds
 
 
-class BareSpider(SitemapSpider):
-    """Fetches every page the sitemaps list, and nothing else."""
-
-    name = "bare"
-
-    def parse(self, response: scrapy.http.Response) -> None:
-        """Nothing: the reference only downloads."""
-
-
 def run_bare(index_url: str) -> None:
-    """In the child process: crawl with the bare spider, print the pages fetched as JSON."""
+    """In a child process: crawl with a bare SitemapSpider, print the pages it fetched as JSON."""
+    from scrapy.crawler import CrawlerProcess  # noqa: PLC0415
+    from scrapy.spiders import SitemapSpider  # noqa: PLC0415
+
+    class BareSpider(SitemapSpider):
+        """Fetches every page the sitemaps list, and does nothing with it."""
+
+        name = "bare"
+
+        def parse(self, response: object) -> None:
+            """Nothing: the reference only downloads."""
+
     process = CrawlerProcess(
         {**POLITENESS_OFF, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True}
     )
@@ -78,6 +78,14 @@ def run_bare(index_url: str) -> None:
     process.start()
     assert crawler.stats is not None
     print(json.dumps({"pages": crawler.stats.get_value("response_received_count", 0)}))
+
+
+def run_site(pages: int) -> None:
+    """In a child process: serve `pages` articles, print the site's addresses, stop at end of input."""
+    site = LoopbackSite()
+    with site.running():
+        print(json.dumps({"base_url": site.base_url, "index_url": serve(site, pages)}), flush=True)
+        sys.stdin.read()
 
 
 def measured(command: list[str]) -> tuple[float, float, str]:
@@ -97,7 +105,6 @@ def measured(command: list[str]) -> tuple[float, float, str]:
 
 def serve(site: LoopbackSite, pages: int) -> str:
     """Put `pages` articles on the site under a sitemap index; return the index's URL."""
-    site.pages.clear()
     paths = [f"/bench/a/{n}" for n in range(1, pages + 1)]
     for path in paths:
         body = article_html(f"第{path.rsplit('/', 1)[1]}則新聞", PARAGRAPHS * 4)
@@ -112,9 +119,9 @@ def serve(site: LoopbackSite, pages: int) -> str:
     return f"{site.base_url}/bench/sitemap.xml"
 
 
-def measure_sourcevault(site: LoopbackSite, folder: Path, pages: int) -> Measure:
+def measure_sourcevault(base_url: str, folder: Path, pages: int) -> Measure:
     registry = folder / f"outlets-{pages}.toml"
-    registry.write_text(outlet_toml("bench", site.base_url, sitemaps=["/bench/sitemap.xml"], concurrency=16))
+    registry.write_text(outlet_toml("bench", base_url, sitemaps=["/bench/sitemap.xml"], concurrency=16))
     database = folder / f"archive-{pages}.db"
     overrides = [argument for name, value in POLITENESS_OFF.items() for argument in ("-s", f"{name}={value}")]
     command = [str(SOURCEVAULT), "crawl", "--registry", str(registry), "--db", str(database), *overrides]
@@ -132,17 +139,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, nargs=2, default=[1000, 6000], metavar=("SMALL", "LARGE"))
     parser.add_argument("--bare", metavar="SITEMAP_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", type=int, metavar="PAGES", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.bare:
         run_bare(arguments.bare)
         return
+    if arguments.serve:
+        run_site(arguments.serve)
+        return
 
     results: dict[int, tuple[Measure, Measure]] = {}
-    site = LoopbackSite()
-    with site.running(), tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder:
         for pages in arguments.pages:
-            index_url = serve(site, pages)
-            results[pages] = (measure_sourcevault(site, Path(folder), pages), measure_bare(index_url))
+            command = [sys.executable, "-m", "bench.crawl", "--serve", str(pages)]
+            with subprocess.Popen(
+                command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            ) as site:
+                assert site.stdout is not None and site.stdin is not None
+                addresses = json.loads(site.stdout.readline())
+                ours = measure_sourcevault(addresses["base_url"], Path(folder), pages)
+                results[pages] = (ours, measure_bare(addresses["index_url"]))
+                site.stdin.close()
 
     print("loopback crawl, politeness off; wall time and peak RSS of each crawl process")
     print(f"{'pages':>6}  {'crawler':<12}{'fetched':>9}{'seconds':>9}{'pages/s':>9}{'peak MiB':>10}")

@@ -78,22 +78,18 @@ def rss(links: Iterable[str]) -> bytes:
     )
 
 
+def _sitemap(root: str, entry: str, links: Iterable[str]) -> bytes:
+    entries = "".join(f"<{entry}><loc>{link}</loc></{entry}>" for link in links)
+    namespace = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    return f"<?xml version='1.0'?><{root} xmlns='{namespace}'>{entries}</{root}>".encode()
+
+
 def urlset(links: Iterable[str]) -> bytes:
-    urls = "".join(f"<url><loc>{link}</loc></url>" for link in links)
-    return (
-        "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
-        + urls
-        + "</urlset>"
-    ).encode()
+    return _sitemap("urlset", "url", links)
 
 
 def sitemap_index(links: Iterable[str]) -> bytes:
-    maps = "".join(f"<sitemap><loc>{link}</loc></sitemap>" for link in links)
-    return (
-        "<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
-        + maps
-        + "</sitemapindex>"
-    ).encode()
+    return _sitemap("sitemapindex", "sitemap", links)
 
 
 def outlet_toml(

@@ -7,7 +7,7 @@ with the archive, and lets the next run write the record of a run that was kille
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from sqlite_utils import Database
@@ -26,22 +26,6 @@ COVERAGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("image", "a.image IS NOT NULL"),
 )
 BLOCKING_STATUSES = (403, 429)
-COUNT_COLUMNS = (
-    "discovery_fetched",
-    "discovery_not_modified",
-    "discovery_failed",
-    "discovered",
-    "fetched",
-    "revisited",
-    "new",
-    "updated",
-    "unchanged",
-    "removed",
-    "not_article",
-    "failed",
-    "blocked",
-    "articles_extracted",
-)
 
 
 @dataclass
@@ -67,6 +51,10 @@ class OutletRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Columns of crawl_run_outlets that hold a count (the others hold JSON).
+COUNT_COLUMNS = tuple(column.name for column in fields(OutletRecord) if column.type == "int")
 
 
 def failure_group(page_kind: str, reason: str | None) -> str:

@@ -98,7 +98,9 @@ class OutletSpider(scrapy.Spider):
     outlets: list[Outlet]
     archive_path: str
     archive: Archive | None
-    # Per outlet: queued requests handed to Scrapy and not yet answered, and the last entry handed.
+    # Per outlet: how many queued requests it may have handed to Scrapy and not yet answered,
+    # how many it has, and the last queue entry handed.
+    _requests_ahead: dict[str, int]
     _in_flight: Counter[str]
     _last_queued: dict[str, int]
 
@@ -125,6 +127,13 @@ class OutletSpider(scrapy.Spider):
         if not spider.archive_path:
             raise ValueError("ARCHIVE_PATH is empty: the outlets spider keeps its fetch queue in the archive")
         spider.archive = None
+        slots = crawler.settings.getdict("DOWNLOAD_SLOTS")
+        default_concurrency = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        spider._requests_ahead = {
+            outlet.slug: int(slots.get(outlet.slug, {}).get("concurrency", default_concurrency))
+            * REQUESTS_AHEAD_PER_CONCURRENT
+            for outlet in spider.outlets
+        }
         spider._in_flight = Counter()
         spider._last_queued = {outlet.slug: 0 for outlet in spider.outlets}
         crawler.signals.connect(spider.close_archive, signal=signals.spider_closed)
@@ -163,8 +172,7 @@ class OutletSpider(scrapy.Spider):
 
     def _next_entries(self, outlet: Outlet) -> list[QueueEntry]:
         assert self.archive is not None
-        concurrency = self.crawler.settings.getdict("DOWNLOAD_SLOTS")[outlet.slug]["concurrency"]
-        room = concurrency * REQUESTS_AHEAD_PER_CONCURRENT - self._in_flight[outlet.slug]
+        room = self._requests_ahead[outlet.slug] - self._in_flight[outlet.slug]
         if room <= 0:
             return []
         return self.archive.waiting_fetches(outlet.slug, self._last_queued[outlet.slug], room)
