@@ -77,13 +77,9 @@ def describe_failure(failure: Failure) -> str:
 
 def outlet_download_slot(outlet: Outlet, settings: BaseSettings) -> dict[str, float | int]:
     """The DOWNLOAD_SLOTS entry of an outlet: its registry politeness, else the crawl's defaults."""
-    delay, concurrency = outlet.crawl.delay, outlet.crawl.concurrency
-    return {
-        "delay": settings.getfloat("DOWNLOAD_DELAY") if delay is None else delay,
-        "concurrency": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        if concurrency is None
-        else concurrency,
-    }
+    delay = settings.getfloat("DOWNLOAD_DELAY") if outlet.crawl.delay is None else outlet.crawl.delay
+    concurrency = outlet.crawl.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+    return {"delay": delay, "concurrency": concurrency}
 
 
 class OutletSpider(scrapy.Spider):
@@ -309,7 +305,7 @@ class OutletSpider(scrapy.Spider):
             )
             return
         if response.url in locations:
-            # Requested once all the same: the duplicate filter drops the second request.
+            # Recorded as a problem; the duplicate filter drops the request for itself.
             problem = "sitemap index lists itself"
         # Never fetched conditionally: a run killed before reading its children would lose them.
         yield self.capture(response, "sitemap", problem, conditional_get=False)
