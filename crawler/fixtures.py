@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.pages import Extraction, extract_page
+from crawler.articles import extract_article
+from crawler.pages import Extraction
 from crawler.registry import Registry
 
 FIXTURES_ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "outlets"
@@ -37,6 +38,16 @@ COMPARED_FIELDS = (
     "bylines",
     "partial_reason",
     "field_methods",
+    "declared_language",
+    "language",
+    "script",
+    "language_tag",
+    "language_confidence",
+    "script_inferred",
+    "declared_language_agrees",
+    "expected_script",
+    "script_mismatch",
+    "title_simplified",
 )
 
 
@@ -63,7 +74,7 @@ class Fixture:
         return gzip.decompress(self.page_path.read_bytes())
 
     def extract(self, registry: Registry) -> Extraction:
-        return extract_page(
+        return extract_article(
             self.body(),
             url=self.url,
             outlet=registry.get(self.slug) if self.slug in registry else None,
