@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import opencc
+from langdetect import DetectorFactory, detect
+from langdetect.lang_detect_exception import LangDetectException
 
 from crawler.articles import extract_article
 from crawler.chinese import script_evidence
@@ -42,8 +44,12 @@ from crawler.registry import Outlet, Registry, load_registry
 ROOT = Path(__file__).resolve().parent.parent
 LANGID = ROOT / "tests" / "fixtures" / "langid"
 LINGUA_LANGUAGES = ("zh", "ja", "ko", "en", "vi", "th", "ms", "id")
-TRADITIONAL_TARGETS = frozenset({"s2t", "s2tw", "s2twp", "s2hk", "s2hkp"})
-SIMPLIFIED_TARGETS = frozenset({"t2s", "tw2s", "tw2sp", "hk2s", "hk2sp"})
+# Only outputs of conversions from one script to the other are labelled: OpenCC's test inputs
+# mix scripts on purpose, and same-script conversions (t2tw, hk2t, …) keep what was mixed in.
+LABEL_OF_CONVERSION = {
+    **dict.fromkeys(("s2t", "s2tw", "s2twp", "s2hk", "s2hkp"), "zh-Hant"),
+    **dict.fromkeys(("t2s", "tw2s", "tw2sp", "hk2s", "hk2sp"), "zh-Hans"),
+}
 # OpenCC's test file has trailing commas, which strict JSON refuses.
 TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
@@ -89,13 +95,7 @@ def opencc_outputs(root: Path = LANGID) -> list[Sample]:
     samples: dict[tuple[str, str], Sample] = {}
     for case in json.loads(TRAILING_COMMA.sub(r"\1", text))["cases"]:
         for config, output in case["expected"].items():
-            label = (
-                "zh-Hant"
-                if config in TRADITIONAL_TARGETS
-                else "zh-Hans"
-                if config in SIMPLIFIED_TARGETS
-                else None
-            )
+            label = LABEL_OF_CONVERSION.get(config)
             if label:
                 samples.setdefault((output, label), Sample(output, label, "opencc"))
     return list(samples.values())
@@ -188,9 +188,6 @@ def sourcevault_tag(text: str) -> str:
 
 def langdetect_tagger() -> Callable[[str], str]:
     """Bare langdetect as most pipelines use it: seed fixed, zh-cn/zh-tw read as the script."""
-    from langdetect import DetectorFactory, detect  # noqa: PLC0415
-    from langdetect.lang_detect_exception import LangDetectException  # noqa: PLC0415
-
     DetectorFactory.seed = 0
     names = {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"}
 
@@ -283,10 +280,13 @@ def main() -> None:
     registry = load_registry()
 
     samples = labelled_sentences(registry)
+    by_label = Counter(sample.label for sample in samples)
+    by_source = Counter(f"{sample.source} {sample.label}" for sample in samples if sample.is_chinese)
     print(
         f"{len(samples)} labelled real texts: "
-        + ", ".join(f"{n} {label}" for label, n in sorted(Counter(s.label for s in samples).items()))
+        + ", ".join(f"{n} {label}" for label, n in sorted(by_label.items()))
     )
+    print("  Chinese by source: " + ", ".join(f"{n} {name}" for name, n in sorted(by_source.items())))
     scores, wrong = score(samples, sourcevault_tag)
     print_scores("sourcevault", scores)
     print_confusion(scores)

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from crawler import __version__
 from crawler.archive.schema import migrations
 from crawler.items import Capture
-from crawler.pages import Article
+from crawler.pages import LANGUAGE_FIELDS, Article
 from crawler.registry import Registry
 
 DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
@@ -45,16 +45,7 @@ ARTICLE_CONTENT_COLUMNS = (
     "partial_reason",
     "declared_language",
     "field_methods",
-    "language",
-    "script",
-    "language_tag",
-    "language_confidence",
-    "script_inferred",
-    "declared_language_agrees",
-    "expected_script",
-    "script_mismatch",
-    "title_simplified",
-    "body_simplified",
+    *LANGUAGE_FIELDS,
 )
 ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
 # An article is one per outlet, article id and edition; a newer capture updates the rest.

@@ -104,7 +104,8 @@ class Article:
     declared_language: str | None
     field_methods: dict[str, str] = field(default_factory=dict)
     extractor: str = ""
-    # Filled by language tagging (crawler.language.tag_article), not by the page object.
+    # Filled by language tagging (crawler.language.tag_article), not by the page object:
+    # the LANGUAGE_FIELDS.
     language: str | None = None
     script: str | None = None
     language_tag: str | None = None
@@ -118,6 +119,20 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+LANGUAGE_FIELDS = (
+    "language",
+    "script",
+    "language_tag",
+    "language_confidence",
+    "script_inferred",
+    "declared_language_agrees",
+    "expected_script",
+    "script_mismatch",
+    "title_simplified",
+    "body_simplified",
+)
 
 
 class NotAnArticle(Exception):
