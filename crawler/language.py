@@ -48,8 +48,9 @@ UNSEEN_SCRIPTS = frozenset({NO_SCRIPT, COMMON_SCRIPT, HAN_SCRIPT})
 # costs what a long article does and gets the same answer every time.
 MAX_SAMPLE_CHARS = 20_000
 SAMPLE_WINDOWS = 10
-# The statistical detector's cost grows with its input and its answer stops changing long before.
-DETECTOR_SAMPLE_CHARS = 2_000
+# The statistical detector's cost grows with its input; its answer stops changing long before.
+DETECTOR_SAMPLE_CHARS = 1_000
+DETECTOR_SAMPLE_WINDOWS = 4
 # Below this many characters the body says too little, so the title is judged with it.
 MIN_BODY_CHARS = 200
 # Shares of the CJK characters (Han, Kana, Hangul) that make a text Korean or Japanese.
@@ -212,7 +213,7 @@ def _detect(text: str) -> tuple[str, float] | None:
     Chinese, Japanese and Korean are decided by characters before the detector is asked;
     a detector naming one of them for text the characters did not give to it is guessing.
     """
-    words = " ".join(sample(text, DETECTOR_SAMPLE_CHARS).split())
+    words = " ".join(sample(text, DETECTOR_SAMPLE_CHARS, DETECTOR_SAMPLE_WINDOWS).split())
     candidates = _detector().detect(words, model="lite", k=DETECTOR_CANDIDATES)
     for candidate in candidates:
         if candidate["lang"] not in CJK_LANGUAGES:
