@@ -26,9 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: extraction cost against bare trafilatura on the real fixture pages
+## bench: extraction cost against bare trafilatura; language tagging against bare langdetect
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/language.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

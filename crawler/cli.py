@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,8 +14,10 @@ import click
 
 from crawler import __version__
 from crawler.archive import DEFAULT_ARCHIVE_PATH, Archive, ArchiveError
+from crawler.articles import extract_article
 from crawler.fixtures import FIXTURES_ROOT, differences, discover_fixtures, summarise, write_expected
-from crawler.pages import DEFAULT_MAX_PAGE_BYTES, Extraction, extract_page
+from crawler.language import expected_script, tag_text
+from crawler.pages import DEFAULT_MAX_PAGE_BYTES, Extraction
 from crawler.reextract import reextract as run_reextract
 from crawler.registry import Registry, RegistryError, load_registry
 from crawler.snapshot import Snapshot, SnapshotError, read_manifest, write_snapshot
@@ -238,12 +241,77 @@ def extract(
 def _extract_file(path: Path, url: str | None, outlet: Any, registry: Registry) -> dict[str, Any]:
     try:
         with path.open("rb") as stream:
-            # One byte past the limit is enough for extract_page to refuse an oversized page.
+            # One byte past the limit is enough for extraction to refuse an oversized page.
             body = stream.read(DEFAULT_MAX_PAGE_BYTES + 1)
     except OSError as error:
         return {"url": url, "error": f"{path}: {error.strerror or error}"}
-    extraction = extract_page(body, url=url, outlet=outlet, registry=registry)
+    extraction = extract_article(body, url=url, outlet=outlet, registry=registry)
     return _extraction_json(extraction, url, outlet.slug if outlet else None)
+
+
+STDIN_NAME = "-"
+
+
+def _documents(
+    files: tuple[str, ...], by_line: bool
+) -> Iterator[tuple[dict[str, Any], str | None, str | None]]:
+    """(where, text, None) for each document of FILES, or (where, None, why) if it cannot be read."""
+    for name in files or (STDIN_NAME,):
+        try:
+            stream = sys.stdin.buffer if name == STDIN_NAME else Path(name).open("rb")  # noqa: SIM115
+        except OSError as error:
+            yield {"file": name}, None, f"{name}: {error.strerror or error}"
+            continue
+        # Standard input stays open for whoever reads it next.
+        with stream if name != STDIN_NAME else nullcontext(stream):
+            raw_documents = enumerate(stream, start=1) if by_line else [(None, stream.read())]
+            for number, raw in raw_documents:
+                where = {"file": name} if number is None else {"file": name, "line": number}
+                try:
+                    yield where, raw.rstrip(b"\r\n").decode("utf-8-sig"), None
+                except UnicodeDecodeError as error:
+                    place = ":".join(str(part) for part in where.values())
+                    yield where, None, f"{place}: not UTF-8 text ({error.reason} at byte {error.start})"
+
+
+@main.command("lang")
+@click.argument("files", nargs=-1)
+@click.option("--lines", "by_line", is_flag=True, help="Tag every line as its own document.")
+@click.option("--declared", help="The text's declared language (e.g. zh-TW): the script when none is seen.")
+@click.option("--outlet", "outlet_slug", help="The outlet's usual script decides when nothing else does.")
+@registry_option
+@one_line_errors
+def lang(
+    files: tuple[str, ...],
+    by_line: bool,
+    declared: str | None,
+    outlet_slug: str | None,
+    registry_path: Path | None,
+) -> None:
+    """Tag the language and script of text FILES (UTF-8; '-' or none: standard input).
+
+    Prints one JSON object per document: lang (ISO 639-1), script (ISO 15924: Hans, Hant,
+    Hani when both scripts write the text alike), tag (BCP 47: zh-Hant, zh-Hans, en, ...),
+    confidence, script_inferred, and the count of characters of only one Chinese script.
+    A document that cannot be read gets {"error": ...} and the exit status is 1.
+
+    \b
+    Example:
+        sourcevault lang article.txt
+        sourcevault lang --lines headlines.txt
+        cat titles.txt | sourcevault lang --lines - --declared zh-TW
+    """
+    expected = expected_script(load_registry(registry_path).get(outlet_slug)) if outlet_slug else None
+    failed = False
+    for where, text, error in _documents(files, by_line):
+        if text is None:
+            failed = True
+            click.echo(json.dumps({**where, "error": error}, ensure_ascii=False))
+            continue
+        tag = tag_text(text, declared=declared, expected_script=expected)
+        click.echo(json.dumps({**where, **tag.to_dict()}, ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 @main.command()
@@ -341,7 +409,10 @@ def outlets_check(slug: str | None, update: bool, registry_path: Path | None) ->
 @registry_option
 @one_line_errors
 def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
-    """Count articles and captures in the archive, per outlet.
+    """Count articles, captures and script mismatches in the archive, per outlet.
+
+    A script mismatch is an article whose text is in another script than its outlet (or
+    edition) normally writes: a Simplified page on a Taiwanese site, say.
 
     \b
     Example:
@@ -353,10 +424,12 @@ def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False))
         return
-    click.echo(f"{'outlet':<12}{'articles':>10}{'captures':>10}")
-    for slug, outlet_counts in counts["outlets"].items():
-        click.echo(f"{slug:<12}{outlet_counts['articles']:>10}{outlet_counts['captures']:>10}")
-    click.echo(f"{'total':<12}{counts['articles']:>10}{counts['captures']:>10}")
+    click.echo(f"{'outlet':<12}{'articles':>10}{'captures':>10}{'script mismatch':>17}")
+    for slug, outlet_counts in [*counts["outlets"].items(), ("total", counts)]:
+        click.echo(
+            f"{slug:<12}{outlet_counts['articles']:>10}{outlet_counts['captures']:>10}"
+            f"{outlet_counts['script_mismatches']:>17}"
+        )
 
 
 @main.group()

@@ -15,12 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.pages import Extraction, extract_page
+from crawler.articles import extract_article
+from crawler.pages import LANGUAGE_FIELDS, Extraction
 from crawler.registry import Registry
 
 FIXTURES_ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "outlets"
 BODY_EDGE_CHARS = 40
-# Fields compared as they are; the body is compared by its start, end and length.
+# Fields compared as they are; the body is compared by its start, end and length (and its
+# Simplified copy through the title's).
 COMPARED_FIELDS = (
     "title",
     "article_id",
@@ -37,6 +39,8 @@ COMPARED_FIELDS = (
     "bylines",
     "partial_reason",
     "field_methods",
+    "declared_language",
+    *(name for name in LANGUAGE_FIELDS if name != "body_simplified"),
 )
 
 
@@ -63,7 +67,7 @@ class Fixture:
         return gzip.decompress(self.page_path.read_bytes())
 
     def extract(self, registry: Registry) -> Extraction:
-        return extract_page(
+        return extract_article(
             self.body(),
             url=self.url,
             outlet=registry.get(self.slug) if self.slug in registry else None,

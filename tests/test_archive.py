@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from crawler.archive import Archive, ArchiveError, CorruptOriginal
+from crawler.archive.schema import m001_initial, migrations
 from crawler.items import Capture
 from crawler.pages import extract_page
+from crawler.reextract import reextract
 from tests.helpers import fixture_page
 
 CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
@@ -121,7 +126,8 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial"]
+        assert names[:2] == ["m001_initial", "m002_language"]
+        assert migrations.pending(archive.db) == []
         assert set(archive.db.table_names()) >= {
             "outlets",
             "crawl_runs",
@@ -129,6 +135,48 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "captures",
             "articles",
         }
+
+
+def test_an_archive_of_an_older_sourcevault_gains_the_language_columns(tmp_path, registry):
+    path = tmp_path / "old.db"
+    older = Migrations("sourcevault")
+    older()(m001_initial)
+    database = Database(path)
+    older.apply(database)
+    body = fixture_page("outlets/cna/cna_article_201603190029_twnews_2019.html.gz")
+    sha256 = hashlib.sha256(body).hexdigest()
+    with database.conn:
+        database.execute(
+            "INSERT INTO outlets (slug, name, home, domains, language, script, timezone)"
+            " VALUES ('cna', 'CNA', 'https://www.cna.com.tw/', '[]', 'zh', 'Hant', 'Asia/Taipei')"
+        )
+        database.execute(
+            "INSERT INTO raw_bodies VALUES (?, ?, 'gzip', ?)", [sha256, len(body), gzip.compress(body)]
+        )
+        database.execute(
+            "INSERT INTO captures (id, outlet, page_kind, request_method, url, http_status, response_headers,"
+            " fetched_at, body_sha256, body_size_bytes, outcome) VALUES (7, 'cna', 'article', 'GET', ?, 200,"
+            " '[]', '2019-07-19T00:00:00+00:00', ?, ?, 'article')",
+            [CNA_URL, sha256, len(body)],
+        )
+        database.execute(
+            "INSERT INTO articles (capture_id, outlet, article_id, url, authors, editors, tags, bylines,"
+            " field_methods, extractor, extracted_at) VALUES (7, 'cna', '201603190029', ?, '[]', '[]', '[]',"
+            " '[]', '{}', 'old', '2019-07-19')",
+            [CNA_URL],
+        )
+    database.close()
+    with Archive(path) as archive:
+        assert migrations.pending(archive.db) == []
+        assert archive.db.execute("SELECT language_tag, script_mismatch FROM articles").fetchone() == (
+            None,
+            None,
+        )
+        # Re-extraction from the kept original tags what was archived before tagging existed.
+        counts = reextract(archive, registry)
+        assert counts["articles changed"] == 1
+        row = archive.db.execute("SELECT language_tag, script_mismatch, title_simplified FROM articles")
+        assert row.fetchone() == ("zh-Hant", 0, "平镇轮胎行恶火 疏散7人1女命丧")
 
 
 def test_unusable_files_are_one_line_errors(tmp_path):

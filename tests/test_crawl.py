@@ -203,7 +203,27 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
         "cna": 1,
     }
     assert stats["articles"] == 12
+    assert stats["script_mismatches"] == 0
     connection = sqlite3.connect(database)
+    # Every article is tagged with its outlet's (edition's) script, and has a Simplified copy.
+    tags = connection.execute(
+        "SELECT outlet, edition, language, script, language_tag, expected_script, script_mismatch,"
+        " script_inferred, body_simplified IS NOT NULL, language_confidence > 0.9"
+        " FROM articles GROUP BY outlet, edition ORDER BY outlet, edition"
+    ).fetchall()
+    assert tags == [
+        ("cna", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+        ("epochtimes", "b5", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+        ("epochtimes", "gb", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
+        ("huanqiu", "", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
+        ("ltn", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+        ("sina", "", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
+        ("udn", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+    ]
+    assert connection.execute(
+        "SELECT count(*) FROM articles WHERE language_tag != (CASE WHEN outlet IN ('sina', 'huanqiu')"
+        " OR edition = 'gb' THEN 'zh-Hans' ELSE 'zh-Hant' END)"
+    ).fetchone() == (0,)
     # Every article has its original, and every original its checksum.
     orphans = connection.execute(
         "SELECT count(*) FROM articles a LEFT JOIN captures c ON c.id = a.capture_id"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from crawler.pages.article import Article, ArticlePage, NotAnArticle
+from crawler.pages.article import LANGUAGE_FIELDS, Article, ArticlePage, NotAnArticle
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Outlet, Registry
 
@@ -82,4 +82,4 @@ def extract_page(
     return Extraction(article, None, document.decoded.encoding)
 
 
-__all__ = ["Article", "ArticlePage", "Extraction", "extract_page", "page_class"]
+__all__ = ["LANGUAGE_FIELDS", "Article", "ArticlePage", "Extraction", "extract_page", "page_class"]

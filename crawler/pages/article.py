@@ -104,9 +104,35 @@ class Article:
     declared_language: str | None
     field_methods: dict[str, str] = field(default_factory=dict)
     extractor: str = ""
+    # Filled by language tagging (crawler.language.tag_article), not by the page object:
+    # the LANGUAGE_FIELDS.
+    language: str | None = None
+    script: str | None = None
+    language_tag: str | None = None
+    language_confidence: float | None = None
+    script_inferred: bool | None = None
+    declared_language_agrees: bool | None = None
+    expected_script: str | None = None
+    script_mismatch: bool | None = None
+    title_simplified: str | None = None
+    body_simplified: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+LANGUAGE_FIELDS = (
+    "language",
+    "script",
+    "language_tag",
+    "language_confidence",
+    "script_inferred",
+    "declared_language_agrees",
+    "expected_script",
+    "script_mismatch",
+    "title_simplified",
+    "body_simplified",
+)
 
 
 class NotAnArticle(Exception):
