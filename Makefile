@@ -26,9 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: extraction cost against bare trafilatura on the real fixture pages
+## bench: extraction cost and generic-extraction quality, each against bare trafilatura
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/generic.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -191,13 +191,14 @@ def test_pages_served_with_200_that_are_not_articles(registry, slug, url, html, 
 
 def test_a_page_of_an_unconfigured_site_goes_the_generic_path(registry):
     # A real China Times page (twnews fixture, see tests/fixtures/generic/SOURCES.md).
-    extraction = extract_page(fixture_page("generic/chinatimes_twnews_2018.html.gz"), registry=registry)
+    extraction = extract_page(fixture_page("generic/twnews/chinatimes.html.gz"), registry=registry)
     article = extraction.article
     assert article is not None and article.outlet is None
     assert article.title == "悲慟！北市士林年邁母子 住處上吊自殺身亡"
     assert article.published_at == "2018-09-16T15:31:57+08:00"
     assert "北市士林區葫蘆街一處民宅" in (article.body or "")
-    assert article.field_methods["body"] == "trafilatura"
+    assert article.authors == ["謝明俊"] and article.field_methods["authors"] == "page"
+    assert article.field_methods["body"] == "text-density"
     assert article.extractor.endswith("generic")
 
 
