@@ -196,13 +196,15 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     stats = json.loads(run_sourcevault("stats", "--db", str(database), "--json").stdout)
     assert {slug: counts["articles"] for slug, counts in stats["outlets"].items()} == {
         "epochtimes": 2,
-        "udn": 2,
+        "udn": 3,
         "ltn": 1,
         "sina": 4,
         "huanqiu": 2,
         "cna": 1,
+        "hket": 1,
+        "statedept": 1,
     }
-    assert stats["articles"] == 12
+    assert stats["articles"] == 15
     connection = sqlite3.connect(database)
     # Every article has its original, and every original its checksum.
     orphans = connection.execute(
@@ -212,6 +214,19 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     assert orphans == 0
     for sha256, compressed in connection.execute("SELECT sha256, compressed FROM raw_bodies"):
         assert hashlib.sha256(gzip.decompress(compressed)).hexdigest() == sha256
+    # Each page read with the layout of its fetch date; the outlets' page rules applied.
+    extractors = dict(connection.execute("SELECT article_id, extractor FROM articles WHERE outlet = 'udn'"))
+    assert extractors["7999001"].endswith("layout 2020-02-01")
+    assert not extractors["3004543"].endswith("2020-02-01")
+    assert connection.execute("SELECT partial_reason FROM articles WHERE outlet = 'hket'").fetchone() == (
+        "page has .article-detail_login",
+    )
+    assert connection.execute(
+        "SELECT outcome, outcome_reason FROM captures WHERE url LIKE '%synthetic-missing-page%'"
+    ).fetchone() == (
+        "not_article",
+        "not an article: soft 404: page title 'Page Not Found - United States Department of State'",
+    )
     replayed = connection.execute("SELECT DISTINCT replayed_from FROM captures").fetchall()
     assert replayed == [(str(DEMO_SNAPSHOT),)]
     run = connection.execute(
@@ -224,7 +239,7 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     connection.commit()
     result = run_sourcevault("reextract", "--db", str(database))
     assert result.returncode == 0, result.stderr
-    assert "articles changed: 1" in result.stdout and "articles unchanged: 11" in result.stdout
+    assert "articles changed: 1" in result.stdout and "articles unchanged: 14" in result.stdout
     assert connection.execute("SELECT title FROM articles WHERE outlet = 'cna'").fetchone()[0] == (
         "平鎮輪胎行惡火 疏散7人1女命喪"
     )

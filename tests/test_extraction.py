@@ -181,6 +181,14 @@ def test_broken_markup_still_extracts():
             "script redirect stub to https://vip.udn.com/vip/story/121160/2",
         ),
         ("cna", "https://www.cna.com.tw/news/aipl/202001010002.aspx", page("<p>短</p>"), "no article text"),
+        (
+            "statedept",
+            "https://www.state.gov/briefings/department-press-briefing-moved-away/",
+            page(
+                "<div class='entry-content'><p>" + "We are sorry, that page has moved. " * 4 + "</p></div>"
+            ).replace("<body>", "<body class='error404 wp-theme'>"),
+            "soft 404: page has body.error404",
+        ),
     ],
 )
 def test_pages_served_with_200_that_are_not_articles(registry, slug, url, html, reason):

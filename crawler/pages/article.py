@@ -46,7 +46,7 @@ from crawler.pages.dates import (
 )
 from crawler.pages.density import MainText, find_main_text
 from crawler.pages.document import HtmlDocument, clean_text, element_text, ld_people, ld_text
-from crawler.registry import Outlet, match_article_url
+from crawler.registry import Layout, Outlet, Selectors, match_article_url
 
 T = TypeVar("T")
 GENERIC_MIN_BODY_CHARS = 40
@@ -161,11 +161,14 @@ class ArticlePage:
         url: str | None = None,
         outlet: Outlet | None = None,
         fetched_at: datetime | None = None,
+        layout: Layout | None = None,
     ):
         self.document = document
         self.url = url or document.url or self._page_own_url()
         self.outlet = outlet
         self.fetched_at = fetched_at
+        self.layout = layout
+        self.selectors = outlet.selectors_of(layout) if outlet else Selectors()
         self.zone = outlet.zone if outlet else self._guess_zone()
 
     # --- helpers shared by the fields ---------------------------------------------------------
@@ -190,7 +193,7 @@ class ArticlePage:
     def excluded(self) -> set[Any]:
         """Elements whose text never counts, from the outlet's `remove` selectors."""
         elements: set[Any] = set()
-        for query in self.outlet.selectors.remove if self.outlet else []:
+        for query in self.selectors.remove:
             elements.update(node for node in self.document.css(query) if not isinstance(node, str))
         return elements
 
@@ -199,7 +202,7 @@ class ArticlePage:
 
     def select_all(self, field_name: str) -> list[str]:
         """Texts of the first of the outlet's selectors for `field_name` that yields any."""
-        for query in getattr(self.outlet.selectors, field_name) if self.outlet else []:
+        for query in getattr(self.selectors, field_name):
             texts = []
             for node in self.document.css(query):
                 if isinstance(node, str):
@@ -630,6 +633,9 @@ class ArticlePage:
         for marker in rules.not_found_title:
             if title_tag.strip() == marker:
                 return f"soft 404: page title {title_tag!r}"
+        for query in rules.not_found_selector:
+            if self.document.css(query):
+                return f"soft 404: page has {query}"
         if self.paragraphs.method != "selector":
             for marker in rules.not_found_text:
                 if marker in self.document.html:
@@ -638,9 +644,14 @@ class ArticlePage:
 
     def partial_reason(self) -> str | None:
         """Why the text is incomplete (paywall, expired archive), or None."""
-        for marker in self.outlet.page_rules.partial_text if self.outlet else []:
+        if self.outlet is None:
+            return None
+        for marker in self.outlet.page_rules.partial_text:
             if marker in self.document.html:
                 return f"page says {marker!r}"
+        for query in self.outlet.page_rules.partial_selector:
+            if self.document.css(query):
+                return f"page has {query}"
         return None
 
     def to_article(self) -> Article:
@@ -683,5 +694,6 @@ class ArticlePage:
             partial_reason=self.partial_reason(),
             declared_language=self.document.declared_language,
             field_methods={name: value.method for name, value in fields.items() if value.method},
-            extractor=f"sourcevault/{__version__} {self.name}",
+            extractor=f"sourcevault/{__version__} {self.name}"
+            + (f" layout {self.layout.since.isoformat()}" if self.layout else ""),
         )
