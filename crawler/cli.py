@@ -382,9 +382,17 @@ def outlets_new(
         today=date.today(),
     )
     for path in written:
-        click.echo(f"wrote {path}")
-    click.echo(f"next: fill in the TODOs of outlet {slug!r} in {registry.path}, then")
+        click.echo(f"wrote {_shown(path)}")
+    click.echo(f"next: fill in the TODOs of outlet {slug!r} in {_shown(registry.path)}, then")
     click.echo(f"      sourcevault outlets fixture {slug} PAGE.html --url URL")
+
+
+def _shown(path: Path) -> Path:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _read_page(source: str) -> tuple[bytes, datetime]:
@@ -494,8 +502,8 @@ def outlets_fixture(
     extraction = extract_page(body, url=url, content_type=content_type, outlet=outlet, fetched_at=captured_at)
     expected = summarise(extraction)
     fixture = write_fixture(fixtures_root, slug, name, body, page=page, expected=expected)
-    click.echo(f"stored {fixture.page_path} ({len(body):,} bytes, captured {captured_at.isoformat()})")
-    click.echo(f"wrote  {fixture.record_path}; review what extraction made of the page:")
+    click.echo(f"stored {_shown(fixture.page_path)} ({len(body):,} bytes, fetched {captured_at.isoformat()})")
+    click.echo(f"wrote  {_shown(fixture.record_path)}; review what extraction made of the page:")
     click.echo(json.dumps(expected, ensure_ascii=False, indent=2))
     if "not_article" in expected and match_article_url(outlet, url) is not None:
         click.echo(f"note: {url} matches article.url_pattern but extracts as no article", err=True)

@@ -11,7 +11,9 @@ from crawler.pages import extract_page
 from crawler.pages.bylines import lift_bylines, parse_credit_line
 from crawler.pages.dates import parse_datetime
 from crawler.pages.decoding import decode_html
+from crawler.registry import load_registry
 from tests.helpers import fixture_page
+from tests.test_registry import GOOD_ENTRY, write
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 PARAGRAPH = "桃園市平鎮區一家輪胎行今天清晨發生大火，7人從火場中疏散，消防局派員前往搶救。"
@@ -197,8 +199,10 @@ def test_pages_served_with_200_that_are_not_articles(registry, slug, url, html, 
     assert reason in (extraction.reason or "")
 
 
-def test_a_page_of_an_unconfigured_site_goes_the_generic_path(registry):
-    # A real China Times page (twnews fixture, see tests/fixtures/generic/SOURCES.md).
+def test_a_page_of_an_unconfigured_site_goes_the_generic_path(tmp_path):
+    # A real China Times page (twnews fixture, see tests/fixtures/generic/SOURCES.md), with a
+    # registry that has no China Times entry whatever outlets config/outlets.toml gains.
+    registry = load_registry(write(tmp_path, GOOD_ENTRY))
     extraction = extract_page(fixture_page("generic/twnews/chinatimes.html.gz"), registry=registry)
     article = extraction.article
     assert article is not None and article.outlet is None

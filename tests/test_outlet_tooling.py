@@ -21,6 +21,7 @@ import pytest
 from crawler import cli as cli_module
 from crawler.registry import DEFAULT_REGISTRY_PATH, load_registry
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
+from tests.test_registry import GOOD_ENTRY, write
 
 CHINATIMES_URL = "https://www.chinatimes.com/realtimenews/20180916001767-260402"
 CHINATIMES_PAGE = "generic/twnews/chinatimes.html.gz"
@@ -31,6 +32,12 @@ def registry_copy(tmp_path: Path) -> Path:
     path = tmp_path / "outlets.toml"
     shutil.copy(DEFAULT_REGISTRY_PATH, path)
     return path
+
+
+@pytest.fixture
+def small_registry(tmp_path: Path) -> Path:
+    """A registry of one outlet (example.org), so China Times is new whatever the shipped one holds."""
+    return write(tmp_path, GOOD_ENTRY)
 
 
 @pytest.fixture
@@ -51,18 +58,18 @@ def new_chinatimes(cli, registry: Path, fixtures: Path, *extra: str):
 # --- outlets new ----------------------------------------------------------------------------------
 
 
-def test_new_appends_a_commented_entry_that_validates(cli, registry_copy, tmp_path):
-    original = registry_copy.read_text(encoding="utf-8")
+def test_new_appends_a_commented_entry_that_validates(cli, small_registry, tmp_path):
+    original = small_registry.read_text(encoding="utf-8")
     fixtures = tmp_path / "fixtures"
     result = new_chinatimes(
-        cli, registry_copy, fixtures, "--language", "zh", "--script", "Hant", "--timezone", "Asia/Taipei"
+        cli, small_registry, fixtures, "--language", "zh", "--script", "Hant", "--timezone", "Asia/Taipei"
     )
     assert result.exit_code == 0, result.output
-    text = registry_copy.read_text(encoding="utf-8")
+    text = small_registry.read_text(encoding="utf-8")
     # Existing entries, comments and formatting are untouched: the new entry is appended.
     assert text.startswith(original.rstrip("\n"))
     assert text.count("TODO") >= 6
-    outlet = load_registry(registry_copy).get("chinatimes")
+    outlet = load_registry(small_registry).get("chinatimes")
     assert (outlet.domains, outlet.timezone, outlet.script) == (["chinatimes.com"], "Asia/Taipei", "Hant")
     assert outlet.discovery.listings[0].url == "https://www.chinatimes.com/"
     assert "sourcevault outlets fixture chinatimes" in (fixtures / "chinatimes" / "README.md").read_text()
@@ -71,13 +78,13 @@ def test_new_appends_a_commented_entry_that_validates(cli, registry_copy, tmp_pa
     assert not outlet.url_regex.match("https://www.chinatimes.com/")
 
 
-def test_new_guesses_language_and_zone_from_a_country_domain(cli, registry_copy, tmp_path):
+def test_new_guesses_language_and_zone_from_a_country_domain(cli, small_registry, tmp_path):
     result = cli(
         "outlets", "new", "rthk", "--home", "https://news.rthk.hk/", "--name", "RTHK",
-        "--registry", str(registry_copy), "--fixtures", str(tmp_path),
+        "--registry", str(small_registry), "--fixtures", str(tmp_path),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    outlet = load_registry(registry_copy).get("rthk")
+    outlet = load_registry(small_registry).get("rthk")
     assert (outlet.name, outlet.language, outlet.script, outlet.timezone) == (
         "RTHK",
         "zh",
@@ -87,17 +94,17 @@ def test_new_guesses_language_and_zone_from_a_country_domain(cli, registry_copy,
     assert outlet.domains == ["rthk.hk"]
 
 
-def test_new_writes_a_page_module_only_when_asked(cli, registry_copy, tmp_path, monkeypatch):
+def test_new_writes_a_page_module_only_when_asked(cli, small_registry, tmp_path, monkeypatch):
     pages = tmp_path / "pages"
     pages.mkdir()
     monkeypatch.setattr(cli_module, "PAGES_DIR", pages)
     result = new_chinatimes(
-        cli, registry_copy, tmp_path, "--timezone", "Asia/Taipei", "--language", "zh", "--script", "Hant"
+        cli, small_registry, tmp_path, "--timezone", "Asia/Taipei", "--language", "zh", "--script", "Hant"
     )
     assert result.exit_code == 0 and not (pages / "chinatimes.py").exists()
     result = cli(
         "outlets", "new", "setn", "--home", "https://www.setn.com/", "--language", "zh", "--script", "Hant",
-        "--timezone", "Asia/Taipei", "--parser", "--registry", str(registry_copy),
+        "--timezone", "Asia/Taipei", "--parser", "--registry", str(small_registry),
         "--fixtures", str(tmp_path),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -109,25 +116,26 @@ def test_new_writes_a_page_module_only_when_asked(cli, registry_copy, tmp_path, 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("udn", "--home", "https://udn.com/"), "outlet 'udn' exists already"),
-        (("udn2", "--home", "https://udn.com/news"), "belongs to outlet 'udn' already (field 'domains')"),
+        (("example", "--home", "https://example.net/"), "outlet 'example' exists already"),
+        (("example2", "--home", "https://news.example.org/a"),
+         "belongs to outlet 'example' already (field 'domains')"),
         (("x", "--home", "udn.com"), "--home 'udn.com': not the absolute http(s) URL of a site"),
-        (("x", "--home", "ftp://example.org/"), "not the absolute http(s) URL"),
-        (("Bad-Slug", "--home", "https://example.org/"), "slug 'Bad-Slug': use lowercase letters"),
-        (("x", "--home", "https://example.org/"),
-         "cannot tell the language, script and time zone of example.org"),
-        (("x", "--home", "https://example.org/", "--language", "zh", "--script", "Hant",
+        (("x", "--home", "ftp://example.com/"), "not the absolute http(s) URL"),
+        (("Bad-Slug", "--home", "https://example.com/"), "slug 'Bad-Slug': use lowercase letters"),
+        (("x", "--home", "https://example.com/"),
+         "cannot tell the language, script and time zone of example.com"),
+        (("x", "--home", "https://example.com/", "--language", "zh", "--script", "Hant",
           "--timezone", "Mars/Base"),
          "field 'timezone': unknown IANA time zone 'Mars/Base'"),
     ],
 )  # fmt: skip
-def test_new_refuses_with_one_line(cli, registry_copy, tmp_path, args, message):
-    original = registry_copy.read_text(encoding="utf-8")
-    result = cli("outlets", "new", *args, "--registry", str(registry_copy), "--fixtures", str(tmp_path))
+def test_new_refuses_with_one_line(cli, small_registry, tmp_path, args, message):
+    original = small_registry.read_text(encoding="utf-8")
+    result = cli("outlets", "new", *args, "--registry", str(small_registry), "--fixtures", str(tmp_path))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
-    assert registry_copy.read_text(encoding="utf-8") == original
+    assert small_registry.read_text(encoding="utf-8") == original
 
 
 # --- outlets fixture ------------------------------------------------------------------------------
@@ -366,9 +374,9 @@ def test_check_fails_a_fixture_whose_url_is_not_the_outlets(cli, tmp_path):
 # --- the whole routine, as README's "Add an outlet" walks it -------------------------------------
 
 
-def test_an_outlet_added_from_a_saved_page_crawls_from_a_snapshot(cli, tmp_path, registry_copy, saved_page):
+def test_an_outlet_added_from_a_saved_page_crawls_from_a_snapshot(cli, tmp_path, small_registry, saved_page):
     fixtures = tmp_path / "fixtures"
-    assert new_chinatimes(cli, registry_copy, fixtures, "--native-name", "中時新聞網", "--language", "zh",
+    assert new_chinatimes(cli, small_registry, fixtures, "--native-name", "中時新聞網", "--language", "zh",
                           "--script", "Hant", "--timezone", "Asia/Taipei").exit_code == 0  # fmt: skip
     fill_in = {
         "url_pattern = ": "url_pattern = '^https?://www\\.chinatimes\\.com/realtimenews/(?P<id>\\d{14})-\\d+$'",
@@ -379,21 +387,21 @@ def test_an_outlet_added_from_a_saved_page_crawls_from_a_snapshot(cli, tmp_path,
         "remove = ": 'remove = ["div.ad"]',
     }
     # The new entry is the last one: its lines are replaced as an operator edits them.
-    text = registry_copy.read_text(encoding="utf-8")
+    text = small_registry.read_text(encoding="utf-8")
     head, entry = text.rsplit('slug = "chinatimes"', 1)
     lines = entry.splitlines()
     for start, line in fill_in.items():
         position = next(i for i, old in enumerate(lines) if old.startswith(start))
         lines[position] = line
     text = head + 'slug = "chinatimes"' + "\n".join(lines) + "\n"
-    registry_copy.write_text(text, encoding="utf-8")
+    small_registry.write_text(text, encoding="utf-8")
 
     result = cli("outlets", "fixture", "chinatimes", str(saved_page), "--captured-at", "2018-10-31",
-                 "--registry", str(registry_copy), "--fixtures", str(fixtures))  # fmt: skip
+                 "--registry", str(small_registry), "--fixtures", str(fixtures))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "matched nothing" not in result.output
     result = cli(
-        "outlets", "check", "chinatimes", "--registry", str(registry_copy), "--fixtures", str(fixtures)
+        "outlets", "check", "chinatimes", "--registry", str(small_registry), "--fixtures", str(fixtures)
     )
     assert result.exit_code == 0 and result.output.strip().endswith("1 fixture pages, 0 failing")
     (record_path,) = (fixtures / "chinatimes").glob("*.json")
@@ -439,7 +447,7 @@ file = "{record_path.with_name(record_path.name.replace(".json", ".html.gz"))}"
         "--replay",
         str(snapshot),
         "--registry",
-        str(registry_copy),
+        str(small_registry),
         "--db",
         str(database),
     )

@@ -271,7 +271,7 @@ class ArticlePage:
         )
         if extracted.value is None:
             return extracted
-        paragraphs = extracted.value if extracted.method == "selector" else drop_boilerplate(extracted.value)
+        paragraphs = drop_boilerplate(extracted.value)
         deduplicated: list[str] = []
         for paragraph in paragraphs:
             if not paragraph or (deduplicated and deduplicated[-1] == paragraph):

@@ -1,10 +1,11 @@
 """Paragraphs that sit inside Chinese-language article text without being any of it.
 
-Generic extraction (text density, trafilatura) keeps what the page prints in its text column:
-photo captions, share and font-size bars, app and fan-page promotions, copyright notices,
-Taiwan's suicide-prevention hotlines appended to every story of that kind, "related news"
-headings, video-player fallbacks. A paragraph is dropped only when it is short and matches
-one of these patterns as a whole; an outlet's own selectors are trusted and never filtered.
+A page's text column holds more than the article: photo captions, share and font-size bars,
+app and fan-page promotions, copyright notices, Taiwan's suicide-prevention hotlines appended
+to every story of that kind, "related news" headings, video-player fallbacks. Generic
+extraction (text density, trafilatura) takes them all, and an outlet's body selector often
+cannot tell them from the text (they are <p> elements like the rest). A paragraph is dropped
+only when it is short and one of these patterns describes it as a whole.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ NOTICE = re.compile(
     r"|Copyright|All rights reserved|©|特別聲明|特别声明|免責聲明|免责声明|本文僅代表|本文仅代表"
     r"|已過查詢時效|已过查询时效"
     # Taiwan's suicide-prevention notices, appended to every story of a suicide.
-    r"|自殺防治|自杀防治|安心專線|生命線|張老師專線|珍惜生命|再給自己一次機會|關心(?:你|您)|請給自己機會",
+    r"|自殺防治|自杀防治|自殺諮詢|自杀咨询|安心專線|生命線|張老師專線|珍惜生命|再給自己一次機會|關心(?:你|您)|請給自己機會",
     re.IGNORECASE,
 )
 # Photo captions: ▲台南市永康分局… / ▼… / 圖為… (圖／記者林悅翻攝)
