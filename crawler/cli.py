@@ -421,8 +421,7 @@ def _page_own_url(body: bytes) -> str | None:
         return None
 
 
-def _print_unmatched(registry: Registry, slug: str, root: Path) -> None:
-    problems = unmatched_selectors(registry.get(slug), discover_fixtures(root, slug))
+def _print_unmatched(problems: list[str]) -> None:
     if problems:
         click.echo("selectors that matched nothing on any article page of their layout:")
         for problem in problems:
@@ -507,7 +506,7 @@ def outlets_fixture(
     click.echo(json.dumps(expected, ensure_ascii=False, indent=2))
     if "not_article" in expected and match_article_url(outlet, url) is not None:
         click.echo(f"note: {url} matches article.url_pattern but extracts as no article", err=True)
-    _print_unmatched(registry, slug, fixtures_root)
+    _print_unmatched(unmatched_selectors(outlet, discover_fixtures(fixtures_root, slug)))
 
 
 def _coverage_table(rows: dict[str, tuple[int, dict[str, int]]]) -> None:
@@ -545,8 +544,9 @@ def outlets_check(slug: str | None, update: bool, registry_path: Path | None, fi
     slugs = [registry.get(slug).slug] if slug else registry.slugs
     failures = 0
     summaries: dict[str, list[dict[str, Any]]] = {name: [] for name in slugs}
-    fixtures: list[Fixture] = [f for f in discover_fixtures(fixtures_root, slug) if f.slug in summaries]
-    strays = sorted({f.slug for f in discover_fixtures(fixtures_root, slug)} - set(summaries))
+    discovered = discover_fixtures(fixtures_root, slug)
+    fixtures: list[Fixture] = [fixture for fixture in discovered if fixture.slug in summaries]
+    strays = sorted({fixture.slug for fixture in discovered} - set(summaries))
     for fixture in fixtures:
         problem = url_problem(registry.get(fixture.slug), fixture.url)
         actual = summarise(fixture.extract(registry))
@@ -565,15 +565,13 @@ def outlets_check(slug: str | None, update: bool, registry_path: Path | None, fi
     for stray in strays:
         click.echo(f"note: {fixtures_root / stray} belongs to no outlet of {registry.path}")
     _coverage_table({name: coverage(pages) for name, pages in summaries.items()})
-    unmatched = [
-        line
-        for name in slugs
-        for line in unmatched_selectors(registry.get(name), [f for f in fixtures if f.slug == name])
-    ]
-    if unmatched:
-        click.echo("selectors that matched nothing on any article page of their layout:")
-        for line in unmatched:
-            click.echo(f"  {line}")
+    _print_unmatched(
+        [
+            line
+            for name in slugs
+            for line in unmatched_selectors(registry.get(name), [f for f in fixtures if f.slug == name])
+        ]
+    )
     click.echo(f"{len(fixtures)} fixture pages, {failures} failing")
     if failures:
         sys.exit(EXIT_FAILED)

@@ -247,6 +247,11 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     assert connection.execute("SELECT title FROM articles WHERE outlet = 'cna'").fetchone()[0] == (
         "平鎮輪胎行惡火 疏散7人1女命喪"
     )
+    # Re-extraction reads each original with the layout of its fetch date, as the crawl did.
+    assert (
+        dict(connection.execute("SELECT article_id, extractor FROM articles WHERE outlet = 'udn'"))
+        == extractors
+    )
 
 
 def test_scrapy_crawl_runs_the_same_spider(tmp_path):

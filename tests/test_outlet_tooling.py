@@ -382,7 +382,6 @@ def test_an_outlet_added_from_a_saved_page_crawls_from_a_snapshot(cli, tmp_path,
         "url_pattern = ": "url_pattern = '^https?://www\\.chinatimes\\.com/realtimenews/(?P<id>\\d{14})-\\d+$'",
         "title = ": 'title = ["h1.article-title"]',
         "body = ": 'body = ["div.article-body > p"]',
-        "published_at = ": 'published_at = ["header.article-header time::attr(datetime)"]',
         "authors = ": 'authors = ["header.article-header div.author a::text"]',
         "remove = ": 'remove = ["div.ad"]',
     }
@@ -409,7 +408,7 @@ def test_an_outlet_added_from_a_saved_page_crawls_from_a_snapshot(cli, tmp_path,
     assert (article["title"], article["authors"], article["published_at"]) == (
         "悲慟！北市士林年邁母子 住處上吊自殺身亡",
         ["謝明俊"],
-        "2018-09-16T15:31:00+08:00",
+        "2018-09-16T15:31:57+08:00",
     )
 
     manifest = tmp_path / "chinatimes.toml"

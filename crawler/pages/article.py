@@ -151,7 +151,7 @@ def _first(*steps: tuple[str, Callable[[], T | None]]) -> Extracted[T]:
 
 
 class ArticlePage:
-    """Generic article page: the outlet's selectors first, then metadata, then trafilatura."""
+    """Generic article page: the outlet's selectors first, then metadata, text density, trafilatura."""
 
     name = "generic"
 
