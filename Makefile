@@ -26,9 +26,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: extraction cost against bare trafilatura; language tagging against bare langdetect
+## bench: extraction cost and generic-extraction quality against bare trafilatura; language
+## tagging against bare langdetect
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/generic.py
 	$(BIN)/python bench/language.py
 
 clean:
