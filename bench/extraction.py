@@ -2,9 +2,10 @@
 
 Measures, on the real fixture pages of tests/fixtures/outlets (synthetic pages left out),
 sourcevault's full per-page processing — decode, parse once, page object with the outlet's
-selectors, byline lifting, then the archive write (capture, raw body, article in one
-transaction) — against `trafilatura.bare_extraction` on the same bytes, interleaved page by
-page in the same run so machine drift hits both alike. Prints per-page medians and the ratio.
+selectors, byline lifting, language and script tagging, then the archive write (capture, raw
+body, article in one transaction) — against `trafilatura.bare_extraction` on the same bytes,
+interleaved page by page in the same run so machine drift hits both alike. Prints per-page
+medians and the ratio.
 
     python bench/extraction.py [--rounds 7]
 """
@@ -21,9 +22,9 @@ from pathlib import Path
 import trafilatura
 
 from crawler.archive import Archive
+from crawler.articles import extract_article
 from crawler.fixtures import discover_fixtures
 from crawler.items import Capture
-from crawler.pages import extract_page
 from crawler.registry import load_registry
 
 
@@ -55,7 +56,7 @@ def main() -> None:
                     body=body,
                     response_headers=[("Content-Type", "text/html; charset=utf-8")],
                 )
-                capture.extraction = extract_page(
+                capture.extraction = extract_article(
                     body, url=url, outlet=registry.get(slug), fetched_at=capture.fetched_at
                 )
                 archive.store(capture, run_id=None)

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from crawler.archive import Archive
-from crawler.pages import extract_page
+from crawler.articles import extract_article
 from crawler.registry import Registry
 
 
@@ -25,7 +25,7 @@ def reextract(
     captures: Counter[str] = Counter()
     for position, capture in enumerate(archive.article_captures(outlets), start=1):
         outlet = registry.get(capture.outlet) if capture.outlet in registry else None
-        extraction = extract_page(
+        extraction = extract_article(
             capture.body,
             url=capture.final_url or capture.url,
             content_type=capture.content_type,

@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,6 +34,14 @@ _css_translator = HTMLTranslator()
 
 class RegistryError(ValueError):
     """A registry file that cannot be used; the message is one line naming file, outlet and field."""
+
+
+class FieldError(ValueError):
+    """A check across fields that still names the one field to fix (e.g. 'layouts.1.since')."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 def _check_css(selector: str) -> str:
@@ -161,16 +170,43 @@ class Selectors(_Strict):
         return [_check_css(selector) for selector in selectors]
 
 
+class Layout(_Strict):
+    """A page layout an outlet adopted on a date, with the selectors that read it.
+
+    Its selectors replace the outlet's own field by field; a field it leaves out keeps the
+    outlet's. Pages fetched on or after `since` (in the outlet's time zone) are read with the
+    newest layout in force then; pages fetched before the first `since` with the outlet's own
+    `[outlet.selectors]`. Python for one layout only goes in crawler/pages/<slug>_<yyyymmdd>.py.
+    """
+
+    since: date
+    note: str = ""
+    selectors: Selectors = Selectors()
+
+    @property
+    def module_suffix(self) -> str:
+        return self.since.strftime("%Y%m%d")
+
+
 class PageRules(_Strict):
     """Text that marks a page served with status 200 as something other than a full article."""
 
-    # Soft 404s: any of these in the page's visible text, its <title>, or its final URL.
+    # Soft 404s: any of these in the page's visible text, its <title>, or its final URL, or an
+    # element matching one of the selectors (WordPress marks its 404 template body.error404).
     not_found_text: list[str] = []
     not_found_title: list[str] = []
     not_found_url: list[str] = []
-    # Pages whose article text is cut short (paywall, expired archive): kept, but flagged partial.
+    not_found_selector: list[CssSelector] = []
+    # Pages whose article text is cut short (paywall, login wall, expired archive): kept, but
+    # flagged partial, by text or by an element only such pages carry.
     partial_text: list[str] = []
+    partial_selector: list[CssSelector] = []
     min_body_chars: int = Field(default=40, ge=1)
+
+    @field_validator("not_found_selector", "partial_selector")
+    @classmethod
+    def _css(cls, selectors: list[str]) -> list[str]:
+        return [_check_css(selector) for selector in selectors]
 
 
 class Politeness(_Strict):
@@ -217,10 +253,21 @@ class Outlet(_Strict):
     discovery: Discovery
     article: ArticleRule
     selectors: Selectors = Selectors()
+    layouts: list[Layout] = []
     page_rules: PageRules = PageRules()
     crawl: Politeness = Politeness()
 
     _home = field_validator("home")(_check_url)
+
+    @model_validator(mode="after")
+    def _layouts_in_order(self) -> Outlet:
+        for position in range(1, len(self.layouts)):
+            since, before = self.layouts[position].since, self.layouts[position - 1].since
+            if since <= before:
+                raise FieldError(
+                    f"layouts.{position}.since", f"{since} is not after {before}: list layouts oldest first"
+                )
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -266,6 +313,18 @@ class Outlet(_Strict):
 
     def edition(self, edition_id: str) -> Edition | None:
         return next((edition for edition in self.editions if edition.id == edition_id), None)
+
+    def layout_at(self, moment: datetime) -> Layout | None:
+        """The layout in force when a page was fetched; None for the outlet's first layout."""
+        day = moment.astimezone(self.zone).date() if moment.tzinfo else moment.date()
+        return next((layout for layout in reversed(self.layouts) if layout.since <= day), None)
+
+    def selectors_of(self, layout: Layout | None) -> Selectors:
+        """The outlet's selectors with those of `layout` in place of the fields it gives."""
+        if layout is None:
+            return self.selectors
+        replaced = {name: getattr(layout.selectors, name) for name in layout.selectors.model_fields_set}
+        return self.selectors.model_copy(update=replaced)
 
 
 @dataclass(frozen=True)
@@ -327,6 +386,9 @@ def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(entry)"
     message = first["msg"].removeprefix("Value error, ")
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        field, message = cause.field, str(cause)
     if first["type"] == "extra_forbidden":
         message = "unknown field"
     elif first["type"] == "missing":

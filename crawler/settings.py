@@ -56,6 +56,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.language.LanguagePipeline": 500,
     "pipelines.archive.ArchivePipeline": 900,
 }
 EXTENSIONS = {

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from crawler.archive import Archive, ArchiveError, CorruptOriginal, next_revisit
 from crawler.archive.fetch_queue import MAX_FAILED_ATTEMPTS
+from crawler.archive.schema import m001_initial, migrations
 from crawler.items import Capture
 from crawler.pages import extract_page
+from crawler.reextract import reextract
 from crawler.registry import ArticleUrl
 from tests.helpers import fixture_page
 
@@ -123,7 +129,8 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial", "m003_run_records", "m003b_incremental_crawls"]
+        assert names == ["m001_initial", "m002_language", "m003_run_records", "m003b_incremental_crawls"]
+        assert migrations.pending(archive.db) == []
         assert set(archive.db.table_names()) >= {
             "outlets",
             "crawl_runs",
@@ -134,6 +141,48 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "article_fetch_queue",
             "discovery_validators",
         }
+
+
+def test_an_archive_of_an_older_sourcevault_gains_the_language_columns(tmp_path, registry):
+    path = tmp_path / "old.db"
+    older = Migrations("sourcevault")
+    older()(m001_initial)
+    database = Database(path)
+    older.apply(database)
+    body = fixture_page("outlets/cna/cna_article_201603190029_twnews_2019.html.gz")
+    sha256 = hashlib.sha256(body).hexdigest()
+    with database.conn:
+        database.execute(
+            "INSERT INTO outlets (slug, name, home, domains, language, script, timezone)"
+            " VALUES ('cna', 'CNA', 'https://www.cna.com.tw/', '[]', 'zh', 'Hant', 'Asia/Taipei')"
+        )
+        database.execute(
+            "INSERT INTO raw_bodies VALUES (?, ?, 'gzip', ?)", [sha256, len(body), gzip.compress(body)]
+        )
+        database.execute(
+            "INSERT INTO captures (id, outlet, page_kind, request_method, url, http_status, response_headers,"
+            " fetched_at, body_sha256, body_size_bytes, outcome) VALUES (7, 'cna', 'article', 'GET', ?, 200,"
+            " '[]', '2019-07-19T00:00:00+00:00', ?, ?, 'article')",
+            [CNA_URL, sha256, len(body)],
+        )
+        database.execute(
+            "INSERT INTO articles (capture_id, outlet, article_id, url, authors, editors, tags, bylines,"
+            " field_methods, extractor, extracted_at) VALUES (7, 'cna', '201603190029', ?, '[]', '[]', '[]',"
+            " '[]', '{}', 'old', '2019-07-19')",
+            [CNA_URL],
+        )
+    database.close()
+    with Archive(path) as archive:
+        assert migrations.pending(archive.db) == []
+        assert archive.db.execute("SELECT language_tag, script_mismatch FROM articles").fetchone() == (
+            None,
+            None,
+        )
+        # Re-extraction from the kept original tags what was archived before tagging existed.
+        counts = reextract(archive, registry)
+        assert counts["articles changed"] == 1
+        row = archive.db.execute("SELECT language_tag, script_mismatch, title_simplified FROM articles")
+        assert row.fetchone() == ("zh-Hant", 0, "平镇轮胎行恶火 疏散7人1女命丧")
 
 
 def test_unusable_files_are_one_line_errors(tmp_path):
@@ -188,3 +237,31 @@ def test_a_page_that_fails_in_every_run_is_given_up_after_the_last_attempt(archi
     assert archive.db.execute("SELECT count(*) FROM article_fetch_queue").fetchone()[0] == 0
     # Every failed fetch stays on record.
     assert archive.db.execute("SELECT count(*) FROM captures WHERE outcome = 'failed'").fetchone()[0] == 3
+
+
+def test_discovery_queues_only_pages_the_archive_lacks(archive, registry):
+    archive.store(cna_capture(registry), run_id=None)
+    soft_404 = cna_capture(registry, body=b"<html><head><title>404</title></head><body>gone</body></html>")
+    soft_404.url = soft_404.final_url = "https://www.cna.com.tw/news/aipl/202001010001.aspx"
+    archive.store(soft_404, run_id=None)
+    listed = [
+        ArticleUrl(CNA_URL, "201603190029", ""),  # archived as an article
+        ArticleUrl(soft_404.url, "202001010001", ""),  # judged a soft 404 before
+        ArticleUrl("https://www.cna.com.tw/news/aipl/202001010002.aspx", "202001010002", ""),
+    ]
+    feed = Capture(
+        outlet="cna",
+        page_kind="feed",
+        url="https://feeds.feedburner.com/rsscna/politics",
+        fetched_at=datetime.now(UTC),
+        http_status=200,
+        article_links=listed,
+    )
+    run_id = archive.start_run(["cna"], None)
+    archive.store(feed, run_id)
+    archive.store(replace(feed, url="https://feeds.feedburner.com/rsscna/social"), run_id)
+    assert [entry.url for entry in archive.waiting_fetches("cna", 0, 10)] == [listed[2].url]
+    counted = archive.db.execute(
+        "SELECT article_links_listed, article_links_new FROM captures WHERE page_kind = 'feed' ORDER BY id"
+    ).fetchall()
+    assert counted == [(3, 1), (3, 0)]

@@ -49,6 +49,12 @@ def test_extract_prints_the_article_as_json(cli, tmp_path):
     assert article["outlet"] == "cna" and article["authors"] == ["邱俊欽"]
     assert article["published_at"] == "2016-03-19T08:15:00+08:00"
     assert article["field_methods"]["title"] == "selector"
+    assert (article["language_tag"], article["script_mismatch"], article["declared_language_agrees"]) == (
+        "zh-Hant",
+        False,
+        True,
+    )
+    assert article["title_simplified"] == "平镇轮胎行恶火 疏散7人1女命丧"
 
 
 def test_extract_says_why_a_page_is_not_an_article(cli, tmp_path):
@@ -104,7 +110,10 @@ def test_stats_lists_every_outlet_even_when_empty(cli, tmp_path, registry):
     stats = json.loads(result.output)
     assert stats["articles"] == 0 and stats["captures"] == 0
     assert set(stats["outlets"]) == set(registry.slugs)
-    assert all(counts == {"articles": 0, "captures": 0} for counts in stats["outlets"].values())
+    assert all(
+        counts == {"articles": 0, "captures": 0, "script_mismatches": 0}
+        for counts in stats["outlets"].values()
+    )
 
 
 def test_stats_on_a_missing_archive_is_one_line(cli, tmp_path):

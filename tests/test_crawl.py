@@ -195,16 +195,45 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     result = run_sourcevault("demo", "--db", str(database))
     assert result.returncode == 0, result.stderr
     stats = json.loads(run_sourcevault("stats", "--db", str(database), "--json").stdout)
-    assert {slug: counts["articles"] for slug, counts in stats["outlets"].items()} == {
+    demo_articles = {
         "epochtimes": 2,
-        "udn": 2,
+        "udn": 3,
         "ltn": 1,
         "sina": 4,
         "huanqiu": 2,
         "cna": 1,
+        "hket": 1,
+        "statedept": 1,
     }
-    assert stats["articles"] == 12
+    # Outlets added to the registry since have no page in the demo snapshot.
+    assert {slug: counts["articles"] for slug, counts in stats["outlets"].items()} == {
+        slug: demo_articles.get(slug, 0) for slug in stats["outlets"]
+    }
+    assert stats["articles"] == 15
+    assert stats["script_mismatches"] == 0
     connection = sqlite3.connect(database)
+    # Every article is tagged with its outlet's (edition's) script, and has a Simplified copy.
+    tags = connection.execute(
+        "SELECT outlet, edition, language, script, language_tag, expected_script, script_mismatch,"
+        " script_inferred, body_simplified IS NOT NULL, language_confidence > 0.9"
+        " FROM articles GROUP BY outlet, edition ORDER BY outlet, edition"
+    ).fetchall()
+    assert tags == [
+        ("cna", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+        ("epochtimes", "b5", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+        ("epochtimes", "gb", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
+        ("hket", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+        ("huanqiu", "", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
+        ("ltn", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+        ("sina", "", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
+        # English: no Simplified copy.
+        ("statedept", "", "en", "Latn", "en", "Latn", 0, 0, 0, 1),
+        ("udn", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
+    ]
+    assert connection.execute(
+        "SELECT count(*) FROM articles WHERE language_tag != (CASE WHEN outlet IN ('sina', 'huanqiu')"
+        " OR edition = 'gb' THEN 'zh-Hans' WHEN outlet = 'statedept' THEN 'en' ELSE 'zh-Hant' END)"
+    ).fetchone() == (0,)
     # Every article has its original, and every original its checksum.
     orphans = connection.execute(
         "SELECT count(*) FROM articles a LEFT JOIN captures c ON c.id = a.capture_id"
@@ -213,6 +242,19 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     assert orphans == 0
     for sha256, compressed in connection.execute("SELECT sha256, compressed FROM raw_bodies"):
         assert hashlib.sha256(gzip.decompress(compressed)).hexdigest() == sha256
+    # Each page read with the layout of its fetch date; the outlets' page rules applied.
+    extractors = dict(connection.execute("SELECT article_id, extractor FROM articles WHERE outlet = 'udn'"))
+    assert extractors["7999001"].endswith("layout 2020-02-01")
+    assert not extractors["3004543"].endswith("2020-02-01")
+    assert connection.execute("SELECT partial_reason FROM articles WHERE outlet = 'hket'").fetchone() == (
+        "page has .article-detail_login",
+    )
+    assert connection.execute(
+        "SELECT outcome, outcome_reason FROM captures WHERE url LIKE '%synthetic-missing-page%'"
+    ).fetchone() == (
+        "not_article",
+        "not an article: soft 404: page title 'Page Not Found - United States Department of State'",
+    )
     replayed = connection.execute("SELECT DISTINCT replayed_from FROM captures").fetchall()
     assert replayed == [(str(DEMO_SNAPSHOT),)]
     run = connection.execute(
@@ -225,9 +267,14 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     connection.commit()
     result = run_sourcevault("reextract", "--db", str(database))
     assert result.returncode == 0, result.stderr
-    assert "articles changed: 1" in result.stdout and "articles unchanged: 11" in result.stdout
+    assert "articles changed: 1" in result.stdout and "articles unchanged: 14" in result.stdout
     assert connection.execute("SELECT title FROM articles WHERE outlet = 'cna'").fetchone()[0] == (
         "平鎮輪胎行惡火 疏散7人1女命喪"
+    )
+    # Re-extraction reads each original with the layout of its fetch date, as the crawl did.
+    assert (
+        dict(connection.execute("SELECT article_id, extractor FROM articles WHERE outlet = 'udn'"))
+        == extractors
     )
 
 

@@ -11,7 +11,9 @@ from crawler.pages import extract_page
 from crawler.pages.bylines import lift_bylines, parse_credit_line
 from crawler.pages.dates import parse_datetime
 from crawler.pages.decoding import decode_html
+from crawler.registry import load_registry
 from tests.helpers import fixture_page
+from tests.test_registry import GOOD_ENTRY, write
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 PARAGRAPH = "桃園市平鎮區一家輪胎行今天清晨發生大火，7人從火場中疏散，消防局派員前往搶救。"
@@ -181,6 +183,14 @@ def test_broken_markup_still_extracts():
             "script redirect stub to https://vip.udn.com/vip/story/121160/2",
         ),
         ("cna", "https://www.cna.com.tw/news/aipl/202001010002.aspx", page("<p>短</p>"), "no article text"),
+        (
+            "statedept",
+            "https://www.state.gov/briefings/department-press-briefing-moved-away/",
+            page(
+                "<div class='entry-content'><p>" + "We are sorry, that page has moved. " * 4 + "</p></div>"
+            ).replace("<body>", "<body class='error404 wp-theme'>"),
+            "soft 404: page has body.error404",
+        ),
     ],
 )
 def test_pages_served_with_200_that_are_not_articles(registry, slug, url, html, reason):
@@ -189,15 +199,18 @@ def test_pages_served_with_200_that_are_not_articles(registry, slug, url, html, 
     assert reason in (extraction.reason or "")
 
 
-def test_a_page_of_an_unconfigured_site_goes_the_generic_path(registry):
-    # A real China Times page (twnews fixture, see tests/fixtures/generic/SOURCES.md).
-    extraction = extract_page(fixture_page("generic/chinatimes_twnews_2018.html.gz"), registry=registry)
+def test_a_page_of_an_unconfigured_site_goes_the_generic_path(tmp_path):
+    # A real China Times page (twnews fixture, see tests/fixtures/generic/SOURCES.md), with a
+    # registry that has no China Times entry whatever outlets config/outlets.toml gains.
+    registry = load_registry(write(tmp_path, GOOD_ENTRY))
+    extraction = extract_page(fixture_page("generic/twnews/chinatimes.html.gz"), registry=registry)
     article = extraction.article
     assert article is not None and article.outlet is None
     assert article.title == "悲慟！北市士林年邁母子 住處上吊自殺身亡"
     assert article.published_at == "2018-09-16T15:31:57+08:00"
     assert "北市士林區葫蘆街一處民宅" in (article.body or "")
-    assert article.field_methods["body"] == "trafilatura"
+    assert article.authors == ["謝明俊"] and article.field_methods["authors"] == "page"
+    assert article.field_methods["body"] == "text-density"
     assert article.extractor.endswith("generic")
 
 

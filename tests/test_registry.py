@@ -36,8 +36,9 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_shipped_registry_has_the_six_outlets(registry):
-    assert registry.slugs == ["epochtimes", "udn", "ltn", "sina", "huanqiu", "cna"]
+def test_shipped_registry_has_the_eight_outlets(registry):
+    # Outlets an operator adds come after these.
+    assert registry.slugs[:8] == ["epochtimes", "udn", "ltn", "sina", "huanqiu", "cna", "hket", "statedept"]
     for outlet in registry:
         assert outlet.discovery and outlet.url_regex.pattern
 
@@ -58,6 +59,20 @@ def test_shipped_registry_has_the_six_outlets(registry):
         ),
         ("https://world.huanqiu.com/article/4MSVE1DOKy3?re=nextnews", "huanqiu", "4MSVE1DOKy3", ""),
         ("https://www.cna.com.tw/news/aipl/201308130087-1.aspx", "cna", "201308130087", ""),
+        ("https://inews.hket.com/article/3999001/港鐵東涌綫延線工程展開", "hket", "3999001", ""),
+        ("https://china.hket.com/article/3765432", "hket", "3765432", ""),
+        (
+            "https://www.state.gov/briefings/department-press-briefing-january-3-2024/",
+            "statedept",
+            "department-press-briefing-january-3-2024",
+            "",
+        ),
+        (
+            "https://www.state.gov/releases/office-of-the-spokesperson/2025/02/secretary-rubios-call-with-x/",
+            "statedept",
+            "secretary-rubios-call-with-x",
+            "",
+        ),
     ],
 )
 def test_article_urls_give_their_id(registry, url, slug, article_id, edition):
@@ -76,6 +91,9 @@ def test_article_urls_give_their_id(registry, url, slug, article_id, edition):
         "https://www.epochtimes.com/b5/nf4311_30.htm",
         "https://news.ltn.com.tw/list/breakingnews/politics",
         "https://evil.example.org/news/story/7315/3705102",
+        "https://inews.hket.com/sran001",
+        "https://www.state.gov/briefings/",
+        "https://www.state.gov/rss-feeds/",
     ],
 )
 def test_other_pages_are_not_article_urls(registry, url):

@@ -25,7 +25,7 @@ from crawler.archive.fetch_queue import QueueEntry
 from crawler.archive.run_records import write_run_records
 from crawler.archive.schema import migrations
 from crawler.items import Capture
-from crawler.pages import Article
+from crawler.pages import LANGUAGE_FIELDS, Article
 from crawler.registry import Registry
 
 DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
@@ -48,7 +48,11 @@ ARTICLE_CONTENT_COLUMNS = (
     "partial_reason",
     "declared_language",
     "field_methods",
+    *LANGUAGE_FIELDS,
 )
+ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
+# An article is one per outlet, article id and edition; a newer capture updates the rest.
+ARTICLE_IDENTITY_COLUMNS = ("outlet", "article_id", "edition")
 # What a reader would call an edit: a revisit that changes one of these makes the article "updated".
 EDITED_COLUMNS = ("title", "body", "authors", "editors")
 # Revisits of a new article, in hours after it was first archived: edits and takedowns come early.
@@ -325,46 +329,36 @@ class Archive:
         `archived_at` (a crawl storing it, not a re-extraction) plans a new article's revisits.
         """
         now = archived_at or utc_now()
+        columns = (
+            "capture_id",
+            *ARTICLE_IDENTITY_COLUMNS,
+            *ARTICLE_CONTENT_COLUMNS,
+            "extractor",
+            "extracted_at",
+        )
+        content = [
+            _json(getattr(article, name)) if name in ARTICLE_JSON_COLUMNS else getattr(article, name)
+            for name in ARTICLE_CONTENT_COLUMNS
+        ]
+        updates = ", ".join(
+            f"{name}=excluded.{name}" for name in columns if name not in ARTICLE_IDENTITY_COLUMNS
+        )
+        if archived_at:
+            # A page a revisit found taken down and a crawl then finds back is live again (the capture
+            # that saw it gone stays on record); re-extracting an old capture says nothing about that.
+            updates += ", removed_at=NULL, removed_reason=NULL"
+        # Set on insert only: an article's revisits are planned from when it was first archived.
+        inserted = (*columns, "first_archived_at", "revisit_due_at")
         first_revisit = next_revisit(now, now, self.revisit_after_hours) if archived_at else None
-        # A page a revisit found taken down and a crawl then finds back is live again (the capture
-        # that saw it gone stays on record); re-extracting an old capture says nothing about that.
-        back_online = ", removed_at=NULL, removed_reason=NULL" if archived_at else ""
         self.db.execute(
-            """INSERT INTO articles (capture_id, outlet, article_id, edition, url, canonical_url, title, body,
-                published_at, modified_at, authors, editors, source, section, tags, image, bylines,
-                partial_reason, declared_language, field_methods, extractor, extracted_at, first_archived_at,
-                revisit_due_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(outlet, article_id, edition) DO UPDATE SET
-                capture_id=excluded.capture_id, url=excluded.url, canonical_url=excluded.canonical_url,
-                title=excluded.title, body=excluded.body, published_at=excluded.published_at,
-                modified_at=excluded.modified_at, authors=excluded.authors, editors=excluded.editors,
-                source=excluded.source, section=excluded.section, tags=excluded.tags, image=excluded.image,
-                bylines=excluded.bylines, partial_reason=excluded.partial_reason,
-                declared_language=excluded.declared_language, field_methods=excluded.field_methods,
-                extractor=excluded.extractor, extracted_at=excluded.extracted_at"""
-            + back_online,
+            f"INSERT INTO articles ({', '.join(inserted)}) VALUES ({', '.join('?' for _ in inserted)})"
+            f" ON CONFLICT({', '.join(ARTICLE_IDENTITY_COLUMNS)}) DO UPDATE SET {updates}",
             [
                 capture_id,
                 article.outlet,
                 article.article_id,
                 article.edition,
-                article.url,
-                article.canonical_url,
-                article.title,
-                article.body,
-                article.published_at,
-                article.modified_at,
-                _json(article.authors),
-                _json(article.editors),
-                article.source,
-                article.section,
-                _json(article.tags),
-                article.image,
-                _json(article.bylines),
-                article.partial_reason,
-                article.declared_language,
-                _json(article.field_methods),
+                *content,
                 article.extractor,
                 now,
                 now,
@@ -454,16 +448,21 @@ class Archive:
         }
 
     def stats(self, registry: Registry) -> dict[str, Any]:
-        """Counts of articles and captures, overall and per registered outlet."""
-        outlets: dict[str, dict[str, int]] = {slug: {"articles": 0, "captures": 0} for slug in registry.slugs}
-        for outlet, count in self.db.execute("SELECT outlet, count(*) FROM captures GROUP BY outlet"):
-            outlets.setdefault(outlet, {"articles": 0, "captures": 0})["captures"] = count
-        for outlet, count in self.db.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet"):
-            outlets.setdefault(outlet, {"articles": 0, "captures": 0})["articles"] = count
-        return {
-            "articles": sum(counts["articles"] for counts in outlets.values()),
-            "captures": sum(counts["captures"] for counts in outlets.values()),
-            "outlets": outlets,
+        """Counts of articles, captures and script mismatches, overall and per registered outlet."""
+        counted = ("articles", "captures", "script_mismatches")
+        outlets: dict[str, dict[str, int]] = {slug: dict.fromkeys(counted, 0) for slug in registry.slugs}
+        queries = {
+            "captures": "SELECT outlet, count(*) FROM captures GROUP BY outlet",
+            "articles": "SELECT outlet, count(*) FROM articles GROUP BY outlet",
+            "script_mismatches": (
+                "SELECT outlet, count(*) FROM articles WHERE script_mismatch = 1 GROUP BY outlet"
+            ),
+        }
+        for name, query in queries.items():
+            for outlet, count in self.db.execute(query):
+                outlets.setdefault(outlet, dict.fromkeys(counted, 0))[name] = count
+        return {name: sum(counts[name] for counts in outlets.values()) for name in counted} | {
+            "outlets": outlets
         }
 
     def discovery_validators(self, url: str) -> tuple[str | None, str | None] | None:

@@ -1,8 +1,9 @@
 """The archive's fetch queue: article pages waiting to be fetched, kept across runs.
 
-Discovery puts every article URL the archive lacks here, in the same transaction as the
-feed or sitemap that listed it (and that document's ETag), and the spider reads the queue in
-id order a few entries per outlet ahead of its downloads. So the requests held in memory stay
+Discovery puts every article URL the archive lacks (as an article, or as a page judged not
+one) here, in the same transaction as the feed or sitemap that listed it (and that document's
+ETag), and the spider reads the queue in id order a few entries per outlet ahead of its
+downloads. So the requests held in memory stay
 bounded whatever the number of pages, one article listed by several documents is fetched once,
 and a crawl killed at any moment leaves its unfinished fetches for the next run, even when the
 documents that listed them answer "304 not modified" by then.
@@ -65,11 +66,14 @@ def enqueue(db: Database, outlet: str, links: Iterable[ArticleUrl], run_id: int 
     """Queue the article URLs the archive lacks; return how many were not yet listed in this run."""
     first_listed = 0
     for link in links:
-        archived = db.execute(
-            "SELECT 1 FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?",
-            [outlet, link.article_id, link.edition],
+        # A page judged not an article is not fetched again either: its original is kept, and
+        # `sourcevault reextract` makes an article of it if a corrected parser finds one.
+        (known,) = db.execute(
+            """SELECT EXISTS (SELECT 1 FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?)
+                OR EXISTS (SELECT 1 FROM captures WHERE url = ? AND outcome = 'not_article')""",
+            [outlet, link.article_id, link.edition, link.url],
         ).fetchone()
-        if archived:
+        if known:
             continue
         cursor = db.execute(
             """INSERT INTO article_fetch_queue

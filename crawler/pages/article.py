@@ -1,10 +1,12 @@
 """The article page object: one method per field over a page parsed once.
 
 Each field is looked up in a fixed cascade and records which step produced it:
-`selector` (the outlet's CSS selectors), `json-ld`, `meta` (OpenGraph and other meta tags),
-`byline` (credits lifted from the text), `trafilatura` (its generic extraction, run at most
-once and only if an earlier step left a field empty), `title-tag`, `url`.
-A page object never downloads anything.
+`selector` (the outlet's CSS selectors), `heading` (the page's <h1> that its <title> repeats),
+`json-ld`, `meta` (OpenGraph and other meta tags), `byline` (credits lifted from the text),
+`text-density` (the block of the page where Chinese prose is densest, crawler/pages/density.py),
+`page` (credits and times printed around that text, on pages of sites with no outlet entry),
+`trafilatura` (its generic extraction, run at most once and only if an earlier step left a
+field empty), `title-tag`, `url`. A page object never downloads anything.
 """
 
 from __future__ import annotations
@@ -23,14 +25,41 @@ import trafilatura
 from trafilatura.settings import Document as TrafilaturaDocument
 
 from crawler import __version__
-from crawler.pages.bylines import Credits, lift_bylines, parse_credit_line, parse_editor_line
-from crawler.pages.dates import isoformat, parse_datetime
+from crawler.pages.boilerplate import drop_boilerplate
+from crawler.pages.bylines import (
+    Credits,
+    agency_name,
+    lift_bylines,
+    parse_credit_line,
+    parse_credit_paragraph,
+    parse_editor_line,
+    parse_labelled_credits,
+)
+from crawler.pages.dates import (
+    VISIBLE_TIME,
+    VisibleTimes,
+    find_visible_times,
+    guess_zone,
+    has_time_of_day,
+    isoformat,
+    parse_datetime,
+)
+from crawler.pages.density import MainText, find_main_text
 from crawler.pages.document import HtmlDocument, clean_text, element_text, ld_people, ld_text
-from crawler.registry import Outlet, match_article_url
+from crawler.registry import Layout, Outlet, Selectors, match_article_url
 
 T = TypeVar("T")
-DEFAULT_ZONE = ZoneInfo("UTC")
 GENERIC_MIN_BODY_CHARS = 40
+# Below this length a heading is a kicker or a section name, not the article's title.
+MIN_HEADING_TITLE_CHARS = 4
+HEADING_TITLE_TAGS = ("h1", "h2", "h3")
+# A paragraph this long met twice is the page printing its text twice (mobile and desktop copies).
+MIN_REPEATED_PARAGRAPH_CHARS = 20
+# Elements whose short text is a credit without a label: <div class="author">謝明俊</div>.
+CREDIT_ELEMENT = re.compile(r"author|byline|reporter|writer|journalist|editor", re.IGNORECASE)
+MAX_CREDIT_ELEMENT_CHARS = 30
+CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
+WHITESPACE = re.compile(r"\s+")
 # Above this share of link titles, text found without site selectors is a list of links.
 LISTING_LINK_SHARE = 0.5
 
@@ -104,9 +133,35 @@ class Article:
     declared_language: str | None
     field_methods: dict[str, str] = field(default_factory=dict)
     extractor: str = ""
+    # Filled by language tagging (crawler.language.tag_article), not by the page object:
+    # the LANGUAGE_FIELDS.
+    language: str | None = None
+    script: str | None = None
+    language_tag: str | None = None
+    language_confidence: float | None = None
+    script_inferred: bool | None = None
+    declared_language_agrees: bool | None = None
+    expected_script: str | None = None
+    script_mismatch: bool | None = None
+    title_simplified: str | None = None
+    body_simplified: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+LANGUAGE_FIELDS = (
+    "language",
+    "script",
+    "language_tag",
+    "language_confidence",
+    "script_inferred",
+    "declared_language_agrees",
+    "expected_script",
+    "script_mismatch",
+    "title_simplified",
+    "body_simplified",
+)
 
 
 class NotAnArticle(Exception):
@@ -122,7 +177,7 @@ def _first(*steps: tuple[str, Callable[[], T | None]]) -> Extracted[T]:
 
 
 class ArticlePage:
-    """Generic article page: the outlet's selectors first, then metadata, then trafilatura."""
+    """Generic article page: the outlet's selectors first, then metadata, text density, trafilatura."""
 
     name = "generic"
 
@@ -132,12 +187,15 @@ class ArticlePage:
         url: str | None = None,
         outlet: Outlet | None = None,
         fetched_at: datetime | None = None,
+        layout: Layout | None = None,
     ):
         self.document = document
         self.url = url or document.url or self._page_own_url()
         self.outlet = outlet
         self.fetched_at = fetched_at
-        self.zone = outlet.zone if outlet else DEFAULT_ZONE
+        self.layout = layout
+        self.selectors = outlet.selectors_of(layout) if outlet else Selectors()
+        self.zone = outlet.zone if outlet else self._guess_zone()
 
     # --- helpers shared by the fields ---------------------------------------------------------
 
@@ -148,11 +206,20 @@ class ArticlePage:
                 return candidate
         return None
 
+    def _guess_zone(self) -> ZoneInfo:
+        """A page of a site nobody configured: the zone of its country, language or script."""
+        sample = self.document.title_tag or ""
+        return guess_zone(
+            urlsplit(self.url or "").hostname or "",
+            self.document.declared_language,
+            len(CHINESE_CHARACTER.findall(sample)) * 2 > len(sample.strip()),
+        )
+
     @cached_property
     def excluded(self) -> set[Any]:
         """Elements whose text never counts, from the outlet's `remove` selectors."""
         elements: set[Any] = set()
-        for query in self.outlet.selectors.remove if self.outlet else []:
+        for query in self.selectors.remove:
             elements.update(node for node in self.document.css(query) if not isinstance(node, str))
         return elements
 
@@ -161,7 +228,7 @@ class ArticlePage:
 
     def select_all(self, field_name: str) -> list[str]:
         """Texts of the first of the outlet's selectors for `field_name` that yields any."""
-        for query in getattr(self.outlet.selectors, field_name) if self.outlet else []:
+        for query in getattr(self.selectors, field_name):
             texts = []
             for node in self.document.css(query):
                 if isinstance(node, str):
@@ -219,18 +286,68 @@ class ArticlePage:
             body = ld_text(self.document.json_ld_article.get("articleBody"))
             return [clean_text(line) for line in body.split("\n")] if body else None
 
+        def from_text_density() -> list[str] | None:
+            return self.main_text.paragraphs if self.main_text else None
+
         extracted = _first(
             ("selector", lambda: self.select_all("body")),
             ("json-ld", from_json_ld),
+            ("text-density", from_text_density),
             ("trafilatura", from_trafilatura),
         )
         if extracted.value is None:
             return extracted
+        paragraphs = drop_boilerplate(extracted.value)
         deduplicated: list[str] = []
-        for paragraph in extracted.value:
-            if paragraph and (not deduplicated or deduplicated[-1] != paragraph):
-                deduplicated.append(paragraph)
+        for paragraph in paragraphs:
+            if not paragraph or (deduplicated and deduplicated[-1] == paragraph):
+                continue
+            repeatable = extracted.method == "selector" or len(paragraph) < MIN_REPEATED_PARAGRAPH_CHARS
+            if not repeatable and paragraph in deduplicated:
+                continue
+            deduplicated.append(paragraph)
         return Extracted(deduplicated, extracted.method)
+
+    @cached_property
+    def main_text(self) -> MainText | None:
+        """The page's densest prose and the lines around it; computed only if a field needs it."""
+        return find_main_text(self.document.tree, self.document.meta("description", "og:description"))
+
+    @cached_property
+    def page_credits(self) -> Credits:
+        """Credits printed around the text of a page of a site with no outlet entry."""
+        credits = Credits()
+        if self.outlet is not None or self.main_text is None:
+            return credits
+        for line in [*self.main_text.lines_before, *self.main_text.lines_after]:
+            text = VISIBLE_TIME.sub(" ", line.text).strip()
+            parsed = parse_credit_paragraph(text) or parse_labelled_credits(text, whole_line=False)
+            if (
+                parsed is None
+                and len(text) <= MAX_CREDIT_ELEMENT_CHARS
+                and self._is_credit_element(line.owner)
+            ):
+                parsed = parse_credit_line(text)
+            if parsed is not None:
+                credits.merge(parsed)
+        return credits
+
+    @staticmethod
+    def _is_credit_element(element: Any) -> bool:
+        for candidate in (element, *list(element.iterancestors())[:2]):
+            names = " ".join(candidate.get(name) or "" for name in ("class", "id", "itemprop", "rel"))
+            if CREDIT_ELEMENT.search(names):
+                return True
+        return False
+
+    @cached_property
+    def page_times(self) -> VisibleTimes:
+        """Times printed around the text of a page of a site with no outlet entry."""
+        if self.outlet is not None or self.main_text is None:
+            return VisibleTimes(None, None)
+        before = find_visible_times(line.text for line in self.main_text.lines_before)
+        after = find_visible_times(line.text for line in self.main_text.lines_after)
+        return VisibleTimes(before.published or after.published, before.modified or after.modified)
 
     @cached_property
     def _lifted(self) -> tuple[list[str], Credits]:
@@ -243,11 +360,43 @@ class ArticlePage:
     def title(self) -> Extracted[str]:
         return _first(
             ("selector", lambda: self.select("title")),
+            ("heading", self._heading_title),
             ("json-ld", lambda: ld_text(self.document.json_ld_article.get("headline"))),
             ("meta", lambda: self._strip_site_name(self.document.meta("og:title", "twitter:title"))),
-            ("trafilatura", lambda: self._trafilatura("title")),
+            ("trafilatura", self._trafilatura_title),
             ("title-tag", lambda: self._strip_site_name(self.document.title_tag)),
         )
+
+    def _trafilatura_title(self) -> str | None:
+        title = self._trafilatura("title")
+        # trafilatura falls back on the <title> tag, site name and all.
+        return self._strip_site_name(title) if title and title == self.document.title_tag else title
+
+    def _heading_title(self) -> str | None:
+        """The first <h1> (else <h2>, <h3>) that the page's <title> or og:title repeats.
+
+        Headlines in JSON-LD and og:title are often shortened for search engines; the heading
+        the reader sees is the title, and the <title> tag confirms which heading that is.
+        """
+        references = [
+            WHITESPACE.sub("", text)
+            for text in (
+                self.document.title_tag,
+                self.document.meta("og:title", "twitter:title"),
+                ld_text(self.document.json_ld_article.get("headline")),
+            )
+            if text
+        ]
+        title = WHITESPACE.sub("", self._strip_site_name(self.document.title_tag) or "")
+        for tag in HEADING_TITLE_TAGS:
+            for element in self.document.tree.iter(tag):
+                text = element_text(element)
+                compact = WHITESPACE.sub("", text)
+                # A heading must be most of the title, not a section name the title also holds.
+                long_enough = len(compact) >= MIN_HEADING_TITLE_CHARS and len(compact) * 2 >= len(title)
+                if long_enough and any(compact in reference for reference in references):
+                    return text
+        return None
 
     def _strip_site_name(self, title: str | None) -> str | None:
         if not title:
@@ -261,6 +410,7 @@ class ArticlePage:
             ("selector", lambda: self.select_all("published_at")),
             ("json-ld", lambda: [ld_text(ld.get("datePublished")) or ""]),
             ("meta", lambda: [self.document.meta(*PUBLISHED_META) or ""]),
+            ("page", lambda: [self.page_times.published or ""]),
             ("trafilatura", lambda: [self._trafilatura("date") or ""]),
             ("url", lambda: [self._url_date() or ""]),
         )
@@ -271,19 +421,24 @@ class ArticlePage:
             ("selector", lambda: self.select_all("modified_at")),
             ("json-ld", lambda: [ld_text(ld.get("dateModified")) or ""]),
             ("meta", lambda: [self.document.meta(*MODIFIED_META) or ""]),
+            ("page", lambda: [self.page_times.modified or ""]),
         )
 
     def _first_time(self, *steps: tuple[str, Callable[[], list[str]]]) -> Extracted[str]:
+        """The first step giving a time; a bare date waits for a later step's time on that day."""
+        bare_date: Extracted[str] | None = None
         for method, step in steps:
             for text in step():
                 moment = self._time(text)
                 if moment is None:
                     continue
-                if method in ("trafilatura", "url") and len(text.strip()) <= 10:
-                    # A bare date: no time of day was given, so none is invented.
-                    return Extracted(moment.date().isoformat(), method)
-                return Extracted(isoformat(moment), method)
-        return Extracted.none()
+                if not has_time_of_day(text):
+                    # No time of day was given, so none is invented.
+                    bare_date = bare_date or Extracted(moment.date().isoformat(), method)
+                    continue
+                if bare_date is None or moment.date().isoformat() == bare_date.value:
+                    return Extracted(isoformat(moment), method)
+        return bare_date or Extracted.none()
 
     def _url_date(self) -> str | None:
         match = URL_DATE.search(urlsplit(self.url or "").path)
@@ -297,19 +452,24 @@ class ArticlePage:
 
     def authors(self) -> Extracted[list[str]]:
         _, lifted = self._lifted
-        own_names = self._own_names()
-        selected = [name for name in self._credits_from_selectors().authors if name not in own_names]
+        selected = [name for name in self._credits_from_selectors().authors if not self._is_own_name(name)]
         ld_authors: list[str] = []
         for credit in ld_people(self.document.json_ld_article.get("author")):
             ld_authors += [
-                name for name in parse_credit_line(credit).authors if name not in own_names + ld_authors
+                name
+                for name in parse_credit_line(credit).authors
+                if not self._is_own_name(name) and name not in ld_authors
             ]
         meta_author = self.document.meta("author", "dc.creator")
         extracted = _first(
             ("selector", lambda: selected),
             ("byline", lambda: list(lifted.authors)),
+            ("page", lambda: [name for name in self.page_credits.authors if not self._is_own_name(name)]),
             ("json-ld", lambda: ld_authors),
-            ("meta", lambda: [n for n in parse_credit_line(meta_author or "").authors if n not in own_names]),
+            (
+                "meta",
+                lambda: [n for n in parse_credit_line(meta_author or "").authors if not self._is_own_name(n)],
+            ),
         )
         if extracted.value and extracted.method != "byline":
             merged = extracted.value + [name for name in lifted.authors if name not in extracted.value]
@@ -321,7 +481,11 @@ class ArticlePage:
         selected: list[str] = []
         for line in self.select_all("editors"):
             selected += [name for name in parse_editor_line(line) if name not in selected]
-        extracted = _first(("selector", lambda: selected), ("byline", lambda: list(lifted.editors)))
+        extracted = _first(
+            ("selector", lambda: selected),
+            ("byline", lambda: list(lifted.editors)),
+            ("page", lambda: list(self.page_credits.editors)),
+        )
         if extracted.value and extracted.method == "selector":
             merged = extracted.value + [name for name in lifted.editors if name not in extracted.value]
             return Extracted(merged, "selector")
@@ -331,18 +495,44 @@ class ArticlePage:
         """The outlet a reposted text comes from (a wire agency, another paper)."""
         _, lifted = self._lifted
         selector_credits = self._credits_from_selectors()
-        own_names = self._own_names()
         agency = lifted.agency or selector_credits.agency
+        page = self.page_credits
         return _first(
             ("selector", lambda: self.select("source")),
-            ("byline", lambda: lifted.source or (agency if agency not in own_names else None)),
+            ("byline", lambda: lifted.source or self._other_agency(agency)),
+            (
+                "page",
+                lambda: (
+                    page.source if not self._is_own_name(page.source) else self._other_agency(page.agency)
+                ),
+            ),
         )
 
+    def _other_agency(self, agency: str | None) -> str | None:
+        """The agency a dispatch credits, unless it is the outlet itself."""
+        name = agency_name(agency) if agency else None
+        return name if name and not self._is_own_name(name) else None
+
     def _own_names(self) -> list[str]:
-        """How the outlet names itself; never an author, never the source of its own text."""
-        if not self.outlet:
-            return []
-        return [name for name in (self.outlet.name, self.outlet.native_name, *self.outlet.aliases) if name]
+        """How the outlet (or an unconfigured site) names itself; never an author nor a source."""
+        if self.outlet:
+            return [
+                name for name in (self.outlet.name, self.outlet.native_name, *self.outlet.aliases) if name
+            ]
+        title_parts = TITLE_SEPARATORS.split(self.document.title_tag or "")[1:]
+        names = [self.document.meta("og:site_name", "application-name"), *title_parts]
+        return [name.strip() for name in names if name and name.strip()]
+
+    def _is_own_name(self, name: str | None) -> bool:
+        """Whether `name` is the site's own (新京报 on 新京报网, 澎湃新闻 on 澎湃新闻-The Paper)."""
+        if not name:
+            return False
+        if any(name == own or name in own or own in name for own in self._own_names()):
+            return True
+        # CSDN.NET on www.csdn.net: a site signing its pages with its domain.
+        host_labels = (urlsplit(self.url or "").hostname or "").lower().split(".")
+        site = host_labels[-2] if len(host_labels) >= 2 else ""
+        return len(site) >= 3 and site in name.lower()
 
     def section(self) -> Extracted[str]:
         ld_section = self.document.json_ld_article.get("articleSection")
@@ -469,6 +659,9 @@ class ArticlePage:
         for marker in rules.not_found_title:
             if title_tag.strip() == marker:
                 return f"soft 404: page title {title_tag!r}"
+        for query in rules.not_found_selector:
+            if self.document.css(query):
+                return f"soft 404: page has {query}"
         if self.paragraphs.method != "selector":
             for marker in rules.not_found_text:
                 if marker in self.document.html:
@@ -477,9 +670,14 @@ class ArticlePage:
 
     def partial_reason(self) -> str | None:
         """Why the text is incomplete (paywall, expired archive), or None."""
-        for marker in self.outlet.page_rules.partial_text if self.outlet else []:
+        if self.outlet is None:
+            return None
+        for marker in self.outlet.page_rules.partial_text:
             if marker in self.document.html:
                 return f"page says {marker!r}"
+        for query in self.outlet.page_rules.partial_selector:
+            if self.document.css(query):
+                return f"page has {query}"
         return None
 
     def to_article(self) -> Article:
@@ -522,5 +720,6 @@ class ArticlePage:
             partial_reason=self.partial_reason(),
             declared_language=self.document.declared_language,
             field_methods={name: value.method for name, value in fields.items() if value.method},
-            extractor=f"sourcevault/{__version__} {self.name}",
+            extractor=f"sourcevault/{__version__} {self.name}"
+            + (f" layout {self.layout.since.isoformat()}" if self.layout else ""),
         )

@@ -8,6 +8,8 @@ read in the outlet's zone; one with "Z" too when the registry says its "Z" is lo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,32 @@ EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 # Labels printed before a time: 最新更新：, 發布時間：, 更新时间 …
 TIME_LABEL = re.compile(r"^[^\d]*?(?:時間|时间|更新|發布|发布|日期|上稿)[：:\s]*")
 HAS_YEAR = re.compile(r"(?:19|20)\d{2}")
+TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：時时点點]\s*\d{2}")
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+# A time printed on the page: 2019-09-07 13:43:45, 2019年06月15日08:18, 2018/09/16 15:31 +08:00.
+VISIBLE_TIME = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+    r"(?:\s*T?\s*(?P<H>[01]?\d|2[0-3])\s*[:：時时点點]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d))?"
+    r"(?:\s*(?P<offset>Z|[+-]\d{2}:?\d{2}|GMT[+-]\d{1,2}|UTC[+-]\d{1,2}))?)?"
+)
+# Words just before a printed time saying it is when the page was last changed.
+MODIFIED_LABEL = re.compile(r"(?:更新|修改|修訂|修订|編輯於|编辑于)[^\d]{0,8}$")
+# Zones of hosts and page languages, for pages of sites nobody configured; every one of them
+# printed UTC+8 for the past decades.
+ZONE_BY_TOP_LEVEL_DOMAIN = {
+    "tw": "Asia/Taipei",
+    "hk": "Asia/Hong_Kong",
+    "mo": "Asia/Macau",
+    "cn": "Asia/Shanghai",
+    "sg": "Asia/Singapore",
+}
+ZONE_BY_LANGUAGE_REGION = {
+    "tw": "Asia/Taipei",
+    "hk": "Asia/Hong_Kong",
+    "mo": "Asia/Macau",
+    "cn": "Asia/Shanghai",
+}
+CHINESE_DEFAULT_ZONE = "Asia/Shanghai"
 LATEST_PLAUSIBLE_AHEAD = timedelta(days=2)
 
 
@@ -51,6 +78,11 @@ def parse_datetime(
     return _plausible(parsed, now)
 
 
+def has_time_of_day(text: str) -> bool:
+    """Whether a timestamp says the time of day (epoch values always do), not only the date."""
+    return bool(EPOCH.match(text.strip()) or TIME_OF_DAY.search(text))
+
+
 def _plausible(moment: datetime, now: datetime | None) -> datetime | None:
     latest = (now or datetime.now(UTC)) + LATEST_PLAUSIBLE_AHEAD
     return moment if EARLIEST_PLAUSIBLE <= moment <= latest else None
@@ -59,3 +91,47 @@ def _plausible(moment: datetime, now: datetime | None) -> datetime | None:
 def isoformat(moment: datetime | None) -> str | None:
     """ISO 8601 with the offset the time was read in, to the second."""
     return moment.replace(microsecond=0).isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class VisibleTimes:
+    """Times printed on a page, as text parse_datetime reads: publication and last change."""
+
+    published: str | None
+    modified: str | None
+
+
+def _as_text(match: re.Match[str]) -> str:
+    text = f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}"
+    if match["H"] is not None:
+        text += f" {int(match['H']):02d}:{match['M']}" + (f":{match['S']}" if match["S"] else "")
+        text += match["offset"] or ""
+    return text
+
+
+def find_visible_times(lines: Iterable[str]) -> VisibleTimes:
+    """The first publication time (one with a time of day before a bare date) and change time."""
+    published = bare_date = modified = None
+    for line in lines:
+        for match in VISIBLE_TIME.finditer(line):
+            if MODIFIED_LABEL.search(line[: match.start()]):
+                modified = modified or _as_text(match)
+            elif match["H"] is not None:
+                published = published or _as_text(match)
+            else:
+                bare_date = bare_date or _as_text(match)
+        if published and modified:
+            break
+    return VisibleTimes(published or bare_date, modified)
+
+
+def guess_zone(host: str, declared_language: str | None, is_chinese: bool) -> ZoneInfo:
+    """The zone of a page of a site nobody configured: its country's domain, language, or script."""
+    top_level = host.lower().rstrip(".").rsplit(".", 1)[-1]
+    if top_level in ZONE_BY_TOP_LEVEL_DOMAIN:
+        return ZoneInfo(ZONE_BY_TOP_LEVEL_DOMAIN[top_level])
+    language = (declared_language or "").lower().replace("_", "-").split("-")
+    if language[0] == "zh":
+        region = next((part for part in language[1:] if part in ZONE_BY_LANGUAGE_REGION), None)
+        return ZoneInfo(ZONE_BY_LANGUAGE_REGION[region] if region else CHINESE_DEFAULT_ZONE)
+    return ZoneInfo(CHINESE_DEFAULT_ZONE) if is_chinese else ZoneInfo("UTC")

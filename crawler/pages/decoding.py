@@ -2,13 +2,15 @@
 
 Order, as a browser would: byte-order mark, HTTP header, <meta> declaration (w3lib maps
 GB2312/GBK to GB18030 and Big5 to Big5-HKSCS). A declaration that does not decode cleanly
-is not believed: the bytes are then sniffed with charset-normalizer, restricted to the
-encodings Chinese-language pages actually use, so a Big5 page labelled UTF-8 still reads.
+is not believed: the text between the tags is then sniffed with charset-normalizer,
+restricted to the encodings Chinese-language pages actually use, so a Big5 page labelled
+UTF-8, or a GBK page with no label at all, still reads.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 import charset_normalizer
@@ -23,6 +25,20 @@ from w3lib.encoding import (
 # charset-normalizer pick exotic single-byte codecs for short CJK samples.
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5hkscs", "cp950", "shift_jis", "euc_kr", "cp1252"]
 SNIFF_BYTES = 200_000
+# Scripts, styles and tags are ASCII: left in, they drown the few thousand bytes of text that
+# tell GB18030 from Big5 (charset-normalizer then prefers cp1252 for a GBK page).
+MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+# When charset-normalizer names none: the encodings Chinese pages use, told apart by how many
+# of the decoded characters are among the most frequent ones (a wrong double-byte reading
+# decodes cleanly too, into rare characters).
+CHINESE_ENCODINGS = ("utf-8", "gb18030", "big5hkscs")
+FREQUENT_CHARACTERS = frozenset(
+    "的一是不了在人有我他这這个個们們中来來上大为為和国國地到以说說时時要就出会會可也你对對生能而子那得于於着著"
+    "下自之年过過发發后後作里裡用道行所然家种種事成方多经經么麼去法学學如都同现現当當没沒动動面起看定天分还還进進"
+    "好小部其些主样樣理心她本前开開但因只从從想实實日军軍者意无無力它与與长長把机機十民第公此已工使情明性知全三又关關"
+    "点點正业業外将將两兩高间間由问問很最重并並物手应應战戰向头頭文体體政美相见見被利什二等产產或新己制身果加西斯月话話"
+)
+FREQUENT_SHARE_SAMPLE = 20_000
 _UTF8_REPLACEMENT = "\ufffd".encode()
 
 
@@ -57,11 +73,29 @@ def _tolerable(errors: int, body: bytes) -> bool:
     return errors <= max(3, len(body) // 2000)
 
 
+def _frequent_share(text: str) -> float:
+    ideographs = [character for character in text if "\u4e00" <= character <= "\u9fff"]
+    return sum(character in FREQUENT_CHARACTERS for character in ideographs) / max(1, len(ideographs))
+
+
+def _most_chinese(text: bytes) -> str | None:
+    readable = [
+        encoding for encoding in CHINESE_ENCODINGS if _tolerable(_replacement_count(text, encoding), text)
+    ]
+    if not readable:
+        return None
+    return max(
+        readable,
+        key=lambda encoding: _frequent_share(text[:FREQUENT_SHARE_SAMPLE].decode(encoding, "replace")),
+    )
+
+
 def _sniff(body: bytes) -> str | None:
+    text = MARKUP.sub(b" ", body[: SNIFF_BYTES * 4])[:SNIFF_BYTES]
     match = charset_normalizer.from_bytes(
-        body[:SNIFF_BYTES], cp_isolation=CANDIDATE_ENCODINGS, preemptive_behaviour=False
+        text, cp_isolation=CANDIDATE_ENCODINGS, preemptive_behaviour=False
     ).best()
-    return _normalise(match.encoding) if match else None
+    return _normalise(match.encoding) if match else _most_chinese(text)
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> DecodedText:
