@@ -7,6 +7,7 @@ leaves a crawl that "succeeds" with nothing worth keeping. The alerts look for e
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -71,12 +72,13 @@ def build_report(archive: Archive, run_id: int | None = None) -> RunReport:
             if run_id is not None
             else f"{archive.path}: no crawl run yet"
         )
-    records = stored_run_records(archive.db, run["id"])
     if run["status"] == "running":
         # Not closed yet (still running, or killed): counted from what it has stored so far.
         records = count_run(archive.db, run["id"])
         if not CrawlLock(archive.path).is_taken():
             run["status"] = "interrupted"
+    else:
+        records = stored_run_records(archive.db, run["id"])
     alerts = _run_alerts(run)
     for slug in run["outlets"]:
         record = records.setdefault(slug, OutletRecord())
@@ -101,7 +103,8 @@ def _outlet_alerts(archive: Archive, run: dict[str, Any], slug: str, record: Out
     if finished and record.discovery_fetched == record.discovery_failed:
         problems = _failures(record, lambda group: not group.startswith("article: ")) or "nothing fetched"
         alerts.append(Alert("discovery_broken", slug, f"no discovery document worked ({problems})"))
-    if record.discovered and not record.new:
+    # A run still going may yet archive what it found.
+    if record.discovered and not record.new and run["status"] != "running":
         alerts.append(
             Alert(
                 "no_new_articles",
@@ -117,7 +120,7 @@ def _outlet_alerts(archive: Archive, run: dict[str, Any], slug: str, record: Out
     return alerts
 
 
-def _failures(record: OutletRecord, wanted: Any) -> str:
+def _failures(record: OutletRecord, wanted: Callable[[str], bool]) -> str:
     groups = sorted(record.failures.items(), key=lambda item: -item[1])
     return ", ".join(f"{group} ×{count}" for group, count in groups if wanted(group))
 
