@@ -27,11 +27,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 ## bench: extraction cost and generic-extraction quality against bare trafilatura; language
-## tagging against bare langdetect
+## tagging against bare langdetect; crawl throughput and memory against bare Scrapy
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/generic.py
 	$(BIN)/python bench/language.py
+	$(BIN)/python -m bench.crawl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -10,12 +10,13 @@ from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from crawler import __version__
+from crawler import __version__, exit_status
 from crawler.archive import DEFAULT_ARCHIVE_PATH, Archive, ArchiveError
+from crawler.archive.lock import ArchiveBusy, CrawlLock
 from crawler.articles import extract_article
 from crawler.fetch import FetchError, fetch_page
 from crawler.fixtures import (
@@ -39,15 +40,17 @@ from crawler.pages.article import ArticlePage
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.reextract import reextract as run_reextract
 from crawler.registry import Registry, RegistryError, load_registry, match_article_url
+from crawler.report import build_report, report_lines, run_table
 from crawler.scaffold import ScaffoldError, add_outlet, describe_new_outlet
 from crawler.snapshot import Snapshot, SnapshotError, read_manifest, write_snapshot
+
+if TYPE_CHECKING:
+    from crawler.runner import CrawlResult
 
 DEMO_SNAPSHOT = Path(__file__).parent / "demo" / "snapshot.warc.gz"
 DEMO_MANIFEST = Path(__file__).parent / "demo" / "manifest.toml"
 PAGES_DIR = Path(__file__).parent / "pages"
 GZIP_MAGIC = b"\x1f\x8b"
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,8 +112,40 @@ def main() -> None:
 
 
 def _crawl(
-    db_path: Path, outlets: tuple[str, ...], replay: Path | None, registry_path: Path | None, verbose: bool
+    db_path: Path,
+    outlets: tuple[str, ...],
+    *,
+    replay: Path | None,
+    registry_path: Path | None,
+    verbose: bool,
+    overrides: dict[str, str] | None = None,
 ) -> None:
+    lock = CrawlLock(db_path)
+    try:
+        lock.acquire()
+    except ArchiveBusy as busy:
+        click.echo(f"Error: {busy}; exiting with status {exit_status.ARCHIVE_BUSY}", err=True)
+        sys.exit(exit_status.ARCHIVE_BUSY)
+    try:
+        result = _run_crawl(
+            db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
+        )
+    finally:
+        lock.release()
+    if not result.ok:
+        click.echo(f"crawl ended early: {result.finish_reason}", err=True)
+        sys.exit(exit_status.crawl_exit_status(result.finish_reason))
+
+
+def _run_crawl(
+    db_path: Path,
+    outlets: tuple[str, ...],
+    *,
+    replay: Path | None,
+    registry_path: Path | None,
+    verbose: bool,
+    overrides: dict[str, str] | None,
+) -> CrawlResult:
     # Scrapy and Twisted take a second to import: only commands that crawl pay for them.
     from crawler.runner import project_settings, run_crawl  # noqa: PLC0415
 
@@ -119,35 +154,36 @@ def _crawl(
     if replay is not None:
         Snapshot(replay)
     Archive(db_path).close()
-    settings = project_settings(db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose)
+    settings = project_settings(
+        db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
+    )
     result = run_crawl(settings, list(outlets))
     if result.run_id is None:
         raise click.ClickException(f"crawl did not start (finish reason: {result.finish_reason})")
     with Archive(db_path, readonly=True) as archive:
-        _print_run_summary(archive, registry, result.run_id, list(outlets))
-    if not result.ok:
-        click.echo(f"crawl ended early: {result.finish_reason}", err=True)
-        sys.exit(EXIT_FAILED)
-
-
-def _print_run_summary(archive: Archive, registry: Registry, run_id: int, outlets: list[str]) -> None:
-    summary = archive.run_summary(run_id)
-    columns = ("article", "not_article", "discovery", "failed")
+        report = build_report(archive, result.run_id)
+        for line in run_table(report.outlets, report.run["outlets"]):
+            click.echo(line)
+        totals = archive.stats(registry)
     click.echo(
-        f"{'outlet':<12}{'captures':>10}{'articles':>10}{'not article':>13}{'discovery':>11}{'failed':>8}"
-    )
-    for slug in outlets or registry.slugs:
-        counts = summary.get(slug, {})
-        cells = "".join(
-            f"{counts.get(column, 0):>{width}}"
-            for column, width in zip(columns, (10, 13, 11, 8), strict=True)
-        )
-        click.echo(f"{slug:<12}{sum(counts.values()):>10}{cells}")
-    totals = archive.stats(registry)
-    click.echo(
-        f"run {run_id} archived in {archive.path}: now {totals['articles']} articles "
+        f"run {result.run_id} archived in {db_path}: now {totals['articles']} articles "
         f"from {totals['captures']} captures"
     )
+    return result
+
+
+def _setting_overrides(
+    _context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        name, equals, setting = value.partition("=")
+        if not equals or not name.isupper():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=VALUE (a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=60)"
+            )
+        overrides[name] = setting
+    return overrides
 
 
 @main.command()
@@ -159,19 +195,41 @@ def _print_run_summary(archive: Archive, registry: Registry, run_id: int, outlet
     help="Serve responses from this WARC snapshot instead of the network.",
 )
 @registry_option
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting_overrides,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
 @one_line_errors
 def crawl(
-    outlets: tuple[str, ...], db_path: Path, replay: Path | None, registry_path: Path | None, verbose: bool
+    outlets: tuple[str, ...],
+    db_path: Path,
+    *,
+    replay: Path | None,
+    registry_path: Path | None,
+    overrides: dict[str, str],
+    verbose: bool,
 ) -> None:
     """Crawl OUTLETS (slugs; all when none) into the archive.
+
+    Fetches only what is new: archived articles are skipped, feeds and sitemaps are asked with
+    conditional GET, and recently archived articles are fetched again (1 hour, 1 day, 1 week
+    after) to catch edits and takedowns. A crawl killed at any moment resumes where it stopped
+    on the next run. Exit status: 0 finished, 1 ended early or bad input, 75 another crawl
+    is running on this archive.
 
     \b
     Example:
         sourcevault crawl cna udn --db data/archive.db
         sourcevault crawl --replay crawler/demo/snapshot.warc.gz
+        sourcevault crawl -s DOWNLOAD_TIMEOUT=60
     """
-    _crawl(db_path, outlets, replay, registry_path, verbose)
+    _crawl(db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides)
 
 
 @main.command()
@@ -186,7 +244,7 @@ def demo(db_path: Path, verbose: bool) -> None:
         sourcevault demo --db /tmp/demo.db
     """
     click.echo(f"Replaying the bundled snapshot {DEMO_SNAPSHOT.name} (no network) into {db_path}")
-    _crawl(db_path, (), DEMO_SNAPSHOT, None, verbose)
+    _crawl(db_path, (), replay=DEMO_SNAPSHOT, registry_path=None, verbose=verbose)
 
 
 # --- extraction ----------------------------------------------------------------------------------
@@ -265,7 +323,7 @@ def extract(
     record = _extract_file(file, url, outlet, registry)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     if "not_article" in record or "error" in record:
-        sys.exit(EXIT_FAILED)
+        sys.exit(exit_status.FAILED)
 
 
 def _extract_file(path: Path, url: str | None, outlet: Any, registry: Registry) -> dict[str, Any]:
@@ -341,7 +399,7 @@ def lang(
         tag = tag_text(text, declared=declared, expected_script=expected)
         click.echo(json.dumps({**where, **tag.to_dict()}, ensure_ascii=False))
     if failed:
-        sys.exit(EXIT_FAILED)
+        sys.exit(exit_status.FAILED)
 
 
 @main.command()
@@ -644,7 +702,7 @@ def outlets_check(slug: str | None, update: bool, registry_path: Path | None, fi
     )
     click.echo(f"{len(fixtures)} fixture pages, {failures} failing")
     if failures:
-        sys.exit(EXIT_FAILED)
+        sys.exit(exit_status.FAILED)
 
 
 @main.command()
@@ -674,6 +732,36 @@ def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
             f"{slug:<12}{outlet_counts['articles']:>10}{outlet_counts['captures']:>10}"
             f"{outlet_counts['script_mismatches']:>17}"
         )
+
+
+@main.command()
+@db_option
+@click.option("--run", "run_id", type=int, help="Report this run (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@one_line_errors
+def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
+    """Summarise a crawl run per outlet, with one ALERT line per problem.
+
+    Alerts: an outlet whose feeds or APIs listed articles not yet archived but that yielded
+    no new one; a field (title, body, authors…) found in far fewer articles than in the
+    outlet's recent runs (a layout change); pages answered 403 or 429, or a challenge page
+    served with 200 (blocked); discovery documents that all failed; a run that did not
+    finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
+
+    \b
+    Example:
+        sourcevault report
+        sourcevault report --run 12 --json
+    """
+    with Archive(db_path, readonly=True) as archive:
+        run_report = build_report(archive, run_id)
+    if as_json:
+        click.echo(json.dumps(run_report.to_dict(), ensure_ascii=False))
+    else:
+        for line in report_lines(run_report):
+            click.echo(line)
+    if run_report.alerts:
+        sys.exit(exit_status.ALERTS)
 
 
 @main.group()

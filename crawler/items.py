@@ -7,9 +7,17 @@ from datetime import datetime
 from typing import Literal
 
 from crawler.pages import Extraction
+from crawler.registry import ArticleUrl
 
 PageKind = Literal["article", "feed", "sitemap", "listing", "list_api"]
-Outcome = Literal["article", "not_article", "discovery", "failed"]
+Outcome = Literal["article", "not_article", "discovery", "failed", "removed"]
+
+NOT_MODIFIED = "not modified since the last fetch"
+# HTTP answers that say an archived article was taken down.
+TAKEDOWN_STATUSES = (404, 410)
+# How ArticlePage.not_article_reason words every soft 404 (a "not found" page served with 200).
+SOFT_404_MARKER = "soft 404:"
+BLOCKED_PREFIX = "blocked by "
 
 
 @dataclass
@@ -35,12 +43,30 @@ class Capture:
     discovery_problem: str | None = None
     # Filled by the extraction stage for article pages.
     extraction: Extraction | None = None
+    # The archive's fetch-queue entry this fetch settles, and whether it re-fetches an archived article.
+    fetch_queue_id: int | None = None
+    revisit: bool = False
+    # Article URLs the page lists (discovery documents, redirect stubs), for the fetch queue.
+    article_links: list[ArticleUrl] = field(default_factory=list)
+    # The next fetch of this document may be conditional: it was read whole, and it is not a
+    # sitemap index (whose children a killed run may not have fetched yet).
+    conditional_get: bool = False
+    # A 200 answer that is a bot challenge or block page (which marker), not the page asked for.
+    block_page: str | None = None
+    # Redirected to the outlet's home page: how some outlets take an article down.
+    redirected_home: bool = False
 
     @property
     def outcome(self) -> tuple[Outcome, str | None]:
         """What this capture amounts to, and why, as recorded in the archive."""
         if self.fetch_error:
             return "failed", self.fetch_error
+        if self.block_page:
+            return "failed", f"{BLOCKED_PREFIX}{self.block_page}"
+        if self.revisit and (takedown := self.takedown_reason):
+            return "removed", takedown
+        if self.http_status == 304 and self.page_kind != "article":
+            return "discovery", NOT_MODIFIED
         if self.http_status is None or not 200 <= self.http_status < 300:
             return "failed", f"HTTP {self.http_status}"
         if self.page_kind != "article":
@@ -50,6 +76,18 @@ class Capture:
         if self.extraction.article is None:
             return "not_article", self.extraction.reason
         return "article", None
+
+    @property
+    def takedown_reason(self) -> str | None:
+        """Why this answer means the article is gone, or None."""
+        if self.http_status in TAKEDOWN_STATUSES:
+            return f"HTTP {self.http_status}"
+        if self.redirected_home:
+            return "redirected to the home page"
+        reason = self.extraction.reason if self.extraction else None
+        if reason and SOFT_404_MARKER in reason:
+            return reason
+        return None
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()

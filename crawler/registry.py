@@ -7,6 +7,7 @@ exactly what to fix.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Iterator
@@ -208,6 +209,31 @@ class PageRules(_Strict):
         return [_check_css(selector) for selector in selectors]
 
 
+class Politeness(_Strict):
+    """How gently to crawl an outlet; unset values take the crawl's defaults (crawler/settings.py).
+
+    Every request of an outlet, whatever its host, goes through one Scrapy download slot named
+    after the outlet, configured from these values (see OutletSpider.update_settings).
+    """
+
+    # Seconds between two requests (DOWNLOAD_DELAY when unset); AutoThrottle may only lengthen it.
+    delay: float | None = Field(default=None, ge=0)
+    # Requests at once (CONCURRENT_REQUESTS_PER_DOMAIN when unset).
+    concurrency: int | None = Field(default=None, ge=1)
+
+
+def _check_host(host: str) -> str:
+    # An IP address or localhost is a host too: the offline tests serve outlets on 127.0.0.1.
+    if host == "localhost":
+        return host
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if "/" in host or ":" in host or not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", host):
+            raise ValueError(f"not a bare domain name or IP address: {host!r}") from None
+    return host
+
+
 class Outlet(_Strict):
     slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1)
@@ -229,6 +255,7 @@ class Outlet(_Strict):
     selectors: Selectors = Selectors()
     layouts: list[Layout] = []
     page_rules: PageRules = PageRules()
+    crawl: Politeness = Politeness()
 
     _home = field_validator("home")(_check_url)
 
@@ -254,10 +281,7 @@ class Outlet(_Strict):
     @field_validator("domains")
     @classmethod
     def _domains(cls, domains: list[str]) -> list[str]:
-        for domain in domains:
-            if "/" in domain or ":" in domain or not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain):
-                raise ValueError(f"not a bare domain name: {domain!r}")
-        return domains
+        return [_check_host(domain) for domain in domains]
 
     @model_validator(mode="after")
     def _editions_in_pattern(self) -> Outlet:
@@ -276,6 +300,16 @@ class Outlet(_Strict):
     def owns_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")
         return any(host == domain or host.endswith("." + domain) for domain in self.domains)
+
+    def is_home_page(self, url: str) -> bool:
+        """Whether `url` is the outlet's home page (where some outlets redirect a removed article)."""
+        parts, home = urlsplit(url), urlsplit(self.home)
+        if not self.owns_host(parts.hostname or "") or parts.query:
+            return False
+        return parts.path in ("", "/") or (parts.hostname, parts.path.rstrip("/")) == (
+            home.hostname,
+            home.path.rstrip("/"),
+        )
 
     def edition(self, edition_id: str) -> Edition | None:
         return next((edition for edition in self.editions if edition.id == edition_id), None)

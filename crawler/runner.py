@@ -32,10 +32,12 @@ def project_settings(
     replay_snapshot: Path | None = None,
     registry_path: Path | None = None,
     verbose: bool = False,
+    overrides: dict[str, str] | None = None,
 ) -> Settings:
     """crawler/settings.py with this run's values on top, as `scrapy crawl -s` would set them."""
     settings = Settings()
     settings.setmodule(SETTINGS_MODULE, priority="project")
+    settings.setdict(overrides or {}, priority="cmdline")
     settings.set("ARCHIVE_PATH", str(archive_path), priority="cmdline")
     settings.set("REPLAY_SNAPSHOT", str(replay_snapshot) if replay_snapshot else None, priority="cmdline")
     settings.set("REGISTRY_PATH", str(registry_path) if registry_path else None, priority="cmdline")

@@ -4,38 +4,55 @@ from __future__ import annotations
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider
 
 from crawler.archive import Archive
+from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.exit_status import crawl_exit_status
 from crawler.items import Capture
 from crawler.registry import load_registry
 
+ARCHIVE_BUSY = "archive_busy"
+
 
 class ArchivePipeline:
-    """Opens the archive for the crawl, records the run, and stores each capture atomically.
+    """Holds the archive's crawl lock, records the run, and stores each capture atomically.
 
-    Settings: ARCHIVE_PATH (the SQLite file; empty switches archiving off), REPLAY_SNAPSHOT
-    (recorded on the run when the crawl is a replay).
+    Opening a run also closes the record of a run whose process died, and queues the articles
+    due for a revisit. Closing it writes the run's per-outlet records (`crawl_run_outlets`).
+
+    Settings: ARCHIVE_PATH (the SQLite file), REPLAY_SNAPSHOT (recorded on the run when the
+    crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again).
     """
 
     def __init__(self, crawler: Crawler, path: str, replay_snapshot: str | None):
         self.crawler = crawler
         self.path = path
         self.replay_snapshot = replay_snapshot
+        self.revisit_after_hours = tuple(
+            float(hours) for hours in crawler.settings.getlist("REVISIT_AFTER_HOURS")
+        )
+        self.lock = CrawlLock(path)
+        self.locked = False
         self.archive: Archive | None = None
         self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        path = crawler.settings.get("ARCHIVE_PATH")
-        if not path:
-            raise NotConfigured
-        pipeline = cls(crawler, path, crawler.settings.get("REPLAY_SNAPSHOT") or None)
+        pipeline = cls(
+            crawler, crawler.settings["ARCHIVE_PATH"], crawler.settings.get("REPLAY_SNAPSHOT") or None
+        )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
-        self.archive = Archive(self.path)
+        try:
+            self.lock.acquire()
+        except ArchiveBusy as busy:
+            self.crawler.spider.logger.error(str(busy))  # type: ignore[union-attr]
+            raise CloseSpider(ARCHIVE_BUSY) from None
+        self.locked = True
+        self.archive = Archive(self.path, revisit_after_hours=self.revisit_after_hours)
         self.archive.sync_outlets(load_registry(self.crawler.settings.get("REGISTRY_PATH")))
         spider = self.crawler.spider
         outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]
@@ -52,9 +69,12 @@ class ArchivePipeline:
         return item
 
     def spider_closed(self, reason: str) -> None:
-        if self.archive is None or self.run_id is None:
-            return
-        status = "finished" if reason == "finished" else "failed"
-        self.archive.finish_run(self.run_id, status, reason)
-        self.archive.close()
-        self.archive = None
+        if self.archive is not None:
+            if self.run_id is not None:
+                status = "finished" if reason == "finished" else "failed"
+                self.archive.finish_run(self.run_id, status, reason, crawl_exit_status(reason))
+            self.archive.close()
+            self.archive = None
+        if self.locked:
+            self.lock.release()
+            self.locked = False

@@ -6,17 +6,20 @@ import gzip
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from crawler.archive import Archive, ArchiveError, CorruptOriginal
+from crawler.archive import Archive, ArchiveError, CorruptOriginal, next_revisit
+from crawler.archive.fetch_queue import MAX_FAILED_ATTEMPTS
 from crawler.archive.schema import m001_initial, migrations
 from crawler.items import Capture
 from crawler.pages import extract_page
 from crawler.reextract import reextract
+from crawler.registry import ArticleUrl
 from tests.helpers import fixture_page
 
 CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
@@ -126,14 +129,17 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names[:2] == ["m001_initial", "m002_language"]
+        assert names == ["m001_initial", "m002_language", "m003_run_records", "m003b_incremental_crawls"]
         assert migrations.pending(archive.db) == []
         assert set(archive.db.table_names()) >= {
             "outlets",
             "crawl_runs",
+            "crawl_run_outlets",
             "raw_bodies",
             "captures",
             "articles",
+            "article_fetch_queue",
+            "discovery_validators",
         }
 
 
@@ -186,3 +192,76 @@ def test_unusable_files_are_one_line_errors(tmp_path):
         Archive(not_sqlite)
     with pytest.raises(ArchiveError, match="no archive here"):
         Archive(tmp_path / "missing.db", readonly=True)
+
+
+def test_revisits_follow_a_decaying_schedule_and_skip_missed_points():
+    first = "2026-11-01T00:00:00+00:00"
+    schedule = (1.0, 24.0, 168.0)
+    assert next_revisit(first, "2026-11-01T00:30:00+00:00", schedule) == "2026-11-01T01:00:00+00:00"
+    # A nightly crawl comes back long after the first hour: the next point is the day after.
+    assert next_revisit(first, "2026-11-01T02:30:00+00:00", schedule) == "2026-11-02T00:00:00+00:00"
+    assert next_revisit(first, "2026-11-03T02:30:00+00:00", schedule) == "2026-11-08T00:00:00+00:00"
+    assert next_revisit(first, "2026-11-09T02:30:00+00:00", schedule) is None
+
+
+def test_a_page_that_fails_in_every_run_is_given_up_after_the_last_attempt(archive):
+    url = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
+    feed = Capture(
+        outlet="cna",
+        page_kind="feed",
+        url="https://feeds.feedburner.com/rsscna/social",
+        fetched_at=datetime.now(UTC),
+        http_status=200,
+        article_links=[ArticleUrl(url, "201603190029", "")],
+    )
+    run_id = archive.start_run(["cna"], None)
+    archive.store(feed, run_id)
+    for attempt in range(1, MAX_FAILED_ATTEMPTS + 1):
+        if attempt > 1:
+            run_id = archive.start_run(["cna"], None)
+        [entry] = archive.waiting_fetches("cna", 0, 10)
+        failure = Capture(
+            outlet="cna",
+            page_kind="article",
+            url=url,
+            fetched_at=datetime.now(UTC),
+            fetch_error="DownloadTimeoutError: took longer than 30.0 seconds",
+            fetch_queue_id=entry.id,
+        )
+        archive.store(failure, run_id)
+        state, failed_attempts = archive.db.execute(
+            "SELECT state, failed_attempts FROM article_fetch_queue"
+        ).fetchone()
+        assert (state, failed_attempts) == ("failed" if attempt < MAX_FAILED_ATTEMPTS else "done", attempt)
+    archive.start_run(["cna"], None)
+    assert archive.db.execute("SELECT count(*) FROM article_fetch_queue").fetchone()[0] == 0
+    # Every failed fetch stays on record.
+    assert archive.db.execute("SELECT count(*) FROM captures WHERE outcome = 'failed'").fetchone()[0] == 3
+
+
+def test_discovery_queues_only_pages_the_archive_lacks(archive, registry):
+    archive.store(cna_capture(registry), run_id=None)
+    soft_404 = cna_capture(registry, body=b"<html><head><title>404</title></head><body>gone</body></html>")
+    soft_404.url = soft_404.final_url = "https://www.cna.com.tw/news/aipl/202001010001.aspx"
+    archive.store(soft_404, run_id=None)
+    listed = [
+        ArticleUrl(CNA_URL, "201603190029", ""),  # archived as an article
+        ArticleUrl(soft_404.url, "202001010001", ""),  # judged a soft 404 before
+        ArticleUrl("https://www.cna.com.tw/news/aipl/202001010002.aspx", "202001010002", ""),
+    ]
+    feed = Capture(
+        outlet="cna",
+        page_kind="feed",
+        url="https://feeds.feedburner.com/rsscna/politics",
+        fetched_at=datetime.now(UTC),
+        http_status=200,
+        article_links=listed,
+    )
+    run_id = archive.start_run(["cna"], None)
+    archive.store(feed, run_id)
+    archive.store(replace(feed, url="https://feeds.feedburner.com/rsscna/social"), run_id)
+    assert [entry.url for entry in archive.waiting_fetches("cna", 0, 10)] == [listed[2].url]
+    counted = archive.db.execute(
+        "SELECT article_links_listed, article_links_new FROM captures WHERE page_kind = 'feed' ORDER BY id"
+    ).fetchall()
+    assert counted == [(3, 1), (3, 0)]

@@ -151,8 +151,9 @@ def test_every_page_is_archived_once_or_recorded_with_its_reason(faulty_crawl):
     assert got[f"{base}/a/5"][0] == "not_article" and "binary content" in got[f"{base}/a/5"][1]
     assert got[f"{base}/a/7"] == ("article", None)
     assert got[f"{base}/a/8"] == ("not_article", "empty body")
-    # Forbidden by robots.txt, and absent from the snapshot: never fetched, so never archived.
-    assert f"{base}/a/6" not in got and f"{base}/a/9" not in got
+    # Forbidden by robots.txt, and absent from the snapshot: never sent, but recorded with why.
+    assert got[f"{base}/a/6"] == ("failed", "Forbidden by robots.txt")
+    assert got[f"{base}/a/9"][0] == "failed" and got[f"{base}/a/9"][1].startswith("not in replay snapshot")
     assert all("utm_source" not in url for url in got)
     assert (
         connection.execute("SELECT count(*) FROM captures GROUP BY url HAVING count(*) > 1").fetchall() == []

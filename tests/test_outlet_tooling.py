@@ -451,4 +451,5 @@ file = "{record_path.with_name(record_path.name.replace(".json", ".html.gz"))}"
         str(database),
     )
     assert crawl.returncode == 0, crawl.stderr
-    assert crawl.stdout.splitlines()[1].split() == ["chinatimes", "2", "1", "0", "1", "0"]
+    # discovered, fetched, revisited, new, updated, removed, not article, failed, blocked
+    assert crawl.stdout.splitlines()[1].split() == ["chinatimes", "1", "1", "0", "1", "0", "0", "0", "0", "0"]

@@ -131,6 +131,8 @@ def test_a_good_entry_loads(tmp_path):
             "field 'domains': not a bare domain",
         ),
         (('name = "Example News"\n', ""), "field 'name': required field is missing"),
+        (('title = ["h1"]', 'title = ["h1"]\n[outlet.crawl]\ndelay = -1'), "field 'crawl.delay'"),
+        (('title = ["h1"]', 'title = ["h1"]\n[outlet.crawl]\nconcurrency = 0'), "field 'crawl.concurrency'"),
     ],
 )
 def test_a_bad_entry_names_file_outlet_and_field(tmp_path, change, message):
@@ -143,6 +145,24 @@ def test_a_bad_entry_names_file_outlet_and_field(tmp_path, change, message):
     assert "\n" not in text
     assert text.startswith(f"{path}: outlet 'example': ")
     assert message in text
+
+
+def test_hosts_may_be_ip_addresses_or_localhost_and_politeness_is_optional(tmp_path):
+    entry = GOOD_ENTRY.replace('domains = ["example.org"]', 'domains = ["127.0.0.1", "::1", "localhost"]')
+    outlet = load_registry(write(tmp_path, entry + "[outlet.crawl]\ndelay = 2.5\n")).get("example")
+    assert (
+        outlet.owns_host("127.0.0.1") and outlet.owns_host("localhost") and not outlet.owns_host("127.0.0.2")
+    )
+    assert (outlet.crawl.delay, outlet.crawl.concurrency) == (2.5, None)
+
+
+def test_the_home_page_is_told_apart(registry):
+    udn, cna = registry.get("udn"), registry.get("cna")
+    assert udn.is_home_page("https://udn.com/news/index") and udn.is_home_page("https://udn.com/")
+    assert cna.is_home_page("https://www.cna.com.tw/")
+    assert not cna.is_home_page("https://www.cna.com.tw/list/aipl.aspx")
+    assert not cna.is_home_page("https://www.cna.com.tw/?page=2")
+    assert not cna.is_home_page("https://example.org/")
 
 
 def test_invalid_toml_and_duplicates_and_missing_files(tmp_path):

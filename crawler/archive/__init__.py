@@ -13,13 +13,16 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from crawler import __version__
+from crawler.archive import fetch_queue
+from crawler.archive.fetch_queue import QueueEntry
+from crawler.archive.run_records import write_run_records
 from crawler.archive.schema import migrations
 from crawler.items import Capture
 from crawler.pages import LANGUAGE_FIELDS, Article
@@ -50,6 +53,10 @@ ARTICLE_CONTENT_COLUMNS = (
 ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
 # An article is one per outlet, article id and edition; a newer capture updates the rest.
 ARTICLE_IDENTITY_COLUMNS = ("outlet", "article_id", "edition")
+# What a reader would call an edit: a revisit that changes one of these makes the article "updated".
+EDITED_COLUMNS = ("title", "body", "authors", "editors")
+# Revisits of a new article, in hours after it was first archived: edits and takedowns come early.
+DEFAULT_REVISIT_AFTER_HOURS = (1.0, 24.0, 168.0)
 
 
 class ArchiveError(RuntimeError):
@@ -68,6 +75,16 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def next_revisit(first_archived_at: str, now: str, after_hours: tuple[float, ...]) -> str | None:
+    """The first revisit of the schedule still ahead of `now` (ISO 8601 UTC), or None once it is over."""
+    first, current = datetime.fromisoformat(first_archived_at), datetime.fromisoformat(now)
+    for hours in after_hours:
+        due = first + timedelta(hours=hours)
+        if due > current:
+            return due.isoformat(timespec="seconds")
+    return None
+
+
 @dataclass(frozen=True)
 class StoredCapture:
     """A capture read back from the archive, enough to extract it again."""
@@ -84,8 +101,15 @@ class StoredCapture:
 class Archive:
     """An archive file, opened (and created or migrated) on construction."""
 
-    def __init__(self, path: Path | str = DEFAULT_ARCHIVE_PATH, *, readonly: bool = False):
+    def __init__(
+        self,
+        path: Path | str = DEFAULT_ARCHIVE_PATH,
+        *,
+        readonly: bool = False,
+        revisit_after_hours: tuple[float, ...] = DEFAULT_REVISIT_AFTER_HOURS,
+    ):
         self.path = Path(path)
+        self.revisit_after_hours = revisit_after_hours
         if readonly:
             if not self.path.exists():
                 raise ArchiveError(f"{self.path}: no archive here (run `sourcevault crawl` or `demo` first)")
@@ -144,34 +168,65 @@ class Archive:
                 )
 
     def start_run(self, outlets: list[str], replay_snapshot: str | None) -> int:
+        """Record a new run and queue its revisits; only while holding the archive's CrawlLock."""
+        now = utc_now()
         with self.db.atomic():
+            self._close_interrupted_runs(now)
+            fetch_queue.prepare_run(self.db, outlets, now)
             cursor = self.db.execute(
                 """INSERT INTO crawl_runs (started_at, status, outlets, replay_snapshot, sourcevault_version)
                 VALUES (?, 'running', ?, ?, ?)""",
-                [utc_now(), _json(outlets), replay_snapshot, __version__],
+                [now, _json(outlets), replay_snapshot, __version__],
             )
         return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str, finish_reason: str | None) -> None:
+    def _close_interrupted_runs(self, now: str) -> None:
+        # The lock says no other crawl runs: a run still "running" lost its process (SIGKILL, power).
+        interrupted = [
+            row[0] for row in self.db.execute("SELECT id FROM crawl_runs WHERE status = 'running'")
+        ]
+        for run_id in interrupted:
+            self.db.execute(
+                "UPDATE crawl_runs SET status = 'interrupted', finish_reason = ? WHERE id = ?",
+                [f"its process ended without closing the run (found at {now})", run_id],
+            )
+            write_run_records(self.db, run_id)
+
+    def finish_run(self, run_id: int, status: str, finish_reason: str | None, exit_status: int) -> None:
         with self.db.atomic():
             self.db.execute(
-                "UPDATE crawl_runs SET finished_at = ?, status = ?, finish_reason = ? WHERE id = ?",
-                [utc_now(), status, finish_reason, run_id],
+                """UPDATE crawl_runs SET finished_at = ?, status = ?, finish_reason = ?, exit_status = ?
+                WHERE id = ?""",
+                [utc_now(), status, finish_reason, exit_status, run_id],
             )
+            write_run_records(self.db, run_id)
 
     # --- writing ----------------------------------------------------------------------------
 
     def store(self, capture: Capture, run_id: int | None) -> int:
-        """Write a capture, its raw body and its article (if any) in one transaction."""
+        """Write a capture, its raw body, its article, and what it means for the fetch queue, at once.
+
+        One transaction: a crawl killed at any moment leaves either all of it or none, so the
+        next run neither loses a page (it is still queued) nor archives it twice (it is done).
+        """
         outcome, reason = capture.outcome
         extraction = capture.extraction
+        article = extraction.article if extraction and outcome == "article" else None
+        now = utc_now()
         with self.db.atomic():
             body_sha256 = self._store_body(capture.body) if capture.body else None
+            change = self._article_change(article) if article else None
+            links_new = (
+                fetch_queue.enqueue(self.db, capture.outlet, capture.article_links, run_id, now)
+                if capture.article_links
+                else None
+            )
             cursor = self.db.execute(
                 """INSERT INTO captures (crawl_run_id, outlet, page_kind, request_method, request_body, url,
                     final_url, http_status, response_headers, fetched_at, replayed_from, body_sha256,
-                    body_size_bytes, text_encoding, fetch_error, outcome, outcome_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    body_size_bytes, text_encoding, fetch_error, outcome, outcome_reason, revisit,
+                    article_change, article_links_listed, article_links_new)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     run_id,
                     capture.outlet,
@@ -190,12 +245,74 @@ class Archive:
                     capture.fetch_error,
                     outcome,
                     reason,
+                    int(capture.revisit),
+                    change,
+                    len(capture.article_links) if capture.article_links else None,
+                    links_new,
                 ],
             )
             capture_id = int(cursor.lastrowid or 0)
-            if extraction and extraction.article:
-                self._store_article(capture_id, extraction.article)
+            if article:
+                self._store_article(capture_id, article, archived_at=now)
+            if capture.page_kind != "article":
+                self._keep_validators(capture, capture_id, now)
+            if capture.fetch_queue_id is not None:
+                self._settle_fetch(capture, outcome, reason, now)
         return capture_id
+
+    def _article_change(self, article: Article) -> str:
+        """How an article about to be stored differs from the archived one: new, updated or unchanged."""
+        row = self.db.execute(
+            f"SELECT {', '.join(EDITED_COLUMNS)} FROM articles"
+            " WHERE outlet = ? AND article_id = ? AND edition = ?",
+            [article.outlet, article.article_id, article.edition],
+        ).fetchone()
+        if row is None:
+            return "new"
+        edited = (article.title, article.body, _json(article.authors), _json(article.editors))
+        return "unchanged" if tuple(row) == edited else "updated"
+
+    def _keep_validators(self, capture: Capture, capture_id: int, now: str) -> None:
+        """Remember a discovery document's ETag / Last-Modified for the next conditional GET."""
+        if capture.http_status == 304:
+            return
+        etag, last_modified = capture.header("ETag"), capture.header("Last-Modified")
+        if capture.conditional_get and (etag or last_modified):
+            self.db.execute(
+                """INSERT INTO discovery_validators (url, etag, last_modified, capture_id, stored_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                    capture_id = excluded.capture_id, stored_at = excluded.stored_at""",
+                [capture.url, etag, last_modified, capture_id, now],
+            )
+        else:
+            self.db.execute("DELETE FROM discovery_validators WHERE url = ?", [capture.url])
+
+    def _settle_fetch(self, capture: Capture, outcome: str, reason: str | None, now: str) -> None:
+        assert capture.fetch_queue_id is not None
+        entry = fetch_queue.settle(self.db, capture.fetch_queue_id, reason if outcome == "failed" else None)
+        if entry is None:
+            return
+        identity = [entry.outlet, entry.article_id, entry.edition]
+        if outcome == "removed":
+            # The first time a revisit saw it gone; the article and its originals stay.
+            self.db.execute(
+                """UPDATE articles
+                SET removed_at = coalesce(removed_at, ?), removed_reason = coalesce(removed_reason, ?)
+                WHERE outlet = ? AND article_id = ? AND edition = ?""",
+                [capture.fetched_at.isoformat(timespec="seconds"), reason, *identity],
+            )
+        if entry.purpose == "revisit" and entry.finished:
+            row = self.db.execute(
+                "SELECT first_archived_at FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?",
+                identity,
+            ).fetchone()
+            due = next_revisit(row[0], now, self.revisit_after_hours) if row and row[0] else None
+            self.db.execute(
+                """UPDATE articles SET revisits_done = revisits_done + 1, revisit_due_at = ?
+                WHERE outlet = ? AND article_id = ? AND edition = ?""",
+                [due, *identity],
+            )
 
     def _store_body(self, body: bytes) -> str:
         sha256 = hashlib.sha256(body).hexdigest()
@@ -206,8 +323,12 @@ class Archive:
         )
         return sha256
 
-    def _store_article(self, capture_id: int, article: Article) -> None:
-        """Insert the article, or point the existing one at this newer capture."""
+    def _store_article(self, capture_id: int, article: Article, archived_at: str | None = None) -> None:
+        """Insert the article, or point the existing one at this newer capture.
+
+        `archived_at` (a crawl storing it, not a re-extraction) plans a new article's revisits.
+        """
+        now = archived_at or utc_now()
         columns = (
             "capture_id",
             *ARTICLE_IDENTITY_COLUMNS,
@@ -222,8 +343,15 @@ class Archive:
         updates = ", ".join(
             f"{name}=excluded.{name}" for name in columns if name not in ARTICLE_IDENTITY_COLUMNS
         )
+        if archived_at:
+            # A page a revisit found taken down and a crawl then finds back is live again (the capture
+            # that saw it gone stays on record); re-extracting an old capture says nothing about that.
+            updates += ", removed_at=NULL, removed_reason=NULL"
+        # Set on insert only: an article's revisits are planned from when it was first archived.
+        inserted = (*columns, "first_archived_at", "revisit_due_at")
+        first_revisit = next_revisit(now, now, self.revisit_after_hours) if archived_at else None
         self.db.execute(
-            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            f"INSERT INTO articles ({', '.join(inserted)}) VALUES ({', '.join('?' for _ in inserted)})"
             f" ON CONFLICT({', '.join(ARTICLE_IDENTITY_COLUMNS)}) DO UPDATE SET {updates}",
             [
                 capture_id,
@@ -232,7 +360,9 @@ class Archive:
                 article.edition,
                 *content,
                 article.extractor,
-                utc_now(),
+                now,
+                now,
+                first_revisit,
             ],
         )
 
@@ -274,7 +404,11 @@ class Archive:
 
     def article_captures(self, outlets: list[str] | None = None) -> Iterator[StoredCapture]:
         """Successful fetches of article pages, oldest first: the input of re-extraction."""
-        where = "page_kind = 'article' AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
+        # A capture judged a takedown of an archived article, or a block page, is not judged again.
+        where = (
+            "page_kind = 'article' AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
+            " AND outcome NOT IN ('removed', 'failed')"
+        )
         params: list[Any] = []
         if outlets:
             where += f" AND outlet IN ({', '.join('?' for _ in outlets)})"
@@ -331,13 +465,24 @@ class Archive:
             "outlets": outlets
         }
 
-    def run_summary(self, run_id: int) -> dict[str, dict[str, int]]:
-        """Per outlet, how many captures of one run ended in each outcome."""
-        summary: dict[str, dict[str, int]] = {}
-        rows = self.db.execute(
-            "SELECT outlet, outcome, count(*) FROM captures WHERE crawl_run_id = ? GROUP BY outlet, outcome",
-            [run_id],
-        )
-        for outlet, outcome, count in rows:
-            summary.setdefault(outlet, {})[outcome] = count
-        return summary
+    def discovery_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """The ETag and Last-Modified the last full fetch of a discovery document returned."""
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM discovery_validators WHERE url = ?", [url]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def waiting_fetches(self, outlet: str, after_id: int, limit: int) -> list[QueueEntry]:
+        """Queued article pages of an outlet still to fetch in this run, in queue order."""
+        return fetch_queue.waiting_entries(self.db, outlet, after_id, limit)
+
+    def run(self, run_id: int | None = None) -> dict[str, Any] | None:
+        """One crawl run (the latest when `run_id` is None), as a dict of its `crawl_runs` columns."""
+        where, params = ("WHERE id = ?", [run_id]) if run_id is not None else ("", [])
+        cursor = self.db.execute(f"SELECT * FROM crawl_runs {where} ORDER BY id DESC LIMIT 1", params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        run = dict(zip((column[0] for column in cursor.description), row, strict=True))
+        run["outlets"] = json.loads(run["outlets"])
+        return run

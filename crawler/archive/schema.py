@@ -138,3 +138,89 @@ def m002_language(db: Database) -> None:
         CREATE INDEX articles_with_script_mismatch ON articles(outlet) WHERE script_mismatch = 1;
         """,
     )
+
+
+@migrations()
+def m003_run_records(db: Database) -> None:
+    _execute_each(
+        db,
+        """
+        -- Exit status of the crawl process: NULL while it runs, or when it was killed.
+        ALTER TABLE crawl_runs ADD COLUMN exit_status INTEGER;
+
+        CREATE TABLE crawl_run_outlets (
+            crawl_run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+            outlet TEXT NOT NULL REFERENCES outlets(slug),
+            discovery_fetched INTEGER NOT NULL,    -- feeds, sitemaps, listings, list APIs fetched
+            discovery_not_modified INTEGER NOT NULL, -- of them, answered 304 to a conditional GET
+            discovery_failed INTEGER NOT NULL,     -- of them, failed or holding no usable link
+            discovered INTEGER NOT NULL,           -- article URLs they listed that the archive lacked
+            fetched INTEGER NOT NULL,              -- article pages fetched (first fetches and revisits)
+            revisited INTEGER NOT NULL,            -- of them, archived articles fetched again
+            new INTEGER NOT NULL,                  -- articles archived for the first time
+            updated INTEGER NOT NULL,              -- revisited articles whose text had changed
+            unchanged INTEGER NOT NULL,            -- revisited articles whose text had not
+            removed INTEGER NOT NULL,              -- revisited articles found taken down
+            not_article INTEGER NOT NULL,
+            failed INTEGER NOT NULL,               -- article pages that could not be fetched
+            blocked INTEGER NOT NULL,              -- pages answered 403 or 429, or with a challenge page
+            failures TEXT NOT NULL,                -- JSON: "page kind: reason" -> count
+            articles_extracted INTEGER NOT NULL,   -- articles extracted in the run (new, updated, unchanged)
+            field_coverage TEXT NOT NULL,          -- JSON: field -> share of those articles that have it
+            PRIMARY KEY (crawl_run_id, outlet)
+        );
+        """,
+    )
+
+
+@migrations()
+def m003b_incremental_crawls(db: Database) -> None:
+    _execute_each(
+        db,
+        """
+        -- Captures: revisit = 1 for an archived article fetched again; article_change (new, updated,
+        -- unchanged) for article outcomes; on pages listing articles, how many they listed and how
+        -- many of those were unarchived and not yet listed earlier in the run.
+        ALTER TABLE captures ADD COLUMN revisit INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE captures ADD COLUMN article_change TEXT;
+        ALTER TABLE captures ADD COLUMN article_links_listed INTEGER;
+        ALTER TABLE captures ADD COLUMN article_links_new INTEGER;
+
+        -- Articles: when first archived, the revisits done and the next one due (NULL: none planned),
+        -- and the first time a revisit found the article taken down, with why.
+        ALTER TABLE articles ADD COLUMN first_archived_at TEXT;
+        ALTER TABLE articles ADD COLUMN revisits_done INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE articles ADD COLUMN revisit_due_at TEXT;
+        ALTER TABLE articles ADD COLUMN removed_at TEXT;
+        ALTER TABLE articles ADD COLUMN removed_reason TEXT;
+        UPDATE articles SET first_archived_at = extracted_at;
+        CREATE INDEX articles_by_revisit_due ON articles(revisit_due_at) WHERE revisit_due_at IS NOT NULL;
+
+        -- Article pages waiting to be fetched. A crawl killed half-way leaves its unfinished
+        -- fetches here for the next run; a conditional GET answered 304 lists nothing again.
+        CREATE TABLE article_fetch_queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the spider reads it in id order
+            outlet TEXT NOT NULL REFERENCES outlets(slug),
+            article_id TEXT NOT NULL,
+            edition TEXT NOT NULL,
+            url TEXT NOT NULL,
+            purpose TEXT NOT NULL,           -- new, revisit
+            state TEXT NOT NULL,             -- waiting, failed (retried next run), done (this run)
+            queued_at TEXT NOT NULL,
+            listed_in_run INTEGER,           -- last run whose discovery listed it
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            last_failure TEXT,
+            UNIQUE (outlet, article_id, edition)
+        );
+        CREATE INDEX article_fetch_queue_by_outlet ON article_fetch_queue(outlet, state, id);
+
+        -- ETag / Last-Modified of each discovery document, sent back as a conditional GET.
+        CREATE TABLE discovery_validators (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            capture_id INTEGER NOT NULL REFERENCES captures(id),
+            stored_at TEXT NOT NULL
+        );
+        """,
+    )

@@ -55,7 +55,8 @@ def parse_channel_tree(
     if not nodes:
         yield spider.capture(response, "list_api", discovery_problem="channel tree has no nodes")
         return
-    yield spider.capture(response, "list_api")
+    # Never fetched conditionally: like a sitemap index, it leads to the lists of articles.
+    yield spider.capture(response, "list_api", conditional_get=False)
     node_list = ",".join(f'"{node}"' for node in nodes)
     source = JsonApiSource(
         url=f"https://{channel}.huanqiu.com/api/list?node={node_list}&offset=0&limit={LIST_SIZE}",

@@ -3,12 +3,19 @@
 Every response (feed, sitemap, listing, list API, article) and every failed fetch becomes a
 `Capture` item; the pipelines extract and archive them. Only URLs matching the outlet's
 article pattern are fetched as articles.
+
+Discovery does not request articles itself: the article URLs a document lists travel with its
+capture into the archive's fetch queue (crawler/archive/fetch_queue.py), which skips archived
+articles, and `start()` feeds the queue back to Scrapy a few requests per outlet at a time.
+Articles due for a revisit come the same way. Discovery documents are fetched with conditional
+GET when the archive holds their ETag or Last-Modified.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,21 +24,39 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import jmespath
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import JsonRequest, Request, Response
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import url_query_cleaner
 
+from crawler.archive import Archive
+from crawler.archive.fetch_queue import QueueEntry
+from crawler.blocking import challenge_page
 from crawler.items import Capture, PageKind
 from crawler.pages.article import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
-from crawler.registry import JsonApiSource, ListingSource, Outlet, Registry, load_registry, match_article_url
+from crawler.registry import (
+    ArticleUrl,
+    JsonApiSource,
+    ListingSource,
+    Outlet,
+    Registry,
+    load_registry,
+    match_article_url,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 SITEMAP_MAX_BYTES = 50_000_000
+# Queued article requests handed to Scrapy ahead of an outlet's downloads, per request it may
+# have in flight: enough to keep its download slot busy, few enough that memory stays flat.
+REQUESTS_AHEAD_PER_CONCURRENT = 4
+QUEUE_POLL_SECONDS = 0.05
 
 
 def _headers(response: Response) -> list[tuple[str, str]]:
@@ -50,15 +75,40 @@ def describe_failure(failure: Failure) -> str:
     return f"{name}: {message}" if message else name
 
 
+def outlet_download_slot(outlet: Outlet, settings: BaseSettings) -> dict[str, float | int]:
+    """The DOWNLOAD_SLOTS entry of an outlet: its registry politeness, else the crawl's defaults."""
+    delay = settings.getfloat("DOWNLOAD_DELAY") if outlet.crawl.delay is None else outlet.crawl.delay
+    concurrency = outlet.crawl.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+    return {"delay": delay, "concurrency": concurrency}
+
+
 class OutletSpider(scrapy.Spider):
-    """Crawls the outlets of the registry (all, or those named in the `outlets` argument)."""
+    """Crawls the outlets of the registry (all, or those named in the `outlets` argument).
+
+    Settings: REGISTRY_PATH, ARCHIVE_PATH (required: the archive holds the fetch queue).
+    """
 
     name = "outlets"
 
     registry: Registry
     outlets: list[Outlet]
-    # (outlet, article id, edition) already requested in this crawl, whatever URL named them.
-    _articles_requested: set[tuple[str, str, str]]
+    archive_path: str
+    archive: Archive | None
+    # Per outlet: how many queued requests it may have handed to Scrapy and not yet answered,
+    # how many it has, and the last queue entry handed.
+    _requests_ahead: dict[str, int]
+    _in_flight: Counter[str]
+    _last_queued: dict[str, int]
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # Politeness is per outlet and lives in the registry: every request carries the outlet's
+        # slug as its download slot, and each slot gets the outlet's delay and concurrency here,
+        # before the settings freeze, so Scrapy's own downloader applies them.
+        registry = load_registry(settings.get("REGISTRY_PATH"))
+        slots = {outlet.slug: outlet_download_slot(outlet, settings) for outlet in registry}
+        settings.set("DOWNLOAD_SLOTS", {**slots, **settings.getdict("DOWNLOAD_SLOTS")}, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -69,13 +119,72 @@ class OutletSpider(scrapy.Spider):
             requested = [slug.strip() for slug in requested.split(",") if slug.strip()]
         spider.outlets = spider.registry.select(list(requested))
         spider.allowed_domains = sorted({domain for outlet in spider.outlets for domain in outlet.domains})
-        spider._articles_requested = set()
+        spider.archive_path = crawler.settings.get("ARCHIVE_PATH") or ""
+        if not spider.archive_path:
+            raise ValueError("ARCHIVE_PATH is empty: the outlets spider keeps its fetch queue in the archive")
+        spider.archive = None
+        slots = crawler.settings.getdict("DOWNLOAD_SLOTS")
+        default_concurrency = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        spider._requests_ahead = {
+            outlet.slug: int(slots.get(outlet.slug, {}).get("concurrency", default_concurrency))
+            * REQUESTS_AHEAD_PER_CONCURRENT
+            for outlet in spider.outlets
+        }
+        spider._in_flight = Counter()
+        spider._last_queued = {outlet.slug: 0 for outlet in spider.outlets}
+        crawler.signals.connect(spider.close_archive, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        # The archive pipeline has opened (and migrated) the archive before start() runs.
+        self.archive = Archive(self.archive_path, readonly=True)
         for outlet in self.outlets:
             for request in self.discovery_requests(outlet):
                 yield request
+        async for request in self.queued_article_requests():
+            yield request
+
+    def close_archive(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
+
+    # --- the fetch queue ------------------------------------------------------------------------
+
+    async def queued_article_requests(self) -> AsyncIterator[Request]:
+        """Requests for the queued article pages, until the queue is empty and nothing can add to it."""
+        while True:
+            # Looked at before the queue: whatever is still in progress now may queue more pages.
+            settled = self._nothing_in_progress()
+            entries = [entry for outlet in self.outlets for entry in self._next_entries(outlet)]
+            for entry in entries:
+                self._in_flight[entry.outlet] += 1
+                self._last_queued[entry.outlet] = entry.id
+                yield self.article_request(self.registry.get(entry.outlet), entry)
+            if not entries:
+                if settled:
+                    return
+                await sleep(QUEUE_POLL_SECONDS)
+
+    def _next_entries(self, outlet: Outlet) -> list[QueueEntry]:
+        assert self.archive is not None
+        room = self._requests_ahead[outlet.slug] - self._in_flight[outlet.slug]
+        if room <= 0:
+            return []
+        return self.archive.waiting_fetches(outlet.slug, self._last_queued[outlet.slug], room)
+
+    def _nothing_in_progress(self) -> bool:
+        engine = self.crawler.engine
+        assert engine is not None and engine.scheduler is not None and engine.scraper.slot is not None
+        return (
+            not engine.downloader.active
+            and engine.scraper.slot.is_idle()
+            and not engine.scheduler.has_pending_requests()
+        )
+
+    def _answered(self, request: Request) -> None:
+        if "fetch_queue_id" in request.meta:
+            self._in_flight[request.meta["outlet"]] -= 1
 
     # --- discovery ------------------------------------------------------------------------------
 
@@ -110,36 +219,65 @@ class OutletSpider(scrapy.Spider):
         callback: Callable[..., Any],
         **cb_kwargs: Any,
     ) -> Request:
-        # Feeds often live on other hosts (feedburner, feed.mix.sina.com.cn).
         return Request(
             url,
-            callback=callback,
+            callback=self.parse_discovery,
             errback=self.on_failure,
-            cb_kwargs={"outlet": outlet, **cb_kwargs},
-            meta={"outlet": outlet.slug, "page_kind": page_kind, "allow_offsite": True},
+            headers=self.conditional_headers(url),
+            cb_kwargs={"parse": callback, "outlet": outlet, **cb_kwargs},
+            meta=self.discovery_meta(outlet, page_kind),
         )
 
     def json_api_request(self, api: JsonApiSource, outlet: Outlet) -> Request:
-        meta = {"outlet": outlet.slug, "page_kind": "list_api", "allow_offsite": True}
         arguments: dict[str, Any] = {
-            "callback": self.parse_json_api,
+            "callback": self.parse_discovery,
             "errback": self.on_failure,
-            "cb_kwargs": {"outlet": outlet, "source": api},
-            "meta": meta,
-            "headers": api.headers,
+            "cb_kwargs": {"parse": self.parse_json_api, "outlet": outlet, "source": api},
+            "meta": self.discovery_meta(outlet, "list_api"),
         }
         if api.method == "POST":
-            return JsonRequest(api.url, data=api.body or {}, method="POST", **arguments)
-        return Request(api.url, **arguments)
+            return JsonRequest(api.url, data=api.body or {}, method="POST", headers=api.headers, **arguments)
+        return Request(api.url, headers={**api.headers, **self.conditional_headers(api.url)}, **arguments)
+
+    @staticmethod
+    def discovery_meta(outlet: Outlet, page_kind: PageKind) -> dict[str, Any]:
+        return {
+            "outlet": outlet.slug,
+            "page_kind": page_kind,
+            # Feeds often live on other hosts (feedburner, feed.mix.sina.com.cn).
+            "allow_offsite": True,
+            "download_slot": outlet.slug,
+            "handle_httpstatus_list": [304],
+        }
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from the last full fetch of a discovery document."""
+        assert self.archive is not None
+        validators = self.archive.discovery_validators(url)
+        if validators is None:
+            return {}
+        etag, last_modified = validators
+        headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+        return {name: value for name, value in headers.items() if value}
+
+    def parse_discovery(
+        self, response: Response, parse: Callable[..., Iterator[Any]], **kwargs: Any
+    ) -> Iterator[Any]:
+        if response.status == 304:
+            # Unchanged since its links went into the fetch queue: nothing new to read.
+            yield self.capture(response, response.meta["page_kind"])
+            return
+        yield from parse(response, **kwargs)
 
     def parse_feed(self, response: Response, outlet: Outlet) -> Iterator[Any]:
         parsed = feedparser.parse(response.body)
         links = [link for entry in parsed.entries for link in self._entry_links(entry)]
         problem = None
-        if not links:
-            problem = f"not a feed: {parsed.bozo_exception}" if parsed.bozo else "feed lists no entries"
-        yield self.capture(response, "feed", discovery_problem=problem)
-        yield from self.follow_articles(outlet, links, response.url)
+        if not links and parsed.bozo:
+            problem = f"not a feed: {parsed.bozo_exception}"
+        elif not links:
+            problem = "feed lists no entries" if parsed.version else "not a feed: no RSS, Atom or RDF root"
+        yield self.capture(response, "feed", problem, self.article_links(outlet, links, response.url))
 
     @staticmethod
     def _entry_links(entry: Any) -> list[str]:
@@ -159,17 +297,20 @@ class OutletSpider(scrapy.Spider):
         if kind not in ("urlset", "sitemapindex"):
             yield self.capture(response, "sitemap", discovery_problem=f"not a sitemap: root element <{kind}>")
             return
-        locations = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        locations = [urljoin(response.url, entry["loc"]) for entry in sitemap if entry.get("loc")]
         problem = None if locations else f"sitemap ({kind}) lists no URLs"
-        yield self.capture(response, "sitemap", discovery_problem=problem)
-        if kind == "sitemapindex":
-            # A sitemap index that lists itself is dropped by the duplicate filter.
-            for location in locations:
-                yield self.discovery_request(
-                    urljoin(response.url, location), "sitemap", outlet, self.parse_sitemap
-                )
-        else:
-            yield from self.follow_articles(outlet, locations, response.url)
+        if kind == "urlset":
+            yield self.capture(
+                response, "sitemap", problem, self.article_links(outlet, locations, response.url)
+            )
+            return
+        if response.url in locations:
+            # Recorded as a problem; the duplicate filter drops the request for itself.
+            problem = "sitemap index lists itself"
+        # Never fetched conditionally: a run killed before reading its children would lose them.
+        yield self.capture(response, "sitemap", problem, conditional_get=False)
+        for location in locations:
+            yield self.discovery_request(location, "sitemap", outlet, self.parse_sitemap)
 
     def parse_listing(self, response: Response, outlet: Outlet, source: ListingSource) -> Iterator[Any]:
         if not hasattr(response, "css"):
@@ -177,8 +318,7 @@ class OutletSpider(scrapy.Spider):
             return
         links = response.css(source.links).xpath("@href").getall()
         problem = None if links else f"no links match {source.links!r}"
-        yield self.capture(response, "listing", discovery_problem=problem)
-        yield from self.follow_articles(outlet, links, response.url)
+        yield self.capture(response, "listing", problem, self.article_links(outlet, links, response.url))
 
     def parse_json_api(self, response: Response, outlet: Outlet, source: JsonApiSource) -> Iterator[Any]:
         try:
@@ -192,12 +332,13 @@ class OutletSpider(scrapy.Spider):
         if source.link_template:
             links = [source.link_template.format(value) for value in links]
         problem = None if links else f"no links at {source.links!r}"
-        yield self.capture(response, "list_api", discovery_problem=problem)
-        yield from self.follow_articles(outlet, links, response.url)
+        yield self.capture(response, "list_api", problem, self.article_links(outlet, links, response.url))
 
-    def follow_articles(self, outlet: Outlet, links: Iterable[str], base_url: str) -> Iterator[Request]:
+    def article_links(self, outlet: Outlet, links: Iterable[str], base_url: str) -> list[ArticleUrl]:
+        """The outlet's article URLs among `links`, one per article, for the fetch queue."""
         stats = self.crawler.stats
         assert stats is not None
+        articles: dict[tuple[str, str], ArticleUrl] = {}
         for link in links:
             # Tracking parameters (?from=, utm_) would make one article look like many.
             url = url_query_cleaner(urljoin(base_url, link.strip()), outlet.article.keep_query)
@@ -205,46 +346,56 @@ class OutletSpider(scrapy.Spider):
             if article is None:
                 stats.inc_value(f"discovery/{outlet.slug}/other_links")
                 continue
-            key = (outlet.slug, article.article_id, article.edition)
-            if key in self._articles_requested:
-                stats.inc_value(f"discovery/{outlet.slug}/repeated_article_links")
-                continue
-            self._articles_requested.add(key)
-            stats.inc_value(f"discovery/{outlet.slug}/article_links")
-            yield self.article_request(outlet, url)
+            articles.setdefault((article.article_id, article.edition), article)
+        stats.inc_value(f"discovery/{outlet.slug}/article_links", len(articles))
+        return list(articles.values())
 
-    def article_request(self, outlet: Outlet, url: str) -> Request:
+    def article_request(self, outlet: Outlet, entry: QueueEntry) -> Request:
         return Request(
-            url,
+            entry.url,
             callback=self.parse_article,
             errback=self.on_failure,
             cb_kwargs={"outlet": outlet},
-            meta={"outlet": outlet.slug, "page_kind": "article"},
+            meta={
+                "outlet": outlet.slug,
+                "page_kind": "article",
+                "download_slot": outlet.slug,
+                "fetch_queue_id": entry.id,
+                "revisit": entry.purpose == "revisit",
+            },
+            # The fetch queue already holds each article once.
+            dont_filter=True,
         )
 
     # --- articles and failures ------------------------------------------------------------------
 
     def parse_article(self, response: Response, outlet: Outlet) -> Iterator[Any]:
-        yield self.capture(response, "article")
+        self._answered(response.request)  # type: ignore[arg-type]
+        links: list[ArticleUrl] = []
         # UDN answers some article URLs with a stub whose only content is a script redirect.
         if len(response.body) <= SCRIPT_REDIRECT_MAX_BYTES:
             match = SCRIPT_REDIRECT.search(response.body.decode("utf-8", "replace"))
             if match:
                 target = urljoin(response.url, match["target"])
-                if outlet.owns_host(urlsplit(target).hostname or "") and match_article_url(outlet, target):
-                    yield self.article_request(outlet, target)
+                if outlet.owns_host(urlsplit(target).hostname or ""):
+                    links = self.article_links(outlet, [target], response.url)
+        yield self.capture(response, "article", article_links=links)
 
     def on_failure(self, failure: Failure) -> Iterator[Capture]:
         request: Request = failure.request  # type: ignore[attr-defined]
+        self._answered(request)
         if failure.check(HttpError):
             response: Response = failure.value.response
             yield self.capture(response, response.meta.get("page_kind", "article"))
             return
         if failure.check(IgnoreRequest):
-            # Nothing was fetched: robots.txt forbids it, or an offline replay lacks it.
-            self.logger.info("not fetched: %s (%s)", request.url, failure.value)
-            return
-        self.logger.warning("fetch failed: %s %s", request.url, describe_failure(failure))
+            # Nothing was sent: robots.txt forbids it, redirects went round in circles, or an
+            # offline replay lacks it. Recorded all the same: the page was wanted.
+            reason = str(failure.value) or type(failure.value).__name__
+            self.logger.info("not fetched: %s (%s)", request.url, reason)
+        else:
+            reason = describe_failure(failure)
+            self.logger.warning("fetch failed: %s %s", request.url, reason)
         yield Capture(
             outlet=request.meta["outlet"],
             page_kind=request.meta.get("page_kind", "article"),
@@ -252,17 +403,29 @@ class OutletSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC),
             request_method=request.method,
             request_body=request.body,
-            fetch_error=describe_failure(failure),
+            fetch_error=reason,
+            fetch_queue_id=request.meta.get("fetch_queue_id"),
+            revisit=request.meta.get("revisit", False),
         )
 
     def capture(
-        self, response: Response, page_kind: PageKind, discovery_problem: str | None = None
+        self,
+        response: Response,
+        page_kind: PageKind,
+        discovery_problem: str | None = None,
+        article_links: list[ArticleUrl] | None = None,
+        *,
+        conditional_get: bool | None = None,
     ) -> Capture:
+        """The capture of a response; a discovery document read whole may be fetched conditionally next."""
         request = response.request
         assert request is not None
         redirects = request.meta.get("redirect_urls") or []
+        outlet = self.registry.get(request.meta["outlet"])
+        if conditional_get is None:
+            conditional_get = page_kind != "article" and response.status == 200 and discovery_problem is None
         return Capture(
-            outlet=request.meta["outlet"],
+            outlet=outlet.slug,
             page_kind=page_kind,
             url=redirects[0] if redirects else request.url,
             fetched_at=request.meta.get("replay_fetched_at") or datetime.now(UTC),
@@ -274,4 +437,10 @@ class OutletSpider(scrapy.Spider):
             body=response.body,
             replayed_from=request.meta.get("replayed_from"),
             discovery_problem=discovery_problem,
+            fetch_queue_id=request.meta.get("fetch_queue_id"),
+            revisit=request.meta.get("revisit", False),
+            article_links=article_links or [],
+            conditional_get=conditional_get,
+            block_page=challenge_page(response.body),
+            redirected_home=bool(redirects) and outlet.is_home_page(response.url),
         )

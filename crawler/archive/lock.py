@@ -1,0 +1,90 @@
+"""One crawl per archive at a time: an exclusive flock on a lock file beside the archive.
+
+The kernel releases a flock when its process dies, so a crawl killed with SIGKILL never leaves
+a stale lock behind. Two descriptors of one file conflict even inside one process, so a process
+keeps one descriptor per lock file and counts how often it took it: `sourcevault crawl` takes
+the lock before Scrapy starts (to exit at once when busy) and the archive pipeline takes it
+again, which also covers a crawl started as `scrapy crawl outlets`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ClassVar
+
+from crawler.archive import utc_now
+
+
+class ArchiveBusy(RuntimeError):
+    """Another process is crawling into this archive."""
+
+
+def lock_path(archive_path: Path | str) -> Path:
+    return Path(f"{archive_path}.lock")
+
+
+class CrawlLock:
+    """The lock of one archive, held by this process while `depth` > 0."""
+
+    _held: ClassVar[dict[Path, tuple[int, int]]] = {}  # lock file -> (descriptor, depth)
+
+    def __init__(self, archive_path: Path | str):
+        self.archive_path = Path(archive_path)
+        self.path = lock_path(archive_path).resolve()
+
+    def acquire(self) -> None:
+        """Take the lock, or raise ArchiveBusy naming the process that holds it."""
+        if self.path in self._held:
+            descriptor, depth = self._held[self.path]
+            self._held[self.path] = (descriptor, depth + 1)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            os.close(descriptor)
+            raise ArchiveBusy(
+                f"{self.archive_path}: a crawl is already running on this archive ({holder})"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
+        self._held[self.path] = (descriptor, 1)
+
+    def release(self) -> None:
+        descriptor, depth = self._held[self.path]
+        if depth > 1:
+            self._held[self.path] = (descriptor, depth - 1)
+            return
+        del self._held[self.path]
+        os.ftruncate(descriptor, 0)
+        os.close(descriptor)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def is_taken(self) -> bool:
+        """Whether some process (this one included) holds the lock now; takes nothing."""
+        if self.path in self._held:
+            return True
+        try:
+            descriptor = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(descriptor)
+        return False

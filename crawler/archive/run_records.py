@@ -1,0 +1,167 @@
+"""Per run and outlet, what a crawl did: counted from the captures and articles it stored.
+
+Counting from the archive itself (not from counters kept by the crawl) makes the records agree
+with the archive, and lets the next run write the record of a run that was killed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.items import BLOCKED_PREFIX, NOT_MODIFIED
+
+# Fields whose share among a run's extracted articles is recorded; a drop means a layout change.
+# (field, SQL that is true when an article has it)
+COVERAGE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("title", "coalesce(a.title, '') != ''"),
+    ("body", "coalesce(a.body, '') != ''"),
+    ("published_at", "a.published_at IS NOT NULL"),
+    ("authors", "a.authors != '[]'"),
+    ("section", "coalesce(a.section, '') != ''"),
+    ("tags", "a.tags != '[]'"),
+    ("image", "a.image IS NOT NULL"),
+)
+BLOCKING_STATUSES = (403, 429)
+
+
+@dataclass
+class OutletRecord:
+    """One outlet's part of one run (a row of `crawl_run_outlets`)."""
+
+    discovery_fetched: int = 0
+    discovery_not_modified: int = 0
+    discovery_failed: int = 0
+    discovered: int = 0
+    fetched: int = 0
+    revisited: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    not_article: int = 0
+    failed: int = 0
+    blocked: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    articles_extracted: int = 0
+    field_coverage: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# Columns of crawl_run_outlets that hold a count (the others hold JSON).
+COUNT_COLUMNS = tuple(column.name for column in fields(OutletRecord) if column.type == "int")
+
+
+def failure_group(page_kind: str, reason: str | None) -> str:
+    """A failure reason without its particulars (URL, parser message), for counting alike ones."""
+    return f"{page_kind}: {(reason or 'unknown').split(':', 1)[0]}"
+
+
+# (column of crawl_run_outlets, how to count it over one outlet's captures of the run)
+CAPTURE_COUNTS: tuple[tuple[str, str], ...] = (
+    ("discovery_fetched", "page_kind != 'article'"),
+    ("discovery_not_modified", "page_kind != 'article' AND outcome_reason = :not_modified"),
+    ("discovery_failed", "page_kind != 'article' AND (outcome = 'failed' OR (DISCOVERY_PROBLEM))"),
+    ("discovered", "article_links_new"),
+    ("fetched", "page_kind = 'article'"),
+    ("revisited", "page_kind = 'article' AND revisit = 1"),
+    ("new", "outcome = 'article' AND article_change = 'new'"),
+    ("updated", "outcome = 'article' AND article_change = 'updated'"),
+    ("unchanged", "outcome = 'article' AND article_change = 'unchanged'"),
+    ("removed", "outcome = 'removed'"),
+    ("not_article", "outcome = 'not_article'"),
+    ("failed", "page_kind = 'article' AND outcome = 'failed'"),
+    ("blocked", f"http_status IN {BLOCKING_STATUSES} OR outcome_reason LIKE :blocked"),
+)
+DISCOVERY_PROBLEM = "outcome = 'discovery' AND outcome_reason IS NOT NULL AND outcome_reason != :not_modified"
+
+
+def count_run(db: Database, run_id: int) -> dict[str, OutletRecord]:
+    """Each outlet's record of a run, counted from what the archive holds."""
+    records: dict[str, OutletRecord] = {}
+    parameters = {"run": run_id, "not_modified": NOT_MODIFIED, "blocked": f"{BLOCKED_PREFIX}%"}
+    sums = ", ".join(
+        f"coalesce(sum({expression.replace('DISCOVERY_PROBLEM', DISCOVERY_PROBLEM)}), 0)"
+        for _, expression in CAPTURE_COUNTS
+    )
+    rows = db.execute(
+        f"SELECT outlet, {sums} FROM captures WHERE crawl_run_id = :run GROUP BY outlet", parameters
+    )
+    for outlet, *counts in rows:
+        records[outlet] = OutletRecord(**dict(zip((name for name, _ in CAPTURE_COUNTS), counts, strict=True)))
+    failures = db.execute(
+        f"""SELECT outlet, page_kind, outcome_reason, count(*) FROM captures
+        WHERE crawl_run_id = :run AND (outcome = 'failed' OR ({DISCOVERY_PROBLEM}))
+        GROUP BY outlet, page_kind, outcome_reason""",
+        parameters,
+    )
+    for outlet, page_kind, reason, count in failures:
+        group = failure_group(page_kind, reason)
+        counted = records[outlet].failures
+        counted[group] = counted.get(group, 0) + count
+    has_field = ", ".join(f"sum({condition})" for _, condition in COVERAGE_FIELDS)
+    coverage = db.execute(
+        f"""SELECT a.outlet, count(*), {has_field} FROM articles a JOIN captures c ON c.id = a.capture_id
+        WHERE c.crawl_run_id = ? GROUP BY a.outlet""",
+        [run_id],
+    )
+    for outlet, extracted, *having in coverage:
+        record = records.setdefault(outlet, OutletRecord())
+        record.articles_extracted = extracted
+        record.field_coverage = {
+            name: round(count / extracted, 4)
+            for (name, _), count in zip(COVERAGE_FIELDS, having, strict=True)
+        }
+    return records
+
+
+def write_run_records(db: Database, run_id: int) -> None:
+    """Store (or replace) every outlet's record of a run in `crawl_run_outlets`."""
+    db.execute("DELETE FROM crawl_run_outlets WHERE crawl_run_id = ?", [run_id])
+    for outlet, record in count_run(db, run_id).items():
+        db.execute(
+            f"""INSERT INTO crawl_run_outlets (crawl_run_id, outlet, {", ".join(COUNT_COLUMNS)},
+                failures, field_coverage)
+            VALUES (?, ?, {", ".join("?" for _ in COUNT_COLUMNS)}, ?, ?)""",
+            [
+                run_id,
+                outlet,
+                *(getattr(record, column) for column in COUNT_COLUMNS),
+                json.dumps(record.failures, ensure_ascii=False),
+                json.dumps(record.field_coverage),
+            ],
+        )
+
+
+def stored_run_records(db: Database, run_id: int) -> dict[str, OutletRecord]:
+    rows = db.execute(
+        f"""SELECT outlet, {", ".join(COUNT_COLUMNS)}, failures, field_coverage FROM crawl_run_outlets
+        WHERE crawl_run_id = ? ORDER BY outlet""",
+        [run_id],
+    )
+    records = {}
+    for outlet, *values in rows:
+        counts = dict(zip(COUNT_COLUMNS, values[: len(COUNT_COLUMNS)], strict=True))
+        failures, coverage = values[len(COUNT_COLUMNS) :]
+        records[outlet] = OutletRecord(
+            **counts, failures=json.loads(failures), field_coverage=json.loads(coverage)
+        )
+    return records
+
+
+def recent_coverage(
+    db: Database, outlet: str, before_run: int, runs: int, min_articles: int
+) -> list[dict[str, float]]:
+    """The field coverage of an outlet's latest `runs` runs before `before_run` with enough articles."""
+    rows = db.execute(
+        """SELECT field_coverage FROM crawl_run_outlets
+        WHERE outlet = ? AND crawl_run_id < ? AND articles_extracted >= ?
+        ORDER BY crawl_run_id DESC LIMIT ?""",
+        [outlet, before_run, min_articles, runs],
+    )
+    return [json.loads(coverage) for (coverage,) in rows]
