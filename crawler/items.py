@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from crawler.dedup import Fingerprint
 from crawler.pages import Extraction
 
 PageKind = Literal["article", "feed", "sitemap", "listing", "list_api"]
@@ -35,6 +36,8 @@ class Capture:
     discovery_problem: str | None = None
     # Filled by the extraction stage for article pages.
     extraction: Extraction | None = None
+    # Filled by the deduplication stage for articles: what their copies are found by.
+    dedup: Fingerprint | None = None
 
     @property
     def outcome(self) -> tuple[Outcome, str | None]:

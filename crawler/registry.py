@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from string import Formatter
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent.parent / "config" / "out
 
 Script = Literal["Hans", "Hant", "Latn"]
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
+BARE_HOST = re.compile(r"[a-z0-9.-]+\.[a-z]{2,}")
 _css_translator = HTMLTranslator()
 
 
@@ -119,9 +121,19 @@ class Discovery(_Strict):
 
 
 class ArticleRule(_Strict):
+    """Which URLs are the outlet's articles, and how one article's many URLs become one.
+
+    `keep_query` lists the query parameters that identify the article: every other one is
+    tracking or navigation (?from=, utm_*, ?re=nextnews) and is dropped. `mobile_hosts` maps a
+    mobile site's host to the desktop host serving the same article. `canonical_path` writes the
+    article's path from `url_pattern`'s named groups: whatever it leaves out (a `-1` suffix, a
+    `/m` prefix) does not belong to the article's address.
+    """
+
     url_pattern: str
-    # Query parameters that identify the article; every other one is tracking or navigation.
     keep_query: list[str] = []
+    mobile_hosts: dict[str, str] = {}
+    canonical_path: str | None = None
 
     @field_validator("url_pattern")
     @classmethod
@@ -133,6 +145,32 @@ class ArticleRule(_Strict):
         if "id" not in compiled.groupindex:
             raise ValueError(f"regular expression {pattern!r} has no named group (?P<id>...)")
         return pattern
+
+    @field_validator("mobile_hosts")
+    @classmethod
+    def _hosts(cls, hosts: dict[str, str]) -> dict[str, str]:
+        for host in [*hosts, *hosts.values()]:
+            if not BARE_HOST.fullmatch(host):
+                raise ValueError(f"not a bare host name: {host!r}")
+        return hosts
+
+    @model_validator(mode="after")
+    def _path_from_groups(self) -> ArticleRule:
+        if self.canonical_path is None:
+            return self
+        if not self.canonical_path.startswith("/"):
+            raise ValueError(f"canonical_path {self.canonical_path!r} must start with '/'")
+        try:
+            names = {name for _, name, _, _ in Formatter().parse(self.canonical_path) if name is not None}
+        except ValueError as error:
+            raise ValueError(f"canonical_path {self.canonical_path!r}: {error}") from None
+        unknown = sorted(names - set(re.compile(self.url_pattern).groupindex))
+        if unknown or "" in names:
+            raise ValueError(
+                f"canonical_path {self.canonical_path!r} names {{{unknown[0] if unknown else ''}}},"
+                " which is not a named group of url_pattern"
+            )
+        return self
 
 
 class Selectors(_Strict):
@@ -208,7 +246,7 @@ class Outlet(_Strict):
     @classmethod
     def _domains(cls, domains: list[str]) -> list[str]:
         for domain in domains:
-            if "/" in domain or ":" in domain or not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain):
+            if not BARE_HOST.fullmatch(domain):
                 raise ValueError(f"not a bare domain name: {domain!r}")
         return domains
 
@@ -216,6 +254,13 @@ class Outlet(_Strict):
     def _editions_in_pattern(self) -> Outlet:
         if self.editions and "edition" not in re.compile(self.article.url_pattern).groupindex:
             raise ValueError("editions are listed but article.url_pattern has no (?P<edition>...) group")
+        return self
+
+    @model_validator(mode="after")
+    def _mobile_hosts_owned(self) -> Outlet:
+        for host in [*self.article.mobile_hosts, *self.article.mobile_hosts.values()]:
+            if not self.owns_host(host):
+                raise ValueError(f"article.mobile_hosts: {host!r} is not in the outlet's domains")
         return self
 
     @cached_property

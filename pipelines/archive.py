@@ -14,6 +14,8 @@ from crawler.registry import load_registry
 class ArchivePipeline:
     """Opens the archive for the crawl, records the run, and stores each capture atomically.
 
+    Crawl stats: `archive/<outcome>` per capture, `archive/article_new|updated|unchanged` per
+    article, `dedup/linked_articles` for articles linked to archived copies of their story.
     Settings: ARCHIVE_PATH (the SQLite file; empty switches archiving off), REPLAY_SNAPSHOT
     (recorded on the run when the crawl is a replay).
     """
@@ -22,6 +24,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.path = path
         self.replay_snapshot = replay_snapshot
+        self.registry = load_registry(crawler.settings.get("REGISTRY_PATH"))
         self.archive: Archive | None = None
         self.run_id: int | None = None
 
@@ -36,7 +39,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.archive = Archive(self.path)
-        self.archive.sync_outlets(load_registry(self.crawler.settings.get("REGISTRY_PATH")))
+        self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
         outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]
         self.run_id = self.archive.start_run(outlets, self.replay_snapshot)
@@ -45,10 +48,15 @@ class ArchivePipeline:
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
 
     def process_item(self, item: Capture) -> Capture:
-        assert self.archive is not None
-        self.archive.store(item, self.run_id)
-        assert self.crawler.stats is not None
+        assert self.archive is not None and self.crawler.stats is not None
+        outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
+        stored = self.archive.store(item, self.run_id, outlet=outlet)
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
+        if stored.change is not None:
+            # new, updated (a new version) or unchanged: what each fetched article amounted to.
+            self.crawler.stats.inc_value(f"archive/article_{stored.change}")
+        if stored.links:
+            self.crawler.stats.inc_value("dedup/linked_articles")
         return item
 
     def spider_closed(self, reason: str) -> None:

@@ -55,7 +55,7 @@ def archive(tmp_path, registry):
 
 def test_raw_bytes_round_trip_to_their_sha256(archive, registry):
     capture = cna_capture(registry)
-    capture_id = archive.store(capture, run_id=None)
+    capture_id = archive.store(capture, run_id=None).capture_id
     sha256, size, headers = archive.db.execute(
         "SELECT body_sha256, body_size_bytes, response_headers FROM captures WHERE id = ?", [capture_id]
     ).fetchone()
@@ -66,14 +66,14 @@ def test_raw_bytes_round_trip_to_their_sha256(archive, registry):
 
 
 def test_an_article_is_stored_with_its_capture(archive, registry):
-    capture_id = archive.store(cna_capture(registry), run_id=None)
+    capture_id = archive.store(cna_capture(registry), run_id=None).capture_id
     row = archive.db.execute("SELECT capture_id, outlet, article_id, title, authors FROM articles").fetchone()
     assert row == (capture_id, "cna", "201603190029", "平鎮輪胎行惡火 疏散7人1女命喪", '["邱俊欽"]')
 
 
 def test_a_newer_capture_updates_the_article_and_keeps_both_originals(archive, registry):
-    first = archive.store(cna_capture(registry), run_id=None)
-    second = archive.store(cna_capture(registry), run_id=None)
+    first = archive.store(cna_capture(registry), run_id=None).capture_id
+    second = archive.store(cna_capture(registry), run_id=None).capture_id
     assert archive.db.execute("SELECT count(*), max(capture_id) FROM articles").fetchone() == (1, second)
     assert archive.db.execute("SELECT count(*) FROM captures").fetchone()[0] == 2
     # Identical bodies are stored once.

@@ -15,15 +15,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
 from crawler import __version__
 from crawler.archive.schema import migrations
+from crawler.dedup import Fingerprint, StoryIndex, StoryLink, fingerprint
+from crawler.identity import ArticleKey, article_key, canonical_url, content_hash
 from crawler.items import Capture
 from crawler.pages import LANGUAGE_FIELDS, Article
-from crawler.registry import Registry
+from crawler.registry import Outlet, Registry
 
 DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
 BUSY_TIMEOUT_MS = 60_000
@@ -50,6 +52,11 @@ ARTICLE_CONTENT_COLUMNS = (
 ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
 # An article is one per outlet, article id and edition; a newer capture updates the rest.
 ARTICLE_IDENTITY_COLUMNS = ("outlet", "article_id", "edition")
+# What a stored capture did to its article: first seen, a new version, or the same content again.
+ArticleChange = Literal["new", "updated", "unchanged"]
+# How an article URL was met: in a feed or listing, as the URL fetched, as where a fetch was
+# redirected to, or as the page's own rel=canonical / og:url.
+UrlSeenAs = Literal["link", "requested", "redirect", "page_canonical"]
 
 
 class ArchiveError(RuntimeError):
@@ -68,6 +75,10 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _seen_at(fetched_at: datetime) -> str:
+    return fetched_at.isoformat(timespec="seconds")
+
+
 @dataclass(frozen=True)
 class StoredCapture:
     """A capture read back from the archive, enough to extract it again."""
@@ -79,6 +90,27 @@ class StoredCapture:
     fetched_at: datetime
     content_type: str | None
     body: bytes
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What `Archive.store` did: the capture's row, and its article's (if the page was one)."""
+
+    capture_id: int
+    article: int | None = None
+    change: ArticleChange | None = None
+    links: tuple[StoryLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArchivedArticle:
+    """An article already in the archive, as a URL lookup finds it."""
+
+    id: int
+    key: ArticleKey
+    url: str
+    current_version: int | None
+    last_seen_at: str | None
 
 
 class Archive:
@@ -161,8 +193,14 @@ class Archive:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def store(self, capture: Capture, run_id: int | None) -> int:
-        """Write a capture, its raw body and its article (if any) in one transaction."""
+    def store(self, capture: Capture, run_id: int | None, *, outlet: Outlet | None = None) -> StoreResult:
+        """Write a capture, its raw body and its article (if any) in one transaction.
+
+        The article is new, updated (its content changed: a new version is stored and linked to
+        the previous one) or unchanged (only its last-seen time moves); a new or changed article
+        is linked to the archived copies of its story. `outlet` gives the registry rules that
+        write the article's URLs canonically (without it, only generic tracking is dropped).
+        """
         outcome, reason = capture.outcome
         extraction = capture.extraction
         with self.db.atomic():
@@ -182,7 +220,7 @@ class Archive:
                     capture.final_url,
                     capture.http_status,
                     _json(capture.response_headers),
-                    capture.fetched_at.isoformat(timespec="seconds"),
+                    _seen_at(capture.fetched_at),
                     capture.replayed_from,
                     body_sha256,
                     len(capture.body),
@@ -193,9 +231,16 @@ class Archive:
                 ],
             )
             capture_id = int(cursor.lastrowid or 0)
-            if extraction and extraction.article:
-                self._store_article(capture_id, extraction.article)
-        return capture_id
+            if not (extraction and extraction.article):
+                return StoreResult(capture_id)
+            return self._store_article(
+                capture_id,
+                _seen_at(capture.fetched_at),
+                extraction.article,
+                urls=(capture.url, capture.final_url),
+                outlet=outlet,
+                dedup=capture.dedup,
+            )
 
     def _store_body(self, body: bytes) -> str:
         sha256 = hashlib.sha256(body).hexdigest()
@@ -206,35 +251,186 @@ class Archive:
         )
         return sha256
 
-    def _store_article(self, capture_id: int, article: Article) -> None:
-        """Insert the article, or point the existing one at this newer capture."""
-        columns = (
-            "capture_id",
-            *ARTICLE_IDENTITY_COLUMNS,
-            *ARTICLE_CONTENT_COLUMNS,
-            "extractor",
-            "extracted_at",
-        )
-        content = [
-            _json(getattr(article, name)) if name in ARTICLE_JSON_COLUMNS else getattr(article, name)
-            for name in ARTICLE_CONTENT_COLUMNS
+    def _store_article(
+        self,
+        capture_id: int,
+        seen_at: str,
+        article: Article,
+        *,
+        urls: tuple[str | None, ...],
+        outlet: Outlet | None,
+        dedup: Fingerprint | None,
+    ) -> StoreResult:
+        """Insert the article or update its row, version it, record its URLs and link its copies."""
+        key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
+        new_hash = content_hash(article.title, article.body)
+        current = self.db.execute(
+            "SELECT a.id, a.current_version, v.id, v.content_hash FROM articles a"
+            " LEFT JOIN article_versions v ON v.article = a.id AND v.version = a.current_version"
+            " WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
+            [key.outlet, key.article_id, key.edition],
+        ).fetchone()
+        columns = ("capture_id", *ARTICLE_CONTENT_COLUMNS, "extractor", "extracted_at")
+        values = [
+            capture_id,
+            *(
+                _json(getattr(article, name)) if name in ARTICLE_JSON_COLUMNS else getattr(article, name)
+                for name in ARTICLE_CONTENT_COLUMNS
+            ),
+            article.extractor,
+            utc_now(),
         ]
-        updates = ", ".join(
-            f"{name}=excluded.{name}" for name in columns if name not in ARTICLE_IDENTITY_COLUMNS
-        )
+        change: ArticleChange
+        if current is None:
+            cursor = self.db.execute(
+                f"INSERT INTO articles ({', '.join((*ARTICLE_IDENTITY_COLUMNS, *columns))},"
+                " current_version, first_seen_at, last_seen_at)"
+                f" VALUES ({', '.join('?' for _ in (*ARTICLE_IDENTITY_COLUMNS, *columns))}, 1, ?, ?)",
+                [key.outlet, key.article_id, key.edition, *values, seen_at, seen_at],
+            )
+            article_row = int(cursor.lastrowid or 0)
+            self._add_version(
+                article_row,
+                1,
+                previous_version_row=None,
+                capture_id=capture_id,
+                version_hash=new_hash,
+                article=article,
+                seen_at=seen_at,
+            )
+            change = "new"
+        else:
+            article_row, version, version_row, current_hash = current
+            if current_hash == new_hash:
+                self.db.execute(
+                    "UPDATE article_versions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                    [seen_at, version_row],
+                )
+                change = "unchanged"
+            else:
+                version = (version or 0) + 1
+                self._add_version(
+                    article_row,
+                    version,
+                    previous_version_row=version_row,
+                    capture_id=capture_id,
+                    version_hash=new_hash,
+                    article=article,
+                    seen_at=seen_at,
+                )
+                change = "updated"
+            self.db.execute(
+                f"UPDATE articles SET {', '.join(f'{name} = ?' for name in columns)}, current_version = ?,"
+                " first_seen_at = min(coalesce(first_seen_at, ?), ?),"
+                " last_seen_at = max(coalesce(last_seen_at, ?), ?) WHERE id = ?",
+                [*values, version, seen_at, seen_at, seen_at, seen_at, article_row],
+            )
+        for url, seen_as in (
+            (urls[0], "requested"),
+            *((url, "redirect") for url in urls[1:]),
+            (article.canonical_url, "page_canonical"),
+        ):
+            if url:
+                self._record_article_url(key, url, canonical_url(url, outlet), seen_as, seen_at)
+        links: list[StoryLink] = []
+        if change != "unchanged":
+            links = StoryIndex(self.db).index(article_row, dedup or fingerprint(article.body))
+        return StoreResult(capture_id, article_row, change, tuple(links))
+
+    def _add_version(
+        self,
+        article_row: int,
+        version: int,
+        *,
+        previous_version_row: int | None,
+        capture_id: int,
+        version_hash: str,
+        article: Article,
+        seen_at: str,
+    ) -> None:
         self.db.execute(
-            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-            f" ON CONFLICT({', '.join(ARTICLE_IDENTITY_COLUMNS)}) DO UPDATE SET {updates}",
+            """INSERT INTO article_versions (article, version, previous_version_id, capture_id, content_hash,
+                title, body, published_at, modified_at, first_seen_at, last_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
+                article_row,
+                version,
+                previous_version_row,
                 capture_id,
-                article.outlet,
-                article.article_id,
-                article.edition,
-                *content,
-                article.extractor,
-                utc_now(),
+                version_hash,
+                article.title,
+                article.body,
+                article.published_at,
+                article.modified_at,
+                seen_at,
+                seen_at,
             ],
         )
+
+    def _record_article_url(
+        self, key: ArticleKey, url: str, canonical: str, seen_as: UrlSeenAs, seen_at: str
+    ) -> None:
+        self.db.execute(
+            """INSERT INTO article_urls (url, canonical_url, outlet, article_id, edition, seen_as,
+                first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(url) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)""",
+            [url, canonical, key.outlet, key.article_id, key.edition, seen_as, seen_at, seen_at],
+        )
+
+    def record_article_url(self, outlet: Outlet, url: str, seen_as: UrlSeenAs = "link") -> ArticleKey | None:
+        """Remember that `url` names one of the outlet's articles (None: it names none)."""
+        key = article_key(outlet, url)
+        if key is not None:
+            with self.db.atomic():
+                self._record_article_url(key, url, canonical_url(url, outlet), seen_as, utc_now())
+        return key
+
+    def archived_article_for(self, outlet: Outlet, url: str) -> ArchivedArticle | None:
+        """The archived article `url` names, by its canonical form or the outlet's article key.
+
+        Two indexed lookups, whatever the archive's size: the URL aliases (which also know where
+        redirects led), then the article identity (outlet, article id, edition) the URL carries.
+        """
+        query = (
+            "SELECT a.id, a.outlet, a.article_id, a.edition, a.url, a.current_version, a.last_seen_at"
+            " FROM articles a"
+        )
+        row = self.db.execute(
+            f"{query} JOIN article_urls u USING (outlet, article_id, edition)"
+            " WHERE u.canonical_url = ? AND u.outlet = ? LIMIT 1",
+            [canonical_url(url, outlet), outlet.slug],
+        ).fetchone()
+        key = article_key(outlet, url)
+        if row is None and key is not None:
+            row = self.db.execute(
+                f"{query} WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
+                [key.outlet, key.article_id, key.edition],
+            ).fetchone()
+        if row is None:
+            return None
+        article_row, slug, article_id, edition, article_url, version, last_seen_at = row
+        return ArchivedArticle(
+            article_row, ArticleKey(slug, article_id, edition), article_url, version, last_seen_at
+        )
+
+    def forget_versions_and_links(self, outlets: list[str] | None = None) -> None:
+        """Before re-extraction: drop the versions and story links that the replay will rebuild."""
+        where, params = "", []
+        if outlets:
+            where = f"WHERE outlet IN ({', '.join('?' for _ in outlets)})"
+            params = list(outlets)
+        with self.db.atomic():
+            index = StoryIndex(self.db)
+            for (article_row,) in self.db.execute(f"SELECT id FROM articles {where}", params).fetchall():
+                index.unindex(article_row)
+            self.db.execute(
+                f"DELETE FROM article_versions WHERE article IN (SELECT id FROM articles {where})", params
+            )
+            self.db.execute(
+                "UPDATE articles SET current_version = NULL, first_seen_at = NULL, last_seen_at = NULL"
+                f" {where}",
+                params,
+            )
 
     def record_reextraction(
         self,
@@ -243,7 +439,9 @@ class Archive:
         reason: str | None,
         encoding: str | None,
         article: Article | None,
-    ) -> None:
+        *,
+        outlet: Outlet | None = None,
+    ) -> StoreResult:
         """Replace what an earlier extraction made of a stored capture."""
         with self.db.atomic():
             self.db.execute(
@@ -251,9 +449,20 @@ class Archive:
                 [outcome, reason, encoding, capture.id],
             )
             if article is not None:
-                self._store_article(capture.id, article)
-            else:
-                self.db.execute("DELETE FROM articles WHERE capture_id = ?", [capture.id])
+                return self._store_article(
+                    capture.id,
+                    _seen_at(capture.fetched_at),
+                    article,
+                    urls=(capture.url, capture.final_url),
+                    outlet=outlet,
+                    dedup=None,
+                )
+            stale = self.db.execute("SELECT id FROM articles WHERE capture_id = ?", [capture.id]).fetchone()
+            if stale is not None:
+                StoryIndex(self.db).unindex(stale[0])
+                self.db.execute("DELETE FROM article_versions WHERE article = ?", [stale[0]])
+                self.db.execute("DELETE FROM articles WHERE id = ?", [stale[0]])
+        return StoreResult(capture.id)
 
     # --- reading ----------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Every response (feed, sitemap, listing, list API, article) and every failed fetch becomes a
 `Capture` item; the pipelines extract and archive them. Only URLs matching the outlet's
-article pattern are fetched as articles.
+article pattern are fetched as articles, each under its canonical URL, once per crawl, and not
+at all once the archive holds it (the archive answers by an indexed lookup).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import jmespath
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import JsonRequest, Request, Response
@@ -24,8 +26,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
-from w3lib.url import url_query_cleaner
 
+from crawler.archive import Archive
+from crawler.identity import canonical_url
 from crawler.items import Capture, PageKind
 from crawler.pages.article import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
 from crawler.registry import JsonApiSource, ListingSource, Outlet, Registry, load_registry, match_article_url
@@ -59,6 +62,9 @@ class OutletSpider(scrapy.Spider):
     outlets: list[Outlet]
     # (outlet, article id, edition) already requested in this crawl, whatever URL named them.
     _articles_requested: set[tuple[str, str, str]]
+    # The archive the crawl writes to (ARCHIVE_PATH), asked which articles it already holds.
+    _archive_path: str | None
+    _archive: Archive | None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -70,7 +76,21 @@ class OutletSpider(scrapy.Spider):
         spider.outlets = spider.registry.select(list(requested))
         spider.allowed_domains = sorted({domain for outlet in spider.outlets for domain in outlet.domains})
         spider._articles_requested = set()
+        spider._archive_path = crawler.settings.get("ARCHIVE_PATH") or None
+        spider._archive = None
+        crawler.signals.connect(spider.close_archive, signal=signals.spider_closed)
         return spider
+
+    @property
+    def archive(self) -> Archive | None:
+        if self._archive is None and self._archive_path:
+            self._archive = Archive(self._archive_path)
+        return self._archive
+
+    def close_archive(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
 
     async def start(self) -> AsyncIterator[Request]:
         for outlet in self.outlets:
@@ -198,18 +218,25 @@ class OutletSpider(scrapy.Spider):
     def follow_articles(self, outlet: Outlet, links: Iterable[str], base_url: str) -> Iterator[Request]:
         stats = self.crawler.stats
         assert stats is not None
+        archive = self.archive
         for link in links:
-            # Tracking parameters (?from=, utm_) would make one article look like many.
-            url = url_query_cleaner(urljoin(base_url, link.strip()), outlet.article.keep_query)
+            seen = urljoin(base_url, link.strip())
+            # Tracking parameters, mobile hosts, old suffixes would make one article look like many.
+            url = canonical_url(seen, outlet)
             article = match_article_url(outlet, url)
             if article is None:
                 stats.inc_value(f"discovery/{outlet.slug}/other_links")
                 continue
+            if archive is not None:
+                archive.record_article_url(outlet, seen)
             key = (outlet.slug, article.article_id, article.edition)
             if key in self._articles_requested:
                 stats.inc_value(f"discovery/{outlet.slug}/repeated_article_links")
                 continue
             self._articles_requested.add(key)
+            if archive is not None and archive.archived_article_for(outlet, url) is not None:
+                stats.inc_value(f"discovery/{outlet.slug}/archived_article_links")
+                continue
             stats.inc_value(f"discovery/{outlet.slug}/article_links")
             yield self.article_request(outlet, url)
 
@@ -232,7 +259,7 @@ class OutletSpider(scrapy.Spider):
             if match:
                 target = urljoin(response.url, match["target"])
                 if outlet.owns_host(urlsplit(target).hostname or "") and match_article_url(outlet, target):
-                    yield self.article_request(outlet, target)
+                    yield self.article_request(outlet, canonical_url(target, outlet))
 
     def on_failure(self, failure: Failure) -> Iterator[Capture]:
         request: Request = failure.request  # type: ignore[attr-defined]
