@@ -522,6 +522,98 @@ class Archive:
             for outlet, article_id, edition, *content in rows
         }
 
+    def clusters(self, since: str | None = None) -> list[dict[str, Any]]:
+        """Clusters of two or more articles carrying one story, most recently joined first.
+
+        Each article comes with its strongest link inside the cluster: the article it is
+        linked to, their similarity and the reason. `since` (ISO 8601, UTC) keeps the clusters
+        an article joined or left at or after that time.
+        """
+        rows = self.db.execute(
+            "SELECT id, created_at, updated_at FROM clusters WHERE updated_at >= ?"
+            " ORDER BY updated_at DESC, id",
+            [since or ""],
+        ).fetchall()
+        return [
+            {"cluster_id": cluster, "created_at": created_at, "updated_at": updated_at}
+            | {"articles": self._cluster_articles(cluster)}
+            for cluster, created_at, updated_at in rows
+        ]
+
+    def _cluster_articles(self, cluster: int) -> list[dict[str, Any]]:
+        members = self.db.execute(
+            "SELECT id, outlet, edition, url, title, published_at FROM articles WHERE cluster_id = ?"
+            " ORDER BY first_seen_at, id",
+            [cluster],
+        ).fetchall()
+        ids = [member[0] for member in members]
+        strongest: dict[int, tuple[float, str, int]] = {}
+        for article, linked, similarity, reason in self.db.execute(
+            "SELECT article, linked_article, similarity, reason FROM cluster_links"
+            f" WHERE article IN ({', '.join('?' for _ in ids)}) ORDER BY id",
+            ids,
+        ):
+            for one, other in ((article, linked), (linked, article)):
+                if one not in strongest or similarity > strongest[one][0]:
+                    strongest[one] = (similarity, reason, other)
+        articles = []
+        for article, outlet, edition, url, title, published_at in members:
+            similarity, reason, linked_to = strongest.get(article, (None, None, None))
+            articles.append(
+                {
+                    "id": article,
+                    "url": url,
+                    "outlet": outlet,
+                    "edition": edition,
+                    "title": title,
+                    "published_at": published_at,
+                    "similarity": similarity,
+                    "reason": reason,
+                    "linked_to": linked_to,
+                }
+            )
+        return articles
+
+    def story_links(self, article: int) -> dict[str, Any] | None:
+        """One article's place among the copies of its story: hash, cluster, and every link."""
+        row = self.db.execute(
+            "SELECT a.id, a.outlet, a.article_id, a.edition, a.url, a.title, a.body_hash, a.cluster_id,"
+            " a.current_version, m.shingle_count FROM articles a"
+            " LEFT JOIN article_minhashes m ON m.article = a.id WHERE a.id = ?",
+            [article],
+        ).fetchone()
+        if row is None:
+            return None
+        names = ("id", "outlet", "article_id", "edition", "url", "title", "body_hash", "cluster_id")
+        explained: dict[str, Any] = dict(zip(names, row[:8], strict=True))
+        explained["current_version"], explained["shingle_count"] = row[8], row[9]
+        explained["same_body_hash"] = (
+            [
+                other
+                for (other,) in self.db.execute(
+                    "SELECT id FROM articles WHERE body_hash = ? AND id != ? ORDER BY id", [row[6], article]
+                )
+            ]
+            if row[6]
+            else []
+        )
+        explained["cluster_size"] = (
+            self.db.execute("SELECT count(*) FROM articles WHERE cluster_id = ?", [row[7]]).fetchone()[0]
+            if row[7]
+            else 1
+        )
+        links = self.db.execute(
+            "SELECT CASE WHEN l.article = ? THEN 'to' ELSE 'from' END AS direction, o.id, o.outlet,"
+            " o.edition, o.url, o.title, l.similarity, l.reason, l.linked_at"
+            " FROM cluster_links l JOIN articles o"
+            " ON o.id = CASE WHEN l.article = ? THEN l.linked_article ELSE l.article END"
+            " WHERE l.article = ? OR l.linked_article = ? ORDER BY l.similarity DESC, o.id",
+            [article] * 4,
+        )
+        columns = [column[0] for column in links.description]
+        explained["links"] = [dict(zip(columns, link, strict=True)) for link in links]
+        return explained
+
     def stats(self, registry: Registry) -> dict[str, Any]:
         """Counts of articles, captures and script mismatches, overall and per registered outlet."""
         counted = ("articles", "captures", "script_mismatches")
