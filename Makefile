@@ -26,10 +26,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: extraction cost against bare trafilatura; language tagging against bare langdetect
+## bench: extraction cost against bare trafilatura; language tagging against bare langdetect;
+## deduplication precision, recall and cost as the archive grows
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/language.py
+	$(BIN)/python bench/dedup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -25,10 +25,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -56,6 +57,7 @@ NEAR_DUPLICATE_SIMILARITY = 0.5
 SAME_OUTLET_TITLE_SIMILARITY = 0.5
 # The candidates sharing the most bands are compared exactly; the rest are too far to matter.
 MAX_CANDIDATES = 30
+BUCKET_READ_LIMIT = 50
 # A MinHash estimate of 128 values is within about 0.1 of the truth: a candidate is compared
 # exactly unless its estimated overlap is further than that below the threshold.
 OVERLAP_ESTIMATE_MARGIN = 0.15
@@ -134,19 +136,31 @@ class Fingerprint:
     def minhash(self) -> LeanMinHash | None:
         if not self.comparable:
             return None
-        minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+        minhash = MinHash(
+            num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
+        )
         minhash.update_batch([shingle.encode("utf-8") for shingle in sorted(self.shingles)])
         return LeanMinHash(minhash)
 
+    @cached_property
     def band_buckets(self) -> list[tuple[int, int]]:
-        """(band, bucket) per LSH band: the 64-bit hash of the band's MinHash values."""
-        if self.minhash is None:
-            return []
-        values = self.minhash.hashvalues.astype("<u4")
-        return [
-            (band, _bucket(values[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND].tobytes()))
-            for band in range(BANDS)
-        ]
+        """(band, bucket) per LSH band of the MinHash (none for a body too short to compare)."""
+        return band_buckets(self.minhash.hashvalues) if self.minhash is not None else []
+
+
+def band_buckets(values: np.ndarray) -> list[tuple[int, int]]:
+    """(band, bucket) per LSH band: the 64-bit hash of the band's MinHash values."""
+    data = values.astype("<u4")
+    return [
+        (band, _bucket(data[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND].tobytes()))
+        for band in range(BANDS)
+    ]
+
+
+@cache
+def _permutations() -> np.ndarray:
+    """The permutations of every MinHash: drawn once per process (datasketch draws them per object)."""
+    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
 
 
 def _bucket(data: bytes) -> int:
@@ -212,7 +226,7 @@ class StoryIndex:
             )
             self.db.conn.executemany(
                 "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
-                [(band, bucket, article) for band, bucket in fingerprint.band_buckets()],
+                [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
             )
         links = []
         for candidate in self._candidates(subject, fingerprint):
@@ -252,16 +266,31 @@ class StoryIndex:
 
     def _near_candidates(self, article: int, fingerprint: Fingerprint) -> list[int]:
         """Articles sharing an LSH band, kept if their MinHash estimate could reach the threshold."""
-        buckets = fingerprint.band_buckets()
+        buckets = fingerprint.band_buckets
         if fingerprint.minhash is None or not buckets:
             return []
-        pairs = ", ".join("(?, ?)" for _ in buckets)
+        # Each bucket is read up to BUCKET_READ_LIMIT articles deep: a bucket crowded by text that
+        # many articles share (an outlet's boilerplate) tells little, and must not make the lookup
+        # grow with the archive.
+        bounded = " UNION ALL ".join(
+            "SELECT * FROM (SELECT article FROM minhash_bands WHERE band = ? AND bucket = ? AND article != ?"
+            " LIMIT ?)"
+            for _ in buckets
+        )
+        shared = Counter(
+            other
+            for (other,) in self.db.execute(
+                bounded,
+                [value for band, bucket in buckets for value in (band, bucket, article, BUCKET_READ_LIMIT)],
+            )
+        )
+        nearest = sorted(shared, key=lambda other: (-shared[other], other))[:MAX_CANDIDATES]
+        if not nearest:
+            return []
         rows = self.db.execute(
-            "SELECT m.article, m.signature, m.shingle_count FROM article_minhashes m JOIN ("
-            f" SELECT article, count(*) AS bands FROM minhash_bands WHERE (band, bucket) IN (VALUES {pairs})"
-            "  AND article != ? GROUP BY article ORDER BY bands DESC, article LIMIT ?"
-            ") shared ON shared.article = m.article",
-            [value for pair in buckets for value in pair] + [article, MAX_CANDIDATES],
+            "SELECT article, signature, shingle_count FROM article_minhashes"
+            f" WHERE article IN ({', '.join('?' for _ in nearest)})",
+            nearest,
         )
         size = len(fingerprint.shingles)
         kept = []
@@ -319,8 +348,15 @@ class StoryIndex:
     def unindex(self, article: int) -> None:
         """Take an article out of the index and its cluster; what is left of the cluster stays linked."""
         row = self.db.execute("SELECT cluster_id FROM articles WHERE id = ?", [article]).fetchone()
-        self.db.execute("DELETE FROM minhash_bands WHERE article = ?", [article])
-        self.db.execute("DELETE FROM article_minhashes WHERE article = ?", [article])
+        stored = self.db.execute(
+            "SELECT signature FROM article_minhashes WHERE article = ?", [article]
+        ).fetchone()
+        if stored is not None:
+            self.db.conn.executemany(
+                "DELETE FROM minhash_bands WHERE band = ? AND bucket = ? AND article = ?",
+                [(band, bucket, article) for band, bucket in band_buckets(signature_values(stored[0]))],
+            )
+            self.db.execute("DELETE FROM article_minhashes WHERE article = ?", [article])
         self.db.execute(
             "DELETE FROM cluster_links WHERE article = ? OR linked_article = ?", [article, article]
         )

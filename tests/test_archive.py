@@ -14,6 +14,7 @@ from sqlite_utils.migrations import Migrations
 
 from crawler.archive import Archive, ArchiveError, CorruptOriginal
 from crawler.archive.schema import m001_initial, migrations
+from crawler.identity import content_hash
 from crawler.items import Capture
 from crawler.pages import extract_page
 from crawler.reextract import reextract
@@ -126,7 +127,12 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names[:2] == ["m001_initial", "m002_language"]
+        assert names == [
+            "m001_initial",
+            "m002_language",
+            "m004_identity_and_versions",
+            "m004b_story_clusters",
+        ]
         assert migrations.pending(archive.db) == []
         assert set(archive.db.table_names()) >= {
             "outlets",
@@ -172,11 +178,28 @@ def test_an_archive_of_an_older_sourcevault_gains_the_language_columns(tmp_path,
             None,
             None,
         )
+        # Its current content becomes version 1, seen when its capture was fetched.
+        assert archive.db.execute(
+            "SELECT a.current_version, a.first_seen_at, a.last_seen_at, v.version, v.capture_id,"
+            " v.content_hash FROM articles a JOIN article_versions v ON v.article = a.id"
+        ).fetchone() == (
+            1,
+            "2019-07-19T00:00:00+00:00",
+            "2019-07-19T00:00:00+00:00",
+            1,
+            7,
+            content_hash(None, None),
+        )
         # Re-extraction from the kept original tags what was archived before tagging existed.
         counts = reextract(archive, registry)
         assert counts["articles changed"] == 1
         row = archive.db.execute("SELECT language_tag, script_mismatch, title_simplified FROM articles")
         assert row.fetchone() == ("zh-Hant", 0, "平镇轮胎行恶火 疏散7人1女命丧")
+        # ... and gives it its versions and URL aliases from the stored capture.
+        assert archive.db.execute("SELECT version, capture_id FROM article_versions").fetchall() == [(1, 7)]
+        assert archive.db.execute("SELECT url, seen_as FROM article_urls").fetchall() == [
+            (CNA_URL, "requested")
+        ]
 
 
 def test_unusable_files_are_one_line_errors(tmp_path):

@@ -230,7 +230,9 @@ def m004b_story_clusters(db: Database) -> None:
         );
         CREATE INDEX cluster_links_by_linked_article ON cluster_links(linked_article);
 
-        -- MinHash of each comparable body, and its LSH band keys: candidate lookup is a query
+        -- MinHash of each comparable body, and its LSH band keys: candidate lookup is a query.
+        -- An article's band rows are found again from its signature, so they need no index of
+        -- their own.
         CREATE TABLE article_minhashes (
             article INTEGER PRIMARY KEY REFERENCES articles(id),
             signature BLOB NOT NULL,          -- the MinHash values, uint32 little-endian
@@ -242,6 +244,5 @@ def m004b_story_clusters(db: Database) -> None:
             article INTEGER NOT NULL REFERENCES articles(id),
             PRIMARY KEY (band, bucket, article)
         ) WITHOUT ROWID;
-        CREATE INDEX minhash_bands_by_article ON minhash_bands(article);
         """,
     )
