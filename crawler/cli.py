@@ -324,7 +324,8 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
     """Rebuild the articles from the stored raw originals, without network.
 
     Run it after fixing a parser or a selector: every stored article page is extracted
-    again and the archive's articles are replaced by the new results.
+    again and the archive's articles are replaced by the new results; their versions, URL
+    aliases and story clusters are rebuilt from the same captures.
 
     \b
     Example:

@@ -57,6 +57,7 @@ NEAR_DUPLICATE_SIMILARITY = 0.5
 SAME_OUTLET_TITLE_SIMILARITY = 0.5
 # The candidates sharing the most bands are compared exactly; the rest are too far to matter.
 MAX_CANDIDATES = 30
+# Articles read per LSH bucket: a crowded bucket (text many articles share) adds no candidates past it.
 BUCKET_READ_LIMIT = 50
 # A MinHash estimate of 128 values is within about 0.1 of the truth: a candidate is compared
 # exactly unless its estimated overlap is further than that below the threshold.
@@ -139,7 +140,7 @@ class Fingerprint:
         minhash = MinHash(
             num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
         )
-        minhash.update_batch([shingle.encode("utf-8") for shingle in sorted(self.shingles)])
+        minhash.update_batch([shingle.encode("utf-8") for shingle in self.shingles])
         return LeanMinHash(minhash)
 
     @cached_property
