@@ -27,12 +27,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 ## bench: extraction cost and generic-extraction quality against bare trafilatura; language
-## tagging against bare langdetect; crawl throughput and memory against bare Scrapy
+## tagging against bare langdetect; crawl throughput and memory against bare Scrapy;
+## deduplication precision, recall and cost as the archive grows
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/generic.py
 	$(BIN)/python bench/language.py
 	$(BIN)/python -m bench.crawl
+	$(BIN)/python bench/dedup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

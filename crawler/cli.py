@@ -411,7 +411,8 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
     """Rebuild the articles from the stored raw originals, without network.
 
     Run it after fixing a parser or a selector: every stored article page is extracted
-    again and the archive's articles are replaced by the new results.
+    again and the archive's articles are replaced by the new results; their versions, URL
+    aliases and story clusters are rebuilt from the same captures.
 
     \b
     Example:
@@ -762,6 +763,113 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
             click.echo(line)
     if run_report.alerts:
         sys.exit(exit_status.ALERTS)
+
+
+@main.command()
+@db_option
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only clusters an article joined at or after this time (UTC).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per cluster and line.")
+@one_line_errors
+def clusters(db_path: Path, since: datetime | None, as_json: bool) -> None:
+    """List the stories archived more than once: clusters of two or more articles.
+
+    An article joins a cluster when its body is an exact or near copy of an archived one
+    (edited, cut, reposted by another outlet, in the other script) or when it is another
+    script edition of the same article. Each article shows its strongest link: similarity
+    (share of the shorter body's 5-grams found in the other) and reason.
+
+    \b
+    Example:
+        sourcevault clusters --since 2026-11-01
+        sourcevault clusters --json | jq '.articles | length'
+    """
+    since_utc = since.replace(tzinfo=UTC).isoformat(timespec="seconds") if since else None
+    with Archive(db_path, readonly=True) as archive:
+        found = archive.clusters(since_utc)
+    for cluster in found:
+        if as_json:
+            click.echo(
+                json.dumps({key: cluster[key] for key in ("cluster_id", "articles")}, ensure_ascii=False)
+            )
+            continue
+        click.echo(
+            f"cluster {cluster['cluster_id']}: {len(cluster['articles'])} articles, "
+            f"updated {cluster['updated_at']}"
+        )
+        for article in cluster["articles"]:
+            click.echo(
+                f"  #{article['id']:<7} {_outlet_label(article):<14} {article['similarity']:>5.2f} "
+                f"{article['reason']:<30} {article['title'] or ''}"
+            )
+            click.echo(f"  {'':<8} {article['url']}")
+    if not as_json:
+        click.echo(f"{len(found)} clusters")
+
+
+def _outlet_label(article: dict[str, Any]) -> str:
+    return f"{article['outlet']}/{article['edition']}" if article["edition"] else article["outlet"]
+
+
+@main.command()
+@click.argument("article")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@registry_option
+@one_line_errors
+def duplicates(article: str, db_path: Path, as_json: bool, registry_path: Path | None) -> None:
+    """Explain one article's links to the other copies of its story.
+
+    ARTICLE is an article's id (articles.id, as `clusters` prints it) or any URL it was
+    seen under (tracking parameters, mobile host or category segment do not matter).
+
+    \b
+    Example:
+        sourcevault duplicates 42
+        sourcevault duplicates 'https://udn.com/news/story/11315/3705102?from=udn-rss'
+    """
+    with Archive(db_path, readonly=True) as archive:
+        article_row = _find_article(archive, article, registry_path)
+        explained = archive.story_links(article_row)
+    if explained is None:
+        raise click.ClickException(f"{db_path}: no article {article}")
+    if as_json:
+        click.echo(json.dumps(explained, ensure_ascii=False))
+        return
+    click.echo(
+        f"article {explained['id']} ({_outlet_label(explained)} {explained['article_id']}): "
+        f"{explained['title']}"
+    )
+    click.echo(f"  {explained['url']}")
+    if explained["body_hash"] is None:
+        click.echo("  body too short to compare: linked by its text to nothing")
+    else:
+        same = ", ".join(f"#{other}" for other in explained["same_body_hash"]) or "no other article"
+        click.echo(f"  body hash {explained['body_hash'][:16]}…: shared with {same}")
+    if explained["cluster_id"] is None:
+        click.echo("  in no cluster: no other copy of its story is archived")
+    else:
+        click.echo(f"  cluster {explained['cluster_id']} of {explained['cluster_size']} articles")
+    for link in explained["links"]:
+        arrow = "→" if link["direction"] == "to" else "←"
+        click.echo(
+            f"  {arrow} #{link['id']:<7} {_outlet_label(link):<14} {link['similarity']:>5.2f} "
+            f"{link['reason']:<30} {link['title'] or ''}"
+        )
+
+
+def _find_article(archive: Archive, article: str, registry_path: Path | None) -> int:
+    if article.isdigit():
+        return int(article)
+    registry = load_registry(registry_path)
+    outlet = registry.for_url(article)
+    found = archive.archived_article_for(outlet, article) if outlet else None
+    if found is None:
+        raise click.ClickException(f"{archive.path}: no archived article is known by the URL {article}")
+    return found.id
 
 
 @main.group()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from crawler.dedup import Fingerprint
 from crawler.pages import Extraction
 from crawler.registry import ArticleUrl
 
@@ -55,6 +56,8 @@ class Capture:
     block_page: str | None = None
     # Redirected to the outlet's home page: how some outlets take an article down.
     redirected_home: bool = False
+    # Filled by the deduplication stage for articles: what their copies are found by.
+    dedup: Fingerprint | None = None
 
     @property
     def outcome(self) -> tuple[Outcome, str | None]:

@@ -19,9 +19,11 @@ def reextract(
     """Extract every stored article capture again and count how the articles changed.
 
     Captures are replayed oldest first, so each article ends up extracted from its newest
-    capture that still yields one, as the crawls that fetched them left it.
+    capture that still yields one, as the crawls that fetched them left it. Versions, URL
+    aliases and story links are rebuilt on the way, by the same store path a crawl takes.
     """
     before = archive.article_digests(outlets)
+    archive.forget_versions_and_links(outlets)
     captures: Counter[str] = Counter()
     for position, capture in enumerate(archive.article_captures(outlets), start=1):
         outlet = registry.get(capture.outlet) if capture.outlet in registry else None
@@ -34,7 +36,7 @@ def reextract(
         )
         outcome = "article" if extraction.article else "not_article"
         archive.record_reextraction(
-            capture, outcome, extraction.reason, extraction.encoding, extraction.article
+            capture, outcome, extraction.reason, extraction.encoding, extraction.article, outlet=outlet
         )
         captures[outcome] += 1
         if on_progress:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from string import Formatter
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,7 @@ DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent.parent / "config" / "out
 
 Script = Literal["Hans", "Hant", "Latn"]
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
+BARE_HOST = re.compile(r"[a-z0-9.-]+\.[a-z]{2,}")
 _css_translator = HTMLTranslator()
 
 
@@ -129,9 +131,19 @@ class Discovery(_Strict):
 
 
 class ArticleRule(_Strict):
+    """Which URLs are the outlet's articles, and how one article's many URLs become one.
+
+    `keep_query` lists the query parameters that identify the article: every other one is
+    tracking or navigation (?from=, utm_*, ?re=nextnews) and is dropped. `mobile_hosts` maps a
+    mobile site's host to the desktop host serving the same article. `canonical_path` writes the
+    article's path from `url_pattern`'s named groups: whatever it leaves out (a `-1` suffix, a
+    `/m` prefix) does not belong to the article's address.
+    """
+
     url_pattern: str
-    # Query parameters that identify the article; every other one is tracking or navigation.
     keep_query: list[str] = []
+    mobile_hosts: dict[str, str] = {}
+    canonical_path: str | None = None
 
     @field_validator("url_pattern")
     @classmethod
@@ -143,6 +155,31 @@ class ArticleRule(_Strict):
         if "id" not in compiled.groupindex:
             raise ValueError(f"regular expression {pattern!r} has no named group (?P<id>...)")
         return pattern
+
+    @field_validator("mobile_hosts")
+    @classmethod
+    def _hosts(cls, hosts: dict[str, str]) -> dict[str, str]:
+        for host in [*hosts, *hosts.values()]:
+            _check_host(host)
+        return hosts
+
+    @model_validator(mode="after")
+    def _path_from_groups(self) -> ArticleRule:
+        if self.canonical_path is None:
+            return self
+        if not self.canonical_path.startswith("/"):
+            raise ValueError(f"canonical_path {self.canonical_path!r} must start with '/'")
+        try:
+            names = {name for _, name, _, _ in Formatter().parse(self.canonical_path) if name is not None}
+        except ValueError as error:
+            raise ValueError(f"canonical_path {self.canonical_path!r}: {error}") from None
+        unknown = sorted(names - set(re.compile(self.url_pattern).groupindex))
+        if unknown or "" in names:
+            raise ValueError(
+                f"canonical_path {self.canonical_path!r} names {{{unknown[0] if unknown else ''}}},"
+                " which is not a named group of url_pattern"
+            )
+        return self
 
 
 class Selectors(_Strict):
@@ -229,7 +266,7 @@ def _check_host(host: str) -> str:
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        if "/" in host or ":" in host or not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", host):
+        if not BARE_HOST.fullmatch(host):
             raise ValueError(f"not a bare domain name or IP address: {host!r}") from None
     return host
 
@@ -289,6 +326,13 @@ class Outlet(_Strict):
             raise ValueError("editions are listed but article.url_pattern has no (?P<edition>...) group")
         return self
 
+    @model_validator(mode="after")
+    def _mobile_hosts_owned(self) -> Outlet:
+        for host in [*self.article.mobile_hosts, *self.article.mobile_hosts.values()]:
+            if not self.owns_host(host):
+                raise ValueError(f"article.mobile_hosts: {host!r} is not in the outlet's domains")
+        return self
+
     @cached_property
     def url_regex(self) -> re.Pattern[str]:
         return re.compile(self.article.url_pattern)
@@ -334,6 +378,8 @@ class ArticleUrl:
     url: str
     article_id: str
     edition: str
+    # The URL as a page listed it, before it was made canonical (kept as an alias of the article).
+    listed_url: str | None = None
 
 
 def match_article_url(outlet: Outlet, url: str) -> ArticleUrl | None:

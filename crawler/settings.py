@@ -57,6 +57,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
     "pipelines.language.LanguagePipeline": 500,
+    "pipelines.dedup.DedupPipeline": 700,
     "pipelines.archive.ArchivePipeline": 900,
 }
 EXTENSIONS = {

@@ -21,6 +21,8 @@ class ArchivePipeline:
     Opening a run also closes the record of a run whose process died, and queues the articles
     due for a revisit. Closing it writes the run's per-outlet records (`crawl_run_outlets`).
 
+    Crawl stats: `archive/<outcome>` per capture, `archive/article_new|updated|unchanged` per
+    article, `dedup/linked_articles` for articles linked to archived copies of their story.
     Settings: ARCHIVE_PATH (the SQLite file), REPLAY_SNAPSHOT (recorded on the run when the
     crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again).
     """
@@ -34,6 +36,7 @@ class ArchivePipeline:
         )
         self.lock = CrawlLock(path)
         self.locked = False
+        self.registry = load_registry(crawler.settings.get("REGISTRY_PATH"))
         self.archive: Archive | None = None
         self.run_id: int | None = None
 
@@ -53,7 +56,7 @@ class ArchivePipeline:
             raise CloseSpider(ARCHIVE_BUSY) from None
         self.locked = True
         self.archive = Archive(self.path, revisit_after_hours=self.revisit_after_hours)
-        self.archive.sync_outlets(load_registry(self.crawler.settings.get("REGISTRY_PATH")))
+        self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
         outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]
         self.run_id = self.archive.start_run(outlets, self.replay_snapshot)
@@ -62,10 +65,15 @@ class ArchivePipeline:
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
 
     def process_item(self, item: Capture) -> Capture:
-        assert self.archive is not None
-        self.archive.store(item, self.run_id)
-        assert self.crawler.stats is not None
+        assert self.archive is not None and self.crawler.stats is not None
+        outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
+        stored = self.archive.store(item, self.run_id, outlet=outlet)
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
+        if stored.change is not None:
+            # new, updated (a new version) or unchanged: what each fetched article amounted to.
+            self.crawler.stats.inc_value(f"archive/article_{stored.change}")
+        if stored.links:
+            self.crawler.stats.inc_value("dedup/linked_articles")
         return item
 
     def spider_closed(self, reason: str) -> None:

@@ -9,6 +9,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.identity import article_key
+from crawler.items import Capture
+from crawler.pages import Article, Extraction
+from crawler.registry import Registry
 from crawler.snapshot import RecordedExchange, write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +65,51 @@ def make_snapshot(path: Path, exchanges: list[RecordedExchange]) -> Path:
     with path.open("wb") as stream:
         write_snapshot(exchanges, stream)
     return path
+
+
+def text_capture(
+    registry: Registry,
+    url: str,
+    title: str,
+    body: str,
+    *,
+    fetched_at: datetime = datetime(2026, 11, 1, tzinfo=UTC),
+    canonical_url: str | None = None,
+    final_url: str | None = None,
+) -> Capture:
+    """A fetched article page of a registry outlet, as extraction would hand it on (synthetic text)."""
+    outlet = registry.for_url(url)
+    assert outlet is not None, url
+    key = article_key(outlet, final_url or url)
+    assert key is not None, url
+    article = Article(
+        url=final_url or url,
+        canonical_url=canonical_url,
+        outlet=outlet.slug,
+        article_id=key.article_id,
+        edition=key.edition,
+        title=title,
+        body=body,
+        published_at=None,
+        modified_at=None,
+        authors=[],
+        editors=[],
+        source=None,
+        section=None,
+        tags=[],
+        image=None,
+        bylines=[],
+        partial_reason=None,
+        declared_language=None,
+        extractor="test",
+    )
+    return Capture(
+        outlet=outlet.slug,
+        page_kind="article",
+        url=url,
+        final_url=final_url or url,
+        fetched_at=fetched_at,
+        http_status=200,
+        body=f"<html><title>{title}</title><body>{body}</body></html>".encode(),
+        extraction=Extraction(article, None, "utf-8"),
+    )

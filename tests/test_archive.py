@@ -16,6 +16,7 @@ from sqlite_utils.migrations import Migrations
 from crawler.archive import Archive, ArchiveError, CorruptOriginal, next_revisit
 from crawler.archive.fetch_queue import MAX_FAILED_ATTEMPTS
 from crawler.archive.schema import m001_initial, migrations
+from crawler.identity import content_hash
 from crawler.items import Capture
 from crawler.pages import extract_page
 from crawler.reextract import reextract
@@ -58,7 +59,7 @@ def archive(tmp_path, registry):
 
 def test_raw_bytes_round_trip_to_their_sha256(archive, registry):
     capture = cna_capture(registry)
-    capture_id = archive.store(capture, run_id=None)
+    capture_id = archive.store(capture, run_id=None).capture_id
     sha256, size, headers = archive.db.execute(
         "SELECT body_sha256, body_size_bytes, response_headers FROM captures WHERE id = ?", [capture_id]
     ).fetchone()
@@ -69,14 +70,14 @@ def test_raw_bytes_round_trip_to_their_sha256(archive, registry):
 
 
 def test_an_article_is_stored_with_its_capture(archive, registry):
-    capture_id = archive.store(cna_capture(registry), run_id=None)
+    capture_id = archive.store(cna_capture(registry), run_id=None).capture_id
     row = archive.db.execute("SELECT capture_id, outlet, article_id, title, authors FROM articles").fetchone()
     assert row == (capture_id, "cna", "201603190029", "平鎮輪胎行惡火 疏散7人1女命喪", '["邱俊欽"]')
 
 
 def test_a_newer_capture_updates_the_article_and_keeps_both_originals(archive, registry):
-    first = archive.store(cna_capture(registry), run_id=None)
-    second = archive.store(cna_capture(registry), run_id=None)
+    first = archive.store(cna_capture(registry), run_id=None).capture_id
+    second = archive.store(cna_capture(registry), run_id=None).capture_id
     assert archive.db.execute("SELECT count(*), max(capture_id) FROM articles").fetchone() == (1, second)
     assert archive.db.execute("SELECT count(*) FROM captures").fetchone()[0] == 2
     # Identical bodies are stored once.
@@ -129,7 +130,14 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial", "m002_language", "m003_run_records", "m003b_incremental_crawls"]
+        assert names == [
+            "m001_initial",
+            "m002_language",
+            "m003_run_records",
+            "m003b_incremental_crawls",
+            "m004_identity_and_versions",
+            "m004b_story_clusters",
+        ]
         assert migrations.pending(archive.db) == []
         assert set(archive.db.table_names()) >= {
             "outlets",
@@ -178,11 +186,28 @@ def test_an_archive_of_an_older_sourcevault_gains_the_language_columns(tmp_path,
             None,
             None,
         )
+        # Its current content becomes version 1, seen when its capture was fetched.
+        assert archive.db.execute(
+            "SELECT a.current_version, a.first_seen_at, a.last_seen_at, v.version, v.capture_id,"
+            " v.content_hash FROM articles a JOIN article_versions v ON v.article = a.id"
+        ).fetchone() == (
+            1,
+            "2019-07-19T00:00:00+00:00",
+            "2019-07-19T00:00:00+00:00",
+            1,
+            7,
+            content_hash(None, None),
+        )
         # Re-extraction from the kept original tags what was archived before tagging existed.
         counts = reextract(archive, registry)
         assert counts["articles changed"] == 1
         row = archive.db.execute("SELECT language_tag, script_mismatch, title_simplified FROM articles")
         assert row.fetchone() == ("zh-Hant", 0, "平镇轮胎行恶火 疏散7人1女命丧")
+        # ... and gives it its versions and URL aliases from the stored capture.
+        assert archive.db.execute("SELECT version, capture_id FROM article_versions").fetchall() == [(1, 7)]
+        assert archive.db.execute("SELECT url, seen_as FROM article_urls").fetchall() == [
+            (CNA_URL, "requested")
+        ]
 
 
 def test_unusable_files_are_one_line_errors(tmp_path):

@@ -262,7 +262,39 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
     ).fetchall()
     assert run == [("finished", "finished", 1)]
 
-    # Re-extraction from the stored originals restores a damaged article, without network.
+    # The snapshot's one story archived twice: Epoch Times' Simplified and Traditional editions.
+    # (Sina's repost of Huanqiu, iicezuev4202091, carries a story the demo's Huanqiu pages do not.)
+    expected_clusters = [
+        [
+            ("epochtimes", "b5", 1.0, "same_story_key_other_edition"),
+            ("epochtimes", "gb", 1.0, "same_story_key_other_edition"),
+        ]
+    ]
+    assert demo_clusters(database) == expected_clusters
+    # Every URL the article was seen under leads to it: feed link with ?from=, sitemap's other category.
+    aliases = connection.execute(
+        "SELECT url, seen_as FROM article_urls WHERE outlet = 'udn' AND article_id = '3705102' ORDER BY url"
+    ).fetchall()
+    assert aliases == [
+        ("https://udn.com/news/story/11315/3705102", "link"),
+        ("https://udn.com/news/story/7315/3705102", "requested"),
+        ("https://udn.com/news/story/7315/3705102?from=udn-ch1_breaknews-1-0-news", "link"),
+        ("https://udn.com/news/story/7315/3705102?from=udn-rss", "link"),
+    ]
+    assert connection.execute(
+        "SELECT url FROM captures WHERE outlet = 'ltn' AND page_kind = 'article'"
+    ).fetchall() == [("http://news.ltn.com.tw/news/life/breakingnews/2504351",)]
+
+    # A second crawl fetches no archived article again and makes no new version.
+    result = run_sourcevault("demo", "--db", str(database))
+    assert result.returncode == 0, result.stderr
+    assert connection.execute(
+        "SELECT count(*) FROM captures WHERE page_kind = 'article' AND crawl_run_id = 2"
+    ).fetchone() == (0,)
+    assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (15, 1)
+
+    # Re-extraction from the stored originals restores a damaged article, without network, and
+    # rebuilds the same versions and clusters.
     connection.execute("UPDATE articles SET title = 'damaged' WHERE outlet = 'cna'")
     connection.commit()
     result = run_sourcevault("reextract", "--db", str(database))
@@ -276,6 +308,20 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
         dict(connection.execute("SELECT article_id, extractor FROM articles WHERE outlet = 'udn'"))
         == extractors
     )
+    assert demo_clusters(database) == expected_clusters
+    assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (15, 1)
+
+
+def demo_clusters(database: Path) -> list[list[tuple[str, str, float, str]]]:
+    result = run_sourcevault("clusters", "--db", str(database), "--json")
+    assert result.returncode == 0, result.stderr
+    return [
+        sorted(
+            (article["outlet"], article["edition"], article["similarity"], article["reason"])
+            for article in json.loads(line)["articles"]
+        )
+        for line in result.stdout.splitlines()
+    ]
 
 
 def test_scrapy_crawl_runs_the_same_spider(tmp_path):

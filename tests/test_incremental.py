@@ -134,9 +134,10 @@ def test_each_outlet_keeps_its_own_pace(tmp_path):
 def test_a_second_crawl_exits_at_once_while_one_runs(tmp_path):
     site = LoopbackSite()
     with site.running():
+        # About 12 s of fetching: a second `sourcevault` process starts well within it, even loaded.
         articles = [f"/busy/a/{n}" for n in range(1, 41)]
         for path in articles:
-            site.add_article(path, f"新聞 {path}", latency=0.1)
+            site.add_article(path, f"新聞 {path}", latency=0.3)
         site.add_feed("/busy/feed.xml", articles)
         registry = tmp_path / "outlets.toml"
         registry.write_text(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -24,9 +24,11 @@ from crawler.archive import fetch_queue
 from crawler.archive.fetch_queue import QueueEntry
 from crawler.archive.run_records import write_run_records
 from crawler.archive.schema import migrations
+from crawler.dedup import Fingerprint, StoryIndex, StoryLink, fingerprint
+from crawler.identity import ArticleKey, article_key, canonical_url, content_hash
 from crawler.items import Capture
 from crawler.pages import LANGUAGE_FIELDS, Article
-from crawler.registry import Registry
+from crawler.registry import Outlet, Registry
 
 DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
 BUSY_TIMEOUT_MS = 60_000
@@ -53,10 +55,13 @@ ARTICLE_CONTENT_COLUMNS = (
 ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
 # An article is one per outlet, article id and edition; a newer capture updates the rest.
 ARTICLE_IDENTITY_COLUMNS = ("outlet", "article_id", "edition")
-# What a reader would call an edit: a revisit that changes one of these makes the article "updated".
-EDITED_COLUMNS = ("title", "body", "authors", "editors")
-# Revisits of a new article, in hours after it was first archived: edits and takedowns come early.
+# Revisits of a new article, in hours after it was first seen: edits and takedowns come early.
 DEFAULT_REVISIT_AFTER_HOURS = (1.0, 24.0, 168.0)
+# What a stored capture did to its article: first seen, a new version, or the same content again.
+ArticleChange = Literal["new", "updated", "unchanged"]
+# How an article URL was met: in a feed or listing, as the URL fetched, as where a fetch was
+# redirected to, or as the page's own rel=canonical / og:url.
+UrlSeenAs = Literal["link", "requested", "redirect", "page_canonical"]
 
 
 class ArchiveError(RuntimeError):
@@ -75,9 +80,13 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def next_revisit(first_archived_at: str, now: str, after_hours: tuple[float, ...]) -> str | None:
+def _seen_at(fetched_at: datetime) -> str:
+    return fetched_at.isoformat(timespec="seconds")
+
+
+def next_revisit(first_seen_at: str, now: str, after_hours: tuple[float, ...]) -> str | None:
     """The first revisit of the schedule still ahead of `now` (ISO 8601 UTC), or None once it is over."""
-    first, current = datetime.fromisoformat(first_archived_at), datetime.fromisoformat(now)
+    first, current = datetime.fromisoformat(first_seen_at), datetime.fromisoformat(now)
     for hours in after_hours:
         due = first + timedelta(hours=hours)
         if due > current:
@@ -96,6 +105,27 @@ class StoredCapture:
     fetched_at: datetime
     content_type: str | None
     body: bytes
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What `Archive.store` did: the capture's row, and its article's (if the page was one)."""
+
+    capture_id: int
+    article: int | None = None
+    change: ArticleChange | None = None
+    links: tuple[StoryLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArchivedArticle:
+    """An article already in the archive, as a URL lookup finds it."""
+
+    id: int
+    key: ArticleKey
+    url: str
+    current_version: int | None
+    last_seen_at: str | None
 
 
 class Archive:
@@ -203,11 +233,15 @@ class Archive:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def store(self, capture: Capture, run_id: int | None) -> int:
+    def store(self, capture: Capture, run_id: int | None, *, outlet: Outlet | None = None) -> StoreResult:
         """Write a capture, its raw body, its article, and what it means for the fetch queue, at once.
 
         One transaction: a crawl killed at any moment leaves either all of it or none, so the
         next run neither loses a page (it is still queued) nor archives it twice (it is done).
+        The article is new, updated (its content changed: a new version is stored and linked to
+        the previous one) or unchanged (only its last-seen time moves); a new or changed article
+        is linked to the archived copies of its story. `outlet` gives the registry rules that
+        write the article's URLs canonically (without it, only generic tracking is dropped).
         """
         outcome, reason = capture.outcome
         extraction = capture.extraction
@@ -215,7 +249,6 @@ class Archive:
         now = utc_now()
         with self.db.atomic():
             body_sha256 = self._store_body(capture.body) if capture.body else None
-            change = self._article_change(article) if article else None
             links_new = (
                 fetch_queue.enqueue(self.db, capture.outlet, capture.article_links, run_id, now)
                 if capture.article_links
@@ -225,8 +258,8 @@ class Archive:
                 """INSERT INTO captures (crawl_run_id, outlet, page_kind, request_method, request_body, url,
                     final_url, http_status, response_headers, fetched_at, replayed_from, body_sha256,
                     body_size_bytes, text_encoding, fetch_error, outcome, outcome_reason, revisit,
-                    article_change, article_links_listed, article_links_new)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    article_links_listed, article_links_new)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     run_id,
                     capture.outlet,
@@ -237,7 +270,7 @@ class Archive:
                     capture.final_url,
                     capture.http_status,
                     _json(capture.response_headers),
-                    capture.fetched_at.isoformat(timespec="seconds"),
+                    _seen_at(capture.fetched_at),
                     capture.replayed_from,
                     body_sha256,
                     len(capture.body),
@@ -246,31 +279,33 @@ class Archive:
                     outcome,
                     reason,
                     int(capture.revisit),
-                    change,
                     len(capture.article_links) if capture.article_links else None,
                     links_new,
                 ],
             )
             capture_id = int(cursor.lastrowid or 0)
+            result = StoreResult(capture_id)
+            for link in capture.article_links:
+                key = ArticleKey(capture.outlet, link.article_id, link.edition)
+                self._record_article_url(key, link.listed_url or link.url, link.url, "link", now)
             if article:
-                self._store_article(capture_id, article, archived_at=now)
+                result = self._store_article(
+                    capture_id,
+                    _seen_at(capture.fetched_at),
+                    article,
+                    urls=(capture.url, capture.final_url),
+                    outlet=outlet,
+                    dedup=capture.dedup,
+                    crawled_at=now,
+                )
+                self.db.execute(
+                    "UPDATE captures SET article_change = ? WHERE id = ?", [result.change, capture_id]
+                )
             if capture.page_kind != "article":
                 self._keep_validators(capture, capture_id, now)
             if capture.fetch_queue_id is not None:
                 self._settle_fetch(capture, outcome, reason, now)
-        return capture_id
-
-    def _article_change(self, article: Article) -> str:
-        """How an article about to be stored differs from the archived one: new, updated or unchanged."""
-        row = self.db.execute(
-            f"SELECT {', '.join(EDITED_COLUMNS)} FROM articles"
-            " WHERE outlet = ? AND article_id = ? AND edition = ?",
-            [article.outlet, article.article_id, article.edition],
-        ).fetchone()
-        if row is None:
-            return "new"
-        edited = (article.title, article.body, _json(article.authors), _json(article.editors))
-        return "unchanged" if tuple(row) == edited else "updated"
+        return result
 
     def _keep_validators(self, capture: Capture, capture_id: int, now: str) -> None:
         """Remember a discovery document's ETag / Last-Modified for the next conditional GET."""
@@ -304,7 +339,7 @@ class Archive:
             )
         if entry.purpose == "revisit" and entry.finished:
             row = self.db.execute(
-                "SELECT first_archived_at FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?",
+                "SELECT first_seen_at FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?",
                 identity,
             ).fetchone()
             due = next_revisit(row[0], now, self.revisit_after_hours) if row and row[0] else None
@@ -323,48 +358,199 @@ class Archive:
         )
         return sha256
 
-    def _store_article(self, capture_id: int, article: Article, archived_at: str | None = None) -> None:
-        """Insert the article, or point the existing one at this newer capture.
+    def _store_article(
+        self,
+        capture_id: int,
+        seen_at: str,
+        article: Article,
+        *,
+        urls: tuple[str | None, ...],
+        outlet: Outlet | None,
+        dedup: Fingerprint | None,
+        crawled_at: str | None = None,
+    ) -> StoreResult:
+        """Insert the article or update its row, version it, record its URLs and link its copies.
 
-        `archived_at` (a crawl storing it, not a re-extraction) plans a new article's revisits.
+        `crawled_at` (a crawl storing it, not a re-extraction) plans a new article's revisits and
+        marks a taken-down article live again.
         """
-        now = archived_at or utc_now()
-        columns = (
-            "capture_id",
-            *ARTICLE_IDENTITY_COLUMNS,
-            *ARTICLE_CONTENT_COLUMNS,
-            "extractor",
-            "extracted_at",
-        )
-        content = [
-            _json(getattr(article, name)) if name in ARTICLE_JSON_COLUMNS else getattr(article, name)
-            for name in ARTICLE_CONTENT_COLUMNS
+        key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
+        new_hash = content_hash(article.title, article.body)
+        current = self.db.execute(
+            "SELECT a.id, a.current_version, v.id, v.content_hash FROM articles a"
+            " LEFT JOIN article_versions v ON v.article = a.id AND v.version = a.current_version"
+            " WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
+            [key.outlet, key.article_id, key.edition],
+        ).fetchone()
+        columns = ("capture_id", *ARTICLE_CONTENT_COLUMNS, "extractor", "extracted_at")
+        values = [
+            capture_id,
+            *(
+                _json(getattr(article, name)) if name in ARTICLE_JSON_COLUMNS else getattr(article, name)
+                for name in ARTICLE_CONTENT_COLUMNS
+            ),
+            article.extractor,
+            utc_now(),
         ]
-        updates = ", ".join(
-            f"{name}=excluded.{name}" for name in columns if name not in ARTICLE_IDENTITY_COLUMNS
-        )
-        if archived_at:
-            # A page a revisit found taken down and a crawl then finds back is live again (the capture
-            # that saw it gone stays on record); re-extracting an old capture says nothing about that.
-            updates += ", removed_at=NULL, removed_reason=NULL"
-        # Set on insert only: an article's revisits are planned from when it was first archived.
-        inserted = (*columns, "first_archived_at", "revisit_due_at")
-        first_revisit = next_revisit(now, now, self.revisit_after_hours) if archived_at else None
+        change: ArticleChange
+        if current is None:
+            # Revisits are planned from when the article was first seen, so an old article a
+            # replay or an import brings in is not revisited.
+            first_revisit = (
+                next_revisit(seen_at, crawled_at, self.revisit_after_hours) if crawled_at else None
+            )
+            cursor = self.db.execute(
+                f"INSERT INTO articles ({', '.join((*ARTICLE_IDENTITY_COLUMNS, *columns))},"
+                " current_version, first_seen_at, last_seen_at, revisit_due_at)"
+                f" VALUES ({', '.join('?' for _ in (*ARTICLE_IDENTITY_COLUMNS, *columns))}, 1, ?, ?, ?)",
+                [key.outlet, key.article_id, key.edition, *values, seen_at, seen_at, first_revisit],
+            )
+            article_row = int(cursor.lastrowid or 0)
+            self._add_version(
+                article_row,
+                1,
+                previous_version_row=None,
+                capture_id=capture_id,
+                version_hash=new_hash,
+                article=article,
+                seen_at=seen_at,
+            )
+            change = "new"
+        else:
+            article_row, version, version_row, current_hash = current
+            if current_hash == new_hash:
+                self.db.execute(
+                    "UPDATE article_versions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                    [seen_at, version_row],
+                )
+                change = "unchanged"
+            else:
+                version = (version or 0) + 1
+                self._add_version(
+                    article_row,
+                    version,
+                    previous_version_row=version_row,
+                    capture_id=capture_id,
+                    version_hash=new_hash,
+                    article=article,
+                    seen_at=seen_at,
+                )
+                change = "updated"
+            # A page a revisit found taken down and a crawl then finds back is live again (the
+            # capture that saw it gone stays on record); re-extracting an old capture says nothing.
+            revived = ", removed_at = NULL, removed_reason = NULL" if crawled_at else ""
+            self.db.execute(
+                f"UPDATE articles SET {', '.join(f'{name} = ?' for name in columns)}, current_version = ?,"
+                " first_seen_at = min(coalesce(first_seen_at, ?), ?),"
+                f" last_seen_at = max(coalesce(last_seen_at, ?), ?){revived} WHERE id = ?",
+                [*values, version, seen_at, seen_at, seen_at, seen_at, article_row],
+            )
+        for url, seen_as in (
+            (urls[0], "requested"),
+            *((url, "redirect") for url in urls[1:]),
+            (article.canonical_url, "page_canonical"),
+        ):
+            if url:
+                self._record_article_url(key, url, canonical_url(url, outlet), seen_as, seen_at)
+        links: list[StoryLink] = []
+        if change != "unchanged":
+            links = StoryIndex(self.db).index(article_row, dedup or fingerprint(article.body))
+        return StoreResult(capture_id, article_row, change, tuple(links))
+
+    def _add_version(
+        self,
+        article_row: int,
+        version: int,
+        *,
+        previous_version_row: int | None,
+        capture_id: int,
+        version_hash: str,
+        article: Article,
+        seen_at: str,
+    ) -> None:
         self.db.execute(
-            f"INSERT INTO articles ({', '.join(inserted)}) VALUES ({', '.join('?' for _ in inserted)})"
-            f" ON CONFLICT({', '.join(ARTICLE_IDENTITY_COLUMNS)}) DO UPDATE SET {updates}",
+            """INSERT INTO article_versions (article, version, previous_version_id, capture_id, content_hash,
+                title, body, published_at, modified_at, first_seen_at, last_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
+                article_row,
+                version,
+                previous_version_row,
                 capture_id,
-                article.outlet,
-                article.article_id,
-                article.edition,
-                *content,
-                article.extractor,
-                now,
-                now,
-                first_revisit,
+                version_hash,
+                article.title,
+                article.body,
+                article.published_at,
+                article.modified_at,
+                seen_at,
+                seen_at,
             ],
         )
+
+    def _record_article_url(
+        self, key: ArticleKey, url: str, canonical: str, seen_as: UrlSeenAs, seen_at: str
+    ) -> None:
+        self.db.execute(
+            """INSERT INTO article_urls (url, canonical_url, outlet, article_id, edition, seen_as,
+                first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(url) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)""",
+            [url, canonical, key.outlet, key.article_id, key.edition, seen_as, seen_at, seen_at],
+        )
+
+    def record_article_url(self, outlet: Outlet, url: str, seen_as: UrlSeenAs = "link") -> ArticleKey | None:
+        """Remember that `url` names one of the outlet's articles (None: it names none)."""
+        key = article_key(outlet, url)
+        if key is not None:
+            with self.db.atomic():
+                self._record_article_url(key, url, canonical_url(url, outlet), seen_as, utc_now())
+        return key
+
+    def archived_article_for(self, outlet: Outlet, url: str) -> ArchivedArticle | None:
+        """The archived article `url` names, by its canonical form or the outlet's article key.
+
+        Two indexed lookups, whatever the archive's size: the URL aliases (which also know where
+        redirects led), then the article identity (outlet, article id, edition) the URL carries.
+        """
+        query = (
+            "SELECT a.id, a.outlet, a.article_id, a.edition, a.url, a.current_version, a.last_seen_at"
+            " FROM articles a"
+        )
+        row = self.db.execute(
+            f"{query} JOIN article_urls u USING (outlet, article_id, edition)"
+            " WHERE u.canonical_url = ? AND u.outlet = ? LIMIT 1",
+            [canonical_url(url, outlet), outlet.slug],
+        ).fetchone()
+        key = article_key(outlet, url)
+        if row is None and key is not None:
+            row = self.db.execute(
+                f"{query} WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
+                [key.outlet, key.article_id, key.edition],
+            ).fetchone()
+        if row is None:
+            return None
+        article_row, slug, article_id, edition, article_url, version, last_seen_at = row
+        return ArchivedArticle(
+            article_row, ArticleKey(slug, article_id, edition), article_url, version, last_seen_at
+        )
+
+    def forget_versions_and_links(self, outlets: list[str] | None = None) -> None:
+        """Before re-extraction: drop the versions and story links that the replay will rebuild."""
+        where, params = "", []
+        if outlets:
+            where = f"WHERE outlet IN ({', '.join('?' for _ in outlets)})"
+            params = list(outlets)
+        with self.db.atomic():
+            index = StoryIndex(self.db)
+            for (article_row,) in self.db.execute(f"SELECT id FROM articles {where}", params).fetchall():
+                index.unindex(article_row)
+            self.db.execute(
+                f"DELETE FROM article_versions WHERE article IN (SELECT id FROM articles {where})", params
+            )
+            self.db.execute(
+                "UPDATE articles SET current_version = NULL, first_seen_at = NULL, last_seen_at = NULL"
+                f" {where}",
+                params,
+            )
 
     def record_reextraction(
         self,
@@ -373,7 +559,9 @@ class Archive:
         reason: str | None,
         encoding: str | None,
         article: Article | None,
-    ) -> None:
+        *,
+        outlet: Outlet | None = None,
+    ) -> StoreResult:
         """Replace what an earlier extraction made of a stored capture."""
         with self.db.atomic():
             self.db.execute(
@@ -381,9 +569,20 @@ class Archive:
                 [outcome, reason, encoding, capture.id],
             )
             if article is not None:
-                self._store_article(capture.id, article)
-            else:
-                self.db.execute("DELETE FROM articles WHERE capture_id = ?", [capture.id])
+                return self._store_article(
+                    capture.id,
+                    _seen_at(capture.fetched_at),
+                    article,
+                    urls=(capture.url, capture.final_url),
+                    outlet=outlet,
+                    dedup=None,
+                )
+            stale = self.db.execute("SELECT id FROM articles WHERE capture_id = ?", [capture.id]).fetchone()
+            if stale is not None:
+                StoryIndex(self.db).unindex(stale[0])
+                self.db.execute("DELETE FROM article_versions WHERE article = ?", [stale[0]])
+                self.db.execute("DELETE FROM articles WHERE id = ?", [stale[0]])
+        return StoreResult(capture.id)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -446,6 +645,98 @@ class Archive:
             (outlet, article_id, edition): hashlib.sha1(_json(content).encode()).hexdigest()
             for outlet, article_id, edition, *content in rows
         }
+
+    def clusters(self, since: str | None = None) -> list[dict[str, Any]]:
+        """Clusters of two or more articles carrying one story, most recently joined first.
+
+        Each article comes with its strongest link inside the cluster: the article it is
+        linked to, their similarity and the reason. `since` (ISO 8601, UTC) keeps the clusters
+        an article joined or left at or after that time.
+        """
+        rows = self.db.execute(
+            "SELECT id, created_at, updated_at FROM clusters WHERE updated_at >= ?"
+            " ORDER BY updated_at DESC, id",
+            [since or ""],
+        ).fetchall()
+        return [
+            {"cluster_id": cluster, "created_at": created_at, "updated_at": updated_at}
+            | {"articles": self._cluster_articles(cluster)}
+            for cluster, created_at, updated_at in rows
+        ]
+
+    def _cluster_articles(self, cluster: int) -> list[dict[str, Any]]:
+        members = self.db.execute(
+            "SELECT id, outlet, edition, url, title, published_at FROM articles WHERE cluster_id = ?"
+            " ORDER BY first_seen_at, id",
+            [cluster],
+        ).fetchall()
+        ids = [member[0] for member in members]
+        strongest: dict[int, tuple[float, str, int]] = {}
+        for article, linked, similarity, reason in self.db.execute(
+            "SELECT article, linked_article, similarity, reason FROM cluster_links"
+            f" WHERE article IN ({', '.join('?' for _ in ids)}) ORDER BY id",
+            ids,
+        ):
+            for one, other in ((article, linked), (linked, article)):
+                if one not in strongest or similarity > strongest[one][0]:
+                    strongest[one] = (similarity, reason, other)
+        articles = []
+        for article, outlet, edition, url, title, published_at in members:
+            similarity, reason, linked_to = strongest.get(article, (None, None, None))
+            articles.append(
+                {
+                    "id": article,
+                    "url": url,
+                    "outlet": outlet,
+                    "edition": edition,
+                    "title": title,
+                    "published_at": published_at,
+                    "similarity": similarity,
+                    "reason": reason,
+                    "linked_to": linked_to,
+                }
+            )
+        return articles
+
+    def story_links(self, article: int) -> dict[str, Any] | None:
+        """One article's place among the copies of its story: hash, cluster, and every link."""
+        row = self.db.execute(
+            "SELECT a.id, a.outlet, a.article_id, a.edition, a.url, a.title, a.body_hash, a.cluster_id,"
+            " a.current_version, m.shingle_count FROM articles a"
+            " LEFT JOIN article_minhashes m ON m.article = a.id WHERE a.id = ?",
+            [article],
+        ).fetchone()
+        if row is None:
+            return None
+        names = ("id", "outlet", "article_id", "edition", "url", "title", "body_hash", "cluster_id")
+        explained: dict[str, Any] = dict(zip(names, row[:8], strict=True))
+        explained["current_version"], explained["shingle_count"] = row[8], row[9]
+        explained["same_body_hash"] = (
+            [
+                other
+                for (other,) in self.db.execute(
+                    "SELECT id FROM articles WHERE body_hash = ? AND id != ? ORDER BY id", [row[6], article]
+                )
+            ]
+            if row[6]
+            else []
+        )
+        explained["cluster_size"] = (
+            self.db.execute("SELECT count(*) FROM articles WHERE cluster_id = ?", [row[7]]).fetchone()[0]
+            if row[7]
+            else 1
+        )
+        links = self.db.execute(
+            "SELECT CASE WHEN l.article = ? THEN 'to' ELSE 'from' END AS direction, o.id, o.outlet,"
+            " o.edition, o.url, o.title, l.similarity, l.reason, l.linked_at"
+            " FROM cluster_links l JOIN articles o"
+            " ON o.id = CASE WHEN l.article = ? THEN l.linked_article ELSE l.article END"
+            " WHERE l.article = ? OR l.linked_article = ? ORDER BY l.similarity DESC, o.id",
+            [article] * 4,
+        )
+        columns = [column[0] for column in links.description]
+        explained["links"] = [dict(zip(columns, link, strict=True)) for link in links]
+        return explained
 
     def stats(self, registry: Registry) -> dict[str, Any]:
         """Counts of articles, captures and script mismatches, overall and per registered outlet."""

@@ -68,10 +68,13 @@ def enqueue(db: Database, outlet: str, links: Iterable[ArticleUrl], run_id: int 
     for link in links:
         # A page judged not an article is not fetched again either: its original is kept, and
         # `sourcevault reextract` makes an article of it if a corrected parser finds one.
+        # The URL aliases know articles under another id: where an earlier fetch was redirected.
         (known,) = db.execute(
             """SELECT EXISTS (SELECT 1 FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?)
+                OR EXISTS (SELECT 1 FROM article_urls u JOIN articles a USING (outlet, article_id, edition)
+                    WHERE u.canonical_url = ? AND u.outlet = ?)
                 OR EXISTS (SELECT 1 FROM captures WHERE url = ? AND outcome = 'not_article')""",
-            [outlet, link.article_id, link.edition, link.url],
+            [outlet, link.article_id, link.edition, link.url, outlet, link.url],
         ).fetchone()
         if known:
             continue

@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from crawler.identity import content_hash
+
 migrations = Migrations("sourcevault")
 
 
@@ -186,14 +188,12 @@ def m003b_incremental_crawls(db: Database) -> None:
         ALTER TABLE captures ADD COLUMN article_links_listed INTEGER;
         ALTER TABLE captures ADD COLUMN article_links_new INTEGER;
 
-        -- Articles: when first archived, the revisits done and the next one due (NULL: none planned),
-        -- and the first time a revisit found the article taken down, with why.
-        ALTER TABLE articles ADD COLUMN first_archived_at TEXT;
+        -- Articles: the revisits done and the next one due (NULL: none planned), and the first
+        -- time a revisit found the article taken down, with why.
         ALTER TABLE articles ADD COLUMN revisits_done INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE articles ADD COLUMN revisit_due_at TEXT;
         ALTER TABLE articles ADD COLUMN removed_at TEXT;
         ALTER TABLE articles ADD COLUMN removed_reason TEXT;
-        UPDATE articles SET first_archived_at = extracted_at;
         CREATE INDEX articles_by_revisit_due ON articles(revisit_due_at) WHERE revisit_due_at IS NOT NULL;
 
         -- Article pages waiting to be fetched. A crawl killed half-way leaves its unfinished
@@ -222,5 +222,111 @@ def m003b_incremental_crawls(db: Database) -> None:
             capture_id INTEGER NOT NULL REFERENCES captures(id),
             stored_at TEXT NOT NULL
         );
+        """,
+    )
+
+
+@migrations()
+def m004_identity_and_versions(db: Database) -> None:
+    # Every article archived before this migration gets its current content as version 1, first
+    # and last seen when its capture was fetched; `sourcevault reextract` rebuilds the versions
+    # (and the URL aliases) from all of its stored captures.
+    db.conn.create_function("content_hash", 2, content_hash, deterministic=True)
+    _execute_each(
+        db,
+        """
+        -- the article_versions.version holding the content this row shows
+        ALTER TABLE articles ADD COLUMN current_version INTEGER;
+        -- when a fetch first and last gave this article (UTC), whether its content changed or not
+        ALTER TABLE articles ADD COLUMN first_seen_at TEXT;
+        ALTER TABLE articles ADD COLUMN last_seen_at TEXT;
+
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article INTEGER NOT NULL REFERENCES articles(id),
+            version INTEGER NOT NULL,         -- 1, 2, ... in the order the contents were seen
+            previous_version_id INTEGER REFERENCES article_versions(id),
+            capture_id INTEGER NOT NULL REFERENCES captures(id),  -- the fetch that first gave it
+            content_hash TEXT NOT NULL,       -- sha256 of title and body, NFKC, whitespace folded
+            title TEXT,
+            body TEXT,
+            published_at TEXT,
+            modified_at TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,       -- the latest fetch that gave this same content
+            UNIQUE (article, version)
+        );
+
+        CREATE TABLE article_urls (
+            url TEXT PRIMARY KEY,             -- as seen: in a feed, requested, redirected to, or
+                                              -- named by the page itself
+            canonical_url TEXT NOT NULL,      -- its canonical form (crawler.identity.canonical_url)
+            outlet TEXT NOT NULL,             -- the article it names: articles' identity key
+            article_id TEXT NOT NULL,
+            edition TEXT NOT NULL DEFAULT '',
+            seen_as TEXT NOT NULL,            -- link, requested, redirect, page_canonical
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX article_urls_by_canonical_url ON article_urls(canonical_url);
+        CREATE INDEX article_urls_by_article ON article_urls(outlet, article_id, edition);
+
+        UPDATE articles SET current_version = 1,
+            first_seen_at = (SELECT fetched_at FROM captures WHERE captures.id = articles.capture_id),
+            last_seen_at = (SELECT fetched_at FROM captures WHERE captures.id = articles.capture_id);
+        INSERT INTO article_versions (article, version, capture_id, content_hash, title, body,
+            published_at, modified_at, first_seen_at, last_seen_at)
+        SELECT id, 1, capture_id, content_hash(title, body), title, body, published_at, modified_at,
+            first_seen_at, last_seen_at
+        FROM articles;
+        """,
+    )
+
+
+@migrations()
+def m004b_story_clusters(db: Database) -> None:
+    # Articles archived before this migration join clusters when `sourcevault reextract` runs.
+    _execute_each(
+        db,
+        """
+        CREATE TABLE clusters (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL          -- when an article last joined or left it
+        );
+        -- sha256 of the body as deduplication compares it (Simplified, no bylines, datelines,
+        -- whitespace or punctuation); NULL when the body is too short to compare
+        ALTER TABLE articles ADD COLUMN body_hash TEXT;
+        -- the cluster of articles carrying the same story (NULL: no other copy archived)
+        ALTER TABLE articles ADD COLUMN cluster_id INTEGER REFERENCES clusters(id);
+        CREATE INDEX articles_by_body_hash ON articles(body_hash) WHERE body_hash IS NOT NULL;
+        CREATE INDEX articles_by_cluster ON articles(cluster_id) WHERE cluster_id IS NOT NULL;
+
+        CREATE TABLE cluster_links (
+            id INTEGER PRIMARY KEY,
+            article INTEGER NOT NULL REFERENCES articles(id),         -- linked when archived
+            linked_article INTEGER NOT NULL REFERENCES articles(id),  -- archived before it
+            similarity REAL NOT NULL,         -- 0-1: shingle overlap of the compared bodies
+            reason TEXT NOT NULL,             -- exact_body_hash, near_duplicate,
+                                              -- same_story_key_other_edition
+            linked_at TEXT NOT NULL,
+            UNIQUE (article, linked_article)
+        );
+        CREATE INDEX cluster_links_by_linked_article ON cluster_links(linked_article);
+
+        -- MinHash of each comparable body, and its LSH band keys: candidate lookup is a query.
+        -- An article's band rows are found again from its signature, so they need no index of
+        -- their own.
+        CREATE TABLE article_minhashes (
+            article INTEGER PRIMARY KEY REFERENCES articles(id),
+            signature BLOB NOT NULL,          -- the MinHash values, uint32 little-endian
+            shingle_count INTEGER NOT NULL
+        );
+        CREATE TABLE minhash_bands (
+            band INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,          -- 64-bit hash of the band's MinHash values
+            article INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (band, bucket, article)
+        ) WITHOUT ROWID;
         """,
     )

@@ -2,7 +2,7 @@
 
 Every response (feed, sitemap, listing, list API, article) and every failed fetch becomes a
 `Capture` item; the pipelines extract and archive them. Only URLs matching the outlet's
-article pattern are fetched as articles.
+article pattern are fetched as articles, each under its canonical URL (crawler/identity.py).
 
 Discovery does not request articles itself: the article URLs a document lists travel with its
 capture into the archive's fetch queue (crawler/archive/fetch_queue.py), which skips archived
@@ -17,6 +17,7 @@ import importlib
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -34,11 +35,11 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
-from w3lib.url import url_query_cleaner
 
 from crawler.archive import Archive
 from crawler.archive.fetch_queue import QueueEntry
 from crawler.blocking import challenge_page
+from crawler.identity import canonical_url
 from crawler.items import Capture, PageKind
 from crawler.pages.article import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
 from crawler.registry import (
@@ -340,13 +341,13 @@ class OutletSpider(scrapy.Spider):
         assert stats is not None
         articles: dict[tuple[str, str], ArticleUrl] = {}
         for link in links:
-            # Tracking parameters (?from=, utm_) would make one article look like many.
-            url = url_query_cleaner(urljoin(base_url, link.strip()), outlet.article.keep_query)
-            article = match_article_url(outlet, url)
+            listed = urljoin(base_url, link.strip())
+            # Tracking parameters, mobile hosts, old suffixes would make one article look like many.
+            article = match_article_url(outlet, canonical_url(listed, outlet))
             if article is None:
                 stats.inc_value(f"discovery/{outlet.slug}/other_links")
                 continue
-            articles.setdefault((article.article_id, article.edition), article)
+            articles.setdefault((article.article_id, article.edition), replace(article, listed_url=listed))
         stats.inc_value(f"discovery/{outlet.slug}/article_links", len(articles))
         return list(articles.values())
 

@@ -1,0 +1,401 @@
+"""Deduplication measured: pair precision and recall on real texts, and its cost as the archive grows.
+
+Part 1, pairs. The real texts are the outlet fixture articles (tests/fixtures/outlets) and the
+generic pages' texts (bench/data/generic_texts.jsonl.gz, see bench/data/SOURCES.md). Each text
+long enough to compare gets variants, written here (synthetic): the other script (OpenCC s2tw or
+tw2s), another dateline and byline, paragraphs cut to 60 %, paragraphs reordered, wrapped in
+another outlet's header and footer, and all of script + wrap + cut at once. Every text and variant
+is stored through `Archive.store`, the crawl's own store path (dedup stage included), as an
+article of its outlet (variants: of another outlet, except the dateline variant, a republication
+by the same outlet under the same title). Pairs of articles of one story are positives; every
+other pair is a negative, among them different articles of one outlet (163, ifeng, thepaper,
+toutiao, Sina, Huanqiu, UDN) and of one topic (deaths reported by four Taiwanese papers, 5G
+phones, Wuhan). Precision and recall are over all pairs: predicted positive = same cluster.
+
+Part 2, cost. A synthetic archive (labelled so: articles recombined from the real texts'
+sentences) is filled to 1,000, 10,000 and 100,000 articles; at each size the dedup stage
+(fingerprint, candidate lookup, links, clusters) runs on the same number of new articles, a fifth
+of them near copies of archived ones, and its cost per article (CPU time, fastest of five runs)
+is printed with the growth ratio against the 1,000-article run of the same process. Peak memory:
+the Python heap during the stage (tracemalloc) and the process's maximum resident size.
+
+    python bench/dedup.py            # both parts (about 10 minutes on 2 cores)
+    python bench/dedup.py --quick    # part 2 up to 10,000 articles only
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import opencc
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler import dedup  # noqa: E402
+from crawler.archive import Archive  # noqa: E402
+from crawler.chinese import to_simplified  # noqa: E402
+from crawler.fixtures import FIXTURES_ROOT, discover_fixtures  # noqa: E402
+from crawler.items import Capture  # noqa: E402
+from crawler.pages import Article, Extraction  # noqa: E402
+from crawler.registry import load_registry  # noqa: E402
+
+GENERIC_TEXTS = ROOT / "bench" / "data" / "generic_texts.jsonl.gz"
+SEED = 20261128
+SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SIZES = (1_000, 10_000, 100_000)
+PROBES = 250
+TIMED_RUNS = 5
+SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
+# Synthetic framing a reposting outlet puts around a story (written for this benchmark).
+REPOST_HEADER = ("原标题：{title}", "来源：环球网")
+REPOST_FOOTER = (
+    "特别声明：本文转载仅出于传播信息的需要，并不意味着代表本网站观点或证实其内容的真实性；"
+    "如其他媒体、网站或个人从本网站转载使用，须保留本网站注明的“来源”，并自负版权等法律责任。",
+    "扫描二维码下载客户端，随时随地看新闻。关注我们的微信公众号，获取更多精彩内容。",
+)
+DATELINES = {
+    "Hant": ("（中央社記者王小明台北20日電）", "（編輯：李大同）1130520"),
+    "Hans": ("新华社北京5月20日电（记者 张三）", "责任编辑：李四"),
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    outlet: str
+    title: str
+    body: str
+    story: str
+
+
+def real_texts() -> list[Text]:
+    """One text per real article: outlet fixture articles, then the generic pages' texts."""
+    registry = load_registry()
+    texts: dict[str, Text] = {}
+    for fixture in discover_fixtures(FIXTURES_ROOT, None):
+        article = fixture.extract(registry).article
+        if article is None or not article.body or article.edition == "b5":
+            continue  # b5 is the gb text converted: the script variant below makes that pair
+        story = f"{article.outlet}:{article.article_id}"
+        texts.setdefault(story, Text(article.outlet or "", article.title or "", article.body, story))
+    with gzip.open(GENERIC_TEXTS, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            name = row["page"].rsplit("/", 1)[-1].removesuffix(".html")
+            outlet = "generic_" + re.sub(r"[^a-z0-9]+", "_", name.split("_")[0].split(".")[0].lower())
+            story = f"generic:{name}"
+            # thepaper_2 and thepaper_4 are one article saved twice: a duplicate found in the wild.
+            if name == "thepaper_4":
+                story = "generic:thepaper_2"
+            texts[f"generic:{name}"] = Text(outlet, row["title"] or "", row["body"], story)
+    return list(texts.values())
+
+
+def jaccard(first: set[str], second: set[str]) -> float:
+    return len(first & second) / len(first | second) if first | second else 0.0
+
+
+def paragraphs(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def script_of(text: str) -> str:
+    return "Hans" if to_simplified(text) == text else "Hant"
+
+
+def variants(text: Text, other_script: Callable[[str], str]) -> Iterator[tuple[str, Text]]:
+    """The positives made from one text, each with its transformation's name."""
+    parts = paragraphs(text.body)
+    repost = "bench_repost"
+    script = script_of(text.body)
+    lead, tail = DATELINES[script]
+    yield "other script", Text(repost, other_script(text.title), other_script(text.body), text.story)
+    yield (
+        "dateline and byline",
+        Text(text.outlet, text.title, "\n\n".join([lead + parts[0], *parts[1:], tail]), text.story),
+    )
+    kept = (
+        parts[: max(1, round(len(parts) * 0.6))] if len(parts) > 1 else [parts[0][: len(parts[0]) * 3 // 5]]
+    )
+    yield "paragraphs cut", Text(repost, text.title, "\n\n".join(kept), text.story)
+    shuffled = parts[:]
+    random.Random(text.story).shuffle(shuffled)
+    yield "paragraphs reordered", Text(repost, text.title, "\n\n".join(shuffled), text.story)
+    wrapped = [*(line.format(title=text.title) for line in REPOST_HEADER), *parts, *REPOST_FOOTER]
+    yield "another outlet's header and footer", Text(repost, text.title, "\n\n".join(wrapped), text.story)
+    combined = [*(line.format(title=text.title) for line in REPOST_HEADER), *kept, *REPOST_FOOTER]
+    yield (
+        "script + wrap + cut",
+        Text(repost, other_script(text.title), other_script("\n\n".join(combined)), text.story),
+    )
+
+
+def bench_article(text: Text, article_id: str) -> Article:
+    return Article(
+        url=f"https://bench.invalid/{text.outlet}/{article_id}",
+        canonical_url=None,
+        outlet=text.outlet,
+        article_id=article_id,
+        edition="",
+        title=text.title,
+        body=text.body,
+        published_at=None,
+        modified_at=None,
+        authors=[],
+        editors=[],
+        source=None,
+        section=None,
+        tags=[],
+        image=None,
+        bylines=[],
+        partial_reason=None,
+        declared_language=None,
+        extractor="bench",
+    )
+
+
+def add_outlets(archive: Archive, slugs: set[str]) -> None:
+    with archive.db.atomic():
+        for slug in sorted(slugs):
+            archive.db.execute(
+                "INSERT OR IGNORE INTO outlets (slug, name, home, domains, language, script, timezone)"
+                " VALUES (?, ?, 'https://bench.invalid/', '[]', 'zh', 'Hans', 'UTC')",
+                [slug, slug],
+            )
+
+
+def store(archive: Archive, text: Text, article_id: str) -> int:
+    capture = Capture(
+        outlet=text.outlet,
+        page_kind="article",
+        url=f"https://bench.invalid/{text.outlet}/{article_id}",
+        fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+        http_status=200,
+        extraction=Extraction(bench_article(text, article_id), None, "utf-8"),
+    )
+    result = archive.store(capture, run_id=None)
+    assert result.article is not None
+    return result.article
+
+
+def pairs_part(texts: list[Text]) -> None:
+    s2tw = opencc.OpenCC("s2tw")
+
+    def other_script(text: str) -> str:
+        return s2tw.convert(text) if script_of(text) == "Hans" else to_simplified(text)
+
+    comparable = [text for text in texts if dedup.fingerprint(text.body).comparable]
+    samples = [("original", text) for text in texts]
+    samples += [variant for text in comparable for variant in variants(text, other_script)]
+    stories = Counter(text.story for _, text in samples)
+    print(
+        f"Part 1: {len(texts)} real texts ({len(comparable)} long enough to compare), "
+        f"{len(samples) - len(texts)} synthetic variants, {len(stories)} stories"
+    )
+    raw, converted = [], []
+    for text in comparable:
+        copy = other_script(text.body)
+        raw.append(jaccard(dedup.shingles(text.body), dedup.shingles(copy)))
+        converted.append(jaccard(dedup.fingerprint(text.body).shingles, dedup.fingerprint(copy).shingles))
+    print(
+        f"  a text and its other-script copy: character 5-gram Jaccard {sum(raw) / len(raw):.0%} as written, "
+        f"{sum(converted) / len(converted):.0%} once both are normalised (Simplified, no punctuation)"
+    )
+    columns = ("threshold", "precision", "recall", "pairs +", "pairs -", "false +", "false -")
+    print(
+        "\n  "
+        + " ".join(f"{name:>{width}}" for name, width in zip(columns, (9, 10, 8, 8, 8, 8, 8), strict=True))
+    )
+    default = dedup.NEAR_DUPLICATE_SIMILARITY
+    per_kind: dict[str, tuple[int, int]] = {}
+    for threshold in SWEEP:
+        dedup.NEAR_DUPLICATE_SIMILARITY = threshold
+        precision, recall, counts, kinds = evaluate(samples)
+        marker = "  <- chosen" if threshold == default else ""
+        print(
+            f"  {threshold:>9.2f} {precision:>10.4f} {recall:>8.4f} {counts['positives']:>8} "
+            f"{counts['negatives']:>8} {counts['false_positives']:>8} {counts['false_negatives']:>8}{marker}"
+        )
+        if threshold == default:
+            per_kind = kinds
+    dedup.NEAR_DUPLICATE_SIMILARITY = default
+    print(f"\n  at {default:.2f}, recall of each variant against its original:")
+    for kind, (found, total) in per_kind.items():
+        print(f"    {kind:<36} {found:>3} / {total:<3} {found / total:.0%}")
+
+
+def evaluate(
+    samples: list[tuple[str, Text]],
+) -> tuple[float, float, Counter[str], dict[str, tuple[int, int]]]:
+    with tempfile.TemporaryDirectory() as folder, Archive(Path(folder) / "pairs.db") as archive:
+        add_outlets(archive, {text.outlet for _, text in samples})
+        rows = [store(archive, text, f"a{position}") for position, (_, text) in enumerate(samples)]
+        clusters = dict(archive.db.execute("SELECT id, cluster_id FROM articles").fetchall())
+    counts: Counter[str] = Counter()
+    for (first, (_, a)), (second, (_, b)) in itertools.combinations(zip(rows, samples, strict=True), 2):
+        truth = a.story == b.story
+        predicted = clusters[first] is not None and clusters[first] == clusters[second]
+        counts["positives" if truth else "negatives"] += 1
+        counts["true_positives"] += truth and predicted
+        counts["false_positives"] += predicted and not truth
+        counts["false_negatives"] += truth and not predicted
+    originals = {
+        text.story: row for row, (kind, text) in zip(rows, samples, strict=True) if kind == "original"
+    }
+    kinds: dict[str, tuple[int, int]] = {}
+    for row, (kind, text) in zip(rows, samples, strict=True):
+        if kind == "original":
+            continue
+        found, total = kinds.get(kind, (0, 0))
+        same = clusters[row] is not None and clusters[row] == clusters[originals[text.story]]
+        kinds[kind] = (found + same, total + 1)
+    predicted = counts["true_positives"] + counts["false_positives"]
+    precision = counts["true_positives"] / predicted if predicted else 1.0
+    recall = counts["true_positives"] / counts["positives"] if counts["positives"] else 1.0
+    return precision, recall, counts, kinds
+
+
+def synthetic_articles(texts: list[Text], rng: random.Random) -> Iterator[Text]:
+    """Endless SYNTHETIC articles: 8 to 24 sentences of the real texts, recombined."""
+    pool = [s.strip() for text in texts for s in SENTENCE_END.split(text.body) if len(s.strip()) >= 12]
+    outlets = ("epochtimes", "udn", "ltn", "sina", "huanqiu", "cna")
+    for number in itertools.count():
+        sentences = rng.sample(pool, rng.randint(8, 24))
+        body = "\n\n".join("".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
+        yield Text(rng.choice(outlets), sentences[0][:30], body, f"synthetic:{number}")
+
+
+def fill(archive: Archive, articles: Iterator[Text], count: int, start: int) -> None:
+    """Add `count` synthetic articles with their fingerprints, straight into the tables."""
+    archive.db.execute("PRAGMA foreign_keys = OFF")
+    with archive.db.atomic():
+        for number in range(start, start + count):
+            text = next(articles)
+            fingerprint = dedup.fingerprint(text.body)
+            cursor = archive.db.execute(
+                "INSERT INTO articles (capture_id, outlet, article_id, url, title, body, authors, editors,"
+                " tags, bylines, field_methods, extractor, extracted_at, body_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, '[]', '[]', '[]', '[]', '{}', 'bench synthetic', '', ?)",
+                [
+                    -number - 1,
+                    text.outlet,
+                    f"s{number}",
+                    f"https://bench.invalid/{number}",
+                    text.title,
+                    text.body,
+                    fingerprint.body_hash,
+                ],
+            )
+            if fingerprint.minhash is not None:
+                article = cursor.lastrowid
+                archive.db.execute(
+                    "INSERT INTO article_minhashes VALUES (?, ?, ?)",
+                    [
+                        article,
+                        fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
+                        len(fingerprint.shingles),
+                    ],
+                )
+                archive.db.conn.executemany(
+                    "INSERT INTO minhash_bands VALUES (?, ?, ?)",
+                    [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
+                )
+    archive.db.execute("PRAGMA foreign_keys = ON")
+
+
+def probe(
+    archive: Archive, articles: Iterator[Text], rng: random.Random, size: int
+) -> tuple[float, int, int]:
+    """Seconds per article of the dedup stage on PROBES new articles, the links it made, its heap peak."""
+    archived = [
+        row[0]
+        for row in archive.db.execute("SELECT body FROM articles ORDER BY random() LIMIT ?", [PROBES // 5])
+    ]
+    bodies = [next(articles).body for _ in range(PROBES - len(archived))]
+    bodies += ["\n\n".join(paragraphs(body)[1:] or [body]) for body in archived]  # near copies
+    rng.shuffle(bodies)
+    rows = []
+    archive.db.execute("PRAGMA foreign_keys = OFF")
+    with archive.db.atomic():
+        for number, body in enumerate(bodies):
+            cursor = archive.db.execute(
+                "INSERT INTO articles (capture_id, outlet, article_id, url, title, body, authors, editors,"
+                " tags, bylines, field_methods, extractor, extracted_at)"
+                " VALUES (?, 'sina', ?, '', '', ?, '[]', '[]', '[]', '[]', '{}', 'bench probe', '')",
+                [-(10**9) - size - number, f"p{size}-{number}", body],
+            )
+            rows.append((cursor.lastrowid, body))
+    archive.db.execute("PRAGMA foreign_keys = ON")
+    index = dedup.StoryIndex(archive.db)
+
+    def run() -> tuple[float, int]:
+        # Rolled back afterwards, so every run meets the same archive.
+        archive.db.conn.execute("SAVEPOINT probe")
+        started = time.process_time()
+        links = sum(len(index.index(row, dedup.fingerprint(body))) for row, body in rows)
+        elapsed = time.process_time() - started
+        archive.db.conn.execute("ROLLBACK TO probe")
+        archive.db.conn.execute("RELEASE probe")
+        return elapsed, links
+
+    # CPU time of this process (its reads from the page cache included), fastest of TIMED_RUNS:
+    # the machine is shared, and wall-clock time and slower runs measure the neighbours.
+    elapsed, links = min(run() for _ in range(TIMED_RUNS))
+    tracemalloc.start()
+    run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed / len(rows), links, peak
+
+
+def cost_part(texts: list[Text], sizes: tuple[int, ...]) -> None:
+    print("\nPart 2: cost of the dedup stage per new article, SYNTHETIC archive of recombined real sentences")
+    print(
+        f"  {'archived':>9} {'ms/article':>11} {'vs 1,000':>9} {'links':>6} {'heap peak':>10} {'db size':>9}"
+    )
+    rng = random.Random(SEED)
+    articles = synthetic_articles(texts, rng)
+    reference = None
+    with tempfile.TemporaryDirectory() as folder, Archive(Path(folder) / "cost.db") as archive:
+        archive.sync_outlets(load_registry())
+        filled = 0
+        for size in sizes:
+            fill(archive, articles, size - filled, filled)
+            filled = size
+            seconds, links, peak = probe(archive, articles, rng, size)
+            reference = reference or seconds
+            database_size = sum(path.stat().st_size for path in Path(folder).iterdir())
+            print(
+                f"  {size:>9,} {seconds * 1000:>11.2f} {seconds / reference:>8.2f}x {links:>6} "
+                f"{peak / 2**20:>8.1f} MB {database_size / 2**20:>6.0f} MB"
+            )
+    resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak resident memory of this process: {resident:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="part 2 up to 10,000 articles only")
+    arguments = parser.parse_args()
+    texts = real_texts()
+    pairs_part(texts)
+    cost_part(texts, SIZES[:2] if arguments.quick else SIZES)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,444 @@
+"""Which archived articles carry the same story: exact copies, near copies, other script editions.
+
+Bodies are compared in one form whatever the outlet or script: converted to Simplified (OpenCC
+tw2s: the same article in both scripts shares about a tenth of its character 5-grams as
+written, nearly all once converted), NFKC, lowercased, bylines and datelines lifted, whitespace
+and punctuation removed. Then
+
+- an exact copy has the same `body_hash` (sha256 of that form), found by an indexed lookup;
+- a near copy (edited, cut, reordered, wrapped in another outlet's header and footer) shares
+  most of its character 5-grams: a MinHash of them (datasketch) is stored per article with its
+  LSH band keys, so finding candidates is one indexed query however large the archive grows,
+  and each candidate is then compared exactly;
+- Epoch Times' /gb/ and /b5/ editions of one `n<id>` are linked by their shared story key.
+
+Nothing is dropped: every copy stays an article of its own outlet; linked articles share a
+`cluster_id`, and each link records its similarity and reason. Bodies too short to compare
+(under MIN_COMPARABLE_CHARS once normalised) are never linked by their text, and two articles of
+one outlet are linked by text only when their titles agree as well: an outlet's pages share its
+boilerplate, not its stories' headlines, so pages reduced to a site's boilerplate do not
+collapse into one cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache, cached_property
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+from sqlite_utils import Database
+
+from crawler.chinese import to_simplified
+from crawler.pages.bylines import lift_bylines
+
+# MinHash and LSH: 128 permutations in 32 bands of 4 rows. Pairs whose 5-gram Jaccard similarity
+# is 0.4 become candidates with probability 0.56, at 0.6 with 0.98, at 0.1 with 0.003
+# (bench/dedup.py measures the pairs actually found).
+NUM_PERM = 128
+BANDS = 32
+ROWS_PER_BAND = 4
+MINHASH_SEED = 1
+# datasketch's 32-bit permutation scheme; stored signatures are read back with the same one.
+MINHASH_SCHEME = "affine32"
+SHINGLE_CHARS = 5
+# Below this many characters (normalised) a body says too little to tell one story from another.
+MIN_COMPARABLE_CHARS = 100
+# Share of the shorter body's 5-grams found in the longer one, above which two bodies are one story.
+NEAR_DUPLICATE_SIMILARITY = 0.5
+# Two articles of one outlet are one story only if this share of the shorter title's character
+# bigrams is in the other title as well.
+SAME_OUTLET_TITLE_SIMILARITY = 0.5
+# The candidates sharing the most bands are compared exactly; the rest are too far to matter.
+MAX_CANDIDATES = 30
+# Articles read per LSH bucket: a crowded bucket (text many articles share) adds no candidates past it.
+BUCKET_READ_LIMIT = 50
+# A MinHash estimate of 128 values is within about 0.1 of the truth: a candidate is compared
+# exactly unless its estimated overlap is further than that below the threshold.
+OVERLAP_ESTIMATE_MARGIN = 0.15
+
+EXACT_BODY_HASH = "exact_body_hash"
+NEAR_DUPLICATE = "near_duplicate"
+OTHER_EDITION = "same_story_key_other_edition"
+
+# Everything that is not a letter or digit: whitespace, punctuation, symbols.
+NOT_COMPARED = re.compile(r"[\W_]+")
+# Paragraphs a reposting outlet adds around the story it carries.
+REPOST_CREDIT_PARAGRAPH = re.compile(
+    r"^(?:原标题|原標題|来源|來源|文章来源|文章來源|本文来源|本文來源|转载自|轉載自|转自|轉自)\s*[：:]"
+)
+# Datelines opening the first paragraph: 【环球网报道 记者 张三】, 新华社北京9月7日电, （记者 李四报道）.
+LEAD_DATELINE = re.compile(
+    r"^(?:【[^】]{1,40}】"
+    r"|[^，。,；;]{0,24}?\d{1,2}月\d{1,2}日(?:电|電|讯|訊|消息)"
+    r"|[（(][^）)]{1,40}(?:报道|報導|报导|電|电|讯|訊)[）)])\s*"
+)
+
+
+def comparable_text(text: str) -> str:
+    """`text` in the form deduplication compares: Simplified, NFKC, lowercase, letters and digits only."""
+    return NOT_COMPARED.sub("", to_simplified(unicodedata.normalize("NFKC", text)).lower())
+
+
+def comparable_body(body: str | None) -> str:
+    """The story's own words: bylines, datelines and repost credits lifted, then `comparable_text`."""
+    paragraphs, _ = lift_bylines([line.strip() for line in (body or "").split("\n")])
+    paragraphs = [paragraph for paragraph in paragraphs if not REPOST_CREDIT_PARAGRAPH.match(paragraph)]
+    if paragraphs:
+        paragraphs[0] = LEAD_DATELINE.sub("", paragraphs[0])
+    return comparable_text("".join(paragraphs))
+
+
+def shingles(text: str, size: int = SHINGLE_CHARS) -> set[str]:
+    """The character n-grams of `text` (the whole text when it is shorter)."""
+    if len(text) <= size:
+        return {text} if text else set()
+    return {text[start : start + size] for start in range(len(text) - size + 1)}
+
+
+def overlap(first: set[str], second: set[str]) -> float:
+    """Share of the smaller set found in the other: 1.0 when one body is a cut of the other."""
+    if not first or not second:
+        return 0.0
+    return len(first & second) / min(len(first), len(second))
+
+
+def titles_agree(first: str | None, second: str | None) -> bool:
+    first_bigrams = shingles(comparable_text(first or ""), 2)
+    second_bigrams = shingles(comparable_text(second or ""), 2)
+    return overlap(first_bigrams, second_bigrams) >= SAME_OUTLET_TITLE_SIMILARITY
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What deduplication keeps of a body: its normalised text, hash and MinHash."""
+
+    text: str
+
+    @property
+    def comparable(self) -> bool:
+        return len(self.text) >= MIN_COMPARABLE_CHARS
+
+    @cached_property
+    def shingles(self) -> set[str]:
+        return shingles(self.text)
+
+    @cached_property
+    def body_hash(self) -> str | None:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.comparable else None
+
+    @cached_property
+    def minhash(self) -> LeanMinHash | None:
+        if not self.comparable:
+            return None
+        minhash = MinHash(
+            num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
+        )
+        minhash.update_batch([shingle.encode("utf-8") for shingle in self.shingles])
+        return LeanMinHash(minhash)
+
+    @cached_property
+    def band_buckets(self) -> list[tuple[int, int]]:
+        """(band, bucket) per LSH band of the MinHash (none for a body too short to compare)."""
+        return band_buckets(self.minhash.hashvalues) if self.minhash is not None else []
+
+
+def band_buckets(values: np.ndarray) -> list[tuple[int, int]]:
+    """(band, bucket) per LSH band: the 64-bit hash of the band's MinHash values."""
+    data = values.astype("<u4")
+    return [
+        (band, _bucket(data[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND].tobytes()))
+        for band in range(BANDS)
+    ]
+
+
+@cache
+def _permutations() -> np.ndarray:
+    """The permutations of every MinHash: drawn once per process (datasketch draws them per object)."""
+    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+
+
+def _bucket(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True)
+
+
+def fingerprint(body: str | None) -> Fingerprint:
+    """The deduplication stage's work on one article body (pure: no archive needed)."""
+    fingerprint = Fingerprint(comparable_body(body))
+    if fingerprint.comparable:
+        # Computed now, in the pipeline stage, not later inside the archive's write transaction.
+        _ = fingerprint.minhash, fingerprint.body_hash
+    return fingerprint
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """One article carries the same story as an earlier one, and why we think so."""
+
+    article: int
+    linked_article: int
+    similarity: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class _ArticleRow:
+    id: int
+    outlet: str
+    article_id: str
+    edition: str
+    title: str | None
+    body: str | None
+    body_hash: str | None
+
+    ROW_COLUMNS = "id, outlet, article_id, edition, title, body, body_hash"
+
+
+class StoryIndex:
+    """The archive's deduplication tables: MinHash band keys, links between articles, clusters.
+
+    Works inside the caller's transaction (Archive.store runs it in the one that writes the
+    article), so an article is never archived without its links or the reverse.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def index(self, article: int, fingerprint: Fingerprint) -> list[StoryLink]:
+        """Link a newly stored (or changed) article to the archived copies of its story."""
+        self.unindex(article)
+        row = self.db.execute(
+            f"SELECT {_ArticleRow.ROW_COLUMNS} FROM articles WHERE id = ?", [article]
+        ).fetchone()
+        if row is None:
+            return []
+        subject = _ArticleRow(*row)
+        self.db.execute("UPDATE articles SET body_hash = ? WHERE id = ?", [fingerprint.body_hash, article])
+        if fingerprint.minhash is not None:
+            self.db.execute(
+                "INSERT INTO article_minhashes (article, signature, shingle_count) VALUES (?, ?, ?)",
+                [article, fingerprint.minhash.hashvalues.astype("<u4").tobytes(), len(fingerprint.shingles)],
+            )
+            self.db.conn.executemany(
+                "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
+                [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
+            )
+        links = []
+        for candidate in self._candidates(subject, fingerprint):
+            link = _link(subject, fingerprint, candidate)
+            if link is not None:
+                links.append(link)
+        self._join_clusters(article, links)
+        return links
+
+    def _candidates(self, subject: _ArticleRow, fingerprint: Fingerprint) -> list[_ArticleRow]:
+        """Other editions, exact copies, and near copies whose estimated overlap is worth a look."""
+        ids = [
+            other
+            for (other,) in self.db.execute(
+                "SELECT id FROM articles WHERE outlet = ? AND article_id = ? AND id != ?",
+                [subject.outlet, subject.article_id, subject.id],
+            )
+        ]
+        if fingerprint.body_hash is not None:
+            ids += [
+                other
+                for (other,) in self.db.execute(
+                    "SELECT id FROM articles WHERE body_hash = ? AND id != ? ORDER BY id LIMIT ?",
+                    [fingerprint.body_hash, subject.id, MAX_CANDIDATES],
+                )
+            ]
+        ids += self._near_candidates(subject.id, fingerprint)
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        rows = self.db.execute(
+            f"SELECT {_ArticleRow.ROW_COLUMNS} FROM articles WHERE id IN ({', '.join('?' for _ in ids)})"
+            " ORDER BY id",
+            ids,
+        )
+        return [_ArticleRow(*row) for row in rows]
+
+    def _near_candidates(self, article: int, fingerprint: Fingerprint) -> list[int]:
+        """Articles sharing an LSH band, kept if their MinHash estimate could reach the threshold."""
+        buckets = fingerprint.band_buckets
+        if fingerprint.minhash is None or not buckets:
+            return []
+        # Each bucket is read up to BUCKET_READ_LIMIT articles deep: a bucket crowded by text that
+        # many articles share (an outlet's boilerplate) tells little, and must not make the lookup
+        # grow with the archive.
+        bounded = " UNION ALL ".join(
+            "SELECT * FROM (SELECT article FROM minhash_bands WHERE band = ? AND bucket = ? AND article != ?"
+            " LIMIT ?)"
+            for _ in buckets
+        )
+        shared = Counter(
+            other
+            for (other,) in self.db.execute(
+                bounded,
+                [value for band, bucket in buckets for value in (band, bucket, article, BUCKET_READ_LIMIT)],
+            )
+        )
+        nearest = sorted(shared, key=lambda other: (-shared[other], other))[:MAX_CANDIDATES]
+        if not nearest:
+            return []
+        rows = self.db.execute(
+            "SELECT article, signature, shingle_count FROM article_minhashes"
+            f" WHERE article IN ({', '.join('?' for _ in nearest)})",
+            nearest,
+        )
+        size = len(fingerprint.shingles)
+        kept = []
+        for other, signature, other_size in rows:
+            stored = LeanMinHash(
+                seed=MINHASH_SEED, hashvalues=signature_values(signature), scheme=MINHASH_SCHEME
+            )
+            jaccard = fingerprint.minhash.jaccard(stored)
+            # |A ∩ B| = J (|A| + |B|) / (1 + J), over the smaller set: the overlap `_link` measures.
+            estimated_overlap = jaccard * (size + other_size) / ((1 + jaccard) * min(size, other_size))
+            if estimated_overlap >= NEAR_DUPLICATE_SIMILARITY - OVERLAP_ESTIMATE_MARGIN:
+                kept.append(other)
+        return kept
+
+    def _join_clusters(self, article: int, links: list[StoryLink]) -> None:
+        if not links:
+            return
+        now = _now()
+        self.db.conn.executemany(
+            "INSERT INTO cluster_links (article, linked_article, similarity, reason, linked_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(link.article, link.linked_article, link.similarity, link.reason, now) for link in links],
+        )
+        members = [article, *(link.linked_article for link in links)]
+        clusters = sorted(
+            {
+                cluster
+                for (cluster,) in self.db.execute(
+                    f"SELECT cluster_id FROM articles WHERE id IN ({', '.join('?' for _ in members)})"
+                    " AND cluster_id IS NOT NULL",
+                    members,
+                )
+            }
+        )
+        if clusters:
+            target, merged = clusters[0], clusters[1:]
+            self.db.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, target])
+        else:
+            target, merged = self._new_cluster(now), []
+        if merged:
+            marks = ", ".join("?" for _ in merged)
+            self.db.execute(
+                f"UPDATE articles SET cluster_id = ? WHERE cluster_id IN ({marks})", [target, *merged]
+            )
+            self.db.execute(f"DELETE FROM clusters WHERE id IN ({marks})", merged)
+        self.db.execute(
+            f"UPDATE articles SET cluster_id = ? WHERE id IN ({', '.join('?' for _ in members)})",
+            [target, *members],
+        )
+
+    def _new_cluster(self, now: str) -> int:
+        cursor = self.db.execute("INSERT INTO clusters (created_at, updated_at) VALUES (?, ?)", [now, now])
+        return int(cursor.lastrowid or 0)
+
+    def unindex(self, article: int) -> None:
+        """Take an article out of the index and its cluster; what is left of the cluster stays linked."""
+        row = self.db.execute("SELECT cluster_id FROM articles WHERE id = ?", [article]).fetchone()
+        stored = self.db.execute(
+            "SELECT signature FROM article_minhashes WHERE article = ?", [article]
+        ).fetchone()
+        if stored is not None:
+            self.db.conn.executemany(
+                "DELETE FROM minhash_bands WHERE band = ? AND bucket = ? AND article = ?",
+                [(band, bucket, article) for band, bucket in band_buckets(signature_values(stored[0]))],
+            )
+            self.db.execute("DELETE FROM article_minhashes WHERE article = ?", [article])
+        self.db.execute(
+            "DELETE FROM cluster_links WHERE article = ? OR linked_article = ?", [article, article]
+        )
+        self.db.execute("UPDATE articles SET body_hash = NULL, cluster_id = NULL WHERE id = ?", [article])
+        if row is not None and row[0] is not None:
+            self._split(row[0])
+
+    def _split(self, cluster: int) -> None:
+        """Regroup a cluster that lost a member: linked groups of two or more keep a cluster."""
+        members = [
+            member for (member,) in self.db.execute("SELECT id FROM articles WHERE cluster_id = ?", [cluster])
+        ]
+        groups = _connected_groups(
+            members,
+            self.db.execute(
+                f"SELECT article, linked_article FROM cluster_links WHERE article IN"
+                f" ({', '.join('?' for _ in members)})",
+                members,
+            ).fetchall()
+            if members
+            else [],
+        )
+        now = _now()
+        groups.sort(key=len, reverse=True)
+        for position, group in enumerate(groups):
+            if len(group) < 2:
+                target = None
+            elif position == 0:
+                target = cluster
+                self.db.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, cluster])
+            else:
+                target = self._new_cluster(now)
+            self.db.execute(
+                f"UPDATE articles SET cluster_id = ? WHERE id IN ({', '.join('?' for _ in group)})",
+                [target, *group],
+            )
+        if not groups or len(groups[0]) < 2:
+            self.db.execute("DELETE FROM clusters WHERE id = ?", [cluster])
+
+
+def _link(subject: _ArticleRow, fingerprint: Fingerprint, candidate: _ArticleRow) -> StoryLink | None:
+    """The link between a new article and one candidate, or None if they are different stories."""
+    other = Fingerprint(comparable_body(candidate.body))
+    same_outlet = candidate.outlet == subject.outlet
+    if same_outlet and candidate.article_id == subject.article_id and candidate.edition != subject.edition:
+        similarity = round(overlap(fingerprint.shingles, other.shingles), 4)
+        return StoryLink(subject.id, candidate.id, similarity, OTHER_EDITION)
+    if not (fingerprint.comparable and other.comparable):
+        return None
+    if same_outlet and not titles_agree(subject.title, candidate.title):
+        return None
+    if fingerprint.body_hash == candidate.body_hash:
+        return StoryLink(subject.id, candidate.id, 1.0, EXACT_BODY_HASH)
+    similarity = round(overlap(fingerprint.shingles, other.shingles), 4)
+    if similarity >= NEAR_DUPLICATE_SIMILARITY:
+        return StoryLink(subject.id, candidate.id, similarity, NEAR_DUPLICATE)
+    return None
+
+
+def _connected_groups(members: list[int], links: Iterable[tuple[int, int]]) -> list[list[int]]:
+    parent = {member: member for member in members}
+
+    def root(member: int) -> int:
+        while parent[member] != member:
+            parent[member] = parent[parent[member]]
+            member = parent[member]
+        return member
+
+    for first, second in links:
+        if first in parent and second in parent:
+            parent[root(first)] = root(second)
+    groups: dict[int, list[int]] = {}
+    for member in members:
+        groups.setdefault(root(member), []).append(member)
+    return list(groups.values())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def signature_values(signature: bytes) -> np.ndarray:
+    """A stored MinHash signature back as its values."""
+    return np.frombuffer(signature, dtype="<u4").astype(np.uint32)

@@ -1,0 +1,34 @@
+"""Deduplication stage: the normalised text, body hash and MinHash each article is compared by.
+
+The archive stage then links the article to the archived copies of its story (exact, near, or
+its other script edition) in the same transaction that stores it; see `crawler.dedup`.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+
+from crawler.dedup import fingerprint
+from crawler.items import Capture
+
+
+class DedupPipeline:
+    """Fingerprints every extracted article's body (`crawler.dedup.fingerprint`).
+
+    Crawl stats: `dedup/comparable`, and `dedup/too_short` for bodies too short to compare.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Capture) -> Capture:
+        if item.extraction is None or item.extraction.article is None:
+            return item
+        item.dedup = fingerprint(item.extraction.article.body)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("dedup/comparable" if item.dedup.comparable else "dedup/too_short")
+        return item
