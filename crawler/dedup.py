@@ -30,13 +30,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, cached_property
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 from sqlite_utils import Database
 
 from crawler.chinese import to_simplified
 from crawler.pages.bylines import lift_bylines
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 # MinHash and LSH: 128 permutations in 32 bands of 4 rows. Pairs whose 5-gram Jaccard similarity
 # is 0.4 become candidates with probability 0.56, at 0.6 with 0.98, at 0.1 with 0.003
@@ -137,11 +141,12 @@ class Fingerprint:
     def minhash(self) -> LeanMinHash | None:
         if not self.comparable:
             return None
-        minhash = MinHash(
+        datasketch = _datasketch()
+        minhash = datasketch.MinHash(
             num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
         )
         minhash.update_batch([shingle.encode("utf-8") for shingle in self.shingles])
-        return LeanMinHash(minhash)
+        return datasketch.LeanMinHash(minhash)
 
     @cached_property
     def band_buckets(self) -> list[tuple[int, int]]:
@@ -161,7 +166,15 @@ def band_buckets(values: np.ndarray) -> list[tuple[int, int]]:
 @cache
 def _permutations() -> np.ndarray:
     """The permutations of every MinHash: drawn once per process (datasketch draws them per object)."""
-    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+    return _datasketch().MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+
+
+def _datasketch() -> ModuleType:
+    # datasketch imports scipy on load (0.6 s): only code that hashes a body pays for it, not
+    # every `sourcevault` command that touches the archive.
+    import datasketch  # noqa: PLC0415
+
+    return datasketch
 
 
 def _bucket(data: bytes) -> int:
@@ -295,8 +308,9 @@ class StoryIndex:
         )
         size = len(fingerprint.shingles)
         kept = []
+        lean_minhash = _datasketch().LeanMinHash
         for other, signature, other_size in rows:
-            stored = LeanMinHash(
+            stored = lean_minhash(
                 seed=MINHASH_SEED, hashvalues=signature_values(signature), scheme=MINHASH_SCHEME
             )
             jaccard = fingerprint.minhash.jaccard(stored)
