@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -24,6 +25,7 @@ from crawler.archive.schema import migrations
 from crawler.items import Capture
 from crawler.pages import LANGUAGE_FIELDS, Article
 from crawler.registry import Registry
+from crawler.search import register_functions
 
 DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
 BUSY_TIMEOUT_MS = 60_000
@@ -50,6 +52,9 @@ ARTICLE_CONTENT_COLUMNS = (
 ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
 # An article is one per outlet, article id and edition; a newer capture updates the rest.
 ARTICLE_IDENTITY_COLUMNS = ("outlet", "article_id", "edition")
+# Captures of articles read from another archive's export (or any JSON lines), not fetched.
+IMPORT_PAGE_KIND = "import"
+ImportOutcome = Literal["new", "updated", "unchanged"]
 
 
 class ArchiveError(RuntimeError):
@@ -81,6 +86,66 @@ class StoredCapture:
     body: bytes
 
 
+@dataclass(frozen=True)
+class CaptureRecord:
+    """A capture row as stored: the request, the response's status and headers, its body's digest."""
+
+    id: int
+    outlet: str
+    page_kind: str
+    request_method: str
+    request_body: bytes
+    url: str
+    final_url: str | None
+    http_status: int | None
+    response_headers: list[tuple[str, str]]
+    fetched_at: datetime
+    body_sha256: str | None
+    text_encoding: str | None
+    imported_from: str | None
+
+    @property
+    def content_type(self) -> str | None:
+        return next((value for name, value in self.response_headers if name.lower() == "content-type"), None)
+
+
+CAPTURE_RECORD_COLUMNS = ", ".join(CaptureRecord.__dataclass_fields__)
+DISCOVERY_PAGE_KINDS = ("feed", "sitemap", "listing", "list_api")
+# Where an exported article's original came from, beside the article's own columns.
+ORIGIN_COLUMNS = {
+    "fetched_at": "c.fetched_at",
+    "original_url": "coalesce(c.final_url, c.url)",
+    "original_sha256": "c.body_sha256",
+    "original_kind": "c.page_kind",
+    "original_size_bytes": "c.body_size_bytes",
+}
+RECORD_BATCH = 500
+
+
+def _capture_record(row: dict[str, Any]) -> CaptureRecord:
+    values = dict(row)
+    values["request_body"] = bytes(values["request_body"] or b"")
+    values["response_headers"] = [tuple(pair) for pair in json.loads(values["response_headers"])]
+    values["fetched_at"] = datetime.fromisoformat(values["fetched_at"])
+    return CaptureRecord(**values)
+
+
+def read_raw_body(connection: sqlite3.Connection, sha256: str, where: Path | str) -> bytes:
+    """The exact bytes of a stored body, checked against their sha256 (`where` names the archive)."""
+    row = connection.execute(
+        "SELECT compressed, compression FROM raw_bodies WHERE sha256 = ?", [sha256]
+    ).fetchone()
+    if row is None:
+        raise ArchiveError(f"{where}: no raw body {sha256}")
+    compressed, compression = row
+    if compression != "gzip":
+        raise ArchiveError(f"{where}: raw body {sha256} uses unknown compression {compression!r}")
+    body = gzip.decompress(compressed)
+    if hashlib.sha256(body).hexdigest() != sha256:
+        raise CorruptOriginal(f"{where}: raw body {sha256} does not match its sha256")
+    return body
+
+
 class Archive:
     """An archive file, opened (and created or migrated) on construction."""
 
@@ -93,6 +158,8 @@ class Archive:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path)
+        # The search index's triggers call these on every write to articles.
+        register_functions(connection)
         self.db = Database(connection)
         try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -166,36 +233,77 @@ class Archive:
         outcome, reason = capture.outcome
         extraction = capture.extraction
         with self.db.atomic():
-            body_sha256 = self._store_body(capture.body) if capture.body else None
-            cursor = self.db.execute(
-                """INSERT INTO captures (crawl_run_id, outlet, page_kind, request_method, request_body, url,
-                    final_url, http_status, response_headers, fetched_at, replayed_from, body_sha256,
-                    body_size_bytes, text_encoding, fetch_error, outcome, outcome_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    run_id,
-                    capture.outlet,
-                    capture.page_kind,
-                    capture.request_method,
-                    capture.request_body or None,
-                    capture.url,
-                    capture.final_url,
-                    capture.http_status,
-                    _json(capture.response_headers),
-                    capture.fetched_at.isoformat(timespec="seconds"),
-                    capture.replayed_from,
-                    body_sha256,
-                    len(capture.body),
-                    extraction.encoding if extraction else None,
-                    capture.fetch_error,
-                    outcome,
-                    reason,
-                ],
+            capture_id = self._insert_capture(
+                {
+                    "crawl_run_id": run_id,
+                    "outlet": capture.outlet,
+                    "page_kind": capture.page_kind,
+                    "request_method": capture.request_method,
+                    "request_body": capture.request_body or None,
+                    "url": capture.url,
+                    "final_url": capture.final_url,
+                    "http_status": capture.http_status,
+                    "response_headers": _json(capture.response_headers),
+                    "fetched_at": capture.fetched_at.isoformat(timespec="seconds"),
+                    "replayed_from": capture.replayed_from,
+                    "body_sha256": self._store_body(capture.body) if capture.body else None,
+                    "body_size_bytes": len(capture.body),
+                    "text_encoding": extraction.encoding if extraction else None,
+                    "fetch_error": capture.fetch_error,
+                    "outcome": outcome,
+                    "outcome_reason": reason,
+                }
             )
-            capture_id = int(cursor.lastrowid or 0)
             if extraction and extraction.article:
                 self._store_article(capture_id, extraction.article)
         return capture_id
+
+    def store_import(
+        self, record: bytes, article: Article, fetched_at: datetime, imported_from: str
+    ) -> ImportOutcome:
+        """Archive an article read from a JSON-lines record, the record kept as its original.
+
+        A record imported before, or an article whose title, body and publication time the
+        archive already holds, adds nothing; a changed article gets the record as its newer
+        original, as a refetch would.
+        """
+        sha256 = hashlib.sha256(record).hexdigest()
+        with self.db.atomic():
+            if self.db.execute(
+                "SELECT 1 FROM captures WHERE body_sha256 = ? AND page_kind = ?", [sha256, IMPORT_PAGE_KIND]
+            ).fetchone():
+                return "unchanged"
+            existing = self.db.execute(
+                "SELECT title, body, published_at FROM articles"
+                " WHERE outlet = ? AND article_id = ? AND edition = ?",
+                [article.outlet, article.article_id, article.edition],
+            ).fetchone()
+            if existing == (article.title, article.body, article.published_at):
+                return "unchanged"
+            capture_id = self._insert_capture(
+                {
+                    "outlet": article.outlet,
+                    "page_kind": IMPORT_PAGE_KIND,
+                    "request_method": IMPORT_PAGE_KIND.upper(),
+                    "url": article.url,
+                    "response_headers": _json([["Content-Type", "application/json"]]),
+                    "fetched_at": fetched_at.isoformat(timespec="seconds"),
+                    "body_sha256": self._store_body(record),
+                    "body_size_bytes": len(record),
+                    "text_encoding": "utf-8",
+                    "outcome": "article",
+                    "imported_from": imported_from,
+                }
+            )
+            self._store_article(capture_id, article)
+        return "new" if existing is None else "updated"
+
+    def _insert_capture(self, values: dict[str, Any]) -> int:
+        cursor = self.db.execute(
+            f"INSERT INTO captures ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
+            list(values.values()),
+        )
+        return int(cursor.lastrowid or 0)
 
     def _store_body(self, body: bytes) -> str:
         sha256 = hashlib.sha256(body).hexdigest()
@@ -259,18 +367,7 @@ class Archive:
 
     def raw_body(self, sha256: str) -> bytes:
         """The exact bytes fetched, checked against their sha256."""
-        row = self.db.execute(
-            "SELECT compressed, compression FROM raw_bodies WHERE sha256 = ?", [sha256]
-        ).fetchone()
-        if row is None:
-            raise ArchiveError(f"{self.path}: no raw body {sha256}")
-        compressed, compression = row
-        if compression != "gzip":
-            raise ArchiveError(f"{self.path}: raw body {sha256} uses unknown compression {compression!r}")
-        body = gzip.decompress(compressed)
-        if hashlib.sha256(body).hexdigest() != sha256:
-            raise CorruptOriginal(f"{self.path}: raw body {sha256} does not match its sha256")
-        return body
+        return read_raw_body(self.db.conn, sha256, self.path)
 
     def article_captures(self, outlets: list[str] | None = None) -> Iterator[StoredCapture]:
         """Successful fetches of article pages, oldest first: the input of re-extraction."""
@@ -297,6 +394,40 @@ class Archive:
                 content_type,
                 self.raw_body(sha256),
             )
+
+    def _rows_by_id(self, select: str, ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+        """Rows (with an `id`) of `select`, its `{ids}` filled, for these ids in their order, in batches."""
+        remaining = iter(ids)
+        while batch := list(itertools.islice(remaining, RECORD_BATCH)):
+            cursor = self.db.execute(select.format(ids=", ".join("?" for _ in batch)), batch)
+            names = [column[0] for column in cursor.description]
+            rows = {row["id"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor)}
+            yield from (rows[wanted] for wanted in batch if wanted in rows)
+
+    def article_records(self, article_ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+        """Articles as `show --json` and `export` give them: every column of the article (JSON
+        columns decoded), then when and where its original was fetched, in the order asked."""
+        origin = ", ".join(f"{expression} AS {name}" for name, expression in ORIGIN_COLUMNS.items())
+        select = f"SELECT a.*, {origin} FROM articles a JOIN captures c ON c.id = a.capture_id"
+        for record in self._rows_by_id(select + " WHERE a.id IN ({ids})", article_ids):
+            yield record | {name: json.loads(record[name]) for name in ARTICLE_JSON_COLUMNS}
+
+    def captures(self, capture_ids: Iterable[int]) -> Iterator[CaptureRecord]:
+        select = f"SELECT {CAPTURE_RECORD_COLUMNS} FROM captures WHERE id IN ({{ids}})"
+        for row in self._rows_by_id(select, capture_ids):
+            yield _capture_record(row)
+
+    def latest_discovery_captures(self, outlets: Iterable[str]) -> list[CaptureRecord]:
+        """Per feed, sitemap, listing and list-API request of these outlets, its newest answered fetch."""
+        slugs = list(outlets)
+        rows = self.db.execute(
+            f"SELECT max(id) FROM captures WHERE outlet IN ({', '.join('?' for _ in slugs)})"
+            f" AND page_kind IN ({', '.join('?' for _ in DISCOVERY_PAGE_KINDS)})"
+            " AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
+            " GROUP BY request_method, url, request_body ORDER BY 1",
+            [*slugs, *DISCOVERY_PAGE_KINDS],
+        )
+        return list(self.captures(capture_id for (capture_id,) in rows.fetchall()))
 
     def article_digests(self, outlets: list[str] | None = None) -> dict[tuple[str, str, str], str]:
         """A digest of each article's extracted fields, keyed by (outlet, article_id, edition)."""
