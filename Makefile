@@ -26,10 +26,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: extraction cost against bare trafilatura; language tagging against bare langdetect
+## bench: extraction cost against bare trafilatura; language tagging against bare langdetect;
+## search latency, recall, index size and build rate at 10,000 and 100,000 articles (about 20 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/language.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
