@@ -73,41 +73,46 @@ def stored_headers(headers: Iterable[tuple[str, str]], body: bytes) -> list[tupl
     return [*kept, ("Content-Length", str(len(body)))]
 
 
+def write_exchange(writer: WARCWriter, exchange: RecordedExchange) -> None:
+    """Write one exchange as a response record and the request record that asked for it."""
+    date = exchange.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    warc_headers = {"WARC-Date": date}
+    if exchange.origin:
+        warc_headers["WARC-Sourcevault-Origin"] = exchange.origin
+    status_line = f"{exchange.status} {REASONS.get(exchange.status, 'Status')}"
+    response = writer.create_warc_record(
+        exchange.url,
+        "response",
+        payload=io.BytesIO(exchange.body),
+        length=len(exchange.body),
+        http_headers=StatusAndHeaders(
+            status_line, stored_headers(exchange.headers, exchange.body), protocol="HTTP/1.1"
+        ),
+        warc_headers_dict=warc_headers,
+    )
+    request_headers = [("Host", exchange.url.split("/")[2])]
+    if exchange.request_body:
+        request_headers.append(("Content-Length", str(len(exchange.request_body))))
+    path = "/" + exchange.url.split("/", 3)[3] if exchange.url.count("/") >= 3 else "/"
+    request = writer.create_warc_record(
+        exchange.url,
+        "request",
+        payload=io.BytesIO(exchange.request_body),
+        length=len(exchange.request_body),
+        http_headers=StatusAndHeaders(
+            f"{exchange.method} {path} HTTP/1.1", request_headers, is_http_request=True
+        ),
+        warc_headers_dict={"WARC-Date": date},
+    )
+    writer.write_request_response_pair(request, response)
+
+
 def write_snapshot(exchanges: Iterable[RecordedExchange], output: BinaryIO) -> int:
     """Write each exchange as a response record plus its request record; return the count."""
     writer = WARCWriter(output, gzip=True)
     count = 0
     for exchange in exchanges:
-        date = exchange.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        warc_headers = {"WARC-Date": date}
-        if exchange.origin:
-            warc_headers["WARC-Sourcevault-Origin"] = exchange.origin
-        status_line = f"{exchange.status} {REASONS.get(exchange.status, 'Status')}"
-        response = writer.create_warc_record(
-            exchange.url,
-            "response",
-            payload=io.BytesIO(exchange.body),
-            length=len(exchange.body),
-            http_headers=StatusAndHeaders(
-                status_line, stored_headers(exchange.headers, exchange.body), protocol="HTTP/1.1"
-            ),
-            warc_headers_dict=warc_headers,
-        )
-        request_headers = [("Host", exchange.url.split("/")[2])]
-        if exchange.request_body:
-            request_headers.append(("Content-Length", str(len(exchange.request_body))))
-        path = "/" + exchange.url.split("/", 3)[3] if exchange.url.count("/") >= 3 else "/"
-        request = writer.create_warc_record(
-            exchange.url,
-            "request",
-            payload=io.BytesIO(exchange.request_body),
-            length=len(exchange.request_body),
-            http_headers=StatusAndHeaders(
-                f"{exchange.method} {path} HTTP/1.1", request_headers, is_http_request=True
-            ),
-            warc_headers_dict={"WARC-Date": date},
-        )
-        writer.write_request_response_pair(request, response)
+        write_exchange(writer, exchange)
         count += 1
     return count
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import html
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.archive import Archive
+from crawler.articles import extract_article
+from crawler.fixtures import discover_fixtures
 from crawler.identity import article_key
 from crawler.items import Capture
+from crawler.language import tag_article
 from crawler.pages import Article, Extraction
-from crawler.registry import Registry
+from crawler.registry import Registry, match_article_url
 from crawler.snapshot import RecordedExchange, write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,3 +118,100 @@ def text_capture(
         body=f"<html><title>{title}</title><body>{body}</body></html>".encode(),
         extraction=Extraction(article, None, "utf-8"),
     )
+
+
+SYNTHETIC_ARTICLE_URLS = {
+    "cna": "https://www.cna.com.tw/news/aipl/{:012d}.aspx",
+    "udn": "https://udn.com/news/story/7315/{}",
+    "ltn": "https://news.ltn.com.tw/news/politics/breakingnews/{}",
+    "sina": "https://news.sina.com.cn/c/2024-01-01/doc-i{:014d}.shtml",
+    "huanqiu": "https://world.huanqiu.com/article/{:011d}",
+    "epochtimes": "https://www.epochtimes.com/gb/24/1/1/n{}.htm",
+}
+
+
+def synthetic_article_url(outlet: str, number: int) -> str:
+    """An article URL of `outlet` that its registry pattern accepts, made up for a test."""
+    return SYNTHETIC_ARTICLE_URLS[outlet].format(number)
+
+
+def store_article(
+    archive: Archive,
+    registry: Registry,
+    *,
+    outlet: str,
+    number: int,
+    title: str,
+    body: str,
+    published_at: str | None = "2024-01-01T08:00:00+08:00",
+    page: bytes | None = None,
+) -> int:
+    """A synthetic article through the language stage and the archive, as a crawl stores one; its id.
+
+    `page` is the original kept for it (default: a page holding the title and body).
+    """
+    url = synthetic_article_url(outlet, number)
+    found = match_article_url(registry.get(outlet), url)
+    assert found is not None, url
+    article = Article(
+        url=url,
+        canonical_url=url,
+        outlet=outlet,
+        article_id=found.article_id,
+        edition=found.edition,
+        title=title,
+        body=body,
+        published_at=published_at,
+        modified_at=None,
+        authors=[],
+        editors=[],
+        source=None,
+        section=None,
+        tags=[],
+        image=None,
+        bylines=[],
+        partial_reason=None,
+        declared_language=None,
+        extractor="synthetic",
+    )
+    if page is None:
+        page = f"<html><body><h1>{html.escape(title)}</h1><p>{html.escape(body)}</p></body></html>".encode()
+    capture = Capture(
+        outlet=outlet,
+        page_kind="article",
+        url=url,
+        fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+        final_url=url,
+        http_status=200,
+        response_headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=page,
+    )
+    capture.extraction = Extraction(tag_article(article, registry.get(outlet)), None, "utf-8")
+    archive.store(capture, run_id=None)
+    return archive.db.execute(
+        "SELECT id FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?",
+        [outlet, found.article_id, found.edition],
+    ).fetchone()[0]
+
+
+def store_fixture_articles(archive: Archive, registry: Registry) -> int:
+    """Every real (not synthetic) fixture article page, extracted and archived; how many."""
+    stored = 0
+    for fixture in discover_fixtures():
+        if fixture.record["page"]["kind"] == "synthetic":
+            continue
+        body = fixture.body()
+        capture = Capture(
+            outlet=fixture.slug,
+            page_kind="article",
+            url=fixture.url,
+            fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+            final_url=fixture.url,
+            http_status=200,
+            response_headers=[("Content-Type", "text/html; charset=utf-8")],
+            body=body,
+        )
+        capture.extraction = extract_article(body, url=fixture.url, outlet=registry.get(fixture.slug))
+        archive.store(capture, run_id=None)
+        stored += capture.extraction.article is not None
+    return stored

@@ -137,6 +137,7 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "m003b_incremental_crawls",
             "m004_identity_and_versions",
             "m004b_story_clusters",
+            "m005_search",
         ]
         assert migrations.pending(archive.db) == []
         assert set(archive.db.table_names()) >= {

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from crawler.identity import ArticleKey, article_key, canonical_url, content_has
 from crawler.items import Capture
 from crawler.pages import LANGUAGE_FIELDS, Article
 from crawler.registry import Outlet, Registry
+from crawler.search import register_functions
 
 DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
 BUSY_TIMEOUT_MS = 60_000
@@ -62,6 +64,8 @@ ArticleChange = Literal["new", "updated", "unchanged"]
 # How an article URL was met: in a feed or listing, as the URL fetched, as where a fetch was
 # redirected to, or as the page's own rel=canonical / og:url.
 UrlSeenAs = Literal["link", "requested", "redirect", "page_canonical"]
+# Captures of articles read from another archive's export (or any JSON lines), not fetched.
+IMPORT_PAGE_KIND = "import"
 
 
 class ArchiveError(RuntimeError):
@@ -128,6 +132,66 @@ class ArchivedArticle:
     last_seen_at: str | None
 
 
+@dataclass(frozen=True)
+class CaptureRecord:
+    """A capture row as stored: the request, the response's status and headers, its body's digest."""
+
+    id: int
+    outlet: str
+    page_kind: str
+    request_method: str
+    request_body: bytes
+    url: str
+    final_url: str | None
+    http_status: int | None
+    response_headers: list[tuple[str, str]]
+    fetched_at: datetime
+    body_sha256: str | None
+    text_encoding: str | None
+    imported_from: str | None
+
+    @property
+    def content_type(self) -> str | None:
+        return next((value for name, value in self.response_headers if name.lower() == "content-type"), None)
+
+
+CAPTURE_RECORD_COLUMNS = ", ".join(CaptureRecord.__dataclass_fields__)
+DISCOVERY_PAGE_KINDS = ("feed", "sitemap", "listing", "list_api")
+# Where an exported article's original came from, beside the article's own columns.
+ORIGIN_COLUMNS = {
+    "fetched_at": "c.fetched_at",
+    "original_url": "coalesce(c.final_url, c.url)",
+    "original_sha256": "c.body_sha256",
+    "original_kind": "c.page_kind",
+    "original_size_bytes": "c.body_size_bytes",
+}
+RECORD_BATCH = 500
+
+
+def _capture_record(row: dict[str, Any]) -> CaptureRecord:
+    values = dict(row)
+    values["request_body"] = bytes(values["request_body"] or b"")
+    values["response_headers"] = [tuple(pair) for pair in json.loads(values["response_headers"])]
+    values["fetched_at"] = datetime.fromisoformat(values["fetched_at"])
+    return CaptureRecord(**values)
+
+
+def read_raw_body(connection: sqlite3.Connection, sha256: str, where: Path | str) -> bytes:
+    """The exact bytes of a stored body, checked against their sha256 (`where` names the archive)."""
+    row = connection.execute(
+        "SELECT compressed, compression FROM raw_bodies WHERE sha256 = ?", [sha256]
+    ).fetchone()
+    if row is None:
+        raise ArchiveError(f"{where}: no raw body {sha256}")
+    compressed, compression = row
+    if compression != "gzip":
+        raise ArchiveError(f"{where}: raw body {sha256} uses unknown compression {compression!r}")
+    body = gzip.decompress(compressed)
+    if hashlib.sha256(body).hexdigest() != sha256:
+        raise CorruptOriginal(f"{where}: raw body {sha256} does not match its sha256")
+    return body
+
+
 class Archive:
     """An archive file, opened (and created or migrated) on construction."""
 
@@ -147,6 +211,8 @@ class Archive:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path)
+        # The search index's triggers call these on every write to articles.
+        register_functions(connection)
         self.db = Database(connection)
         try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -254,36 +320,30 @@ class Archive:
                 if capture.article_links
                 else None
             )
-            cursor = self.db.execute(
-                """INSERT INTO captures (crawl_run_id, outlet, page_kind, request_method, request_body, url,
-                    final_url, http_status, response_headers, fetched_at, replayed_from, body_sha256,
-                    body_size_bytes, text_encoding, fetch_error, outcome, outcome_reason, revisit,
-                    article_links_listed, article_links_new)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    run_id,
-                    capture.outlet,
-                    capture.page_kind,
-                    capture.request_method,
-                    capture.request_body or None,
-                    capture.url,
-                    capture.final_url,
-                    capture.http_status,
-                    _json(capture.response_headers),
-                    _seen_at(capture.fetched_at),
-                    capture.replayed_from,
-                    body_sha256,
-                    len(capture.body),
-                    extraction.encoding if extraction else None,
-                    capture.fetch_error,
-                    outcome,
-                    reason,
-                    int(capture.revisit),
-                    len(capture.article_links) if capture.article_links else None,
-                    links_new,
-                ],
+            capture_id = self._insert_capture(
+                {
+                    "crawl_run_id": run_id,
+                    "outlet": capture.outlet,
+                    "page_kind": capture.page_kind,
+                    "request_method": capture.request_method,
+                    "request_body": capture.request_body or None,
+                    "url": capture.url,
+                    "final_url": capture.final_url,
+                    "http_status": capture.http_status,
+                    "response_headers": _json(capture.response_headers),
+                    "fetched_at": _seen_at(capture.fetched_at),
+                    "replayed_from": capture.replayed_from,
+                    "body_sha256": body_sha256,
+                    "body_size_bytes": len(capture.body),
+                    "text_encoding": extraction.encoding if extraction else None,
+                    "fetch_error": capture.fetch_error,
+                    "outcome": outcome,
+                    "outcome_reason": reason,
+                    "revisit": int(capture.revisit),
+                    "article_links_listed": len(capture.article_links) if capture.article_links else None,
+                    "article_links_new": links_new,
+                }
             )
-            capture_id = int(cursor.lastrowid or 0)
             result = StoreResult(capture_id)
             for link in capture.article_links:
                 key = ArticleKey(capture.outlet, link.article_id, link.edition)
@@ -306,6 +366,59 @@ class Archive:
             if capture.fetch_queue_id is not None:
                 self._settle_fetch(capture, outcome, reason, now)
         return result
+
+    def store_import(
+        self, record: bytes, article: Article, fetched_at: datetime, imported_from: str, outlet: Outlet
+    ) -> ArticleChange:
+        """Archive an article read from a JSON-lines record, the record kept as its original.
+
+        The article goes through the store path of a crawled one (versions, URL aliases, story
+        clusters). A record imported before, or an article whose title, body and publication time
+        the archive already holds, adds nothing; a changed article gets the record as its newer
+        original and a new version, as a refetch would.
+        """
+        sha256 = hashlib.sha256(record).hexdigest()
+        with self.db.atomic():
+            if self.db.execute(
+                "SELECT 1 FROM captures WHERE body_sha256 = ? AND page_kind = ?", [sha256, IMPORT_PAGE_KIND]
+            ).fetchone():
+                return "unchanged"
+            existing = self.db.execute(
+                "SELECT title, body, published_at FROM articles"
+                " WHERE outlet = ? AND article_id = ? AND edition = ?",
+                [article.outlet, article.article_id, article.edition],
+            ).fetchone()
+            if existing == (article.title, article.body, article.published_at):
+                return "unchanged"
+            capture_id = self._insert_capture(
+                {
+                    "outlet": article.outlet,
+                    "page_kind": IMPORT_PAGE_KIND,
+                    "request_method": IMPORT_PAGE_KIND.upper(),
+                    "url": article.url,
+                    "response_headers": _json([["Content-Type", "application/json"]]),
+                    "fetched_at": _seen_at(fetched_at),
+                    "body_sha256": self._store_body(record),
+                    "body_size_bytes": len(record),
+                    "text_encoding": "utf-8",
+                    "outcome": "article",
+                    "imported_from": imported_from,
+                }
+            )
+            stored = self._store_article(
+                capture_id, _seen_at(fetched_at), article, urls=(article.url,), outlet=outlet, dedup=None
+            )
+            self.db.execute(
+                "UPDATE captures SET article_change = ? WHERE id = ?", [stored.change, capture_id]
+            )
+        return stored.change or "unchanged"
+
+    def _insert_capture(self, values: dict[str, Any]) -> int:
+        cursor = self.db.execute(
+            f"INSERT INTO captures ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
+            list(values.values()),
+        )
+        return int(cursor.lastrowid or 0)
 
     def _keep_validators(self, capture: Capture, capture_id: int, now: str) -> None:
         """Remember a discovery document's ETag / Last-Modified for the next conditional GET."""
@@ -588,18 +701,7 @@ class Archive:
 
     def raw_body(self, sha256: str) -> bytes:
         """The exact bytes fetched, checked against their sha256."""
-        row = self.db.execute(
-            "SELECT compressed, compression FROM raw_bodies WHERE sha256 = ?", [sha256]
-        ).fetchone()
-        if row is None:
-            raise ArchiveError(f"{self.path}: no raw body {sha256}")
-        compressed, compression = row
-        if compression != "gzip":
-            raise ArchiveError(f"{self.path}: raw body {sha256} uses unknown compression {compression!r}")
-        body = gzip.decompress(compressed)
-        if hashlib.sha256(body).hexdigest() != sha256:
-            raise CorruptOriginal(f"{self.path}: raw body {sha256} does not match its sha256")
-        return body
+        return read_raw_body(self.db.conn, sha256, self.path)
 
     def article_captures(self, outlets: list[str] | None = None) -> Iterator[StoredCapture]:
         """Successful fetches of article pages, oldest first: the input of re-extraction."""
@@ -630,6 +732,40 @@ class Archive:
                 content_type,
                 self.raw_body(sha256),
             )
+
+    def _rows_by_id(self, select: str, ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+        """Rows (with an `id`) of `select`, its `{ids}` filled, for these ids in their order, in batches."""
+        remaining = iter(ids)
+        while batch := list(itertools.islice(remaining, RECORD_BATCH)):
+            cursor = self.db.execute(select.format(ids=", ".join("?" for _ in batch)), batch)
+            names = [column[0] for column in cursor.description]
+            rows = {row["id"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor)}
+            yield from (rows[wanted] for wanted in batch if wanted in rows)
+
+    def article_records(self, article_ids: Iterable[int]) -> Iterator[dict[str, Any]]:
+        """Articles as `show --json` and `export` give them: every column of the article (JSON
+        columns decoded), then when and where its original was fetched, in the order asked."""
+        origin = ", ".join(f"{expression} AS {name}" for name, expression in ORIGIN_COLUMNS.items())
+        select = f"SELECT a.*, {origin} FROM articles a JOIN captures c ON c.id = a.capture_id"
+        for record in self._rows_by_id(select + " WHERE a.id IN ({ids})", article_ids):
+            yield record | {name: json.loads(record[name]) for name in ARTICLE_JSON_COLUMNS}
+
+    def captures(self, capture_ids: Iterable[int]) -> Iterator[CaptureRecord]:
+        select = f"SELECT {CAPTURE_RECORD_COLUMNS} FROM captures WHERE id IN ({{ids}})"
+        for row in self._rows_by_id(select, capture_ids):
+            yield _capture_record(row)
+
+    def latest_discovery_captures(self, outlets: Iterable[str]) -> list[CaptureRecord]:
+        """Per feed, sitemap, listing and list-API request of these outlets, its newest answered fetch."""
+        slugs = list(outlets)
+        rows = self.db.execute(
+            f"SELECT max(id) FROM captures WHERE outlet IN ({', '.join('?' for _ in slugs)})"
+            f" AND page_kind IN ({', '.join('?' for _ in DISCOVERY_PAGE_KINDS)})"
+            " AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
+            " GROUP BY request_method, url, request_body ORDER BY 1",
+            [*slugs, *DISCOVERY_PAGE_KINDS],
+        )
+        return list(self.captures(capture_id for (capture_id,) in rows.fetchall()))
 
     def article_digests(self, outlets: list[str] | None = None) -> dict[tuple[str, str, str], str]:
         """A digest of each article's extracted fields, keyed by (outlet, article_id, edition)."""

@@ -1,0 +1,219 @@
+"""Import articles from JSON lines: another archive's `export --format jsonl`, or any file whose
+lines hold at least `url`, `title`, `body` and `published_at`.
+
+Each record goes through the stages a crawled article goes through after extraction (it is an
+article already): identity from the registry (the outlet owning the URL's host, unless the
+record names one; the outlet's own article id and edition read from the canonical URL), then
+language and script tagging (`crawler.language.tag_article`, as the crawl's LanguagePipeline),
+then the archive's store path, which versions the article, records its URLs, links it to the
+archived copies of its story (deduplication, as the crawl's DedupPipeline) and keeps the
+record's exact bytes as the article's original. The language fields of an
+exported record are recomputed, never trusted.
+
+A line that cannot be imported is reported with its number and why; the others still import.
+Importing the same file twice adds nothing (the archive knows each record by its sha256).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from crawler.archive import Archive, ArticleChange
+from crawler.identity import canonical_url
+from crawler.language import tag_article
+from crawler.pages import Article
+from crawler.registry import Outlet, Registry, match_article_url
+
+BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+IMPORT_EXTRACTOR = "import"
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class RejectedRecord(ValueError):
+    """A record that cannot be imported; the message says which field and why."""
+
+
+def _timestamp(value: str | None) -> str | None:
+    """An ISO 8601 date or time as given (a bare date stays a date); raises ValueError otherwise."""
+    if value is None or BARE_DATE.match(value):
+        return value
+    datetime.fromisoformat(value)
+    return value
+
+
+class ImportedRecord(BaseModel):
+    """The fields an import reads; any others (ids, language fields of an export) are ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    url: NonEmpty
+    title: NonEmpty
+    body: NonEmpty
+    published_at: str | None
+    outlet: str | None = None
+    article_id: str | None = None
+    edition: str = ""
+    canonical_url: str | None = None
+    modified_at: str | None = None
+    authors: list[str] = []
+    editors: list[str] = []
+    tags: list[str] = []
+    bylines: list[str] = []
+    source: str | None = None
+    section: str | None = None
+    image: str | None = None
+    partial_reason: str | None = None
+    declared_language: str | None = None
+    field_methods: dict[str, str] = {}
+    fetched_at: datetime | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _absolute(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError(f"not an absolute http(s) URL: {url!r}")
+        return url
+
+    @field_validator("published_at", "modified_at")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        try:
+            return _timestamp(value)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date or time: {value!r}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = ".".join(str(part) for part in first["loc"]) or "record"
+    if first["type"] == "missing":
+        return f'no "{name}"'
+    return f'"{name}": {first["msg"].removeprefix("Value error, ")}'
+
+
+def _local_time(value: str | None, outlet: Outlet) -> str | None:
+    """A time without an offset is the outlet's local time, as the crawl reads the outlets' pages."""
+    if value is None or BARE_DATE.match(value):
+        return value
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=outlet.zone)
+    return moment.isoformat(timespec="seconds")
+
+
+def _identity(record: ImportedRecord, registry: Registry) -> tuple[Outlet, str, str]:
+    """Outlet, article id and edition: from the URL by the registry, as a crawl finds them."""
+    if record.outlet:
+        if record.outlet not in registry:
+            raise RejectedRecord(f'"outlet": {record.outlet!r} is not a configured outlet')
+        outlet = registry.get(record.outlet)
+    else:
+        found = registry.for_url(record.url)
+        if found is None:
+            raise RejectedRecord(f'no configured outlet for the host of {record.url} (give "outlet")')
+        outlet = found
+    # As the crawl does: tracking parameters, mobile hosts and old suffixes do not make another article.
+    article_url = match_article_url(outlet, canonical_url(record.url, outlet))
+    if article_url is not None:
+        return outlet, article_url.article_id, article_url.edition
+    if record.article_id:
+        return outlet, record.article_id, record.edition
+    raise RejectedRecord(f'{record.url} is not an article URL of outlet {outlet.slug!r} (give "article_id")')
+
+
+def article_from_record(record: ImportedRecord, registry: Registry) -> tuple[Article, Outlet]:
+    outlet, article_id, edition = _identity(record, registry)
+    article = Article(
+        url=record.url,
+        canonical_url=record.canonical_url,
+        outlet=outlet.slug,
+        article_id=article_id,
+        edition=edition,
+        title=record.title,
+        body=record.body,
+        published_at=_local_time(record.published_at, outlet),
+        modified_at=_local_time(record.modified_at, outlet),
+        authors=record.authors,
+        editors=record.editors,
+        source=record.source,
+        section=record.section,
+        tags=record.tags,
+        image=record.image,
+        bylines=record.bylines,
+        partial_reason=record.partial_reason,
+        declared_language=record.declared_language,
+        field_methods=record.field_methods,
+        extractor=IMPORT_EXTRACTOR,
+    )
+    return article, outlet
+
+
+def parse_record(line: bytes) -> ImportedRecord:
+    try:
+        document = json.loads(line.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise RejectedRecord(f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise RejectedRecord(f"not JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(document, dict):
+        raise RejectedRecord(f"expected a JSON object, got {type(document).__name__}")
+    try:
+        return ImportedRecord.model_validate(document)
+    except ValidationError as error:
+        raise RejectedRecord(_describe(error)) from None
+
+
+def import_record(archive: Archive, registry: Registry, line: bytes, imported_from: str) -> ArticleChange:
+    """One JSON line through the stages a crawled article goes through after extraction."""
+    record = parse_record(line)
+    article, outlet = article_from_record(record, registry)
+    article = tag_article(article, outlet)
+    fetched_at = record.fetched_at or datetime.now(UTC)
+    if fetched_at.tzinfo is None:
+        fetched_at = fetched_at.replace(tzinfo=UTC)
+    # The archive's store path is the crawl's: versions, URL aliases, and story clusters (dedup).
+    return archive.store_import(line, article, fetched_at, imported_from, outlet)
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int
+    reason: str
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as stream:
+        for number, raw_line in enumerate(stream, start=1):
+            line = raw_line.rstrip(b"\r\n")
+            if line.strip():
+                yield number, line
+
+
+def import_file(
+    archive: Archive,
+    registry: Registry,
+    path: Path,
+    on_problem: Callable[[ImportProblem], None] | None = None,
+) -> tuple[Counter[str], list[ImportProblem]]:
+    """Import every line of `path`; count new, updated and unchanged articles, list the rejected lines."""
+    archive.sync_outlets(registry)
+    counts: Counter[str] = Counter({"new": 0, "updated": 0, "unchanged": 0})
+    problems = []
+    for number, line in _lines(path):
+        try:
+            counts[import_record(archive, registry, line, f"{path}:{number}")] += 1
+        except RejectedRecord as error:
+            problem = ImportProblem(number, str(error))
+            problems.append(problem)
+            if on_problem is not None:
+                on_problem(problem)
+    return counts, problems
