@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import pytest
 
-from crawler import cli as cli_module
+from crawler.cli import outlet_tools
 from crawler.registry import DEFAULT_REGISTRY_PATH, load_registry
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
 from tests.test_registry import GOOD_ENTRY, write
@@ -97,7 +97,7 @@ def test_new_guesses_language_and_zone_from_a_country_domain(cli, small_registry
 def test_new_writes_a_page_module_only_when_asked(cli, small_registry, tmp_path, monkeypatch):
     pages = tmp_path / "pages"
     pages.mkdir()
-    monkeypatch.setattr(cli_module, "PAGES_DIR", pages)
+    monkeypatch.setattr(outlet_tools, "PAGES_DIR", pages)
     result = new_chinatimes(
         cli, small_registry, tmp_path, "--timezone", "Asia/Taipei", "--language", "zh", "--script", "Hant"
     )
@@ -249,8 +249,8 @@ def local_site(monkeypatch) -> Iterator[str]:
     # The local server stands in for udn.com: its address is no outlet's domain, so the
     # source URL's ownership check (tested on its own above) is set aside, and retries wait
     # hundredths of a second instead of seconds.
-    monkeypatch.setattr(cli_module, "url_problem", lambda outlet, url: None)
-    monkeypatch.setattr(cli_module, "fetch_page", _quick(cli_module.fetch_page))
+    monkeypatch.setattr(outlet_tools, "url_problem", lambda outlet, url: None)
+    monkeypatch.setattr(outlet_tools, "fetch_page", _quick(outlet_tools.fetch_page))
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

@@ -1,0 +1,220 @@
+"""Commands that crawl and look after the crawl: crawl, demo, reextract, report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from crawler import exit_status
+from crawler.archive import Archive
+from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.cli.options import db_option, one_line_errors, registry_option
+from crawler.reextract import reextract as run_reextract
+from crawler.registry import load_registry
+from crawler.report import build_report, report_lines, run_table
+from crawler.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from crawler.runner import CrawlResult
+
+
+# The bundled offline snapshot of real outlet pages (and the manifest it is built from).
+DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
+DEMO_SNAPSHOT = DEMO_FOLDER / "snapshot.warc.gz"
+DEMO_MANIFEST = DEMO_FOLDER / "manifest.toml"
+
+
+def _crawl(
+    db_path: Path,
+    outlets: tuple[str, ...],
+    *,
+    replay: Path | None,
+    registry_path: Path | None,
+    verbose: bool,
+    overrides: dict[str, str] | None = None,
+) -> None:
+    lock = CrawlLock(db_path)
+    try:
+        lock.acquire()
+    except ArchiveBusy as busy:
+        click.echo(f"Error: {busy}; exiting with status {exit_status.ARCHIVE_BUSY}", err=True)
+        sys.exit(exit_status.ARCHIVE_BUSY)
+    try:
+        result = _run_crawl(
+            db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
+        )
+    finally:
+        lock.release()
+    if not result.ok:
+        click.echo(f"crawl ended early: {result.finish_reason}", err=True)
+        sys.exit(exit_status.crawl_exit_status(result.finish_reason))
+
+
+def _run_crawl(
+    db_path: Path,
+    outlets: tuple[str, ...],
+    *,
+    replay: Path | None,
+    registry_path: Path | None,
+    verbose: bool,
+    overrides: dict[str, str] | None,
+) -> CrawlResult:
+    # Scrapy and Twisted take a second to import: only commands that crawl pay for them.
+    from crawler.runner import project_settings, run_crawl  # noqa: PLC0415
+
+    registry = load_registry(registry_path)
+    registry.select(list(outlets))
+    if replay is not None:
+        Snapshot(replay)
+    Archive(db_path).close()
+    settings = project_settings(
+        db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
+    )
+    result = run_crawl(settings, list(outlets))
+    if result.run_id is None:
+        raise click.ClickException(f"crawl did not start (finish reason: {result.finish_reason})")
+    with Archive(db_path, readonly=True) as archive:
+        report = build_report(archive, result.run_id)
+        for line in run_table(report.outlets, report.run["outlets"]):
+            click.echo(line)
+        totals = archive.stats(registry)
+    click.echo(
+        f"run {result.run_id} archived in {db_path}: now {totals['articles']} articles "
+        f"from {totals['captures']} captures"
+    )
+    return result
+
+
+def _setting_overrides(
+    _context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        name, equals, setting = value.partition("=")
+        if not equals or not name.isupper():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=VALUE (a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=60)"
+            )
+        overrides[name] = setting
+    return overrides
+
+
+@click.command()
+@click.argument("outlets", nargs=-1)
+@db_option
+@click.option(
+    "--replay",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve responses from this WARC snapshot instead of the network.",
+)
+@registry_option
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting_overrides,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
+@one_line_errors
+def crawl(
+    outlets: tuple[str, ...],
+    db_path: Path,
+    *,
+    replay: Path | None,
+    registry_path: Path | None,
+    overrides: dict[str, str],
+    verbose: bool,
+) -> None:
+    """Crawl OUTLETS (slugs; all when none) into the archive.
+
+    Fetches only what is new: archived articles are skipped, feeds and sitemaps are asked with
+    conditional GET, and recently archived articles are fetched again (1 hour, 1 day, 1 week
+    after) to catch edits and takedowns. A crawl killed at any moment resumes where it stopped
+    on the next run. Exit status: 0 finished, 1 ended early or bad input, 75 another crawl
+    is running on this archive.
+
+    \b
+    Example:
+        sourcevault crawl cna udn --db data/archive.db
+        sourcevault crawl --replay crawler/demo/snapshot.warc.gz
+        sourcevault crawl -s DOWNLOAD_TIMEOUT=60
+    """
+    _crawl(db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides)
+
+
+@click.command()
+@db_option
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
+@one_line_errors
+def demo(db_path: Path, verbose: bool) -> None:
+    """Crawl the bundled offline snapshot of real outlet pages and print per-outlet counts.
+
+    \b
+    Example:
+        sourcevault demo --db /tmp/demo.db
+    """
+    click.echo(f"Replaying the bundled snapshot {DEMO_SNAPSHOT.name} (no network) into {db_path}")
+    _crawl(db_path, (), replay=DEMO_SNAPSHOT, registry_path=None, verbose=verbose)
+
+
+@click.command()
+@db_option
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
+@registry_option
+@one_line_errors
+def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | None) -> None:
+    """Rebuild the articles from the stored raw originals, without network.
+
+    Run it after fixing a parser or a selector: every stored article page is extracted
+    again and the archive's articles are replaced by the new results; their versions, URL
+    aliases and story clusters are rebuilt from the same captures.
+
+    \b
+    Example:
+        sourcevault reextract --outlet udn
+    """
+    registry = load_registry(registry_path)
+    registry.select(list(outlets))
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no archive here")
+    with Archive(db_path) as archive:
+        counts = run_reextract(archive, registry, list(outlets) or None)
+    for name, count in counts.items():
+        click.echo(f"{name}: {count}")
+
+
+@click.command()
+@db_option
+@click.option("--run", "run_id", type=int, help="Report this run (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@one_line_errors
+def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
+    """Summarise a crawl run per outlet, with one ALERT line per problem.
+
+    Alerts: an outlet whose feeds or APIs listed articles not yet archived but that yielded
+    no new one; a field (title, body, authors…) found in far fewer articles than in the
+    outlet's recent runs (a layout change); pages answered 403 or 429, or a challenge page
+    served with 200 (blocked); discovery documents that all failed; a run that did not
+    finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
+
+    \b
+    Example:
+        sourcevault report
+        sourcevault report --run 12 --json
+    """
+    with Archive(db_path, readonly=True) as archive:
+        run_report = build_report(archive, run_id)
+    if as_json:
+        click.echo(json.dumps(run_report.to_dict(), ensure_ascii=False))
+    else:
+        for line in report_lines(run_report):
+            click.echo(line)
+    if run_report.alerts:
+        sys.exit(exit_status.ALERTS)

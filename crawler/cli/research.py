@@ -1,0 +1,426 @@
+"""Commands for researchers: stats, search, show, export, import, serve, clusters, duplicates."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler import exit_status
+from crawler.archive import Archive
+from crawler.cli.options import F, db_option, one_line_errors, registry_option
+from crawler.export import EXPORT_FORMATS, write_csv, write_jsonl, write_warc
+from crawler.imports import ImportProblem, import_file
+from crawler.registry import Registry, load_registry
+from crawler.search import (
+    Filters,
+    Hit,
+    SearchResults,
+    count_matches,
+    matching_article_ids,
+    parse_day,
+    parse_query,
+)
+from crawler.search import search as search_archive
+
+
+@click.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@registry_option
+@one_line_errors
+def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
+    """Count articles, captures and script mismatches in the archive, per outlet.
+
+    A script mismatch is an article whose text is in another script than its outlet (or
+    edition) normally writes: a Simplified page on a Taiwanese site, say.
+
+    \b
+    Example:
+        sourcevault stats --json
+    """
+    registry = load_registry(registry_path)
+    with Archive(db_path, readonly=True) as archive:
+        counts = archive.stats(registry)
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False))
+        return
+    click.echo(f"{'outlet':<12}{'articles':>10}{'captures':>10}{'script mismatch':>17}")
+    for slug, outlet_counts in [*counts["outlets"].items(), ("total", counts)]:
+        click.echo(
+            f"{slug:<12}{outlet_counts['articles']:>10}{outlet_counts['captures']:>10}"
+            f"{outlet_counts['script_mismatches']:>17}"
+        )
+
+
+@click.command()
+@db_option
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only clusters an article joined at or after this time (UTC).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per cluster and line.")
+@one_line_errors
+def clusters(db_path: Path, since: datetime | None, as_json: bool) -> None:
+    """List the stories archived more than once: clusters of two or more articles.
+
+    An article joins a cluster when its body is an exact or near copy of an archived one
+    (edited, cut, reposted by another outlet, in the other script) or when it is another
+    script edition of the same article. Each article shows its strongest link: similarity
+    (share of the shorter body's 5-grams found in the other) and reason.
+
+    \b
+    Example:
+        sourcevault clusters --since 2026-11-01
+        sourcevault clusters --json | jq '.articles | length'
+    """
+    since_utc = since.replace(tzinfo=UTC).isoformat(timespec="seconds") if since else None
+    with Archive(db_path, readonly=True) as archive:
+        found = archive.clusters(since_utc)
+    for cluster in found:
+        if as_json:
+            click.echo(
+                json.dumps({key: cluster[key] for key in ("cluster_id", "articles")}, ensure_ascii=False)
+            )
+            continue
+        click.echo(
+            f"cluster {cluster['cluster_id']}: {len(cluster['articles'])} articles, "
+            f"updated {cluster['updated_at']}"
+        )
+        for article in cluster["articles"]:
+            click.echo(
+                f"  #{article['id']:<7} {_outlet_label(article):<14} {article['similarity']:>5.2f} "
+                f"{article['reason']:<30} {article['title'] or ''}"
+            )
+            click.echo(f"  {'':<8} {article['url']}")
+    if not as_json:
+        click.echo(f"{len(found)} clusters")
+
+
+def _outlet_label(article: dict[str, Any]) -> str:
+    return f"{article['outlet']}/{article['edition']}" if article["edition"] else article["outlet"]
+
+
+@click.command()
+@click.argument("article")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@registry_option
+@one_line_errors
+def duplicates(article: str, db_path: Path, as_json: bool, registry_path: Path | None) -> None:
+    """Explain one article's links to the other copies of its story.
+
+    ARTICLE is an article's id (articles.id, as `clusters` prints it) or any URL it was
+    seen under (tracking parameters, mobile host or category segment do not matter).
+
+    \b
+    Example:
+        sourcevault duplicates 42
+        sourcevault duplicates 'https://udn.com/news/story/11315/3705102?from=udn-rss'
+    """
+    with Archive(db_path, readonly=True) as archive:
+        article_row = _find_article(archive, article, registry_path)
+        explained = archive.story_links(article_row)
+    if explained is None:
+        raise click.ClickException(f"{db_path}: no article {article}")
+    if as_json:
+        click.echo(json.dumps(explained, ensure_ascii=False))
+        return
+    click.echo(
+        f"article {explained['id']} ({_outlet_label(explained)} {explained['article_id']}): "
+        f"{explained['title']}"
+    )
+    click.echo(f"  {explained['url']}")
+    if explained["body_hash"] is None:
+        click.echo("  body too short to compare: linked by its text to nothing")
+    else:
+        same = ", ".join(f"#{other}" for other in explained["same_body_hash"]) or "no other article"
+        click.echo(f"  body hash {explained['body_hash'][:16]}…: shared with {same}")
+    if explained["cluster_id"] is None:
+        click.echo("  in no cluster: no other copy of its story is archived")
+    else:
+        click.echo(f"  cluster {explained['cluster_id']} of {explained['cluster_size']} articles")
+    for link in explained["links"]:
+        arrow = "→" if link["direction"] == "to" else "←"
+        click.echo(
+            f"  {arrow} #{link['id']:<7} {_outlet_label(link):<14} {link['similarity']:>5.2f} "
+            f"{link['reason']:<30} {link['title'] or ''}"
+        )
+
+
+def _find_article(archive: Archive, article: str, registry_path: Path | None) -> int:
+    if article.isdigit():
+        return int(article)
+    registry = load_registry(registry_path)
+    outlet = registry.for_url(article)
+    found = archive.archived_article_for(outlet, article) if outlet else None
+    if found is None:
+        raise click.ClickException(f"{archive.path}: no archived article is known by the URL {article}")
+    return found.id
+
+
+def filter_options(command: F) -> F:
+    """--outlet, --since, --until and --lang, for the commands that pick articles."""
+    options = (
+        click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable)."),
+        click.option("--since", help="Published on or after this day (YYYY-MM-DD, the outlet's local date)."),
+        click.option("--until", help="Published on or before this day (YYYY-MM-DD)."),
+        click.option("--lang", "language", help="Language tag: zh-Hant, zh-Hans, zh (both scripts), en, ..."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(
+    registry: Registry, outlets: tuple[str, ...], since: str | None, until: str | None, language: str | None
+) -> Filters:
+    registry.select(list(outlets))
+    return Filters(
+        outlets=outlets,
+        since=parse_day(since, "--since") if since else None,
+        until=parse_day(until, "--until") if until else None,
+        language=language,
+    )
+
+
+def _print_results(results: SearchResults, query: str) -> None:
+    for hit in results.hits:
+        click.echo(f"{hit.id:>7}  {hit.outlet:<11}{(hit.published_at or '')[:10]:<12}{hit.title or ''}")
+        click.echo(f"{'':<9}{hit.snippet.marked()}")
+    if not results.total:
+        click.echo(f"no article matches {query}")
+        return
+    ranking = f"the best {len(results.hits)} by bm25"
+    if results.ranked < results.total:
+        ranking += (
+            f" among the {results.ranked:,} most recently archived"
+            " (narrow the search to rank every match: more characters, --outlet, --since, --lang)"
+        )
+    noun = "article matches" if results.total == 1 else "articles match"
+    click.echo(f"{results.total:,} {noun} {query}: {ranking}")
+
+
+@click.command("search")
+@click.argument("query")
+@db_option
+@filter_options
+@click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Show this many."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per matching article.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+@click.option("--count", "count_only", is_flag=True, help="Print only the number of matching articles.")
+@registry_option
+@one_line_errors
+def search_command(
+    *,
+    query: str,
+    db_path: Path,
+    outlets: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    language: str | None,
+    limit: int,
+    as_json: bool,
+    as_csv: bool,
+    count_only: bool,
+    registry_path: Path | None,
+) -> None:
+    """Search the archive's titles and bodies for QUERY, in Chinese or any language.
+
+    Traditional and Simplified find each other (臺灣 finds 台湾); any run of characters
+    matches, one character or many. Words separated by spaces must all occur; "quoted text"
+    occurs as written. Best matches first (bm25), each with a snippet of the article's own
+    text, the matches marked «like this».
+
+    \b
+    Example:
+        sourcevault search 颱風
+        sourcevault search '"颱風 海燕"' --outlet epochtimes --since 2024-01-01 --json
+        sourcevault search 'Apple 发布会' --lang zh-Hans --count
+    """
+    if as_json and as_csv:
+        raise click.ClickException("give --json or --csv, not both")
+    filters = _filters(load_registry(registry_path), outlets, since, until, language)
+    parsed = parse_query(query)
+    with Archive(db_path, readonly=True) as archive:
+        if count_only:
+            click.echo(count_matches(archive.db.conn, parsed, filters))
+            return
+        results = search_archive(archive.db.conn, parsed, filters, limit)
+    records = [hit.to_dict() for hit in results.hits]
+    if as_json:
+        write_jsonl(records, sys.stdout)
+    elif as_csv:
+        write_csv(records, sys.stdout, Hit.FIELDS)
+    else:
+        _print_results(results, query)
+
+
+@click.command()
+@click.argument("article_id", type=int)
+@db_option
+@click.option("--raw", is_flag=True, help="Write the original exactly as fetched (bytes) to standard output.")
+@click.option("--json", "as_json", is_flag=True, help="Print the article's every field as JSON.")
+@one_line_errors
+def show(article_id: int, db_path: Path, raw: bool, as_json: bool) -> None:
+    """Print article ARTICLE_ID (an id from `search`), or its raw original as fetched.
+
+    \b
+    Example:
+        sourcevault show 12
+        sourcevault show 12 --raw > original.html
+    """
+    with Archive(db_path, readonly=True) as archive:
+        record = next(archive.article_records([article_id]), None)
+        if record is None:
+            raise click.ClickException(f"{db_path}: no article {article_id}")
+        if raw:
+            stream = click.get_binary_stream("stdout")
+            stream.write(archive.raw_body(record["original_sha256"]))
+            stream.flush()
+            return
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    click.echo(record["title"] or "(no title)")
+    details = (record["outlet"], record["published_at"], record["language_tag"], f"article {record['id']}")
+    click.echo(" · ".join(str(detail) for detail in details if detail))
+    click.echo(record["url"])
+    for name in ("authors", "editors", "source", "section", "partial_reason"):
+        value = record[name]
+        if value:
+            click.echo(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
+    click.echo(
+        f"original: {record['original_kind']} capture {record['capture_id']} of {record['original_url']},"
+        f" fetched {record['fetched_at']}, {record['original_size_bytes']:,} bytes,"
+        f" sha256 {record['original_sha256']} (sourcevault show {record['id']} --raw)"
+    )
+    click.echo()
+    click.echo(record["body"] or "")
+
+
+@click.command()
+@db_option
+@filter_options
+@click.option("--query", "query_text", help="Only the articles this search query matches.")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(EXPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl, csv: the article fields; warc: the raw originals, a replayable web archive.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output; a file is needed for warc).",
+)
+@registry_option
+@one_line_errors
+def export(
+    *,
+    db_path: Path,
+    outlets: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    language: str | None,
+    query_text: str | None,
+    export_format: str,
+    output: Path | None,
+    registry_path: Path | None,
+) -> None:
+    """Export articles (all, or those the filters pick) as JSON lines, CSV or WARC.
+
+    JSON lines and CSV hold every article field and where its original came from; `import`
+    reads the JSON lines back. The WARC file holds the raw originals as fetched (plus the
+    feeds and sitemaps that listed them): `crawl --replay` reads it, as does any web-archive
+    tool.
+
+    \b
+    Example:
+        sourcevault export --outlet cna --since 2024-01-01 > cna.jsonl
+        sourcevault export --query 颱風 --format csv -o typhoons.csv
+        sourcevault export --format warc -o originals.warc.gz
+    """
+    filters = _filters(load_registry(registry_path), outlets, since, until, language)
+    query = parse_query(query_text) if query_text is not None else None
+    if export_format == "warc" and output is None:
+        raise click.ClickException("--format warc writes a file: give --output FILE.warc.gz")
+    with Archive(db_path, readonly=True) as archive:
+        article_ids = list(matching_article_ids(archive.db.conn, query, filters))
+        if export_format == "warc":
+            assert output is not None
+            with output.open("wb") as stream:
+                count = write_warc(archive, article_ids, stream)
+        else:
+            write = write_jsonl if export_format == "jsonl" else write_csv
+            with (
+                output.open("w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as text
+            ):
+                count = write(archive.article_records(article_ids), text)
+    click.echo(f"exported {count} articles{f' to {output}' if output else ''}", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@registry_option
+@one_line_errors
+def import_command(file: Path, db_path: Path, registry_path: Path | None) -> None:
+    """Merge the articles of a JSON-lines FILE into the archive.
+
+    FILE is another archive's `export --format jsonl`, or any JSON lines with at least url,
+    title, body and published_at (outlet optional: else the outlet owning the URL's host).
+    Each article is tagged and archived as a crawled one is, its JSON line kept as its
+    original. A line that cannot be imported is reported with its number (exit status 1)
+    and the rest still imports; importing the same file again adds nothing.
+
+    \b
+    Example:
+        sourcevault import other-archive.jsonl --db data/archive.db
+    """
+    registry = load_registry(registry_path)
+
+    def report(problem: ImportProblem) -> None:
+        click.echo(f"{file}:{problem.line}: {problem.reason}", err=True)
+
+    with Archive(db_path) as archive:
+        counts, problems = import_file(archive, registry, file, on_problem=report)
+    outcome = ", ".join(f"{counts[name]} {name}" for name in ("new", "updated", "unchanged"))
+    click.echo(f"imported {file}: {outcome}, {len(problems)} rejected")
+    if problems:
+        sys.exit(exit_status.FAILED)
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65_535), default=8001, show_default=True, help="Port.")
+@one_line_errors
+def serve(db_path: Path, host: str, port: int) -> None:
+    """Browse and search the archive in Datasette, read-only, in a web browser.
+
+    Tables and columns are described, articles faceted by outlet, language, script, date and
+    cluster; /-/search searches in Chinese exactly as `sourcevault search` does; originals
+    are shown as text, never rendered.
+
+    \b
+    Example:
+        sourcevault serve --db data/archive.db --port 8001
+    """
+    # Datasette and uvicorn take a while to import: only this command pays for them.
+    from crawler.serve import serve_archive  # noqa: PLC0415
+
+    Archive(db_path, readonly=True).close()
+    click.echo(f"Serving {db_path} read-only at http://{host}:{port}/ (search: /-/search; Ctrl-C stops)")
+    serve_archive(db_path, host, port)

@@ -1,0 +1,39 @@
+"""The `snapshot` commands: build offline replay snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from crawler.cli.options import one_line_errors
+from crawler.snapshot import read_manifest, write_snapshot
+
+
+@click.group()
+def snapshot() -> None:
+    """Build offline replay snapshots (WARC files) for `crawl --replay`."""
+
+
+@snapshot.command("build")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="WARC file to write (.warc.gz).",
+)
+@one_line_errors
+def snapshot_build(manifest: Path, output: Path) -> None:
+    """Write the responses listed in MANIFEST (TOML [[response]] tables) to a WARC file.
+
+    \b
+    Example:
+        sourcevault snapshot build crawler/demo/manifest.toml -o crawler/demo/snapshot.warc.gz
+    """
+    exchanges = list(read_manifest(manifest))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("wb") as stream:
+        count = write_snapshot(exchanges, stream)
+    click.echo(f"wrote {count} responses to {output}")
