@@ -155,9 +155,13 @@ def test_a_second_crawl_exits_at_once_while_one_runs(tmp_path):
             assert second.returncode == 75
             [line] = second.stderr.strip().splitlines()
             assert line.startswith(
-                f"Error: {database}: a crawl is already running on this archive (pid {first.pid}"
+                f"Error: {database}: busy, another sourcevault writes to it (crawl, pid {first.pid}"
             )
             assert line.endswith("; exiting with status 75")
+            # Re-extraction rebuilds articles too: it waits for no crawl, it refuses at once.
+            reextract = run_sourcevault("reextract", "--db", str(database))
+            assert reextract.returncode == 75
+            assert "busy, another sourcevault writes to it (crawl, pid" in reextract.stderr
         finally:
             first.kill()
             first.wait()

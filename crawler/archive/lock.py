@@ -1,4 +1,7 @@
-"""One crawl per archive at a time: an exclusive flock on a lock file beside the archive.
+"""One writer per archive at a time: an exclusive flock on a lock file beside the archive.
+
+A crawl, a re-extraction and an import each rebuild articles, versions and clusters; two of
+them at once would interleave those rebuilds, so each holds the lock while it writes.
 
 The kernel releases a flock when its process dies, so a crawl killed with SIGKILL never leaves
 a stale lock behind. Two descriptors of one file conflict even inside one process, so a process
@@ -20,7 +23,7 @@ from crawler.archive import utc_now
 
 
 class ArchiveBusy(RuntimeError):
-    """Another process is crawling into this archive."""
+    """Another process is crawling, re-extracting or importing into this archive."""
 
 
 def lock_path(archive_path: Path | str) -> Path:
@@ -36,8 +39,8 @@ class CrawlLock:
         self.archive_path = Path(archive_path)
         self.path = lock_path(archive_path).resolve()
 
-    def acquire(self) -> None:
-        """Take the lock, or raise ArchiveBusy naming the process that holds it."""
+    def acquire(self, purpose: str = "crawl") -> None:
+        """Take the lock for `purpose`, or raise ArchiveBusy naming the process that holds it."""
         if self.path in self._held:
             descriptor, depth = self._held[self.path]
             self._held[self.path] = (descriptor, depth + 1)
@@ -50,10 +53,10 @@ class CrawlLock:
             holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another process"
             os.close(descriptor)
             raise ArchiveBusy(
-                f"{self.archive_path}: a crawl is already running on this archive ({holder})"
+                f"{self.archive_path}: busy, another sourcevault writes to it ({holder})"
             ) from None
         os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
+        os.pwrite(descriptor, f"{purpose}, pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
         self._held[self.path] = (descriptor, 1)
 
     def release(self) -> None:
@@ -66,8 +69,8 @@ class CrawlLock:
         os.close(descriptor)
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        self.acquire()
+    def held(self, purpose: str = "crawl") -> Iterator[None]:
+        self.acquire(purpose)
         try:
             yield
         finally:

@@ -11,8 +11,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.archive.lock import ArchiveBusy, CrawlLock
-from crawler.cli.options import db_option, one_line_errors, registry_option
+from crawler.cli.options import db_option, one_line_errors, registry_option, writing
 from crawler.reextract import reextract as run_reextract
 from crawler.registry import load_registry
 from crawler.report import build_report, report_lines, run_table
@@ -37,18 +36,10 @@ def _crawl(
     verbose: bool,
     overrides: dict[str, str] | None = None,
 ) -> None:
-    lock = CrawlLock(db_path)
-    try:
-        lock.acquire()
-    except ArchiveBusy as busy:
-        click.echo(f"Error: {busy}; exiting with status {exit_status.ARCHIVE_BUSY}", err=True)
-        sys.exit(exit_status.ARCHIVE_BUSY)
-    try:
+    with writing(db_path, "crawl"):
         result = _run_crawl(
             db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
         )
-    finally:
-        lock.release()
     if not result.ok:
         click.echo(f"crawl ended early: {result.finish_reason}", err=True)
         sys.exit(exit_status.crawl_exit_status(result.finish_reason))
@@ -184,7 +175,7 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
     registry.select(list(outlets))
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no archive here")
-    with Archive(db_path) as archive:
+    with writing(db_path, "reextract"), Archive(db_path) as archive:
         counts = run_reextract(archive, registry, list(outlets) or None)
     for name, count in counts.items():
         click.echo(f"{name}: {count}")

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from crawler import exit_status
 from crawler.archive import DEFAULT_ARCHIVE_PATH, ArchiveError
+from crawler.archive.lock import ArchiveBusy, CrawlLock
 from crawler.fetch import FetchError
-from crawler.fixtures import (
-    FIXTURES_ROOT,
-)
+from crawler.fixtures import FIXTURES_ROOT
 from crawler.registry import RegistryError
 from crawler.scaffold import ScaffoldError
-from crawler.search import (
-    QueryError,
-)
+from crawler.search import QueryError
 from crawler.snapshot import SnapshotError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,3 +60,18 @@ fixtures_option = click.option(
     show_default=True,
     help="Folder of the outlets' fixture folders.",
 )
+
+
+@contextmanager
+def writing(db_path: Path, purpose: str) -> Iterator[None]:
+    """Hold the archive's write lock for `purpose`; if another writer has it, exit 75 at once."""
+    lock = CrawlLock(db_path)
+    try:
+        lock.acquire(purpose)
+    except ArchiveBusy as busy:
+        click.echo(f"Error: {busy}; exiting with status {exit_status.ARCHIVE_BUSY}", err=True)
+        sys.exit(exit_status.ARCHIVE_BUSY)
+    try:
+        yield
+    finally:
+        lock.release()

@@ -13,7 +13,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.options import F, db_option, one_line_errors, registry_option
+from crawler.cli.options import F, db_option, one_line_errors, registry_option, writing
 from crawler.export import EXPORT_FORMATS, write_csv, write_jsonl, write_warc
 from crawler.imports import ImportProblem, import_file
 from crawler.registry import Registry, load_registry
@@ -394,7 +394,7 @@ def import_command(file: Path, db_path: Path, registry_path: Path | None) -> Non
     def report(problem: ImportProblem) -> None:
         click.echo(f"{file}:{problem.line}: {problem.reason}", err=True)
 
-    with Archive(db_path) as archive:
+    with writing(db_path, "import"), Archive(db_path) as archive:
         counts, problems = import_file(archive, registry, file, on_problem=report)
     outcome = ", ".join(f"{counts[name]} {name}" for name in ("new", "updated", "unchanged"))
     click.echo(f"imported {file}: {outcome}, {len(problems)} rejected")
