@@ -154,17 +154,6 @@ def bench_article(text: Text, article_id: str) -> Article:
         edition="",
         title=text.title,
         body=text.body,
-        published_at=None,
-        modified_at=None,
-        authors=[],
-        editors=[],
-        source=None,
-        section=None,
-        tags=[],
-        image=None,
-        bylines=[],
-        partial_reason=None,
-        declared_language=None,
         extractor="bench",
     )
 

@@ -94,16 +94,6 @@ def synthetic_articles(paragraphs: list[str], slugs: list[str], count: int, seed
             title=title,
             body=body,
             published_at=f"{published.isoformat()}T{rng.randrange(24):02d}:00:00+08:00",
-            modified_at=None,
-            authors=[],
-            editors=[],
-            source=None,
-            section=None,
-            tags=[],
-            image=None,
-            bylines=[],
-            partial_reason=None,
-            declared_language=None,
             extractor="bench-synthetic",
         )
 

@@ -120,17 +120,17 @@ class Article:
     edition: str
     title: str | None
     body: str | None
-    published_at: str | None
-    modified_at: str | None
-    authors: list[str]
-    editors: list[str]
-    source: str | None
-    section: str | None
-    tags: list[str]
-    image: str | None
-    bylines: list[str]
-    partial_reason: str | None
-    declared_language: str | None
+    published_at: str | None = None
+    modified_at: str | None = None
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    source: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    bylines: list[str] = field(default_factory=list)
+    partial_reason: str | None = None
+    declared_language: str | None = None
     field_methods: dict[str, str] = field(default_factory=dict)
     extractor: str = ""
     # Filled by language tagging (crawler.language.tag_article), not by the page object:
