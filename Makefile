@@ -29,7 +29,7 @@ lint: $(STAMP)
 ## bench: extraction cost and generic-extraction quality against bare trafilatura; language
 ## tagging against bare langdetect; crawl throughput and memory against bare Scrapy;
 ## deduplication precision, recall and cost as the archive grows; search latency, recall,
-## index size and build rate at 10,000 and 100,000 articles (the whole run: about 40 minutes)
+## index size and build rate at 10,000 and 100,000 articles (the whole run: about 90 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/generic.py

@@ -13,13 +13,15 @@ toutiao, Sina, Huanqiu, UDN) and of one topic (deaths reported by four Taiwanese
 phones, Wuhan). Precision and recall are over all pairs: predicted positive = same cluster.
 
 Part 2, cost. A synthetic archive (labelled so: articles recombined from the real texts'
-sentences) is filled to 1,000, 10,000 and 100,000 articles; at each size the dedup stage
-(fingerprint, candidate lookup, links, clusters) runs on the same number of new articles, a fifth
-of them near copies of archived ones, and its cost per article (CPU time, fastest of five runs)
-is printed with the growth ratio against the 1,000-article run of the same process. Peak memory:
-the Python heap during the stage (tracemalloc) and the process's maximum resident size.
+sentences) is filled to 1,000, 10,000 and 100,000 articles, and copied page by page at each
+size. The dedup stage (fingerprint, candidate lookup, links, clusters) then runs on the same 250
+new articles in every copy, a fifth of them near copies of articles all copies hold, rolled back
+after each run; the sizes take turns over seven rounds so that a slow spell of the machine falls
+on all of them. Its cost per article (CPU time, fastest round) is printed with the growth ratio
+against 1,000 articles. Peak memory: the Python heap during the stage (tracemalloc) and the
+process's maximum resident size.
 
-    python bench/dedup.py            # both parts (about 10 minutes on 2 cores)
+    python bench/dedup.py            # both parts (about 15 minutes on 2 cores)
     python bench/dedup.py --quick    # part 2 up to 10,000 articles only
 """
 
@@ -32,12 +34,14 @@ import json
 import random
 import re
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,7 +64,7 @@ SEED = 20261128
 SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SIZES = (1_000, 10_000, 100_000)
 PROBES = 250
-TIMED_RUNS = 5
+ROUNDS = 7
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
 # Synthetic framing a reposting outlet puts around a story (written for this benchmark).
 REPOST_HEADER = ("原标题：{title}", "来源：环球网")
@@ -269,12 +273,14 @@ def synthetic_articles(texts: list[Text], rng: random.Random) -> Iterator[Text]:
         yield Text(rng.choice(outlets), sentences[0][:30], body, f"synthetic:{number}")
 
 
-def fill(archive: Archive, articles: Iterator[Text], count: int, start: int) -> None:
-    """Add `count` synthetic articles with their fingerprints, straight into the tables."""
+def fill(archive: Archive, articles: Iterator[Text], count: int, start: int) -> list[str]:
+    """Add `count` synthetic articles with their fingerprints, straight into the tables; their bodies."""
+    bodies = []
     archive.db.execute("PRAGMA foreign_keys = OFF")
     with archive.db.atomic():
         for number in range(start, start + count):
             text = next(articles)
+            bodies.append(text.body)
             fingerprint = dedup.fingerprint(text.body)
             cursor = archive.db.execute(
                 "INSERT INTO articles (capture_id, outlet, article_id, url, title, body, authors, editors,"
@@ -305,74 +311,93 @@ def fill(archive: Archive, articles: Iterator[Text], count: int, start: int) -> 
                     [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
                 )
     archive.db.execute("PRAGMA foreign_keys = ON")
+    return bodies
 
 
-def probe(
-    archive: Archive, articles: Iterator[Text], rng: random.Random, size: int
-) -> tuple[float, int, int]:
-    """Seconds per article of the dedup stage on PROBES new articles, the links it made, its heap peak."""
-    archived = [
-        row[0]
-        for row in archive.db.execute("SELECT body FROM articles ORDER BY random() LIMIT ?", [PROBES // 5])
-    ]
-    bodies = [next(articles).body for _ in range(PROBES - len(archived))]
-    bodies += ["\n\n".join(paragraphs(body)[1:] or [body]) for body in archived]  # near copies
+def probe_bodies(texts: list[Text], first_bodies: list[str]) -> list[str]:
+    """The new articles every archive size is probed with: a fifth near copies of the first archived."""
+    rng = random.Random(SEED + 1)
+    near_copies = PROBES // 5
+    bodies = [next(synthetic_articles(texts, rng)).body for _ in range(PROBES - near_copies)]
+    bodies += ["\n\n".join(paragraphs(body)[1:] or [body]) for body in rng.sample(first_bodies, near_copies)]
     rng.shuffle(bodies)
-    rows = []
-    archive.db.execute("PRAGMA foreign_keys = OFF")
-    with archive.db.atomic():
-        for number, body in enumerate(bodies):
-            cursor = archive.db.execute(
-                "INSERT INTO articles (capture_id, outlet, article_id, url, title, body, authors, editors,"
-                " tags, bylines, field_methods, extractor, extracted_at)"
-                " VALUES (?, 'sina', ?, '', '', ?, '[]', '[]', '[]', '[]', '{}', 'bench probe', '')",
-                [-(10**9) - size - number, f"p{size}-{number}", body],
-            )
-            rows.append((cursor.lastrowid, body))
-    archive.db.execute("PRAGMA foreign_keys = ON")
-    index = dedup.StoryIndex(archive.db)
+    return bodies
 
-    def run() -> tuple[float, int]:
-        # Rolled back afterwards, so every run meets the same archive.
-        archive.db.conn.execute("SAVEPOINT probe")
+
+class Probe:
+    """The dedup stage on the probe articles in one archive, rolled back after every run."""
+
+    def __init__(self, archive: Archive, bodies: list[str]):
+        self.archive = archive
+        self.index = dedup.StoryIndex(archive.db)
+        self.rows = []
+        archive.db.execute("PRAGMA foreign_keys = OFF")
+        with archive.db.atomic():
+            for number, body in enumerate(bodies):
+                cursor = archive.db.execute(
+                    "INSERT INTO articles (capture_id, outlet, article_id, url, title, body, authors,"
+                    " editors, tags, bylines, field_methods, extractor, extracted_at)"
+                    " VALUES (?, 'sina', ?, '', '', ?, '[]', '[]', '[]', '[]', '{}', 'bench probe', '')",
+                    [-(10**9) - number, f"probe-{number}", body],
+                )
+                self.rows.append((cursor.lastrowid, body))
+        archive.db.execute("PRAGMA foreign_keys = ON")
+
+    def run(self) -> tuple[float, int]:
+        """CPU seconds per article, and the links made."""
+        connection = self.archive.db.conn
+        connection.execute("SAVEPOINT probe")
         started = time.process_time()
-        links = sum(len(index.index(row, dedup.fingerprint(body))) for row, body in rows)
+        links = sum(len(self.index.index(row, dedup.fingerprint(body))) for row, body in self.rows)
         elapsed = time.process_time() - started
-        archive.db.conn.execute("ROLLBACK TO probe")
-        archive.db.conn.execute("RELEASE probe")
-        return elapsed, links
+        connection.execute("ROLLBACK TO probe")
+        connection.execute("RELEASE probe")
+        return elapsed / len(self.rows), links
 
-    # CPU time of this process (its reads from the page cache included), fastest of TIMED_RUNS:
-    # the machine is shared, and wall-clock time and slower runs measure the neighbours.
-    elapsed, links = min(run() for _ in range(TIMED_RUNS))
-    tracemalloc.start()
-    run()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return elapsed / len(rows), links, peak
+    def heap_peak(self) -> int:
+        tracemalloc.start()
+        self.run()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return peak
 
 
 def cost_part(texts: list[Text], sizes: tuple[int, ...]) -> None:
     print("\nPart 2: cost of the dedup stage per new article, SYNTHETIC archive of recombined real sentences")
-    print(
-        f"  {'archived':>9} {'ms/article':>11} {'vs 1,000':>9} {'links':>6} {'heap peak':>10} {'db size':>9}"
-    )
-    rng = random.Random(SEED)
-    articles = synthetic_articles(texts, rng)
-    reference = None
-    with tempfile.TemporaryDirectory() as folder, Archive(Path(folder) / "cost.db") as archive:
-        archive.sync_outlets(load_registry())
-        filled = 0
+    articles = synthetic_articles(texts, random.Random(SEED))
+    with tempfile.TemporaryDirectory() as folder:
+        growing = Archive(Path(folder) / "growing.db")
+        growing.sync_outlets(load_registry())
+        filled, first_bodies, paths = 0, [], []
         for size in sizes:
-            fill(archive, articles, size - filled, filled)
-            filled = size
-            seconds, links, peak = probe(archive, articles, rng, size)
-            reference = reference or seconds
-            database_size = sum(path.stat().st_size for path in Path(folder).iterdir())
+            added = fill(growing, articles, size - filled, filled)
+            first_bodies, filled = first_bodies or added, size
+            # A page-by-page copy per size, B-trees as the growing archive left them.
+            paths.append(Path(folder) / f"archive-{size}.db")
+            with closing(sqlite3.connect(paths[-1])) as copy:
+                growing.db.conn.backup(copy)
+        growing.close()
+        bodies = probe_bodies(texts, first_bodies)
+        archives = [Archive(path) for path in paths]
+        probes = [Probe(archive, bodies) for archive in archives]
+        # Every size probed with the same articles, sizes taken in turn in each round: a slow spell
+        # of this shared machine falls on all of them alike. Fastest run per size.
+        best: list[tuple[float, int]] = [(float("inf"), 0)] * len(sizes)
+        for _ in range(ROUNDS):
+            for position, probe in enumerate(probes):
+                best[position] = min(best[position], probe.run())
+        header = ("archived", "ms/article", "vs 1,000", "links", "heap peak", "db size")
+        print(
+            "  "
+            + " ".join(f"{name:>{width}}" for name, width in zip(header, (9, 11, 9, 6, 10, 9), strict=True))
+        )
+        for size, path, probe, (seconds, links) in zip(sizes, paths, probes, best, strict=True):
             print(
-                f"  {size:>9,} {seconds * 1000:>11.2f} {seconds / reference:>8.2f}x {links:>6} "
-                f"{peak / 2**20:>8.1f} MB {database_size / 2**20:>6.0f} MB"
+                f"  {size:>9,} {seconds * 1000:>11.2f} {seconds / best[0][0]:>8.2f}x {links:>6} "
+                f"{probe.heap_peak() / 2**20:>8.1f} MB {path.stat().st_size / 2**20:>6.0f} MB"
             )
+        for archive in archives:
+            archive.close()
     resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak resident memory of this process: {resident:.0f} MB")
 

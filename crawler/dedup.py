@@ -308,12 +308,10 @@ class StoryIndex:
         )
         size = len(fingerprint.shingles)
         kept = []
-        lean_minhash = _datasketch().LeanMinHash
+        values = fingerprint.minhash.hashvalues
         for other, signature, other_size in rows:
-            stored = lean_minhash(
-                seed=MINHASH_SEED, hashvalues=signature_values(signature), scheme=MINHASH_SCHEME
-            )
-            jaccard = fingerprint.minhash.jaccard(stored)
+            # LeanMinHash.jaccard's estimate, without building a MinHash object per candidate.
+            jaccard = np.count_nonzero(signature_values(signature) == values) / NUM_PERM
             # |A ∩ B| = J (|A| + |B|) / (1 + J), over the smaller set: the overlap `_link` measures.
             estimated_overlap = jaccard * (size + other_size) / ((1 + jaccard) * min(size, other_size))
             if estimated_overlap >= NEAR_DUPLICATE_SIMILARITY - OVERLAP_ESTIMATE_MARGIN:
