@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
@@ -90,10 +91,11 @@ def write_exchange(writer: WARCWriter, exchange: RecordedExchange) -> None:
         ),
         warc_headers_dict=warc_headers,
     )
-    request_headers = [("Host", exchange.url.split("/")[2])]
+    target = urlsplit(exchange.url)
+    request_headers = [("Host", target.netloc)]
     if exchange.request_body:
         request_headers.append(("Content-Length", str(len(exchange.request_body))))
-    path = "/" + exchange.url.split("/", 3)[3] if exchange.url.count("/") >= 3 else "/"
+    path = (target.path or "/") + (f"?{target.query}" if target.query else "")
     request = writer.create_warc_record(
         exchange.url,
         "request",
