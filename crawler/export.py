@@ -15,13 +15,12 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC
 from typing import Any, BinaryIO, TextIO
 
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive import ARTICLE_JSON_COLUMNS, IMPORT_PAGE_KIND, Archive, CaptureRecord
-from crawler.snapshot import RecordedExchange, write_exchange
+from crawler.snapshot import RecordedExchange, warc_date, write_exchange
 
 EXPORT_FORMATS = ("jsonl", "csv", "warc")
 SYNTHETIC_REDIRECT_ORIGIN = "synthetic: redirect written by sourcevault export (captures.url to final_url)"
@@ -92,7 +91,7 @@ def _write_import_record(writer: WARCWriter, archive: Archive, capture: CaptureR
         length=len(body),
         warc_content_type="application/json",
         warc_headers_dict={
-            "WARC-Date": capture.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "WARC-Date": warc_date(capture.fetched_at),
             "WARC-Sourcevault-Origin": f"imported record ({capture.imported_from})",
         },
     )

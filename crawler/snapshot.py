@@ -74,9 +74,14 @@ def stored_headers(headers: Iterable[tuple[str, str]], body: bytes) -> list[tupl
     return [*kept, ("Content-Length", str(len(body)))]
 
 
+def warc_date(moment: datetime) -> str:
+    """A WARC-Date header value: UTC, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def write_exchange(writer: WARCWriter, exchange: RecordedExchange) -> None:
     """Write one exchange as a response record and the request record that asked for it."""
-    date = exchange.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    date = warc_date(exchange.fetched_at)
     warc_headers = {"WARC-Date": date}
     if exchange.origin:
         warc_headers["WARC-Sourcevault-Origin"] = exchange.origin
