@@ -10,10 +10,14 @@ BOT_NAME = "sourcevault"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = f"sourcevault/{__version__} (news archive for research; +https://github.com/sourcevault)"
+USER_AGENT = f"sourcevault/{__version__} (news archive for research)"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
+# No console into a running crawl: the telnet one listens on a port, and the remote control runs
+# Python sent over HTTP and writes its token to a job file under $HOME, which a service user may
+# not be able to write.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # Politeness: one download slot per outlet (OutletSpider.update_settings makes DOWNLOAD_SLOTS from
 # the registry's [outlet.crawl] delay and concurrency); these are the defaults of unset values.
