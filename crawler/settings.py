@@ -75,7 +75,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # --- sourcevault components (per-run values; the CLI sets them from its options) ---------------
 ARCHIVE_PATH = "data/archive.db"
-REGISTRY_PATH = None  # None: config/outlets.toml of this checkout
+REGISTRY_PATH = None  # None: $SOURCEVAULT_REGISTRY, else config/outlets.toml (crawler/registry.py)
 REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000
 REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour, 1 day, 1 week after
