@@ -39,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) dist

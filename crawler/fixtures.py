@@ -21,11 +21,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from crawler.articles import extract_article
+from crawler.config_files import CHECKOUT_DIR, in_checkout
 from crawler.pages import LANGUAGE_FIELDS, Extraction
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Outlet, Registry, Selectors, match_article_url
 
-FIXTURES_ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "outlets"
+# An installed sourcevault has no tests/: the folder is then taken in the working directory, as the
+# archive (data/archive.db) is.
+FIXTURES_ROOT = (CHECKOUT_DIR if in_checkout() else Path()) / "tests" / "fixtures" / "outlets"
 BODY_EDGE_CHARS = 40
 # Fields compared as they are; the body is compared by its start, end and length (and its
 # Simplified copy through the title's).

@@ -1,5 +1,8 @@
 """The outlet registry: `config/outlets.toml` loaded and validated.
 
+Which file: `--registry`, else the file `SOURCEVAULT_REGISTRY` names, else config/outlets.toml of
+the checkout sourcevault runs from, else the copy installed with it (crawler/config_files.py).
+
 Every outlet is data. A bad entry fails the load with one line that names the
 file, the outlet and the field, so an operator editing the TOML by hand sees
 exactly what to fix.
@@ -8,6 +11,7 @@ exactly what to fix.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -26,7 +30,10 @@ from cssselect import SelectorError
 from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent.parent / "config" / "outlets.toml"
+from crawler.config_files import config_file
+
+DEFAULT_REGISTRY_PATH = config_file("outlets.toml")
+REGISTRY_ENV_VAR = "SOURCEVAULT_REGISTRY"
 
 Script = Literal["Hans", "Hant", "Latn"]
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -444,7 +451,7 @@ def _describe(error: ValidationError) -> str:
 
 def load_registry(path: Path | str | None = None) -> Registry:
     """Load and validate a registry file; raise RegistryError with a one-line reason."""
-    path = Path(path) if path else DEFAULT_REGISTRY_PATH
+    path = Path(path or os.environ.get(REGISTRY_ENV_VAR) or DEFAULT_REGISTRY_PATH)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

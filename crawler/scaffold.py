@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.registry import SLUG_PATTERN, Registry, RegistryError, load_registry
+from crawler.config_files import BUNDLED_CONFIG_DIR, in_checkout
+from crawler.registry import REGISTRY_ENV_VAR, SLUG_PATTERN, Registry, RegistryError, load_registry
 
 # What a site's country domain says about the language it writes and the clock it keeps.
 DEFAULTS_BY_TOP_LEVEL_DOMAIN = {
@@ -179,6 +180,14 @@ def add_outlet(
     today: date,
 ) -> list[Path]:
     """Append the entry to the registry, make the fixture folder (and the page module); return the files."""
+    # What an install of sourcevault carries is replaced, edits and all, by the next install.
+    if registry_path.resolve().parent == BUNDLED_CONFIG_DIR:
+        raise ScaffoldError(
+            f"{registry_path} is the registry installed with sourcevault: add outlets to a copy "
+            f"named by --registry or {REGISTRY_ENV_VAR}, or in a checkout"
+        )
+    if pages_dir is not None and not in_checkout():
+        raise ScaffoldError("a page module (--parser) goes into crawler/pages/ of a checkout of sourcevault")
     if outlet.slug in load_registry(registry_path):
         raise ScaffoldError(f"{registry_path}: outlet {outlet.slug!r} exists already")
     module = pages_dir / f"{outlet.slug}.py" if pages_dir else None

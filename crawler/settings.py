@@ -10,10 +10,14 @@ BOT_NAME = "sourcevault"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = f"sourcevault/{__version__} (news archive for research; +https://github.com/sourcevault)"
+USER_AGENT = f"sourcevault/{__version__} (news archive for research)"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
+# No console into a running crawl: the telnet one listens on a port, and the remote control runs
+# Python sent over HTTP and writes its token to a job file under $HOME, which a service user may
+# not be able to write.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # Politeness: one download slot per outlet (OutletSpider.update_settings makes DOWNLOAD_SLOTS from
 # the registry's [outlet.crawl] delay and concurrency); these are the defaults of unset values.
@@ -71,7 +75,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # --- sourcevault components (per-run values; the CLI sets them from its options) ---------------
 ARCHIVE_PATH = "data/archive.db"
-REGISTRY_PATH = None  # None: config/outlets.toml of this checkout
+REGISTRY_PATH = None  # None: $SOURCEVAULT_REGISTRY, else config/outlets.toml (crawler/registry.py)
 REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000
 REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour, 1 day, 1 week after

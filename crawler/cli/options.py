@@ -50,7 +50,7 @@ registry_option = click.option(
     "registry_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Outlet registry (default: config/outlets.toml).",
+    help="Outlet registry (default: the file $SOURCEVAULT_REGISTRY names, else config/outlets.toml).",
 )
 fixtures_option = click.option(
     "--fixtures",

@@ -18,10 +18,11 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
+from crawler.config_files import config_file
 from crawler.serve import plugin
 from crawler.serve.plugin import ARCHIVE_DATABASE
 
-METADATA_PATH = Path(__file__).resolve().parent.parent.parent / "config" / "datasette.toml"
+METADATA_PATH = config_file("datasette.toml")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PLUGIN_NAME = "sourcevault"
 DATASETTE_SETTINGS = {
