@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.exit_status import BadInput
 from crawler.registry import SLUG_PATTERN, Registry, RegistryError, load_registry
 
 # What a site's country domain says about the language it writes and the clock it keeps.
@@ -26,7 +27,7 @@ HOST_PREFIXES = ("www.", "m.", "news.")
 BARE_DOMAIN = re.compile(r"[a-z0-9.-]+\.[a-z]{2,}")
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(BadInput, ValueError):
     """The new outlet cannot be added; the message is one line saying why."""
 
 
