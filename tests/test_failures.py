@@ -235,15 +235,7 @@ def unprivileged() -> list[str]:
 
 
 def run_unprivileged(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*unprivileged(), str(SOURCEVAULT), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    return run_sourcevault(*args, prefix=unprivileged())
 
 
 @pytest.mark.parametrize(
