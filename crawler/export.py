@@ -22,7 +22,6 @@ from warcio.warcwriter import WARCWriter
 from crawler.archive import ARTICLE_JSON_COLUMNS, IMPORT_PAGE_KIND, Archive, CaptureRecord
 from crawler.snapshot import RecordedExchange, warc_date, write_exchange
 
-EXPORT_FORMATS = ("jsonl", "csv", "warc")
 SYNTHETIC_REDIRECT_ORIGIN = "synthetic: redirect written by sourcevault export (captures.url to final_url)"
 
 

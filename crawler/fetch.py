@@ -14,6 +14,7 @@ import urllib3
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from crawler import __version__
+from crawler.exit_status import BadInput
 
 USER_AGENT = f"sourcevault/{__version__} (outlet fixture)"
 TIMEOUT = urllib3.Timeout(connect=10, read=30)
@@ -24,7 +25,7 @@ RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 READ_CHUNK_BYTES = 65_536
 
 
-class FetchError(Exception):
+class FetchError(BadInput):
     """The page could not be fetched; the message is one line naming the URL and why."""
 
 

@@ -65,7 +65,6 @@ COVERAGE_FIELDS = {
     "image": "image",
     "canonical_url": "canonical",
 }
-FIXTURE_KINDS = ("raw", "rendered DOM", "synthetic")
 NAME_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 MAX_NAME_CHARS = 80
 

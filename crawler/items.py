@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from crawler.dedup import Fingerprint
-from crawler.pages import Extraction
-from crawler.registry import ArticleUrl
+if TYPE_CHECKING:
+    from crawler.dedup import Fingerprint
+    from crawler.pages import Extraction
+    from crawler.registry import ArticleUrl
 
 PageKind = Literal["article", "feed", "sitemap", "listing", "list_api"]
 Outcome = Literal["article", "not_article", "discovery", "failed", "removed"]
@@ -79,6 +80,14 @@ class Capture:
         if self.extraction.article is None:
             return "not_article", self.extraction.reason
         return "article", None
+
+    @property
+    def discovery_failed(self) -> bool:
+        """A feed, sitemap, listing or list API that failed or could not be read (not a 304)."""
+        outcome, reason = self.outcome
+        return self.page_kind != "article" and (
+            outcome == "failed" or (outcome == "discovery" and reason not in (None, NOT_MODIFIED))
+        )
 
     @property
     def takedown_reason(self) -> str | None:

@@ -17,11 +17,17 @@ REFRESH_SECONDS = 0.25
 
 
 class TerminalProgress:
-    """Rewrites one status line on stderr as captures are archived (PROGRESS_ENABLED)."""
+    """Rewrites one status line on stderr as captures are archived (PROGRESS_ENABLED).
+
+    It counts what the run's table then shows: discovery documents and those that failed,
+    article pages and what they gave.
+    """
 
     def __init__(self, stream: TextIO):
         self.stream = stream
-        self.outcomes: Counter[str] = Counter()
+        self.documents = 0
+        self.documents_failed = 0
+        self.article_pages: Counter[str] = Counter()
         self.last_outlet = ""
         self.last_draw = 0.0
 
@@ -35,7 +41,11 @@ class TerminalProgress:
         return extension
 
     def item_scraped(self, item: Capture) -> None:
-        self.outcomes[item.outcome[0]] += 1
+        if item.page_kind == "article":
+            self.article_pages[item.outcome[0]] += 1
+        else:
+            self.documents += 1
+            self.documents_failed += item.discovery_failed
         self.last_outlet = item.outlet
         now = time.monotonic()
         if now - self.last_draw >= REFRESH_SECONDS:
@@ -43,11 +53,11 @@ class TerminalProgress:
             self.last_draw = now
 
     def draw(self) -> None:
-        fetched = sum(self.outcomes.values())
+        pages = self.article_pages
         line = (
-            f"crawling: {fetched} fetched · {self.outcomes['article']} articles · "
-            f"{self.outcomes['not_article']} not articles · {self.outcomes['failed']} failed"
-            f"  [{self.last_outlet}]"
+            f"crawling: {self.documents} discovery documents ({self.documents_failed} failed) · "
+            f"{pages.total()} article pages: {pages['article']} articles, "
+            f"{pages['not_article']} not articles, {pages['failed']} failed  [{self.last_outlet}]"
         )
         self.stream.write("\r\x1b[2K" + line)
         self.stream.flush()

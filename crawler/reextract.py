@@ -9,6 +9,14 @@ from crawler.archive import Archive
 from crawler.articles import extract_article
 from crawler.registry import Registry
 
+CHANGE_COUNTS = (
+    "captures re-extracted",
+    "articles unchanged",
+    "articles changed",
+    "articles new",
+    "articles removed",
+)
+
 
 def reextract(
     archive: Archive,
@@ -21,7 +29,13 @@ def reextract(
     Captures are replayed oldest first, so each article ends up extracted from its newest
     capture that still yields one, as the crawls that fetched them left it. Versions, URL
     aliases and story links are rebuilt on the way, by the same store path a crawl takes.
+    All outlets when `outlets` is None: those of the registry; the captures of an outlet it
+    lacks (see `unregistered_outlets`) are left as they are, their articles and versions kept.
     """
+    if outlets is None:
+        outlets = [slug for slug in archive.article_capture_counts() if slug in registry]
+    if not outlets:
+        return Counter(dict.fromkeys(CHANGE_COUNTS, 0))
     before = archive.article_digests(outlets)
     archive.forget_versions_and_links(outlets)
     captures: Counter[str] = Counter()
@@ -42,12 +56,16 @@ def reextract(
         if on_progress:
             on_progress(position)
     after = archive.article_digests(outlets)
-    return Counter(
-        {
-            "captures re-extracted": captures.total(),
-            "articles unchanged": sum(1 for key in after if before.get(key) == after[key]),
-            "articles changed": sum(1 for key in after if key in before and before[key] != after[key]),
-            "articles new": sum(1 for key in after if key not in before),
-            "articles removed": sum(1 for key in before if key not in after),
-        }
+    counts = (
+        captures.total(),
+        sum(1 for key in after if before.get(key) == after[key]),
+        sum(1 for key in after if key in before and before[key] != after[key]),
+        sum(1 for key in after if key not in before),
+        sum(1 for key in before if key not in after),
     )
+    return Counter(dict(zip(CHANGE_COUNTS, counts, strict=True)))
+
+
+def unregistered_outlets(archive: Archive, registry: Registry) -> dict[str, int]:
+    """Outlets whose article captures the archive holds but the registry lacks, with their count."""
+    return {slug: count for slug, count in archive.article_capture_counts().items() if slug not in registry}

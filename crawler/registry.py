@@ -11,9 +11,7 @@ exactly what to fix.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,19 +28,17 @@ from cssselect import SelectorError
 from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from crawler.config_files import config_file
-
-DEFAULT_REGISTRY_PATH = config_file("outlets.toml")
-REGISTRY_ENV_VAR = "SOURCEVAULT_REGISTRY"
+from crawler.registry_file import (
+    RegistryError,
+    no_such_outlet,
+    read_entries,
+    registry_path,
+)
 
 Script = Literal["Hans", "Hant", "Latn"]
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 BARE_HOST = re.compile(r"[a-z0-9.-]+\.[a-z]{2,}")
 _css_translator = HTMLTranslator()
-
-
-class RegistryError(ValueError):
-    """A registry file that cannot be used; the message is one line naming file, outlet and field."""
 
 
 class FieldError(ValueError):
@@ -424,8 +420,7 @@ class Registry:
         try:
             return self._by_slug[slug]
         except KeyError:
-            known = ", ".join(self._by_slug)
-            raise RegistryError(f"{self.path}: no outlet {slug!r} (known: {known})") from None
+            raise no_such_outlet(self.path, slug, self.slugs) from None
 
     def for_url(self, url: str) -> Outlet | None:
         host = urlsplit(url).hostname or ""
@@ -451,23 +446,8 @@ def _describe(error: ValidationError) -> str:
 
 def load_registry(path: Path | str | None = None) -> Registry:
     """Load and validate a registry file; raise RegistryError with a one-line reason."""
-    path = Path(path or os.environ.get(REGISTRY_ENV_VAR) or DEFAULT_REGISTRY_PATH)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegistryError(f"{path}: registry file not found") from None
-    except UnicodeDecodeError as error:
-        raise RegistryError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise RegistryError(f"{path}: invalid TOML: {error}") from None
-
-    entries = document.get("outlet")
-    if not isinstance(entries, list) or not entries:
-        raise RegistryError(f"{path}: no [[outlet]] entries")
-    unknown = sorted(set(document) - {"outlet"})
-    if unknown:
-        raise RegistryError(f"{path}: unknown top-level key {unknown[0]!r} (expected [[outlet]] tables)")
-
+    path = registry_path(path)
+    entries = read_entries(path)
     outlets: list[Outlet] = []
     for position, entry in enumerate(entries, start=1):
         label = f"outlet {entry.get('slug')!r}" if entry.get("slug") else f"outlet #{position}"

@@ -26,6 +26,7 @@ COVERAGE_BASELINE_RUNS = 7
 COVERAGE_BASELINE_MIN_RUNS = 3
 BLOCKED_FAILURES = ("HTTP 403", "HTTP 429", BLOCKED_PREFIX)
 TABLE_COLUMNS = (
+    ("discovery_failed", "discovery failed"),
     ("discovered", "discovered"),
     ("fetched", "fetched"),
     ("revisited", "revisited"),
@@ -74,11 +75,11 @@ def build_report(archive: Archive, run_id: int | None = None) -> RunReport:
         )
     if run["status"] == "running":
         # Not closed yet (still running, or killed): counted from what it has stored so far.
-        records = count_run(archive.db, run["id"])
+        records = count_run(archive.connection, run["id"])
         if not CrawlLock(archive.path).is_taken():
             run["status"] = "interrupted"
     else:
-        records = stored_run_records(archive.db, run["id"])
+        records = stored_run_records(archive.connection, run["id"])
     alerts = _run_alerts(run)
     for slug in run["outlets"]:
         record = records.setdefault(slug, OutletRecord())
@@ -128,7 +129,9 @@ def _failures(record: OutletRecord, wanted: Callable[[str], bool]) -> str:
 def _coverage_alerts(archive: Archive, run_id: int, slug: str, record: OutletRecord) -> list[Alert]:
     if record.articles_extracted < COVERAGE_MIN_ARTICLES:
         return []
-    baseline = recent_coverage(archive.db, slug, run_id, COVERAGE_BASELINE_RUNS, COVERAGE_MIN_ARTICLES)
+    baseline = recent_coverage(
+        archive.connection, slug, run_id, COVERAGE_BASELINE_RUNS, COVERAGE_MIN_ARTICLES
+    )
     if len(baseline) < COVERAGE_BASELINE_MIN_RUNS:
         return []
     alerts = []

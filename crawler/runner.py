@@ -8,11 +8,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
+from twisted.python.failure import Failure
 
+from crawler.exit_status import BadInput
 from crawler.spiders.outlets import OutletSpider
 
 SETTINGS_MODULE = "crawler.settings"
+# How a setting whose default has this type is read, and what to call such a value.
+SETTING_READERS = {
+    bool: (BaseSettings.getbool, "true or false"),
+    # Scrapy reads some settings whose default is whole (DOWNLOAD_TIMEOUT) as floats.
+    int: (BaseSettings.getfloat, "a number"),
+    float: (BaseSettings.getfloat, "a number"),
+    list: (BaseSettings.getlist, "a list"),
+    dict: (BaseSettings.getdict, "a JSON object"),
+    BaseSettings: (BaseSettings.getdict, "a JSON object"),
+}
+
+
+class SettingError(BadInput):
+    """A `-s NAME=VALUE` whose value the setting cannot take."""
+
+
+class CrawlNotStarted(BadInput):
+    """Scrapy could not set the crawl up (a component refused its settings, say)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,7 @@ def project_settings(
     """crawler/settings.py with this run's values on top, as `scrapy crawl -s` would set them."""
     settings = Settings()
     settings.setmodule(SETTINGS_MODULE, priority="project")
+    check_overrides(settings, overrides or {})
     settings.setdict(overrides or {}, priority="cmdline")
     settings.set("ARCHIVE_PATH", str(archive_path), priority="cmdline")
     settings.set("REPLAY_SNAPSHOT", str(replay_snapshot) if replay_snapshot else None, priority="cmdline")
@@ -46,16 +67,37 @@ def project_settings(
     return settings
 
 
+def check_overrides(settings: Settings, overrides: dict[str, str]) -> None:
+    """SettingError for an override its setting cannot read as the type of its default."""
+    for name, value in overrides.items():
+        default = settings.get(name)
+        reader, kind = SETTING_READERS.get(type(default), (None, ""))
+        if reader is None:
+            continue
+        try:
+            reader(Settings({name: value}), name)
+        except (TypeError, ValueError):
+            shown = default.copy_to_dict() if isinstance(default, BaseSettings) else default
+            raise SettingError(f"-s {name}={value}: {name} takes {kind} (default: {shown!r})") from None
+
+
 def run_crawl(settings: Settings, outlets: list[str]) -> CrawlResult:
-    """Crawl the named outlets (all when empty); blocks until the crawl ends."""
+    """Crawl the named outlets (all when empty); blocks until the crawl ends.
+
+    CrawlNotStarted when Scrapy could not set the crawl up, its reason in one line.
+    """
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(OutletSpider)
-    process.crawl(crawler, outlets=",".join(outlets))
+    failures: list[Failure] = []
+    process.crawl(crawler, outlets=",".join(outlets)).addErrback(failures.append)
     process.start()
     # Scrapy's root handler would keep printing later log records of this process.
     logging.getLogger().handlers.clear()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     run_id = stats.get("archive/run_id")
+    if failures:
+        error = failures[0].value
+        raise CrawlNotStarted(f"crawl did not start: {type(error).__name__}: {error}")
     return CrawlResult(
         run_id=int(run_id) if isinstance(run_id, int) else None,
         finish_reason=str(stats.get("finish_reason")) if stats.get("finish_reason") else None,

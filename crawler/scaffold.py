@@ -13,7 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.config_files import BUNDLED_CONFIG_DIR, in_checkout
-from crawler.registry import REGISTRY_ENV_VAR, SLUG_PATTERN, Registry, RegistryError, load_registry
+from crawler.exit_status import BadInput
+from crawler.registry import SLUG_PATTERN, Registry, RegistryError, load_registry
+from crawler.registry_file import REGISTRY_ENV_VAR
 
 # What a site's country domain says about the language it writes and the clock it keeps.
 DEFAULTS_BY_TOP_LEVEL_DOMAIN = {
@@ -27,7 +29,7 @@ HOST_PREFIXES = ("www.", "m.", "news.")
 BARE_DOMAIN = re.compile(r"[a-z0-9.-]+\.[a-z]{2,}")
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(BadInput, ValueError):
     """The new outlet cannot be added; the message is one line saying why."""
 
 

@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from crawler.chinese import to_simplified
+from crawler.exit_status import BadInput
 
 INDEX_TABLE = "article_search"
 # bm25 ranks this many matches at most: at ~4 µs each, 5,000 keep a search near 20 ms.
@@ -72,7 +73,7 @@ SNIPPET_CHARS = 120
 ELLIPSIS = "…"
 
 
-class QueryError(ValueError):
+class QueryError(BadInput, ValueError):
     """A query or filter that cannot be searched; the message says why in one line."""
 
 

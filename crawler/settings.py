@@ -40,6 +40,8 @@ RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 120.0
+# A fetch given up on is logged once, as a warning naming its reason (OutletSpider.on_failure).
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 DOWNLOAD_TIMEOUT = 30
 # A news article is well under a megabyte; a body far above is not one worth archiving.
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
@@ -52,6 +54,9 @@ REDIRECT_MAX_TIMES = 10
 CONCURRENT_ITEMS = 1
 
 DOWNLOADER_MIDDLEWARES = {
+    # A robots.txt that cannot be fetched is one warning per host, not a traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.BackoffRetryMiddleware": 550,
     # Served from a recorded snapshot instead of the network when REPLAY_SNAPSHOT is set.

@@ -24,9 +24,13 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.exit_status import BadInput
+
 # Hop-by-hop and encoding headers that no longer describe the stored (decoded) body.
 RENAMED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 ORIGINAL_HEADER_PREFIX = "X-Archive-Orig-"
+# Bytes read past the last whole record of a snapshot to tell a truncated file from a whole one.
+TAIL_CHECK_BYTES = 4096
 REASONS = {
     200: "OK",
     301: "Moved Permanently",
@@ -41,7 +45,7 @@ REASONS = {
 }
 
 
-class SnapshotError(ValueError):
+class SnapshotError(BadInput, ValueError):
     """A snapshot or snapshot manifest that cannot be read; the message names file and place."""
 
 
@@ -134,6 +138,8 @@ class Snapshot:
             self._build_index()
         except FileNotFoundError:
             raise SnapshotError(f"{self.path}: snapshot file not found") from None
+        except SnapshotError:
+            raise
         except Exception as error:  # warcio raises plain Exceptions for malformed input
             raise SnapshotError(f"{self.path}: not a readable WARC file ({error})") from None
 
@@ -143,9 +149,10 @@ class Snapshot:
     def _build_index(self) -> None:
         requests: dict[str, tuple[str, bytes]] = {}
         responses: dict[str, tuple[str, int]] = {}
+        end = 0
         with self.path.open("rb") as stream:
             records = ArchiveIterator(stream)
-            for record in records:
+            for number, record in enumerate(records, start=1):
                 record_id = record.rec_headers.get_header("WARC-Record-ID")
                 if record.rec_type == "request":
                     method = (record.http_headers.protocol if record.http_headers else "GET") or "GET"
@@ -154,6 +161,16 @@ class Snapshot:
                 elif record.rec_type == "response" and record.http_headers:
                     url = record.rec_headers.get_header("WARC-Target-URI")
                     responses[record_id] = (url, records.get_record_offset())
+                end = records.get_record_offset() + records.get_record_length()
+                # Reading on to the next record consumed this one: bytes it still lacks are missing.
+                if getattr(record.raw_stream, "limit", 0):
+                    raise SnapshotError(f"{self.path}: truncated: WARC record {number} ends early")
+            # What follows the last whole record: nothing, or (uncompressed) the blank lines ending it.
+            stream.seek(end)
+            if stream.read(TAIL_CHECK_BYTES).strip():
+                raise SnapshotError(f"{self.path}: truncated or damaged after byte {end:,}")
+        if not responses:
+            raise SnapshotError(f"{self.path}: no responses in it (an empty WARC file?)")
         for record_id, (url, offset) in responses.items():
             method, body = requests.get(record_id, ("GET", b""))
             # The first recording of a request wins, as a crawl would have met it first.
@@ -209,6 +226,8 @@ def read_manifest(path: Path) -> Iterator[RecordedExchange]:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SnapshotError(f"{path}: cannot read manifest ({error})") from None
+    if not document.get("response"):
+        raise SnapshotError(f"{path}: no [[response]] tables: nothing to write")
     for position, table in enumerate(document.get("response", []), start=1):
         try:
             entry = ManifestEntry(**table)

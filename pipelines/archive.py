@@ -8,6 +8,7 @@ from scrapy.exceptions import CloseSpider
 
 from crawler.archive import Archive
 from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.archive.run_records import count_run, nothing_fetched
 from crawler.exit_status import crawl_exit_status
 from crawler.items import Capture
 from crawler.registry import load_registry
@@ -80,7 +81,9 @@ class ArchivePipeline:
         if self.archive is not None:
             if self.run_id is not None:
                 status = "finished" if reason == "finished" else "failed"
-                self.archive.finish_run(self.run_id, status, reason, crawl_exit_status(reason))
+                fetched_nothing = nothing_fetched(count_run(self.archive.connection, self.run_id))
+                exit_status = crawl_exit_status(reason, nothing_fetched=fetched_nothing)
+                self.archive.finish_run(self.run_id, status, reason, exit_status)
             self.archive.close()
             self.archive = None
         if self.locked:

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from crawler.cli import main
-from crawler.registry import REGISTRY_ENV_VAR, Registry, load_registry
+from crawler.registry import Registry, load_registry
+from crawler.registry_file import REGISTRY_ENV_VAR
 
 # The suite tests this checkout's registry, whichever one the shell that runs it names.
 os.environ.pop(REGISTRY_ENV_VAR, None)

@@ -7,6 +7,7 @@ import html
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,10 +31,12 @@ def fixture_page(relative: str) -> bytes:
     return gzip.decompress((FIXTURES / relative).read_bytes())
 
 
-def run_sourcevault(*args: str, cwd: Path = ROOT, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    """The installed `sourcevault` command in its own process, as a user runs it."""
+def run_sourcevault(
+    *args: str, cwd: Path = ROOT, timeout: int = 120, prefix: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """The installed `sourcevault` command in its own process, as a user runs it (after `prefix`)."""
     return subprocess.run(
-        [str(SOURCEVAULT), *args],
+        [*prefix, str(SOURCEVAULT), *args],
         cwd=cwd,
         capture_output=True,
         text=True,

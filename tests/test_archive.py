@@ -13,9 +13,9 @@ import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from crawler.archive import Archive, ArchiveError, CorruptOriginal, next_revisit
+from crawler.archive import Archive, ArchiveError, CorruptOriginal, next_revisit, schema
 from crawler.archive.fetch_queue import MAX_FAILED_ATTEMPTS
-from crawler.archive.schema import m001_initial, migrations
+from crawler.archive.schema import m001_initial
 from crawler.identity import content_hash
 from crawler.items import Capture
 from crawler.pages import extract_page
@@ -139,7 +139,7 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "m004b_story_clusters",
             "m005_search",
         ]
-        assert migrations.pending(archive.db) == []
+        assert schema.pending(archive.connection) == []
         assert set(archive.db.table_names()) >= {
             "outlets",
             "crawl_runs",
@@ -182,7 +182,7 @@ def test_an_archive_of_an_older_sourcevault_gains_the_language_columns(tmp_path,
         )
     database.close()
     with Archive(path) as archive:
-        assert migrations.pending(archive.db) == []
+        assert schema.pending(archive.connection) == []
         assert archive.db.execute("SELECT language_tag, script_mismatch FROM articles").fetchone() == (
             None,
             None,

@@ -87,8 +87,9 @@ def test_extract_batch_keeps_manifest_order_and_reports_bad_lines(cli, tmp_path)
         + "\n"
     )
     result = cli("extract", "--batch", str(manifest))
-    assert result.exit_code == 0
-    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {manifest}: 2 of 4 entries could not be read\n"
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line.get("file") for line in lines] == [
         "udn.html",
         None,

@@ -18,8 +18,11 @@ from typing import ClassVar
 
 import pytest
 
+import crawler.fetch as fetch_module
+import crawler.fixtures as fixtures_module
 from crawler.cli import outlet_tools
-from crawler.registry import DEFAULT_REGISTRY_PATH, load_registry
+from crawler.registry import load_registry
+from crawler.registry_file import DEFAULT_REGISTRY_PATH
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
 from tests.test_registry import GOOD_ENTRY, write
 
@@ -249,8 +252,8 @@ def local_site(monkeypatch) -> Iterator[str]:
     # The local server stands in for udn.com: its address is no outlet's domain, so the
     # source URL's ownership check (tested on its own above) is set aside, and retries wait
     # hundredths of a second instead of seconds.
-    monkeypatch.setattr(outlet_tools, "url_problem", lambda outlet, url: None)
-    monkeypatch.setattr(outlet_tools, "fetch_page", _quick(outlet_tools.fetch_page))
+    monkeypatch.setattr(fixtures_module, "url_problem", lambda outlet, url: None)
+    monkeypatch.setattr(fetch_module, "fetch_page", _quick(fetch_module.fetch_page))
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
@@ -451,5 +454,6 @@ file = "{record_path.with_name(record_path.name.replace(".json", ".html.gz"))}"
         str(database),
     )
     assert crawl.returncode == 0, crawl.stderr
-    # discovered, fetched, revisited, new, updated, removed, not article, failed, blocked
-    assert crawl.stdout.splitlines()[1].split() == ["chinatimes", "1", "1", "0", "1", "0", "0", "0", "0", "0"]
+    # discovery failed, discovered, fetched, revisited, new, updated, removed, not article, failed, blocked
+    counts = crawl.stdout.splitlines()[1].split()
+    assert counts == ["chinatimes", "0", "1", "1", "0", "1", "0", "0", "0", "0", "0"]

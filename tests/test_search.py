@@ -17,8 +17,7 @@ import pytest
 from sqlite_utils import Database
 
 from crawler import search as search_module
-from crawler.archive import Archive
-from crawler.archive.schema import migrations
+from crawler.archive import Archive, schema
 from crawler.chinese import to_simplified
 from crawler.reextract import reextract
 from crawler.search import (
@@ -366,7 +365,7 @@ def test_an_archive_from_before_search_is_indexed_when_opened(tmp_path, registry
         archive.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_search'")
         archive.db.execute("ALTER TABLE captures DROP COLUMN imported_from")
     with Archive(path) as archive:
-        assert migrations.pending(archive.db) == []
+        assert schema.pending(archive.connection) == []
         assert len(found(archive, "台湾")) >= 2
         _index_is_sound(archive)
 

@@ -15,22 +15,24 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Literal
 
 from crawler import __version__
-from crawler.archive import fetch_queue
-from crawler.archive.fetch_queue import QueueEntry
+from crawler.archive import fetch_queue, schema
 from crawler.archive.run_records import write_run_records
-from crawler.archive.schema import migrations
-from crawler.dedup import Fingerprint, StoryIndex, StoryLink, fingerprint
-from crawler.identity import ArticleKey, article_key, canonical_url, content_hash
-from crawler.items import Capture
-from crawler.pages import LANGUAGE_FIELDS, Article
-from crawler.registry import Outlet, Registry
-from crawler.search import register_functions
+from crawler.exit_status import BadInput
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from crawler.archive.fetch_queue import QueueEntry
+    from crawler.dedup import Fingerprint, StoryLink
+    from crawler.identity import ArticleKey
+    from crawler.items import Capture
+    from crawler.pages import Article
+    from crawler.registry import Outlet, Registry
 
 DEFAULT_ARCHIVE_PATH = Path("data/archive.db")
 BUSY_TIMEOUT_MS = 60_000
@@ -38,26 +40,35 @@ BUSY_TIMEOUT_MS = 60_000
 # lookups of deduplication and the fetch queue read from the OS cache once the archive is
 # gigabytes large; bench/dedup.py measured 3.1 against 2.4 ms per article at 100,000 articles.
 PAGE_CACHE_KIB = 65_536
-# What an extraction produces, as opposed to bookkeeping (ids, capture, time of extraction).
-ARTICLE_CONTENT_COLUMNS = (
-    "url",
-    "canonical_url",
-    "title",
-    "body",
-    "published_at",
-    "modified_at",
-    "authors",
-    "editors",
-    "source",
-    "section",
-    "tags",
-    "image",
-    "bylines",
-    "partial_reason",
-    "declared_language",
-    "field_methods",
-    *LANGUAGE_FIELDS,
-)
+
+
+@cache
+def article_content_columns() -> tuple[str, ...]:
+    """What an extraction produces, as opposed to bookkeeping (ids, capture, time of extraction)."""
+    # Extraction is imported where articles are written, not by every command that opens the archive.
+    from crawler.pages import LANGUAGE_FIELDS
+
+    return (
+        "url",
+        "canonical_url",
+        "title",
+        "body",
+        "published_at",
+        "modified_at",
+        "authors",
+        "editors",
+        "source",
+        "section",
+        "tags",
+        "image",
+        "bylines",
+        "partial_reason",
+        "declared_language",
+        "field_methods",
+        *LANGUAGE_FIELDS,
+    )
+
+
 ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
 # An article is one per outlet, article id and edition; a newer capture updates the rest.
 ARTICLE_IDENTITY_COLUMNS = ("outlet", "article_id", "edition")
@@ -72,7 +83,7 @@ UrlSeenAs = Literal["link", "requested", "redirect", "page_canonical"]
 IMPORT_PAGE_KIND = "import"
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(BadInput, RuntimeError):
     """The archive file cannot be used (not SQLite, corrupt, unwritable)."""
 
 
@@ -170,6 +181,12 @@ ORIGIN_COLUMNS = {
     "original_size_bytes": "c.body_size_bytes",
 }
 RECORD_BATCH = 500
+# Article pages that re-extraction reads again. A capture judged a takedown of an archived
+# article, or a block page, is not judged again.
+REEXTRACTABLE_CAPTURES = (
+    "page_kind = 'article' AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
+    " AND outcome NOT IN ('removed', 'failed')"
+)
 
 
 def _capture_record(row: dict[str, Any]) -> CaptureRecord:
@@ -208,34 +225,83 @@ class Archive:
     ):
         self.path = Path(path)
         self.revisit_after_hours = revisit_after_hours
+        self._db: Database | None = None
         if readonly:
             if not self.path.exists():
                 raise ArchiveError(f"{self.path}: no archive here (run `sourcevault crawl` or `demo` first)")
             connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path)
+            except (OSError, sqlite3.Error) as error:
+                raise ArchiveError(f"{self.path}: cannot open the archive ({error})") from None
         # The search index's triggers call these on every write to articles.
+        from crawler.search import register_functions
+
         register_functions(connection)
-        self.db = Database(connection)
+        self.connection = connection
         try:
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
-            self.db.execute("PRAGMA foreign_keys = ON")
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
+            connection.execute("PRAGMA foreign_keys = ON")
+            self._check_schema(readonly)
             if not readonly:
-                self.db.enable_wal()
-                self.db.execute("PRAGMA synchronous = NORMAL")
-                migrations.apply(self.db)
-            elif migrations.pending(self.db):
-                raise ArchiveError(
-                    f"{self.path}: archive schema is older than this sourcevault; open it once read-write"
-                )
+                self._open_for_writing()
         except sqlite3.DatabaseError as error:
             connection.close()
             raise ArchiveError(f"{self.path}: not a usable SQLite archive ({error})") from None
+        except ArchiveError:
+            connection.close()
+            raise
+
+    def _check_schema(self, readonly: bool) -> None:
+        if newer := schema.unknown(self.connection):
+            raise ArchiveError(
+                f"{self.path}: written by a newer sourcevault (schema {newer[-1]} is unknown to"
+                f" sourcevault {__version__}): upgrade sourcevault to use it"
+            )
+        if not readonly:
+            return
+        if not schema.applied(self.connection):
+            tables = self.connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            raise ArchiveError(
+                f"{self.path}: empty, no archive yet (run `sourcevault crawl` or `demo` first)"
+                if not tables
+                else f"{self.path}: not a sourcevault archive (an SQLite database without its tables)"
+            )
+        if schema.pending(self.connection):
+            raise ArchiveError(
+                f"{self.path}: archive schema is older than this sourcevault; open it once read-write"
+                " (any crawl, import or reextract does)"
+            )
+
+    def _open_for_writing(self) -> None:
+        # A write undone at once: a read-only file or folder says so now, not half-way through a
+        # crawl. (SQLite opens a file it may not write read-only, without a word, until a write.)
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+            self.connection.execute(f"PRAGMA user_version = {int(version)}")
+        except sqlite3.OperationalError as error:
+            raise ArchiveError(f"{self.path}: cannot write to the archive ({error})") from None
+        finally:
+            self.connection.execute("ROLLBACK")
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        schema.apply(self.db)
+
+    @property
+    def db(self) -> Database:
+        """The archive's connection as sqlite-utils wraps it (imported when first asked for)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.connection)
+        return self._db
 
     def close(self) -> None:
-        self.db.close()
+        self.connection.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -314,6 +380,8 @@ class Archive:
         is linked to the archived copies of its story. `outlet` gives the registry rules that
         write the article's URLs canonically (without it, only generic tracking is dropped).
         """
+        from crawler.identity import ArticleKey
+
         outcome, reason = capture.outcome
         extraction = capture.extraction
         article = extraction.article if extraction and outcome == "article" else None
@@ -492,6 +560,9 @@ class Archive:
         `crawled_at` (a crawl storing it, not a re-extraction) plans a new article's revisits and
         marks a taken-down article live again.
         """
+        from crawler.dedup import StoryIndex, fingerprint
+        from crawler.identity import ArticleKey, canonical_url, content_hash
+
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
         new_hash = content_hash(article.title, article.body)
         current = self.db.execute(
@@ -500,12 +571,12 @@ class Archive:
             " WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
             [key.outlet, key.article_id, key.edition],
         ).fetchone()
-        columns = ("capture_id", *ARTICLE_CONTENT_COLUMNS, "extractor", "extracted_at")
+        columns = ("capture_id", *article_content_columns(), "extractor", "extracted_at")
         values = [
             capture_id,
             *(
                 _json(getattr(article, name)) if name in ARTICLE_JSON_COLUMNS else getattr(article, name)
-                for name in ARTICLE_CONTENT_COLUMNS
+                for name in article_content_columns()
             ),
             article.extractor,
             utc_now(),
@@ -617,6 +688,8 @@ class Archive:
 
     def record_article_url(self, outlet: Outlet, url: str, seen_as: UrlSeenAs = "link") -> ArticleKey | None:
         """Remember that `url` names one of the outlet's articles (None: it names none)."""
+        from crawler.identity import article_key, canonical_url
+
         key = article_key(outlet, url)
         if key is not None:
             with self.db.atomic():
@@ -629,18 +702,20 @@ class Archive:
         Two indexed lookups, whatever the archive's size: the URL aliases (which also know where
         redirects led), then the article identity (outlet, article id, edition) the URL carries.
         """
+        from crawler.identity import ArticleKey, article_key, canonical_url
+
         query = (
             "SELECT a.id, a.outlet, a.article_id, a.edition, a.url, a.current_version, a.last_seen_at"
             " FROM articles a"
         )
-        row = self.db.execute(
+        row = self.connection.execute(
             f"{query} JOIN article_urls u USING (outlet, article_id, edition)"
             " WHERE u.canonical_url = ? AND u.outlet = ? LIMIT 1",
             [canonical_url(url, outlet), outlet.slug],
         ).fetchone()
         key = article_key(outlet, url)
         if row is None and key is not None:
-            row = self.db.execute(
+            row = self.connection.execute(
                 f"{query} WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
                 [key.outlet, key.article_id, key.edition],
             ).fetchone()
@@ -653,6 +728,8 @@ class Archive:
 
     def forget_versions_and_links(self, outlets: list[str] | None = None) -> None:
         """Before re-extraction: drop the versions and story links that the replay will rebuild."""
+        from crawler.dedup import StoryIndex
+
         where, params = "", []
         if outlets:
             where = f"WHERE outlet IN ({', '.join('?' for _ in outlets)})"
@@ -681,6 +758,8 @@ class Archive:
         outlet: Outlet | None = None,
     ) -> StoreResult:
         """Replace what an earlier extraction made of a stored capture."""
+        from crawler.dedup import StoryIndex
+
         with self.db.atomic():
             self.db.execute(
                 "UPDATE captures SET outcome = ?, outcome_reason = ?, text_encoding = ? WHERE id = ?",
@@ -706,20 +785,16 @@ class Archive:
 
     def raw_body(self, sha256: str) -> bytes:
         """The exact bytes fetched, checked against their sha256."""
-        return read_raw_body(self.db.conn, sha256, self.path)
+        return read_raw_body(self.connection, sha256, self.path)
 
     def article_captures(self, outlets: list[str] | None = None) -> Iterator[StoredCapture]:
         """Successful fetches of article pages, oldest first: the input of re-extraction."""
-        # A capture judged a takedown of an archived article, or a block page, is not judged again.
-        where = (
-            "page_kind = 'article' AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
-            " AND outcome NOT IN ('removed', 'failed')"
-        )
+        where = REEXTRACTABLE_CAPTURES
         params: list[Any] = []
         if outlets:
             where += f" AND outlet IN ({', '.join('?' for _ in outlets)})"
             params += outlets
-        rows = self.db.execute(
+        rows = self.connection.execute(
             f"SELECT id, outlet, url, final_url, fetched_at, response_headers, body_sha256 FROM captures "
             f"WHERE {where} ORDER BY fetched_at, id",
             params,
@@ -738,11 +813,18 @@ class Archive:
                 self.raw_body(sha256),
             )
 
+    def article_capture_counts(self) -> dict[str, int]:
+        """How many captures `article_captures` gives, per outlet."""
+        rows = self.connection.execute(
+            f"SELECT outlet, count(*) FROM captures WHERE {REEXTRACTABLE_CAPTURES} GROUP BY outlet"
+        )
+        return dict(rows.fetchall())
+
     def _rows_by_id(self, select: str, ids: Iterable[int]) -> Iterator[dict[str, Any]]:
         """Rows (with an `id`) of `select`, its `{ids}` filled, for these ids in their order, in batches."""
         remaining = iter(ids)
         while batch := list(itertools.islice(remaining, RECORD_BATCH)):
-            cursor = self.db.execute(select.format(ids=", ".join("?" for _ in batch)), batch)
+            cursor = self.connection.execute(select.format(ids=", ".join("?" for _ in batch)), batch)
             names = [column[0] for column in cursor.description]
             rows = {row["id"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor)}
             yield from (rows[wanted] for wanted in batch if wanted in rows)
@@ -763,7 +845,7 @@ class Archive:
     def latest_discovery_captures(self, outlets: Iterable[str]) -> list[CaptureRecord]:
         """Per feed, sitemap, listing and list-API request of these outlets, its newest answered fetch."""
         slugs = list(outlets)
-        rows = self.db.execute(
+        rows = self.connection.execute(
             f"SELECT max(id) FROM captures WHERE outlet IN ({', '.join('?' for _ in slugs)})"
             f" AND page_kind IN ({', '.join('?' for _ in DISCOVERY_PAGE_KINDS)})"
             " AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
@@ -778,8 +860,9 @@ class Archive:
         if outlets:
             where = f"WHERE outlet IN ({', '.join('?' for _ in outlets)})"
             params = list(outlets)
-        rows = self.db.execute(
-            f"SELECT outlet, article_id, edition, {', '.join(ARTICLE_CONTENT_COLUMNS)} FROM articles {where}",
+        rows = self.connection.execute(
+            f"SELECT outlet, article_id, edition, {', '.join(article_content_columns())}"
+            f" FROM articles {where}",
             params,
         )
         return {
@@ -794,7 +877,7 @@ class Archive:
         linked to, their similarity and the reason. `since` (ISO 8601, UTC) keeps the clusters
         an article joined or left at or after that time.
         """
-        rows = self.db.execute(
+        rows = self.connection.execute(
             "SELECT id, created_at, updated_at FROM clusters WHERE updated_at >= ?"
             " ORDER BY updated_at DESC, id",
             [since or ""],
@@ -806,14 +889,14 @@ class Archive:
         ]
 
     def _cluster_articles(self, cluster: int) -> list[dict[str, Any]]:
-        members = self.db.execute(
+        members = self.connection.execute(
             "SELECT id, outlet, edition, url, title, published_at FROM articles WHERE cluster_id = ?"
             " ORDER BY first_seen_at, id",
             [cluster],
         ).fetchall()
         ids = [member[0] for member in members]
         strongest: dict[int, tuple[float, str, int]] = {}
-        for article, linked, similarity, reason in self.db.execute(
+        for article, linked, similarity, reason in self.connection.execute(
             "SELECT article, linked_article, similarity, reason FROM cluster_links"
             f" WHERE article IN ({', '.join('?' for _ in ids)}) ORDER BY id",
             ids,
@@ -841,7 +924,7 @@ class Archive:
 
     def story_links(self, article: int) -> dict[str, Any] | None:
         """One article's place among the copies of its story: hash, cluster, and every link."""
-        row = self.db.execute(
+        row = self.connection.execute(
             "SELECT a.id, a.outlet, a.article_id, a.edition, a.url, a.title, a.body_hash, a.cluster_id,"
             " a.current_version, m.shingle_count FROM articles a"
             " LEFT JOIN article_minhashes m ON m.article = a.id WHERE a.id = ?",
@@ -855,7 +938,7 @@ class Archive:
         explained["same_body_hash"] = (
             [
                 other
-                for (other,) in self.db.execute(
+                for (other,) in self.connection.execute(
                     "SELECT id FROM articles WHERE body_hash = ? AND id != ? ORDER BY id", [row[6], article]
                 )
             ]
@@ -863,11 +946,13 @@ class Archive:
             else []
         )
         explained["cluster_size"] = (
-            self.db.execute("SELECT count(*) FROM articles WHERE cluster_id = ?", [row[7]]).fetchone()[0]
+            self.connection.execute(
+                "SELECT count(*) FROM articles WHERE cluster_id = ?", [row[7]]
+            ).fetchone()[0]
             if row[7]
             else 1
         )
-        links = self.db.execute(
+        links = self.connection.execute(
             "SELECT CASE WHEN l.article = ? THEN 'to' ELSE 'from' END AS direction, o.id, o.outlet,"
             " o.edition, o.url, o.title, l.similarity, l.reason, l.linked_at"
             " FROM cluster_links l JOIN articles o"
@@ -879,10 +964,11 @@ class Archive:
         explained["links"] = [dict(zip(columns, link, strict=True)) for link in links]
         return explained
 
-    def stats(self, registry: Registry) -> dict[str, Any]:
-        """Counts of articles, captures and script mismatches, overall and per registered outlet."""
+    def stats(self, registered: list[str]) -> dict[str, Any]:
+        """Counts of articles, captures and script mismatches, overall and per outlet: every
+        `registered` slug (counted 0 when absent), then any other outlet the archive holds."""
         counted = ("articles", "captures", "script_mismatches")
-        outlets: dict[str, dict[str, int]] = {slug: dict.fromkeys(counted, 0) for slug in registry.slugs}
+        outlets: dict[str, dict[str, int]] = {slug: dict.fromkeys(counted, 0) for slug in registered}
         queries = {
             "captures": "SELECT outlet, count(*) FROM captures GROUP BY outlet",
             "articles": "SELECT outlet, count(*) FROM articles GROUP BY outlet",
@@ -891,7 +977,7 @@ class Archive:
             ),
         }
         for name, query in queries.items():
-            for outlet, count in self.db.execute(query):
+            for outlet, count in self.connection.execute(query):
                 outlets.setdefault(outlet, dict.fromkeys(counted, 0))[name] = count
         return {name: sum(counts[name] for counts in outlets.values()) for name in counted} | {
             "outlets": outlets
@@ -899,19 +985,19 @@ class Archive:
 
     def discovery_validators(self, url: str) -> tuple[str | None, str | None] | None:
         """The ETag and Last-Modified the last full fetch of a discovery document returned."""
-        row = self.db.execute(
+        row = self.connection.execute(
             "SELECT etag, last_modified FROM discovery_validators WHERE url = ?", [url]
         ).fetchone()
         return (row[0], row[1]) if row else None
 
     def waiting_fetches(self, outlet: str, after_id: int, limit: int) -> list[QueueEntry]:
         """Queued article pages of an outlet still to fetch in this run, in queue order."""
-        return fetch_queue.waiting_entries(self.db, outlet, after_id, limit)
+        return fetch_queue.waiting_entries(self.connection, outlet, after_id, limit)
 
     def run(self, run_id: int | None = None) -> dict[str, Any] | None:
         """One crawl run (the latest when `run_id` is None), as a dict of its `crawl_runs` columns."""
         where, params = ("WHERE id = ?", [run_id]) if run_id is not None else ("", [])
-        cursor = self.db.execute(f"SELECT * FROM crawl_runs {where} ORDER BY id DESC LIMIT 1", params)
+        cursor = self.connection.execute(f"SELECT * FROM crawl_runs {where} ORDER BY id DESC LIMIT 1", params)
         row = cursor.fetchone()
         if row is None:
             return None

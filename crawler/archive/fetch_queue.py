@@ -15,13 +15,15 @@ in this run, waiting again from the next run until MAX_FAILED_ATTEMPTS runs have
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
-from crawler.registry import ArticleUrl
+    from crawler.registry import ArticleUrl
 
 # Runs in which an article's fetch may fail before it is given up (its failed captures stay).
 MAX_FAILED_ATTEMPTS = 3
@@ -90,7 +92,9 @@ def enqueue(db: Database, outlet: str, links: Iterable[ArticleUrl], run_id: int 
     return first_listed
 
 
-def waiting_entries(db: Database, outlet: str, after_id: int, limit: int) -> list[QueueEntry]:
+def waiting_entries(
+    db: sqlite3.Connection | Database, outlet: str, after_id: int, limit: int
+) -> list[QueueEntry]:
     rows = db.execute(
         """SELECT id, url, purpose FROM article_fetch_queue
         WHERE outlet = ? AND state = 'waiting' AND id > ? ORDER BY id LIMIT ?""",

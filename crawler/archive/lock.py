@@ -4,10 +4,15 @@ A crawl, a re-extraction and an import each rebuild articles, versions and clust
 them at once would interleave those rebuilds, so each holds the lock while it writes.
 
 The kernel releases a flock when its process dies, so a crawl killed with SIGKILL never leaves
-a stale lock behind. Two descriptors of one file conflict even inside one process, so a process
-keeps one descriptor per lock file and counts how often it took it: `sourcevault crawl` takes
-the lock before Scrapy starts (to exit at once when busy) and the archive pipeline takes it
-again, which also covers a crawl started as `scrapy crawl outlets`.
+a stale lock behind (only an empty file, which the next writer takes over). Two descriptors of
+one file conflict even inside one process, so a process keeps one descriptor per lock file and
+counts how often it took it: `sourcevault crawl` takes the lock before Scrapy starts (to exit at
+once when busy) and the archive pipeline takes it again, which also covers a crawl started as
+`scrapy crawl outlets`.
+
+The holder removes the file when it releases the lock, while still holding it. A process that
+opened the file just before that and then got the lock holds a file no longer in the folder: it
+sees that (the path names another file, or none) and opens the path again.
 """
 
 from __future__ import annotations
@@ -15,11 +20,11 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import ClassVar
 
-from crawler.archive import utc_now
+from crawler.archive import ArchiveError, utc_now
 
 
 class ArchiveBusy(RuntimeError):
@@ -45,19 +50,42 @@ class CrawlLock:
             descriptor, depth = self._held[self.path]
             self._held[self.path] = (descriptor, depth + 1)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another process"
-            os.close(descriptor)
-            raise ArchiveBusy(
-                f"{self.archive_path}: busy, another sourcevault writes to it ({holder})"
+            descriptor = self._open_locked()
+        except OSError as error:
+            raise ArchiveError(
+                f"{self.archive_path}: cannot take the write lock {self.path} ({error.strerror or error})"
             ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{purpose}, pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
         self._held[self.path] = (descriptor, 1)
+
+    def _open_locked(self) -> int:
+        """A descriptor of the lock file, locked; ArchiveBusy when another process has it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another process"
+                os.close(descriptor)
+                raise ArchiveBusy(
+                    f"{self.archive_path}: busy, another sourcevault writes to it ({holder})"
+                ) from None
+            if self._names(descriptor):
+                return descriptor
+            # The previous holder removed this file as it let go: lock the one at the path now.
+            os.close(descriptor)
+
+    def _names(self, descriptor: int) -> bool:
+        """Whether the lock file's path still names the file open on `descriptor`."""
+        try:
+            at_path = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        opened = os.fstat(descriptor)
+        return (at_path.st_dev, at_path.st_ino) == (opened.st_dev, opened.st_ino)
 
     def release(self) -> None:
         descriptor, depth = self._held[self.path]
@@ -65,7 +93,8 @@ class CrawlLock:
             self._held[self.path] = (descriptor, depth - 1)
             return
         del self._held[self.path]
-        os.ftruncate(descriptor, 0)
+        with suppress(FileNotFoundError):
+            os.unlink(self.path)
         os.close(descriptor)
 
     @contextmanager

@@ -7,10 +7,12 @@ with the archive, and lets the next run write the record of a run that was kille
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 from crawler.items import BLOCKED_PREFIX, NOT_MODIFIED
 
@@ -81,7 +83,7 @@ CAPTURE_COUNTS: tuple[tuple[str, str], ...] = (
 DISCOVERY_PROBLEM = "outcome = 'discovery' AND outcome_reason IS NOT NULL AND outcome_reason != :not_modified"
 
 
-def count_run(db: Database, run_id: int) -> dict[str, OutletRecord]:
+def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, OutletRecord]:
     """Each outlet's record of a run, counted from what the archive holds."""
     records: dict[str, OutletRecord] = {}
     parameters = {"run": run_id, "not_modified": NOT_MODIFIED, "blocked": f"{BLOCKED_PREFIX}%"}
@@ -120,6 +122,16 @@ def count_run(db: Database, run_id: int) -> dict[str, OutletRecord]:
     return records
 
 
+def nothing_fetched(records: dict[str, OutletRecord]) -> bool:
+    """Whether every outlet's discovery failed and no article page answered (no network, say)."""
+    return bool(records) and all(
+        record.discovery_fetched
+        and record.discovery_failed == record.discovery_fetched
+        and record.failed == record.fetched
+        for record in records.values()
+    )
+
+
 def write_run_records(db: Database, run_id: int) -> None:
     """Store (or replace) every outlet's record of a run in `crawl_run_outlets`."""
     db.execute("DELETE FROM crawl_run_outlets WHERE crawl_run_id = ?", [run_id])
@@ -138,7 +150,7 @@ def write_run_records(db: Database, run_id: int) -> None:
         )
 
 
-def stored_run_records(db: Database, run_id: int) -> dict[str, OutletRecord]:
+def stored_run_records(db: sqlite3.Connection | Database, run_id: int) -> dict[str, OutletRecord]:
     rows = db.execute(
         f"""SELECT outlet, {", ".join(COUNT_COLUMNS)}, failures, field_coverage FROM crawl_run_outlets
         WHERE crawl_run_id = ? ORDER BY outlet""",
@@ -155,7 +167,7 @@ def stored_run_records(db: Database, run_id: int) -> dict[str, OutletRecord]:
 
 
 def recent_coverage(
-    db: Database, outlet: str, before_run: int, runs: int, min_articles: int
+    db: sqlite3.Connection | Database, outlet: str, before_run: int, runs: int, min_articles: int
 ) -> list[dict[str, float]]:
     """The field coverage of an outlet's latest `runs` runs before `before_run` with enough articles."""
     rows = db.execute(

@@ -2,16 +2,75 @@
 
 Never edit an applied migration: add the next one. Table and column names are meant to
 read well in any SQLite tool; the README's "Archive schema" section documents them.
+
+sqlite-utils is imported only to apply migrations: reading which ones an archive has is a
+query on its `_sqlite_migrations` table, so the commands that only read stay quick to start.
 """
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from crawler.identity import content_hash
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("sourcevault")
+MIGRATION_SET = "sourcevault"
+# Where sqlite-utils records each applied migration (migration_set, name, applied_at).
+MIGRATIONS_TABLE = "_sqlite_migrations"
+
+Step = Callable[["Database"], None]
+_steps: list[Step] = []
+
+
+def migration(step: Step) -> Step:
+    """Register `step` as the next migration, in the order this module defines them."""
+    _steps.append(step)
+    return step
+
+
+def migration_names() -> list[str]:
+    return [step.__name__ for step in _steps]
+
+
+def migrations() -> Migrations:
+    """The sqlite-utils migration set of the archive."""
+    from sqlite_utils.migrations import Migrations  # noqa: PLC0415
+
+    steps = Migrations(MIGRATION_SET)
+    for step in _steps:
+        steps()(step)
+    return steps
+
+
+def apply(db: Database) -> None:
+    migrations().apply(db)
+
+
+def applied(connection: sqlite3.Connection) -> list[str]:
+    """The migrations applied to an archive, in order (none for a file that is no archive)."""
+    has_table = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone()
+    if not has_table:
+        return []
+    rows = connection.execute(
+        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid", [MIGRATION_SET]
+    )
+    return [name for (name,) in rows]
+
+
+def pending(connection: sqlite3.Connection) -> list[str]:
+    done = set(applied(connection))
+    return [name for name in migration_names() if name not in done]
+
+
+def unknown(connection: sqlite3.Connection) -> list[str]:
+    """Applied migrations this sourcevault does not know: a newer sourcevault wrote the archive."""
+    known = set(migration_names())
+    return [name for name in applied(connection) if name not in known]
 
 
 def _execute_each(db: Database, script: str) -> None:
@@ -21,7 +80,7 @@ def _execute_each(db: Database, script: str) -> None:
             db.execute(statement)
 
 
-@migrations()
+@migration
 def m001_initial(db: Database) -> None:
     _execute_each(
         db,
@@ -111,7 +170,7 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m002_language(db: Database) -> None:
     # Articles archived before this migration keep NULLs here until `sourcevault reextract`.
     _execute_each(
@@ -142,7 +201,7 @@ def m002_language(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m003_run_records(db: Database) -> None:
     _execute_each(
         db,
@@ -175,7 +234,7 @@ def m003_run_records(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m003b_incremental_crawls(db: Database) -> None:
     _execute_each(
         db,
@@ -226,11 +285,13 @@ def m003b_incremental_crawls(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m004_identity_and_versions(db: Database) -> None:
     # Every article archived before this migration gets its current content as version 1, first
     # and last seen when its capture was fetched; `sourcevault reextract` rebuilds the versions
     # (and the URL aliases) from all of its stored captures.
+    from crawler.identity import content_hash  # noqa: PLC0415
+
     db.conn.create_function("content_hash", 2, content_hash, deterministic=True)
     _execute_each(
         db,
@@ -283,7 +344,7 @@ def m004_identity_and_versions(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m004b_story_clusters(db: Database) -> None:
     # Articles archived before this migration join clusters when `sourcevault reextract` runs.
     _execute_each(
@@ -332,7 +393,7 @@ def m004b_story_clusters(db: Database) -> None:
     )
 
 
-@migrations()
+@migration
 def m005_search(db: Database) -> None:
     # Chinese full-text search (crawler/search.py, which registers the sourcevault_search_*
     # functions on every connection the archive opens). Contentless: the index keeps no copy of

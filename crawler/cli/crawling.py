@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.cli.options import db_option, one_line_errors, registry_option, writing
-from crawler.reextract import reextract as run_reextract
-from crawler.registry import load_registry
-from crawler.report import build_report, report_lines, run_table
-from crawler.snapshot import Snapshot
-
-if TYPE_CHECKING:
-    from crawler.runner import CrawlResult
-
 
 # The bundled offline snapshot of real outlet pages (and the manifest it is built from).
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
@@ -37,12 +28,18 @@ def _crawl(
     overrides: dict[str, str] | None = None,
 ) -> None:
     with writing(db_path, "crawl"):
-        result = _run_crawl(
+        status, finish_reason = _run_crawl(
             db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
         )
-    if not result.ok:
-        click.echo(f"crawl ended early: {result.finish_reason}", err=True)
-        sys.exit(exit_status.crawl_exit_status(result.finish_reason))
+    if status == exit_status.NOTHING_FETCHED:
+        click.echo(
+            "Error: nothing could be fetched: every outlet's discovery failed"
+            " (no network? their failures: `sourcevault report`)",
+            err=True,
+        )
+    elif status != exit_status.OK:
+        click.echo(f"Error: crawl ended early: {finish_reason}", err=True)
+    sys.exit(status)
 
 
 def _run_crawl(
@@ -53,31 +50,37 @@ def _run_crawl(
     registry_path: Path | None,
     verbose: bool,
     overrides: dict[str, str] | None,
-) -> CrawlResult:
+) -> tuple[int, str | None]:
+    """Crawl, print the run's table; the run's exit status and Scrapy's finish reason."""
     # Scrapy and Twisted take a second to import: only commands that crawl pay for them.
-    from crawler.runner import project_settings, run_crawl  # noqa: PLC0415
+    from crawler.registry import load_registry
+    from crawler.report import build_report, run_table
+    from crawler.runner import project_settings, run_crawl
+    from crawler.snapshot import Snapshot
 
     registry = load_registry(registry_path)
     registry.select(list(outlets))
-    if replay is not None:
-        Snapshot(replay)
-    Archive(db_path).close()
     settings = project_settings(
         db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
     )
+    if replay is not None:
+        Snapshot(replay)
+    Archive(db_path).close()
     result = run_crawl(settings, list(outlets))
-    if result.run_id is None:
-        raise click.ClickException(f"crawl did not start (finish reason: {result.finish_reason})")
     with Archive(db_path, readonly=True) as archive:
         report = build_report(archive, result.run_id)
         for line in run_table(report.outlets, report.run["outlets"]):
             click.echo(line)
-        totals = archive.stats(registry)
+        totals = archive.stats(registry.slugs)
     click.echo(
         f"run {result.run_id} archived in {db_path}: now {totals['articles']} articles "
         f"from {totals['captures']} captures"
     )
-    return result
+    # The archive pipeline records the run's exit status as it closes the run.
+    status = report.run["exit_status"]
+    if status is None:
+        status = exit_status.crawl_exit_status(result.finish_reason)
+    return status, result.finish_reason
 
 
 def _setting_overrides(
@@ -128,8 +131,8 @@ def crawl(
     Fetches only what is new: archived articles are skipped, feeds and sitemaps are asked with
     conditional GET, and recently archived articles are fetched again (1 hour, 1 day, 1 week
     after) to catch edits and takedowns. A crawl killed at any moment resumes where it stopped
-    on the next run. Exit status: 0 finished, 1 ended early or bad input, 75 another crawl
-    is running on this archive.
+    on the next run. Exit status: 0 finished, 1 ended early or bad input, 4 nothing could be
+    fetched (every outlet's discovery failed), 75 another crawl is running on this archive.
 
     \b
     Example:
@@ -171,12 +174,23 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
     Example:
         sourcevault reextract --outlet udn
     """
+    from crawler.reextract import reextract as run_reextract
+    from crawler.reextract import unregistered_outlets
+    from crawler.registry import load_registry
+
     registry = load_registry(registry_path)
     registry.select(list(outlets))
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no archive here")
     with writing(db_path, "reextract"), Archive(db_path) as archive:
+        unregistered = {} if outlets else unregistered_outlets(archive, registry)
         counts = run_reextract(archive, registry, list(outlets) or None)
+    for slug, captures in unregistered.items():
+        click.echo(
+            f"warning: {registry.path} has no outlet {slug!r}: its archived pages ({captures})"
+            " were left as they are",
+            err=True,
+        )
     for name, count in counts.items():
         click.echo(f"{name}: {count}")
 
@@ -200,6 +214,8 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
         sourcevault report
         sourcevault report --run 12 --json
     """
+    from crawler.report import build_report, report_lines
+
     with Archive(db_path, readonly=True) as archive:
         run_report = build_report(archive, run_id)
     if as_json:

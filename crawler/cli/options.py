@@ -1,7 +1,12 @@
-"""Options and error handling shared by the commands."""
+"""Options and error handling shared by the commands.
+
+The command modules import only click and light modules at the top, and the rest inside the
+commands: `sourcevault --help` lists every command without importing Scrapy or trafilatura.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,27 +17,32 @@ from typing import Any, TypeVar
 import click
 
 from crawler import exit_status
-from crawler.archive import DEFAULT_ARCHIVE_PATH, ArchiveError
+from crawler.archive import DEFAULT_ARCHIVE_PATH
 from crawler.archive.lock import ArchiveBusy, CrawlLock
-from crawler.fetch import FetchError
-from crawler.fixtures import FIXTURES_ROOT
-from crawler.registry import RegistryError
-from crawler.scaffold import ScaffoldError
-from crawler.search import QueryError
-from crawler.snapshot import SnapshotError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def one_line_errors(command: F) -> F:
-    """Bad input ends the command with one line on stderr naming what and where."""
+    """Bad input ends the command with one line on stderr naming what and where (exit status 1).
+
+    So do a file that cannot be read or written and an archive SQLite cannot write to (read-only,
+    disk full) half-way through a command.
+    """
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (RegistryError, ArchiveError, SnapshotError, ScaffoldError, FetchError, QueryError) as error:
+        except exit_status.BadInput as error:
             raise click.ClickException(str(error)) from None
+        except BrokenPipeError:
+            raise  # `| head`: click ends the command quietly
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}") from None
+        except sqlite3.OperationalError as error:
+            raise click.ClickException(f"the archive cannot be used: {error}") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -52,13 +62,22 @@ registry_option = click.option(
     default=None,
     help="Outlet registry (default: the file $SOURCEVAULT_REGISTRY names, else config/outlets.toml).",
 )
+
+
+def _fixtures_root(_context: click.Context, _parameter: click.Parameter, value: Path | None) -> Path:
+    if value is not None:
+        return value
+    from crawler.fixtures import FIXTURES_ROOT
+
+    return FIXTURES_ROOT
+
+
 fixtures_option = click.option(
     "--fixtures",
     "fixtures_root",
     type=click.Path(file_okay=False, path_type=Path),
-    default=FIXTURES_ROOT,
-    show_default=True,
-    help="Folder of the outlets' fixture folders.",
+    callback=_fixtures_root,
+    help="Folder of the outlets' fixture folders (default: tests/fixtures/outlets of this checkout).",
 )
 
 

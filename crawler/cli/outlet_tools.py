@@ -7,36 +7,19 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from crawler import exit_status
-from crawler.articles import extract_article
 from crawler.cli.options import fixtures_option, one_line_errors, registry_option
-from crawler.fetch import fetch_page
-from crawler.fixtures import (
-    COVERAGE_FIELDS,
-    FIXTURE_KINDS,
-    Fixture,
-    coverage,
-    differences,
-    discover_fixtures,
-    fixture_name,
-    summarise,
-    unmatched_selectors,
-    url_problem,
-    write_expected,
-    write_fixture,
-)
-from crawler.pages import DEFAULT_MAX_PAGE_BYTES
-from crawler.pages.article import ArticlePage
-from crawler.pages.document import HtmlDocument, UnparseableDocument
-from crawler.registry import load_registry, match_article_url
-from crawler.scaffold import add_outlet, describe_new_outlet
+
+if TYPE_CHECKING:
+    from crawler.fixtures import Fixture
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 GZIP_MAGIC = b"\x1f\x8b"
+FIXTURE_KINDS = ("raw", "rendered DOM", "synthetic")
 
 
 @click.group(invoke_without_command=True)
@@ -52,6 +35,8 @@ def outlets(context: click.Context, registry_path: Path | None) -> None:
     """
     if context.invoked_subcommand is not None:
         return
+    from crawler.registry import load_registry
+
     registry = load_registry(registry_path)
     for outlet in registry:
         editions = ",".join(edition.id for edition in outlet.editions)
@@ -98,6 +83,9 @@ def outlets_new(
     Example:
         sourcevault outlets new chinatimes --home https://www.chinatimes.com/ --native-name 中時新聞網
     """
+    from crawler.registry import load_registry
+    from crawler.scaffold import add_outlet, describe_new_outlet
+
     registry = load_registry(registry_path)
     outlet = describe_new_outlet(
         registry,
@@ -132,6 +120,8 @@ def _shown(path: Path) -> Path:
 
 def _read_page(source: str) -> tuple[bytes, datetime]:
     """A saved page's bytes (gunzipped if need be) and when the file was written."""
+    from crawler.pages import DEFAULT_MAX_PAGE_BYTES
+
     path = Path(source)
     try:
         with path.open("rb") as stream:
@@ -150,6 +140,9 @@ def _read_page(source: str) -> tuple[bytes, datetime]:
 
 
 def _page_own_url(body: bytes) -> str | None:
+    from crawler.pages.article import ArticlePage
+    from crawler.pages.document import HtmlDocument, UnparseableDocument
+
     try:
         return ArticlePage(HtmlDocument(body)).url
     except UnparseableDocument:
@@ -205,6 +198,19 @@ def outlets_fixture(
         sourcevault outlets fixture udn ~/saved/udn-article.html --url https://udn.com/news/story/7266/8000001
         sourcevault outlets fixture udn https://udn.com/news/story/7266/8000001
     """
+    from crawler.articles import extract_article
+    from crawler.fetch import fetch_page
+    from crawler.fixtures import (
+        discover_fixtures,
+        fixture_name,
+        summarise,
+        unmatched_selectors,
+        url_problem,
+        write_fixture,
+    )
+    from crawler.pages import DEFAULT_MAX_PAGE_BYTES
+    from crawler.registry import load_registry, match_article_url
+
     registry = load_registry(registry_path)
     outlet = registry.get(slug)
     content_type = None
@@ -247,6 +253,8 @@ def outlets_fixture(
 
 
 def _coverage_table(rows: dict[str, tuple[int, dict[str, int]]]) -> None:
+    from crawler.fixtures import COVERAGE_FIELDS
+
     click.echo("coverage: on how many of each outlet's article pages a field was found")
     headings = "".join(f"{heading:>{max(len(heading), 4) + 1}}" for heading in COVERAGE_FIELDS.values())
     click.echo(f"{'outlet':<12}{'pages':>6}{headings}")
@@ -277,6 +285,17 @@ def outlets_check(slug: str | None, update: bool, registry_path: Path | None, fi
         sourcevault outlets check cna
         sourcevault outlets check --update && git diff tests/fixtures
     """
+    from crawler.fixtures import (
+        coverage,
+        differences,
+        discover_fixtures,
+        summarise,
+        unmatched_selectors,
+        url_problem,
+        write_expected,
+    )
+    from crawler.registry import load_registry
+
     registry = load_registry(registry_path)
     slugs = [registry.get(slug).slug] if slug else registry.slugs
     failures = 0

@@ -7,16 +7,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from crawler import exit_status
-from crawler.articles import extract_article
 from crawler.cli.options import one_line_errors, registry_option
-from crawler.language import expected_script, tag_text
-from crawler.pages import DEFAULT_MAX_PAGE_BYTES, Extraction
-from crawler.registry import Registry, load_registry
+
+if TYPE_CHECKING:
+    from crawler.pages import Extraction
+    from crawler.registry import Registry
 
 
 def _extraction_json(extraction: Extraction, url: str | None, outlet: str | None) -> dict[str, Any]:
@@ -63,20 +63,26 @@ def extract(
     """Extract the article of a saved page (any site) and print it as JSON.
 
     Pages of configured outlets use their selectors; any other page goes the generic path.
-    Exits 1 when the page is not an article (the JSON then says why).
+    Exits 1 when the page is not an article (the JSON then says why), or when a --batch
+    entry cannot be read (its line says why).
 
     \b
     Example:
         sourcevault extract page.html --url https://www.cna.com.tw/news/asoc/201603190029.aspx
         sourcevault extract --batch pages.jsonl > articles.jsonl
     """
+    from crawler.registry import load_registry
+
     registry = load_registry(registry_path)
     outlet = registry.get(outlet_slug) if outlet_slug else None
     if manifest is not None:
         if file is not None:
             raise click.UsageError("give FILE or --batch, not both")
+        entries = unreadable = 0
         for _, entry in _manifest_lines(manifest):
+            entries += 1
             if isinstance(entry, str):
+                unreadable += 1
                 click.echo(json.dumps({"error": entry}, ensure_ascii=False))
                 continue
             page = (
@@ -85,7 +91,10 @@ def extract(
                 else Path(entry["file"])
             )
             record = _extract_file(page, entry.get("url"), outlet, registry)
+            unreadable += "error" in record
             click.echo(json.dumps({"file": entry["file"], **record}, ensure_ascii=False))
+        if unreadable:
+            raise click.ClickException(f"{manifest}: {unreadable} of {entries} entries could not be read")
         return
     if file is None:
         raise click.UsageError("give a FILE to extract, or --batch MANIFEST")
@@ -96,6 +105,9 @@ def extract(
 
 
 def _extract_file(path: Path, url: str | None, outlet: Any, registry: Registry) -> dict[str, Any]:
+    from crawler.articles import extract_article
+    from crawler.pages import DEFAULT_MAX_PAGE_BYTES
+
     try:
         with path.open("rb") as stream:
             # One byte past the limit is enough for extraction to refuse an oversized page.
@@ -158,6 +170,9 @@ def lang(
         sourcevault lang --lines headlines.txt
         cat titles.txt | sourcevault lang --lines - --declared zh-TW
     """
+    from crawler.language import expected_script, tag_text
+    from crawler.registry import load_registry
+
     expected = expected_script(load_registry(registry_path).get(outlet_slug)) if outlet_slug else None
     failed = False
     for where, text, error in _documents(files, by_line):

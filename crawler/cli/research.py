@@ -7,26 +7,20 @@ import sys
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.cli.options import F, db_option, one_line_errors, registry_option, writing
-from crawler.export import EXPORT_FORMATS, write_csv, write_jsonl, write_warc
-from crawler.imports import ImportProblem, import_file
-from crawler.registry import Registry, load_registry
-from crawler.search import (
-    Filters,
-    Hit,
-    SearchResults,
-    count_matches,
-    matching_article_ids,
-    parse_day,
-    parse_query,
-)
-from crawler.search import search as search_archive
+from crawler.registry_file import OutletSlugs
+
+if TYPE_CHECKING:
+    from crawler.imports import ImportProblem
+    from crawler.search import Filters, SearchResults
+
+EXPORT_FORMATS = ("jsonl", "csv", "warc")
 
 
 @click.command()
@@ -44,9 +38,9 @@ def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
     Example:
         sourcevault stats --json
     """
-    registry = load_registry(registry_path)
+    registered = OutletSlugs(registry_path).slugs
     with Archive(db_path, readonly=True) as archive:
-        counts = archive.stats(registry)
+        counts = archive.stats(registered)
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False))
         return
@@ -157,6 +151,8 @@ def duplicates(article: str, db_path: Path, as_json: bool, registry_path: Path |
 def _find_article(archive: Archive, article: str, registry_path: Path | None) -> int:
     if article.isdigit():
         return int(article)
+    from crawler.registry import load_registry
+
     registry = load_registry(registry_path)
     outlet = registry.for_url(article)
     found = archive.archived_article_for(outlet, article) if outlet else None
@@ -179,9 +175,15 @@ def filter_options(command: F) -> F:
 
 
 def _filters(
-    registry: Registry, outlets: tuple[str, ...], since: str | None, until: str | None, language: str | None
+    registry_path: Path | None,
+    outlets: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    language: str | None,
 ) -> Filters:
-    registry.select(list(outlets))
+    from crawler.search import Filters, parse_day
+
+    OutletSlugs(registry_path).check(outlets)
     return Filters(
         outlets=outlets,
         since=parse_day(since, "--since") if since else None,
@@ -246,22 +248,28 @@ def search_command(
         sourcevault search '"颱風 海燕"' --outlet epochtimes --since 2024-01-01 --json
         sourcevault search 'Apple 发布会' --lang zh-Hans --count
     """
+    from crawler.search import Hit, count_matches, parse_query
+    from crawler.search import search as search_archive
+
     if as_json and as_csv:
         raise click.ClickException("give --json or --csv, not both")
-    filters = _filters(load_registry(registry_path), outlets, since, until, language)
+    filters = _filters(registry_path, outlets, since, until, language)
     parsed = parse_query(query)
     with Archive(db_path, readonly=True) as archive:
         if count_only:
-            click.echo(count_matches(archive.db.conn, parsed, filters))
+            click.echo(count_matches(archive.connection, parsed, filters))
             return
-        results = search_archive(archive.db.conn, parsed, filters, limit)
+        results = search_archive(archive.connection, parsed, filters, limit)
+    if not (as_json or as_csv):
+        _print_results(results, query)
+        return
+    from crawler.export import write_csv, write_jsonl
+
     records = [hit.to_dict() for hit in results.hits]
     if as_json:
         write_jsonl(records, sys.stdout)
-    elif as_csv:
-        write_csv(records, sys.stdout, Hit.FIELDS)
     else:
-        _print_results(results, query)
+        write_csv(records, sys.stdout, Hit.FIELDS)
 
 
 @click.command()
@@ -352,12 +360,15 @@ def export(
         sourcevault export --query 颱風 --format csv -o typhoons.csv
         sourcevault export --format warc -o originals.warc.gz
     """
-    filters = _filters(load_registry(registry_path), outlets, since, until, language)
+    from crawler.export import write_csv, write_jsonl, write_warc
+    from crawler.search import matching_article_ids, parse_query
+
+    filters = _filters(registry_path, outlets, since, until, language)
     query = parse_query(query_text) if query_text is not None else None
     if export_format == "warc" and output is None:
         raise click.ClickException("--format warc writes a file: give --output FILE.warc.gz")
     with Archive(db_path, readonly=True) as archive:
-        article_ids = list(matching_article_ids(archive.db.conn, query, filters))
+        article_ids = list(matching_article_ids(archive.connection, query, filters))
         if export_format == "warc":
             assert output is not None
             with output.open("wb") as stream:
@@ -389,6 +400,9 @@ def import_command(file: Path, db_path: Path, registry_path: Path | None) -> Non
     Example:
         sourcevault import other-archive.jsonl --db data/archive.db
     """
+    from crawler.imports import import_file
+    from crawler.registry import load_registry
+
     registry = load_registry(registry_path)
 
     def report(problem: ImportProblem) -> None:
@@ -419,7 +433,7 @@ def serve(db_path: Path, host: str, port: int) -> None:
         sourcevault serve --db data/archive.db --port 8001
     """
     # Datasette and uvicorn take a while to import: only this command pays for them.
-    from crawler.serve import serve_archive  # noqa: PLC0415
+    from crawler.serve import serve_archive
 
     Archive(db_path, readonly=True).close()
     click.echo(f"Serving {db_path} read-only at http://{host}:{port}/ (search: /-/search; Ctrl-C stops)")

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from crawler.cli.options import one_line_errors
-from crawler.snapshot import read_manifest, write_snapshot
 
 
 @click.group()
@@ -32,6 +31,8 @@ def snapshot_build(manifest: Path, output: Path) -> None:
     Example:
         sourcevault snapshot build crawler/demo/manifest.toml -o crawler/demo/snapshot.warc.gz
     """
+    from crawler.snapshot import read_manifest, write_snapshot
+
     exchanges = list(read_manifest(manifest))
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("wb") as stream:

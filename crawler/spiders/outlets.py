@@ -70,7 +70,10 @@ def _headers(response: Response) -> list[tuple[str, str]]:
 
 def describe_failure(failure: Failure) -> str:
     """One line naming what went wrong with a fetch."""
-    error = failure.value
+    return describe_exception(failure.value)
+
+
+def describe_exception(error: BaseException) -> str:
     name = type(error).__name__
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{name}: {message}" if message else name
