@@ -419,7 +419,13 @@ def import_command(file: Path, db_path: Path, registry_path: Path | None) -> Non
 @click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65_535), default=8001, show_default=True, help="Port.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65_535),
+    default=8001,
+    show_default=True,
+    help="Port (0: any free one, printed).",
+)
 @one_line_errors
 def serve(db_path: Path, host: str, port: int) -> None:
     """Browse and search the archive in Datasette, read-only, in a web browser.
@@ -433,8 +439,15 @@ def serve(db_path: Path, host: str, port: int) -> None:
         sourcevault serve --db data/archive.db --port 8001
     """
     # Datasette and uvicorn take a while to import: only this command pays for them.
-    from crawler.serve import serve_archive
+    from crawler.serve import NO_CJK_FONT_WARNING, listening_socket, no_cjk_font, serve_archive
 
     Archive(db_path, readonly=True).close()
+    try:
+        listener = listening_socket(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot serve at {host}:{port}: {error.strerror or error}") from None
+    if no_cjk_font():
+        click.echo(NO_CJK_FONT_WARNING, err=True)
+    port = listener.getsockname()[1]
     click.echo(f"Serving {db_path} read-only at http://{host}:{port}/ (search: /-/search; Ctrl-C stops)")
-    serve_archive(db_path, host, port)
+    serve_archive(db_path, listener)

@@ -1,14 +1,16 @@
 """`sourcevault serve`: the archive in Datasette, read-only, described, faceted and searchable.
 
 Datasette opens the file with `mode=ro` connections (never `immutable`, which would ignore the
-WAL a running crawl writes to), under the name `archive`. Table and column descriptions and the
-facets come from `config/datasette.toml`; the plugin (`crawler.serve.plugin`) adds the search page
-and the originals-as-text pages, with the templates beside it.
+WAL a running crawl writes to), under the name `archive`. Table and column descriptions, facets
+and the columns shown first come from `config/datasette.toml`; the plugin (`crawler.serve.plugin`)
+adds the search page, the originals-as-text pages and the article page, with the templates beside it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -20,17 +22,30 @@ from datasette.plugins import pm
 
 from crawler.config_files import config_file
 from crawler.serve import plugin
-from crawler.serve.plugin import ARCHIVE_DATABASE
+from crawler.serve.article_page import PLUGIN_NAME
+from crawler.serve.cells import ARCHIVE_DATABASE
 
 METADATA_PATH = config_file("datasette.toml")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-PLUGIN_NAME = "sourcevault"
 DATASETTE_SETTINGS = {
     # Date facets over every article take longer than Datasette's default 200 ms on a big archive.
     "facet_time_limit_ms": 1_000,
     "sql_time_limit_ms": 5_000,
     "default_page_size": 50,
+    # Ten values a facet (Datasette's default: 30), each facet's "…" shows more: the rows start
+    # within a screen or two of the top.
+    "default_facet_size": 10,
+    # Tables cut long text (a body, a JSON record) here, so that a row stays a line or two tall;
+    # a row's own page shows it whole.
+    "truncate_cells_html": 100,
 }
+# fontconfig's fonts covering Chinese; about 10 ms, against the second Datasette takes to import.
+CJK_FONT_QUERY = ("fc-list", ":lang=zh", "family")
+CJK_FONT_QUERY_SECONDS = 10
+NO_CJK_FONT_WARNING = (
+    "warning: no font for Chinese on this machine (fc-list :lang=zh lists none): a browser or screenshot"
+    " here shows boxes; install one with: apt-get install fonts-noto-cjk"
+)
 
 
 def archive_metadata(metadata_path: Path = METADATA_PATH) -> dict[str, Any]:
@@ -53,8 +68,40 @@ def make_datasette(path: Path) -> Datasette:
     return datasette
 
 
-def serve_archive(path: Path, host: str, port: int) -> None:
-    """Serve until interrupted."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (port 0: any free one); OSError when that cannot be had.
+
+    Bound before `serve` says where it serves, and handed to uvicorn: no other process can take
+    the port in between, and a browser connecting at once waits in the backlog.
+    """
+    family, kind, protocol, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listener = socket.socket(family, kind, protocol)
+    # As uvicorn does: a restart may reuse a port whose old connections are still closing.
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+        listener.listen(socket.SOMAXCONN)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def no_cjk_font() -> bool:
+    """True when fontconfig knows no font for Chinese; False too when there is no fc-list to ask."""
+    try:
+        listed = subprocess.run(
+            CJK_FONT_QUERY, capture_output=True, text=True, timeout=CJK_FONT_QUERY_SECONDS, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return listed.returncode == 0 and not listed.stdout.strip()
+
+
+def serve_archive(path: Path, listener: socket.socket) -> None:
+    """Serve on `listener` until interrupted."""
     datasette = make_datasette(path)
     asyncio.run(datasette.invoke_startup())
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning")).run(sockets=[listener])

@@ -4,23 +4,22 @@
   `article_search MATCH sourcevault_match('臺灣')`.
 - `/-/search` runs `crawler.search.search`, the function `sourcevault search` runs: the same
   matching, ranking and snippets (the matches marked with <mark>, the text escaped).
-- `/-/original/<capture id>` shows a raw original decoded as text inside <pre>, escaped by the
-  template engine: a page's HTML is read, never rendered. `/-/original/<capture id>.raw` gives
-  the exact bytes as a download (application/octet-stream, attachment, nosniff).
+- `/-/original/<capture id>` and its `.raw` download: `crawler.serve.originals`.
+- Tables show the columns their `first_columns` setting names first; a row page lists its fields
+  one per line; an article's page adds the rows that point at it (`crawler.serve.article_page`).
 """
 
 from __future__ import annotations
 
-import codecs
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.utils.asgi import Request, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from crawler.archive import ArchiveError, read_raw_body
 from crawler.search import (
     Filters,
     QueryError,
@@ -31,10 +30,11 @@ from crawler.search import (
     register_functions,
     search,
 )
+from crawler.serve.article_page import ARTICLES, first_columns, referring_sections
+from crawler.serve.cells import ARCHIVE_DATABASE, formatted_cell, json_names
+from crawler.serve.originals import original_download, original_page
 
-ARCHIVE_DATABASE = "archive"
 SEARCH_PAGE_SIZE = 30
-ORIGINAL_TEMPLATE = "sourcevault_original.html"
 SEARCH_TEMPLATE = "sourcevault_search.html"
 
 
@@ -49,15 +49,38 @@ def menu_links(datasette: Datasette) -> list[dict[str, str]]:
 
 
 @hookimpl
-def render_cell(value: Any, column: str, table: str | None, datasette: Datasette) -> Markup | None:
-    """An article's capture links to its original as text as well as to the capture's row."""
-    if table == "articles" and column == "capture_id" and isinstance(value, int):
-        row = datasette.urls.row(ARCHIVE_DATABASE, "captures", str(value))
-        original = datasette.urls.path(f"/-/original/{value}")
-        return Markup(
-            f'<a href="{escape(row)}">{value}</a> · <a href="{escape(original)}">original as fetched</a>'
-        )
-    return None
+def render_cell(value: Any, column: str, datasette: Datasette) -> Markup | None:
+    return formatted_cell(value, column, datasette)
+
+
+def column_order(first: list[str], names: list[str]) -> list[int]:
+    """Positions of `names` in display order: the `first` ones in their order, then the rest as they are."""
+    position = {name: index for index, name in enumerate(names)}
+    leading = [position[name] for name in first if name in position]
+    return leading + [index for index in range(len(names)) if index not in leading]
+
+
+@hookimpl
+def extra_template_vars(
+    view_name: str, table: str | None, request: Request | None, datasette: Datasette
+) -> dict[str, Any] | Callable[[], Any]:
+    first = first_columns(datasette, table) if table else []
+    variables: dict[str, Any] = {
+        "column_order": lambda names: column_order(first, names),
+        "row_page": view_name == "row",
+    }
+    if view_name != "row" or table != ARTICLES or request is None:
+        return variables
+
+    async def with_references() -> dict[str, Any]:
+        article = int(request.url_vars["pks"])
+        return {
+            **variables,
+            "json_names": lambda value: json_names(value) or [],
+            "references": await referring_sections(datasette, article),
+        }
+
+    return with_references
 
 
 @hookimpl
@@ -111,76 +134,3 @@ async def search_page(datasette: Datasette, request: Request) -> Response:
         "article_url": lambda article_id: datasette.urls.row(ARCHIVE_DATABASE, "articles", str(article_id)),
     }
     return Response.html(await datasette.render_template(SEARCH_TEMPLATE, context, request=request), status)
-
-
-def _capture(connection: sqlite3.Connection, capture_id: int) -> tuple[dict[str, Any], bytes] | None:
-    cursor = connection.execute(
-        "SELECT c.id, c.outlet, c.page_kind, c.url, c.final_url, c.http_status, c.fetched_at, c.body_sha256,"
-        " c.body_size_bytes, c.text_encoding, c.imported_from, a.id AS article_id"
-        " FROM captures c LEFT JOIN articles a ON a.capture_id = c.id WHERE c.id = ?",
-        [capture_id],
-    )
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    capture = dict(zip([column[0] for column in cursor.description], row, strict=True))
-    body = (
-        read_raw_body(connection, capture["body_sha256"], ARCHIVE_DATABASE) if capture["body_sha256"] else b""
-    )
-    return capture, body
-
-
-def _as_text(body: bytes, encoding: str | None) -> str:
-    """The body decoded as the archive decoded it (UTF-8 when it did not); bad bytes become U+FFFD."""
-    try:
-        codec = codecs.lookup(encoding or "utf-8").name
-    except LookupError:
-        codec = "utf-8"
-    return body.decode(codec, errors="replace")
-
-
-async def _stored_capture(datasette: Datasette, request: Request) -> tuple[dict[str, Any], bytes] | Response:
-    capture_id = int(request.url_vars["capture_id"])
-    try:
-        found = await datasette.get_database(ARCHIVE_DATABASE).execute_fn(
-            lambda connection: _capture(connection, capture_id)
-        )
-    except ArchiveError as problem:
-        return Response.text(str(problem), status=500)
-    if found is None:
-        return Response.text(f"no capture {capture_id}", status=404)
-    return found
-
-
-async def original_page(datasette: Datasette, request: Request) -> Response:
-    found = await _stored_capture(datasette, request)
-    if isinstance(found, Response):
-        return found
-    capture, body = found
-    context = {
-        "capture": capture,
-        "text": _as_text(body, capture["text_encoding"]),
-        "capture_url": datasette.urls.row(ARCHIVE_DATABASE, "captures", str(capture["id"])),
-        "article_url": (
-            datasette.urls.row(ARCHIVE_DATABASE, "articles", str(capture["article_id"]))
-            if capture["article_id"]
-            else None
-        ),
-        "download_url": datasette.urls.path(f"/-/original/{capture['id']}.raw"),
-    }
-    return Response.html(await datasette.render_template(ORIGINAL_TEMPLATE, context, request=request))
-
-
-async def original_download(datasette: Datasette, request: Request) -> Response:
-    found = await _stored_capture(datasette, request)
-    if isinstance(found, Response):
-        return found
-    capture, body = found
-    return Response(
-        body,
-        content_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="capture-{capture["id"]}.bin"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
