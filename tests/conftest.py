@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from crawler.cli import main
 from crawler.registry import Registry, load_registry
+from tests.helpers import invoke
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +19,4 @@ def registry() -> Registry:
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     """Run a `sourcevault` command in-process through click's CliRunner."""
-
-    def invoke(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
-
     return invoke

@@ -10,8 +10,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
 from crawler.archive import Archive
 from crawler.articles import extract_article
+from crawler.cli import main
 from crawler.fixtures import discover_fixtures
 from crawler.identity import article_key
 from crawler.items import Capture
@@ -41,6 +44,12 @@ def run_sourcevault(*args: str, cwd: Path = ROOT, timeout: int = 120) -> subproc
         check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    """A `sourcevault` command in this process through click's CliRunner: no process start-up to
+    pay for. Crawls run with `run_sourcevault` (Scrapy's reactor runs once per process)."""
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
 
 def exchange(

@@ -22,7 +22,7 @@ import pytest
 
 from crawler.blocking import challenge_page
 from crawler.retry import retry_after_seconds
-from tests.helpers import SOURCEVAULT, run_sourcevault
+from tests.helpers import SOURCEVAULT, invoke, run_sourcevault
 from tests.loopback import (
     CLOUDFLARE_CHALLENGE,
     FAST_CRAWL,
@@ -175,8 +175,8 @@ def test_broken_outlets_are_recorded_with_their_reason_and_the_others_go_on(faul
     new = connection.execute("SELECT new FROM crawl_run_outlets WHERE outlet = 'faulty'").fetchone()[0]
     assert new == 6
 
-    report = run_sourcevault("report", "--db", str(database))
-    assert report.returncode == 3, report.stdout
+    report = invoke("report", "--db", str(database))
+    assert report.exit_code == 3, report.stdout
     alerts = [line for line in report.stdout.splitlines() if line.startswith("ALERT")]
     assert sorted(alert.split(":")[0] for alert in alerts) == [
         "ALERT faulty",

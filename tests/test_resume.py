@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import Archive
-from tests.helpers import SOURCEVAULT, run_sourcevault
+from tests.helpers import SOURCEVAULT, invoke, run_sourcevault
 from tests.loopback import FAST_CRAWL, Hit, LoopbackSite, outlet_toml
 
 KILLS = 10
@@ -80,8 +80,8 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path):
                 ).fetchall()
                 assert duplicates == [], f"after kill {kill}"
                 connection.close()
-        report = run_sourcevault("report", "--db", str(database))
-        assert report.returncode == 3 and "did not finish: its process died" in report.stdout
+        report = invoke("report", "--db", str(database))
+        assert report.exit_code == 3 and "did not finish: its process died" in report.stdout
         result = run_sourcevault("crawl", "--registry", str(registry), "--db", str(database), *FAST_CRAWL)
         assert result.returncode == 0, result.stderr
 
