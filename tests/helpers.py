@@ -33,7 +33,7 @@ def fixture_page(relative: str) -> bytes:
     return gzip.decompress((FIXTURES / relative).read_bytes())
 
 
-def run_sourcevault(*args: str, cwd: Path = ROOT, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+def run_sourcevault(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     """The installed `sourcevault` command in its own process, as a user runs it."""
     return subprocess.run(
         [str(SOURCEVAULT), *args],

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import pytest
 
-from tests.helpers import SOURCEVAULT, run_sourcevault
+from tests.helpers import SOURCEVAULT, invoke, run_sourcevault
 from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml
 
 
@@ -164,9 +164,9 @@ def test_a_second_crawl_exits_at_once_while_one_runs(tmp_path):
             )
             assert line.endswith("; exiting with status 75")
             # Re-extraction rebuilds articles too: it waits for no crawl, it refuses at once.
-            reextract = run_sourcevault("reextract", "--db", str(database))
-            assert reextract.returncode == 75
-            assert "busy, another sourcevault writes to it (crawl, pid" in reextract.stderr
+            reextract = invoke("reextract", "--db", str(database))
+            assert reextract.exit_code == 75
+            assert "busy, another sourcevault writes to it (crawl, pid" in reextract.output
         finally:
             first.kill()
             first.wait()
