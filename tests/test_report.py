@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from crawler.archive import Archive
 from tests.helpers import invoke, run_sourcevault
 from tests.loopback import CLOUDFLARE_CHALLENGE, FAST_CRAWL, LoopbackSite, article_html, outlet_toml
 
 
+@pytest.mark.slow
 def test_layout_drift_blocking_and_missing_articles_raise_one_alert_each(tmp_path):
     site = LoopbackSite()
     with site.running():
