@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/sourcevault demo
 
-## test: lint and run the whole offline test suite
+## test: lint and run the whole offline test suite, on every core (pytest-xdist; a test
+## module stays on one worker, so its shared fixtures are built once)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

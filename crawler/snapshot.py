@@ -146,6 +146,10 @@ class Snapshot:
     def __len__(self) -> int:
         return len(self._index)
 
+    def hosts(self) -> set[str]:
+        """The host names the recorded responses came from."""
+        return {urlsplit(url).hostname or "" for _, url, _ in self._index}
+
     def _build_index(self) -> None:
         requests: dict[str, tuple[str, bytes]] = {}
         responses: dict[str, tuple[str, int]] = {}

@@ -6,14 +6,14 @@ import os
 from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from crawler.cli import main
 from crawler.registry import Registry, load_registry
 from crawler.registry_file import REGISTRY_ENV_VAR
 
 # The suite tests this checkout's registry, whichever one the shell that runs it names.
 os.environ.pop(REGISTRY_ENV_VAR, None)
+from tests.helpers import invoke
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +24,4 @@ def registry() -> Registry:
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     """Run a `sourcevault` command in-process through click's CliRunner."""
-
-    def invoke(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
-
     return invoke

@@ -11,8 +11,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
 from crawler.archive import Archive
 from crawler.articles import extract_article
+from crawler.cli import main
 from crawler.fixtures import discover_fixtures
 from crawler.identity import article_key
 from crawler.items import Capture
@@ -32,7 +35,7 @@ def fixture_page(relative: str) -> bytes:
 
 
 def run_sourcevault(
-    *args: str, cwd: Path = ROOT, timeout: int = 120, prefix: Sequence[str] = ()
+    *args: str, cwd: Path = ROOT, timeout: int = 300, prefix: Sequence[str] = ()
 ) -> subprocess.CompletedProcess[str]:
     """The installed `sourcevault` command in its own process, as a user runs it (after `prefix`)."""
     return subprocess.run(
@@ -44,6 +47,12 @@ def run_sourcevault(
         check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    """A `sourcevault` command in this process through click's CliRunner: no process start-up to
+    pay for. Crawls run with `run_sourcevault` (Scrapy's reactor runs once per process)."""
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
 
 def exchange(

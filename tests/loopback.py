@@ -3,8 +3,13 @@
 Everything it serves is made here (synthetic). It listens on an ephemeral loopback port in a
 thread of the test (or benchmark) process, while the crawl runs as a real `sourcevault` process.
 A fault is attached to a path and hits the first `times` requests of it (all when None): a
-status with headers (5xx, 429 with Retry-After), a timeout, a connection reset, a truncated
-body, or a slow drip. Feeds carry an ETag and answer a matching If-None-Match with 304.
+status with headers (5xx, 429 with Retry-After), a request held unanswered until the test
+releases it, a connection reset, a truncated body, or a slow drip. Feeds carry an ETag and
+answer a matching If-None-Match with 304.
+
+Tests wait on what the site saw (`wait_until`), never on the clock; each request is stamped
+with the time the kernel received it, so gaps between requests measure the client's pace,
+not how soon a thread of this busy test process got round to reading them.
 """
 
 from __future__ import annotations
@@ -14,13 +19,16 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-FaultKind = Literal["status", "timeout", "reset", "truncate", "slow"]
+FaultKind = Literal["status", "hold", "reset", "truncate", "slow"]
+# Linux's SO_TIMESTAMPNS (Python's socket module does not name it): the kernel stamps each
+# received packet with the time it arrived.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 PARAGRAPHS = (
     "市政府今天舉行年度防災演習，動員超過兩千名人員，模擬強震後的搜救、收容與物資調度。",
     "市長在演習後表示，希望市民熟悉住家附近的避難路線與集合地點，並備妥緊急避難包。",
@@ -41,7 +49,6 @@ class Page:
     headers: list[tuple[str, str]]
     body: bytes
     etag: str | None = None
-    latency: float = 0.0
 
 
 @dataclass
@@ -51,13 +58,32 @@ class Fault:
     status: int = 503
     headers: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    released: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
 class Hit:
     path: str
+    # When the request's first bytes reached the server's socket (the kernel's stamp, time.time()).
     at: float
     headers: dict[str, str]
+
+
+def arrival_time(connection: socket.socket) -> float:
+    """When the next request on `connection` arrived: the kernel's stamp of its first packet.
+
+    Waits for the request (peeking, so the handler still reads all of it). The clients here
+    never pipeline requests, so nothing of the next one waits in the handler's read buffer.
+    """
+    try:
+        _, ancillary, _, _ = connection.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+    except OSError:
+        return time.time()
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+            seconds, nanoseconds = struct.unpack("qq", data[:16])
+            return seconds + nanoseconds / 1e9
+    return time.time()
 
 
 def article_html(title: str, paragraphs: Iterable[str] = PARAGRAPHS, author: str = "王小明") -> bytes:
@@ -147,6 +173,7 @@ class LoopbackSite:
         self.faults: dict[str, Fault] = {}
         self.requests: list[Hit] = []
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -165,14 +192,13 @@ class LoopbackSite:
         content_type: str = "text/html; charset=utf-8",
         headers: Iterable[tuple[str, str]] = (),
         etag: bool = False,
-        latency: float = 0.0,
     ) -> None:
         data = body.encode() if isinstance(body, str) else body
         tag = f'"{hashlib.sha1(data).hexdigest()[:16]}"' if etag else None
-        self.pages[path] = Page(status, [("Content-Type", content_type), *headers], data, tag, latency)
+        self.pages[path] = Page(status, [("Content-Type", content_type), *headers], data, tag)
 
-    def add_article(self, path: str, title: str, *, latency: float = 0.0, **parts: str) -> None:
-        self.add(path, article_html(title, **parts), latency=latency)  # type: ignore[arg-type]
+    def add_article(self, path: str, title: str, **parts: str) -> None:
+        self.add(path, article_html(title, **parts))  # type: ignore[arg-type]
 
     def add_feed(self, path: str, article_paths: Iterable[str]) -> None:
         links = [f"{self.base_url}{article}" for article in article_paths]
@@ -184,9 +210,25 @@ class LoopbackSite:
     def fault(self, path: str, kind: FaultKind, times: int | None = None, **details: object) -> None:
         self.faults[path] = Fault(kind, times, **details)  # type: ignore[arg-type]
 
+    def release(self, path: str) -> None:
+        """Answer the requests held by the "hold" fault of `path` (by closing them), and hold no more."""
+        with self._lock:
+            fault = self.faults.pop(path)
+        fault.released.set()
+
     def hits(self, path: str) -> list[Hit]:
         with self._lock:
             return [hit for hit in self.requests if hit.path == path]
+
+    def wait_until(self, condition: Callable[[list[Hit]], bool], timeout: float = 120.0) -> bool:
+        """Block until `condition(requests so far)` holds; False if `timeout` seconds pass first."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: condition(self.requests), timeout)
+
+    def wait_for_request(self, path: str, timeout: float = 120.0) -> None:
+        """Block until `path` is requested; the timeout is generous, only a stuck crawl reaches it."""
+        if not self.wait_until(lambda hits: any(hit.path == path for hit in hits), timeout):
+            raise AssertionError(f"{path} was not requested within {timeout} s")
 
     # --- serving --------------------------------------------------------------------------------
 
@@ -211,6 +253,10 @@ class LoopbackSite:
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the tests read `site.requests` instead."""
 
+            def handle_one_request(self) -> None:
+                self.arrived_at = arrival_time(self.connection)
+                super().handle_one_request()
+
             def do_GET(self) -> None:
                 site._serve(self)
 
@@ -225,10 +271,19 @@ class LoopbackSite:
             def handle_error(self, request: object, client_address: object) -> None:
                 """Resets and timeouts are what this server is for: nothing to report."""
 
+            def server_bind(self) -> None:
+                # Accepted connections inherit the option: each request gets the kernel's stamp.
+                self.socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+                super().server_bind()
+
         self._server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
     def stop(self) -> None:
+        with self._lock:
+            held = list(self.faults.values())
+        for fault in held:
+            fault.released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -243,8 +298,9 @@ class LoopbackSite:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path
-        with self._lock:
-            self.requests.append(Hit(path, time.monotonic(), dict(handler.headers.items())))
+        with self._arrived:
+            self.requests.append(Hit(path, handler.arrived_at, dict(handler.headers.items())))  # type: ignore[attr-defined]
+            self._arrived.notify_all()
         fault = self._take_fault(path)
         page = self.pages.get(path)
         if fault is not None and fault.kind != "slow":
@@ -255,8 +311,6 @@ class LoopbackSite:
                 handler, 404, [("Content-Type", "text/html")], b"<html><title>404</title>not here</html>"
             )
             return
-        if page.latency:
-            time.sleep(page.latency)
         if page.etag and handler.headers.get("If-None-Match") == page.etag:
             self._respond(handler, 304, [("ETag", page.etag)], b"")
             return
@@ -293,8 +347,8 @@ class LoopbackSite:
             )
             return
         handler.close_connection = True
-        if fault.kind == "timeout":
-            time.sleep(fault.seconds)
+        if fault.kind == "hold":
+            fault.released.wait()
         elif fault.kind == "reset":
             # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -310,10 +364,12 @@ class LoopbackSite:
             handler.connection.shutdown(socket.SHUT_RDWR)
 
 
-# Settings that make a loopback crawl quick: short timeouts and backoff, no AutoThrottle.
+# Settings that make a loopback crawl quick: short backoff, no AutoThrottle. The download timeout
+# stays long: a loaded machine can stall a crawl for seconds, and a timeout that fires then is a
+# retry no test asked for. A test of timeouts holds a request (fault "hold") and sets its own.
 FAST_CRAWL = (
     "-s",
-    "DOWNLOAD_TIMEOUT=1",
+    "DOWNLOAD_TIMEOUT=120",
     "-s",
     "RETRY_BACKOFF_BASE=0.1",
     "-s",
@@ -321,8 +377,10 @@ FAST_CRAWL = (
 )
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (connections to it are refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections: bound, never listening, and held, so that no
+    other test (another pytest-xdist worker) can take it meanwhile."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield int(holder.getsockname()[1])

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,8 +20,10 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import DEMO_SNAPSHOT
+from crawler.registry import Registry
 from crawler.search import register_functions
-from tests.helpers import ROOT, exchange, make_snapshot, run_sourcevault
+from tests.bundled import DemoPage, demo_pages, outlets_without_demo_pages
+from tests.helpers import ROOT, exchange, invoke, make_snapshot, run_sourcevault
 
 PARAGRAPHS = (
     "<p>（中央社記者王小明台北1日電）台北市今天舉行年度防災演習，市府動員超過兩千名人員參與。</p>"
@@ -191,88 +194,33 @@ def test_broken_discovery_documents_are_recorded_and_the_crawl_goes_on(faulty_cr
     assert "example" in stdout and "other" in stdout
 
 
-def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
-    database = tmp_path / "demo.db"
+@pytest.fixture(scope="module")
+def demo_archive(tmp_path_factory) -> tuple[Path, str]:
+    database = tmp_path_factory.mktemp("demo") / "demo.db"
     result = run_sourcevault("demo", "--db", str(database))
     assert result.returncode == 0, result.stderr
-    stats = json.loads(run_sourcevault("stats", "--db", str(database), "--json").stdout)
-    demo_articles = {
-        "epochtimes": 2,
-        "udn": 3,
-        "ltn": 1,
-        "sina": 4,
-        "huanqiu": 2,
-        "cna": 1,
-        "hket": 1,
-        "statedept": 1,
-    }
-    # Outlets added to the registry since have no page in the demo snapshot.
-    assert {slug: counts["articles"] for slug, counts in stats["outlets"].items()} == {
-        slug: demo_articles.get(slug, 0) for slug in stats["outlets"]
-    }
-    assert stats["articles"] == 15
-    assert stats["script_mismatches"] == 0
-    connection = sqlite3.connect(database)
-    # Every article is tagged with its outlet's (edition's) script, and has a Simplified copy.
-    tags = connection.execute(
-        "SELECT outlet, edition, language, script, language_tag, expected_script, script_mismatch,"
-        " script_inferred, body_simplified IS NOT NULL, language_confidence > 0.9"
-        " FROM articles GROUP BY outlet, edition ORDER BY outlet, edition"
-    ).fetchall()
-    assert tags == [
-        ("cna", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
-        ("epochtimes", "b5", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
-        ("epochtimes", "gb", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
-        ("hket", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
-        ("huanqiu", "", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
-        ("ltn", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
-        ("sina", "", "zh", "Hans", "zh-Hans", "Hans", 0, 0, 1, 1),
-        # English: no Simplified copy.
-        ("statedept", "", "en", "Latn", "en", "Latn", 0, 0, 0, 1),
-        ("udn", "", "zh", "Hant", "zh-Hant", "Hant", 0, 0, 1, 1),
-    ]
-    assert connection.execute(
-        "SELECT count(*) FROM articles WHERE language_tag != (CASE WHEN outlet IN ('sina', 'huanqiu')"
-        " OR edition = 'gb' THEN 'zh-Hans' WHEN outlet = 'statedept' THEN 'en' ELSE 'zh-Hant' END)"
-    ).fetchone() == (0,)
-    # Every article has its original, and every original its checksum.
-    orphans = connection.execute(
-        "SELECT count(*) FROM articles a LEFT JOIN captures c ON c.id = a.capture_id"
-        " WHERE c.body_sha256 IS NULL"
-    ).fetchone()[0]
-    assert orphans == 0
-    for sha256, compressed in connection.execute("SELECT sha256, compressed FROM raw_bodies"):
-        assert hashlib.sha256(gzip.decompress(compressed)).hexdigest() == sha256
-    # Each page read with the layout of its fetch date; the outlets' page rules applied.
-    extractors = dict(connection.execute("SELECT article_id, extractor FROM articles WHERE outlet = 'udn'"))
-    assert extractors["7999001"].endswith("layout 2020-02-01")
-    assert not extractors["3004543"].endswith("2020-02-01")
-    assert connection.execute("SELECT partial_reason FROM articles WHERE outlet = 'hket'").fetchone() == (
-        "page has .article-detail_login",
-    )
-    assert connection.execute(
-        "SELECT outcome, outcome_reason FROM captures WHERE url LIKE '%synthetic-missing-page%'"
-    ).fetchone() == (
-        "not_article",
-        "not an article: soft 404: page title 'Page Not Found - United States Department of State'",
-    )
-    replayed = connection.execute("SELECT DISTINCT replayed_from FROM captures").fetchall()
-    assert replayed == [(str(DEMO_SNAPSHOT),)]
-    run = connection.execute(
-        "SELECT status, finish_reason, finished_at IS NOT NULL FROM crawl_runs"
-    ).fetchall()
-    assert run == [("finished", "finished", 1)]
+    return database, result.stdout
 
-    # The snapshot's one story archived twice: Epoch Times' Simplified and Traditional editions.
-    # (Sina's repost of Huanqiu, iicezuev4202091, carries a story the demo's Huanqiu pages do not.)
-    expected_clusters = [
-        [
-            ("epochtimes", "b5", 1.0, "same_story_key_other_edition"),
-            ("epochtimes", "gb", 1.0, "same_story_key_other_edition"),
-        ]
-    ]
-    assert demo_clusters(database) == expected_clusters
-    # Every URL the article was seen under leads to it: feed link with ?from=, sitemap's other category.
+
+def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(demo_archive, registry):
+    database, stdout = demo_archive
+    check_demo(database, stdout, registry)
+
+
+def test_a_second_demo_fetches_nothing_again_and_reextraction_restores_an_article(
+    demo_archive, registry, tmp_path
+):
+    database = tmp_path / "demo.db"
+    shutil.copy(demo_archive[0], database)
+    check_demo_rerun_and_reextraction(database, registry)
+
+
+def test_the_demo_keeps_every_address_an_article_was_seen_under(demo_archive, registry):
+    for slug in ("udn", "ltn"):
+        if slug not in registry:
+            pytest.skip(f"outlet {slug!r} is not in {registry.path}")
+    connection = sqlite3.connect(demo_archive[0])
+    # Feed links with ?from=, the sitemap's other category: each leads to the article.
     aliases = connection.execute(
         "SELECT url, seen_as FROM article_urls WHERE outlet = 'udn' AND article_id = '3705102' ORDER BY url"
     ).fetchall()
@@ -286,38 +234,137 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
         "SELECT url FROM captures WHERE outlet = 'ltn' AND page_kind = 'article'"
     ).fetchall() == [("http://news.ltn.com.tw/news/life/breakingnews/2504351",)]
 
-    # A second crawl fetches no archived article again and makes no new version.
-    result = run_sourcevault("demo", "--db", str(database))
+
+# Compared between each archived article and its fixture's reviewed extraction.
+REVIEWED_FIELDS = (
+    "title", "article_id", "edition", "published_at", "authors", "partial_reason", "language", "script",
+    "language_tag", "expected_script", "script_mismatch", "script_inferred",
+)  # fmt: skip
+
+
+def check_demo(database: Path, stdout: str, registry: Registry) -> None:
+    """`sourcevault demo` archived every page of the bundled snapshot as its fixture's reviewed
+    extraction says, for each outlet of `registry`, and named the outlets it has no page of."""
+    pages = demo_pages(registry)
+    articles = [page for page in pages if page.article]
+    missing = outlets_without_demo_pages(registry)
+    assert [line for line in stdout.splitlines() if "no documents" in line] == [
+        f"{slug}: no documents in the bundled snapshot" for slug in missing
+    ]
+    lines = stdout.splitlines()
+    header = next(number for number, line in enumerate(lines) if line.startswith("outlet "))
+    table = lines[header + 1 : next(number for number, line in enumerate(lines) if line.startswith("run "))]
+    assert [row.split()[0] for row in table] == [slug for slug in registry.slugs if slug not in missing]
+    stats = invoke("stats", "--db", str(database), "--json", "--registry", str(registry.path))
+    counts = json.loads(stats.stdout)
+    assert {slug: outlet["articles"] for slug, outlet in counts["outlets"].items()} == {
+        slug: sum(page.outlet == slug for page in articles) for slug in registry.slugs
+    }
+    assert counts["articles"] == len(articles)
+    assert counts["script_mismatches"] == sum(bool(page.article["script_mismatch"]) for page in articles)
+
+    connection = sqlite3.connect(database)
+    connection.row_factory = sqlite3.Row
+    for page in pages:
+        capture = connection.execute(
+            "SELECT id, outcome, outcome_reason FROM captures WHERE ? IN (url, final_url)", [page.url]
+        ).fetchone()
+        assert capture is not None, page.url
+        if page.article is None:
+            assert (capture["outcome"], capture["outcome_reason"]) == (
+                "not_article",
+                page.expected["not_article"],
+            )
+            continue
+        row = connection.execute("SELECT * FROM articles WHERE capture_id = ?", [capture["id"]]).fetchone()
+        archived = {name: row[name] for name in REVIEWED_FIELDS} | {"authors": json.loads(row["authors"])}
+        reviewed = {name: page.article[name] for name in REVIEWED_FIELDS}
+        assert archived == reviewed, page.url  # (SQLite's 0 and 1 equal the reviewed False and True)
+        # A Chinese article has a Simplified copy; an English one none.
+        assert (row["body_simplified"] is not None) == (row["language"] == "zh"), page.url
+        # Each page is read with its outlet's layout of the day it was fetched.
+        layout = registry.get(page.outlet).layout_at(page.fetched_at)
+        assert (" layout " in row["extractor"]) == (layout is not None), page.url
+        assert layout is None or row["extractor"].endswith(f" layout {layout.since}"), page.url
+    # Every article has its original, every original its checksum, every capture came from the snapshot.
+    orphans = connection.execute(
+        "SELECT count(*) FROM articles a LEFT JOIN captures c ON c.id = a.capture_id"
+        " WHERE c.body_sha256 IS NULL"
+    ).fetchone()[0]
+    assert orphans == 0
+    for sha256, compressed in connection.execute("SELECT sha256, compressed FROM raw_bodies"):
+        assert hashlib.sha256(gzip.decompress(compressed)).hexdigest() == sha256
+    replayed = connection.execute("SELECT DISTINCT replayed_from FROM captures").fetchall()
+    assert [tuple(row) for row in replayed] == [(str(DEMO_SNAPSHOT),)]
+    run = connection.execute(
+        "SELECT status, finish_reason, finished_at IS NOT NULL FROM crawl_runs"
+    ).fetchall()
+    assert [tuple(row) for row in run] == [("finished", "finished", 1)]
+    assert demo_clusters(database) == expected_clusters(articles)
+    report = invoke("report", "--db", str(database))
+    assert report.exit_code == 0 and report.stdout.strip().endswith("no alerts"), report.stdout
+
+
+def check_demo_rerun_and_reextraction(database: Path, registry: Registry) -> None:
+    """A second demo fetches no archived article again; re-extraction from the stored originals,
+    offline, restores a damaged article and rebuilds the same versions and clusters."""
+    articles = [page for page in demo_pages(registry) if page.article]
+    registry_option = ("--registry", str(registry.path))
+    result = run_sourcevault("demo", "--db", str(database), *registry_option)
     assert result.returncode == 0, result.stderr
+    connection = sqlite3.connect(database)
     assert connection.execute(
         "SELECT count(*) FROM captures WHERE page_kind = 'article' AND crawl_run_id = 2"
     ).fetchone() == (0,)
-    assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (15, 1)
+    assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (
+        len(articles),
+        1,
+    )
 
-    # Re-extraction from the stored originals restores a damaged article, without network, and
-    # rebuilds the same versions and clusters.
     # (The search index's triggers need sourcevault's SQL functions on any connection that writes.)
     register_functions(connection)
-    connection.execute("UPDATE articles SET title = 'damaged' WHERE outlet = 'cna'")
+    extractors = connection.execute("SELECT id, extractor FROM articles ORDER BY id").fetchall()
+    damaged = articles[0]
+    damaged_id = connection.execute(
+        "SELECT a.id FROM articles a JOIN captures c ON c.id = a.capture_id WHERE ? IN (c.url, c.final_url)",
+        [damaged.url],
+    ).fetchone()[0]
+    connection.execute("UPDATE articles SET title = 'damaged' WHERE id = ?", [damaged_id])
     connection.commit()
-    result = run_sourcevault("reextract", "--db", str(database))
-    assert result.returncode == 0, result.stderr
-    assert "articles changed: 1" in result.stdout and "articles unchanged: 14" in result.stdout
-    assert connection.execute("SELECT title FROM articles WHERE outlet = 'cna'").fetchone()[0] == (
-        "平鎮輪胎行惡火 疏散7人1女命喪"
-    )
+    result = invoke("reextract", "--db", str(database), *registry_option)
+    assert result.exit_code == 0, result.output
+    assert "articles changed: 1" in result.stdout
+    assert f"articles unchanged: {len(articles) - 1}" in result.stdout
+    restored = connection.execute("SELECT title FROM articles WHERE id = ?", [damaged_id]).fetchone()[0]
+    assert restored == damaged.article["title"]
     # Re-extraction reads each original with the layout of its fetch date, as the crawl did.
-    assert (
-        dict(connection.execute("SELECT article_id, extractor FROM articles WHERE outlet = 'udn'"))
-        == extractors
+    assert connection.execute("SELECT id, extractor FROM articles ORDER BY id").fetchall() == extractors
+    assert demo_clusters(database) == expected_clusters(articles)
+    assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (
+        len(articles),
+        1,
     )
-    assert demo_clusters(database) == expected_clusters
-    assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (15, 1)
+
+
+def expected_clusters(articles: list[DemoPage]) -> list[list[tuple[str, str, float, str]]]:
+    """The snapshot's stories archived more than once: one article in several script editions.
+
+    (No two pages of the snapshot carry the same text otherwise: Sina's repost of Huanqiu,
+    iicezuev4202091, carries a story the demo's Huanqiu pages do not.)
+    """
+    editions: dict[tuple[str, str], list[str]] = {}
+    for page in articles:
+        editions.setdefault((page.outlet, page.article["article_id"]), []).append(page.article["edition"])
+    return [
+        sorted((outlet, edition, 1.0, "same_story_key_other_edition") for edition in found)
+        for (outlet, _), found in editions.items()
+        if len(found) > 1
+    ]
 
 
 def demo_clusters(database: Path) -> list[list[tuple[str, str, float, str]]]:
-    result = run_sourcevault("clusters", "--db", str(database), "--json")
-    assert result.returncode == 0, result.stderr
+    result = invoke("clusters", "--db", str(database), "--json")
+    assert result.exit_code == 0, result.output
     return [
         sorted(
             (article["outlet"], article["edition"], article["similarity"], article["reason"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import socket
 import threading
@@ -21,9 +22,16 @@ import pytest
 import crawler.fetch as fetch_module
 import crawler.fixtures as fixtures_module
 from crawler.cli import outlet_tools
+from crawler.fixtures import discover_fixtures
 from crawler.registry import load_registry
 from crawler.registry_file import DEFAULT_REGISTRY_PATH
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
+from tests.test_crawl import check_demo, check_demo_rerun_and_reextraction
+from tests.test_outlet_fixtures import (
+    check_provenance,
+    extraction_differences,
+    outlets_without_a_fixture_article,
+)
 from tests.test_registry import GOOD_ENTRY, write
 
 CHINATIMES_URL = "https://www.chinatimes.com/realtimenews/20180916001767-260402"
@@ -377,34 +385,90 @@ def test_check_fails_a_fixture_whose_url_is_not_the_outlets(cli, tmp_path):
 # --- the whole routine, as README's "Add an outlet" walks it -------------------------------------
 
 
-def test_an_outlet_added_from_a_saved_page_crawls_from_a_snapshot(cli, tmp_path, small_registry, saved_page):
-    fixtures = tmp_path / "fixtures"
-    assert new_chinatimes(cli, small_registry, fixtures, "--native-name", "中時新聞網", "--language", "zh",
-                          "--script", "Hant", "--timezone", "Asia/Taipei").exit_code == 0  # fmt: skip
+@pytest.fixture
+def project_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the shipped registry and outlet fixtures: what an operator's checkout holds."""
+    registry = tmp_path / "config" / "outlets.toml"
+    registry.parent.mkdir()
+    shutil.copy(DEFAULT_REGISTRY_PATH, registry)
+    fixtures = tmp_path / "fixtures" / "outlets"
+    shutil.copytree(FIXTURES / "outlets", fixtures)
+    return registry, fixtures
+
+
+def remove_outlet(registry: Path, fixtures: Path, slug: str) -> None:
+    """Remove an outlet as an operator would: its registry entry and its fixture folder."""
+    text = registry.read_text(encoding="utf-8")
+    head, *entries = re.split(r"(?m)^(?=\[\[outlet\]\]$)", text)
+    kept = [entry for entry in entries if not re.search(rf'(?m)^slug = "{slug}"$', entry)]
+    assert len(kept) == len(entries) - 1, slug
+    registry.write_text(head + "".join(kept), encoding="utf-8")
+    shutil.rmtree(fixtures / slug)
+
+
+def check_registry_driven_tests(registry_path: Path, fixtures: Path, tmp_path: Path) -> None:
+    """What test_outlet_fixtures.py and the demo's tests check, on this registry and these fixtures."""
+    registry = load_registry(registry_path)
+    found = discover_fixtures(fixtures)
+    failing = {
+        fixture.name: problems for fixture in found if (problems := extraction_differences(registry, fixture))
+    }
+    assert failing == {}
+    assert outlets_without_a_fixture_article(registry, found) == []
+    for fixture in found:
+        check_provenance(fixture)
+    database = tmp_path / "demo.db"
+    demo = run_sourcevault("demo", "--db", str(database), "--registry", str(registry_path))
+    assert demo.returncode == 0, demo.stderr
+    check_demo(database, demo.stdout, registry)
+    check_demo_rerun_and_reextraction(database, registry)
+
+
+def test_adding_an_outlet_as_readme_walks_it_and_removing_one_leave_the_suite_green(
+    cli, tmp_path, project_copy
+):
+    registry, fixtures = project_copy
+    if "chinatimes" in load_registry(registry):
+        remove_outlet(registry, fixtures, "chinatimes")
+    where = ("--registry", str(registry), "--fixtures", str(fixtures))
+    # 1. Save an article page.
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "chinatimes-article.html").write_bytes(fixture_page(CHINATIMES_PAGE))
+    # 2. Scaffold the outlet.
+    result = cli(
+        "outlets", "new", "chinatimes", "--home", "https://www.chinatimes.com/", "--name", "China Times",
+        "--native-name", "中時新聞網", "--language", "zh", "--script", "Hant", "--timezone", "Asia/Taipei",
+        *where,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # 3. Store the page as a fixture.
+    result = cli(
+        "outlets", "fixture", "chinatimes", str(saved / "chinatimes-article.html"),
+        "--captured-at", "2018-10-31", *where,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "matched nothing" not in result.output
+    # 4. Fill in the entry as README shows (the new entry is the last: its lines are replaced).
     fill_in = {
-        "url_pattern = ": "url_pattern = '^https?://www\\.chinatimes\\.com/realtimenews/(?P<id>\\d{14})-\\d+$'",
+        "# aliases = ": 'aliases = ["中時", "中國時報", "中時電子報"]',
+        "url_pattern = ": "url_pattern = '^https?://www\\.chinatimes\\.com/(?:realtimenews|newspapers)/"
+        "(?P<id>\\d{14})-\\d{6}$'",
         "title = ": 'title = ["h1.article-title"]',
         "body = ": 'body = ["div.article-body > p"]',
         "authors = ": 'authors = ["header.article-header div.author a::text"]',
         "remove = ": 'remove = ["div.ad"]',
     }
-    # The new entry is the last one: its lines are replaced as an operator edits them.
-    text = small_registry.read_text(encoding="utf-8")
-    head, entry = text.rsplit('slug = "chinatimes"', 1)
+    head, entry = registry.read_text(encoding="utf-8").rsplit('slug = "chinatimes"', 1)
     lines = entry.splitlines()
     for start, line in fill_in.items():
-        position = next(i for i, old in enumerate(lines) if old.startswith(start))
-        lines[position] = line
-    text = head + 'slug = "chinatimes"' + "\n".join(lines) + "\n"
-    small_registry.write_text(text, encoding="utf-8")
-
-    result = cli("outlets", "fixture", "chinatimes", str(saved_page), "--captured-at", "2018-10-31",
-                 "--registry", str(small_registry), "--fixtures", str(fixtures))  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "matched nothing" not in result.output
-    result = cli(
-        "outlets", "check", "chinatimes", "--registry", str(small_registry), "--fixtures", str(fixtures)
-    )
+        lines[next(i for i, old in enumerate(lines) if old.startswith(start))] = line
+    registry.write_text(head + 'slug = "chinatimes"' + "\n".join(lines) + "\n", encoding="utf-8")
+    # 5. Check, update, review.
+    result = cli("outlets", "check", "chinatimes", *where)
+    assert result.exit_code == 1 and "authors: expected ['陳昱光'], got ['謝明俊']" in result.output
+    assert cli("outlets", "check", "chinatimes", "--update", *where).exit_code == 0
+    result = cli("outlets", "check", "chinatimes", *where)
     assert result.exit_code == 0 and result.output.strip().endswith("1 fixture pages, 0 failing")
     (record_path,) = (fixtures / "chinatimes").glob("*.json")
     article = json.loads(record_path.read_text(encoding="utf-8"))["expected"]["article"]
@@ -413,47 +477,50 @@ def test_an_outlet_added_from_a_saved_page_crawls_from_a_snapshot(cli, tmp_path,
         ["謝明俊"],
         "2018-09-16T15:31:57+08:00",
     )
+    # 6. Crawl it offline.
+    (saved / "chinatimes-snapshot.toml").write_text(CHINATIMES_MANIFEST, encoding="utf-8")
+    snapshot = saved / "chinatimes.warc.gz"
+    assert (
+        cli("snapshot", "build", str(saved / "chinatimes-snapshot.toml"), "-o", str(snapshot)).exit_code == 0
+    )
+    crawl = run_sourcevault(
+        "crawl", "chinatimes", "--replay", str(snapshot), "--registry", str(registry),
+        "--db", str(tmp_path / "archive.db"),
+    )  # fmt: skip
+    assert crawl.returncode == 0, crawl.stderr
+    # discovery failed, discovered, fetched, revisited, new, updated, removed, not article, failed, blocked
+    counts = crawl.stdout.splitlines()[1].split()
+    assert counts == ["chinatimes", "0", "1", "1", "0", "1", "0", "0", "0", "0", "0"]
+    # 7. Commit: the registry and fixtures are the project's now. And an outlet the briefings no
+    # longer cite goes. The tests that follow the registry pass on both changes.
+    remove_outlet(registry, fixtures, load_registry(registry).slugs[0])
+    check_registry_driven_tests(registry, fixtures, tmp_path)
 
-    manifest = tmp_path / "chinatimes.toml"
-    manifest.write_text(
-        f"""
+
+# The replay manifest of README's step 6: a hand-written robots.txt and home page, and the saved page.
+CHINATIMES_HOME = (
+    '<html><body><a href="/realtimenews/20180916001767-260402">'
+    "悲慟！北市士林年邁母子 住處上吊自殺身亡</a></body></html>"
+)
+CHINATIMES_MANIFEST = f"""
 [[response]]
 url = "https://www.chinatimes.com/robots.txt"
 fetched_at = 2018-10-31T00:00:00Z
 content_type = "text/plain"
 origin = "synthetic"
-body = "User-agent: *"
+body = "User-agent: *\\nDisallow: /search\\n"
 
 [[response]]
 url = "https://www.chinatimes.com/"
 fetched_at = 2018-10-31T00:00:00Z
 content_type = "text/html; charset=utf-8"
-origin = "synthetic"
-body = '<html><body><a href="{CHINATIMES_URL}">悲慟！</a></body></html>'
+origin = "synthetic: a home page linking the saved article"
+body = '{CHINATIMES_HOME}'
 
 [[response]]
-url = "{CHINATIMES_URL}"
+url = "https://www.chinatimes.com/realtimenews/20180916001767-260402"
 fetched_at = 2018-10-31T00:00:00Z
 content_type = "text/html; charset=utf-8"
-origin = "virus-warnning/twnews @ 4c7ef436: twnews/samples/chinatimes.html.xz"
-file = "{record_path.with_name(record_path.name.replace(".json", ".html.gz"))}"
-""",
-        encoding="utf-8",
-    )
-    snapshot = tmp_path / "chinatimes.warc.gz"
-    assert cli("snapshot", "build", str(manifest), "-o", str(snapshot)).exit_code == 0
-    database = tmp_path / "archive.db"
-    crawl = run_sourcevault(
-        "crawl",
-        "chinatimes",
-        "--replay",
-        str(snapshot),
-        "--registry",
-        str(small_registry),
-        "--db",
-        str(database),
-    )
-    assert crawl.returncode == 0, crawl.stderr
-    # discovery failed, discovered, fetched, revisited, new, updated, removed, not article, failed, blocked
-    counts = crawl.stdout.splitlines()[1].split()
-    assert counts == ["chinatimes", "0", "1", "1", "0", "1", "0", "0", "0", "0", "0"]
+origin = "saved from the browser"
+file = "chinatimes-article.html"
+"""

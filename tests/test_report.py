@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from crawler.archive import Archive
-from tests.helpers import run_sourcevault
+from tests.helpers import invoke, run_sourcevault
 from tests.loopback import CLOUDFLARE_CHALLENGE, FAST_CRAWL, LoopbackSite, article_html, outlet_toml
 
 
+@pytest.mark.slow
 def test_layout_drift_blocking_and_missing_articles_raise_one_alert_each(tmp_path):
     site = LoopbackSite()
     with site.running():
@@ -45,11 +48,11 @@ def test_layout_drift_blocking_and_missing_articles_raise_one_alert_each(tmp_pat
             result = run_sourcevault("crawl", "--registry", str(registry), "--db", str(database), *FAST_CRAWL)
             assert result.returncode == 0, result.stderr
 
-    quiet = run_sourcevault("report", "--db", str(database), "--run", "3")
-    assert quiet.returncode == 0 and quiet.stdout.strip().endswith("no alerts")
+    quiet = invoke("report", "--db", str(database), "--run", "3")
+    assert quiet.exit_code == 0 and quiet.stdout.strip().endswith("no alerts")
 
-    report = run_sourcevault("report", "--db", str(database))
-    assert report.returncode == 3, report.stdout
+    report = invoke("report", "--db", str(database))
+    assert report.exit_code == 3, report.stdout
     alerts = [line for line in report.stdout.splitlines() if line.startswith("ALERT")]
     assert alerts == [
         "ALERT drift: layout change? 'published_at' found in 0% of 5 articles, "
@@ -61,8 +64,8 @@ def test_layout_drift_blocking_and_missing_articles_raise_one_alert_each(tmp_pat
         "ALERT walled: blocked: 3 pages refused "
         "(article: HTTP 403 ×2, article: blocked by Cloudflare challenge page ×1)",
     ]
-    as_json = run_sourcevault("report", "--db", str(database), "--json")
-    assert as_json.returncode == 3
+    as_json = invoke("report", "--db", str(database), "--json")
+    assert as_json.exit_code == 3
     document = json.loads(as_json.stdout)
     assert document["run"]["id"] == 4 and document["run"]["status"] == "finished"
     assert [alert["kind"] for alert in document["alerts"]] == [

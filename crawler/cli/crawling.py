@@ -145,17 +145,32 @@ def crawl(
 
 @click.command()
 @db_option
+@registry_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
 @one_line_errors
-def demo(db_path: Path, verbose: bool) -> None:
+def demo(db_path: Path, registry_path: Path | None, verbose: bool) -> None:
     """Crawl the bundled offline snapshot of real outlet pages and print per-outlet counts.
+
+    Outlets of the registry that the snapshot holds no page of (one added since it was built)
+    are not crawled: a line names each.
 
     \b
     Example:
         sourcevault demo --db /tmp/demo.db
     """
+    from crawler.registry import load_registry
+    from crawler.snapshot import Snapshot
+
     click.echo(f"Replaying the bundled snapshot {DEMO_SNAPSHOT.name} (no network) into {db_path}")
-    _crawl(db_path, (), replay=DEMO_SNAPSHOT, registry_path=None, verbose=verbose)
+    registry = load_registry(registry_path)
+    hosts = Snapshot(DEMO_SNAPSHOT).hosts()
+    recorded = [outlet.slug for outlet in registry if any(outlet.owns_host(host) for host in hosts)]
+    if not recorded:
+        raise click.ClickException(f"{registry.path}: none of its outlets has a page in {DEMO_SNAPSHOT}")
+    _crawl(db_path, tuple(recorded), replay=DEMO_SNAPSHOT, registry_path=registry_path, verbose=verbose)
+    for slug in registry.slugs:
+        if slug not in recorded:
+            click.echo(f"{slug}: no documents in the bundled snapshot")
 
 
 @click.command()
