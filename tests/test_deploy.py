@@ -10,7 +10,6 @@ import shlex
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 
@@ -124,8 +123,9 @@ def test_a_crawl_stopped_with_sigterm_closes_its_run_and_the_report_says_so(tmp_
     site = LoopbackSite()
     with site.running():
         site.add_article("/daily/a/1", "第1則新聞")
-        # Still downloading when the crawl is stopped; far below the download timeout below.
-        site.add_article("/daily/a/2", "第2則新聞", latency=8)
+        site.add_article("/daily/a/2", "第2則新聞")
+        # Still downloading when the crawl is stopped: held until the test releases it.
+        site.fault("/daily/a/2", "hold")
         site.add_feed("/daily/feed.xml", ["/daily/a/1", "/daily/a/2"])
         registry = tmp_path / "outlets.toml"
         registry.write_text(outlet_toml("daily", site.base_url, feeds=["/daily/feed.xml"]), encoding="utf-8")
@@ -136,10 +136,9 @@ def test_a_crawl_stopped_with_sigterm_closes_its_run_and_the_report_says_so(tmp_
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 60
-        while not site.hits("/daily/a/2") and crawl.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        site.wait_for_request("/daily/a/2")
         crawl.send_signal(signal.SIGTERM)
+        site.release("/daily/a/2")
         _, stderr = crawl.communicate(timeout=120)
 
     assert crawl.returncode != 0 and "Traceback" not in stderr, stderr

@@ -25,7 +25,7 @@ from crawler import exit_status
 from crawler.archive import Archive
 from crawler.cli import DEMO_SNAPSHOT
 from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault
-from tests.loopback import closed_port, outlet_toml
+from tests.loopback import outlet_toml, refused_port
 from tests.test_registry import GOOD_ENTRY
 
 DEMO_REGISTRY = ROOT / "config" / "outlets.toml"
@@ -325,16 +325,17 @@ def run_on_a_terminal(*args: str, timeout: float = 120) -> tuple[int, str, str]:
 
 def test_a_crawl_that_can_fetch_nothing_says_so_and_exits_4(tmp_path):
     registry = tmp_path / "outlets.toml"
-    refused = f"http://127.0.0.1:{closed_port()}"
-    registry.write_text(
-        UNRESOLVABLE_OUTLET
-        + outlet_toml("refused", refused, feeds=["/refused/feed.xml"], sitemaps=["/refused/sitemap.xml"]),
-        encoding="utf-8",
-    )
     database = tmp_path / "archive.db"
-    status, stdout, terminal = run_on_a_terminal(
-        "crawl", "--registry", str(registry), "--db", str(database), *NO_RETRIES
-    )
+    with refused_port() as port:
+        refused = f"http://127.0.0.1:{port}"
+        registry.write_text(
+            UNRESOLVABLE_OUTLET
+            + outlet_toml("refused", refused, feeds=["/refused/feed.xml"], sitemaps=["/refused/sitemap.xml"]),
+            encoding="utf-8",
+        )
+        status, stdout, terminal = run_on_a_terminal(
+            "crawl", "--registry", str(registry), "--db", str(database), *NO_RETRIES
+        )
     assert "Traceback" not in terminal, terminal
     assert status == exit_status.NOTHING_FETCHED, terminal
     assert terminal.strip().splitlines()[-1] == (

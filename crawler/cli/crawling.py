@@ -26,7 +26,8 @@ def _crawl(
     registry_path: Path | None,
     verbose: bool,
     overrides: dict[str, str] | None = None,
-) -> None:
+) -> int:
+    """Crawl under the archive's write lock; the exit status, its reason said on stderr."""
     with writing(db_path, "crawl"):
         status, finish_reason = _run_crawl(
             db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
@@ -39,7 +40,7 @@ def _crawl(
         )
     elif status != exit_status.OK:
         click.echo(f"Error: crawl ended early: {finish_reason}", err=True)
-    sys.exit(status)
+    return status
 
 
 def _run_crawl(
@@ -140,7 +141,11 @@ def crawl(
         sourcevault crawl --replay crawler/demo/snapshot.warc.gz
         sourcevault crawl -s DOWNLOAD_TIMEOUT=60
     """
-    _crawl(db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides)
+    sys.exit(
+        _crawl(
+            db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
+        )
+    )
 
 
 @click.command()
@@ -167,10 +172,13 @@ def demo(db_path: Path, registry_path: Path | None, verbose: bool) -> None:
     recorded = [outlet.slug for outlet in registry if any(outlet.owns_host(host) for host in hosts)]
     if not recorded:
         raise click.ClickException(f"{registry.path}: none of its outlets has a page in {DEMO_SNAPSHOT}")
-    _crawl(db_path, tuple(recorded), replay=DEMO_SNAPSHOT, registry_path=registry_path, verbose=verbose)
+    status = _crawl(
+        db_path, tuple(recorded), replay=DEMO_SNAPSHOT, registry_path=registry_path, verbose=verbose
+    )
     for slug in registry.slugs:
         if slug not in recorded:
             click.echo(f"{slug}: no documents in the bundled snapshot")
+    sys.exit(status)
 
 
 @click.command()
