@@ -1,23 +1,22 @@
 """Extraction: raw page bytes to an Article, through the page object of the page's outlet.
 
-An outlet needs a module here (`crawler/pages/<slug>.py` defining `Page`) only when its
-registry selectors cannot express a field; every other outlet, and any page of a site
-with no outlet entry, goes through the generic `ArticlePage`.
+An outlet needs Python (`crawler/outlets/<slug>.py` defining `Page`) only when its registry
+selectors cannot express a field; every other outlet, and any page of a site with no outlet
+entry, goes through the generic `ArticlePage`.
 
 An outlet that changed its layout lists each new one in the registry (`[[outlet.layouts]]`
 with the date it took effect): a page is read with the layout in force when it was fetched,
-so an original fetched years ago still extracts right. Python for one layout only goes in
-`crawler/pages/<slug>_<yyyymmdd>.py` (the layout's `since` date); without one, the layout
-uses the outlet's module, if any.
+so an original fetched years ago still extracts right. Python for one layout only is the class
+`Page<yyyymmdd>` (the layout's `since` date) in the outlet's module, usually a subclass of its
+`Page` overriding what changed; without one, the layout uses the outlet's `Page`, if any.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
+from crawler.outlets import outlet_module
 from crawler.pages.article import LANGUAGE_FIELDS, Article, ArticlePage, NotAnArticle
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Layout, Outlet, Registry
@@ -39,24 +38,19 @@ class Extraction:
         return self.article is not None
 
 
-@cache
-def _page_module_class(module_name: str) -> type[ArticlePage] | None:
-    try:
-        module = importlib.import_module(f"{__name__}.{module_name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__name__}.{module_name}":
-            raise
-        return None
-    return module.Page
-
-
 def page_class(slug: str | None, layout: Layout | None = None) -> type[ArticlePage]:
-    """The page object: the layout's own module, else the outlet's, else the generic one."""
-    if slug is None:
+    """The page object: the layout's own class, else the outlet's, else the generic one."""
+    module = outlet_module(slug) if slug else None
+    if module is None:
         return ArticlePage
-    if layout is not None and (own := _page_module_class(f"{slug}_{layout.module_suffix}")):
+    if layout is not None and (own := getattr(module, layout_class_name(layout), None)):
         return own
-    return _page_module_class(slug) or ArticlePage
+    return getattr(module, "Page", ArticlePage)
+
+
+def layout_class_name(layout: Layout) -> str:
+    """The name of the page class of one layout in its outlet's module: Page20200201."""
+    return f"Page{layout.since:%Y%m%d}"
 
 
 def choose_layout(outlet: Outlet, document: HtmlDocument, fetched_at: datetime | None) -> Layout | None:
@@ -115,5 +109,6 @@ __all__ = [
     "Extraction",
     "choose_layout",
     "extract_page",
+    "layout_class_name",
     "page_class",
 ]
