@@ -14,18 +14,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+from crawler.article_fields import ARTICLE_FIELDS
 from crawler.items import BLOCKED_PREFIX, NOT_MODIFIED
 
 # Fields whose share among a run's extracted articles is recorded; a drop means a layout change.
 # (field, SQL that is true when an article has it)
-COVERAGE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("title", "coalesce(a.title, '') != ''"),
-    ("body", "coalesce(a.body, '') != ''"),
-    ("published_at", "a.published_at IS NOT NULL"),
-    ("authors", "a.authors != '[]'"),
-    ("section", "coalesce(a.section, '') != ''"),
-    ("tags", "a.tags != '[]'"),
-    ("image", "a.image IS NOT NULL"),
+COVERAGE_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, f"a.{f.name} != '[]'" if f.json_encoded else f"coalesce(a.{f.name}, '') != ''")
+    for f in ARTICLE_FIELDS
+    if f.watched
 )
 BLOCKING_STATUSES = (403, 429)
 

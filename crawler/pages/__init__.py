@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from crawler.article_fields import Article
 from crawler.outlets import outlet_module
-from crawler.pages.article import LANGUAGE_FIELDS, Article, ArticlePage, NotAnArticle
+from crawler.pages.article import ArticlePage, NotAnArticle
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Layout, Outlet, Registry
 
@@ -103,7 +104,6 @@ def extract_page(
 
 
 __all__ = [
-    "LANGUAGE_FIELDS",
     "Article",
     "ArticlePage",
     "Extraction",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -25,6 +25,7 @@ import trafilatura
 from trafilatura.settings import Document as TrafilaturaDocument
 
 from crawler import __version__
+from crawler.article_fields import ARTICLE_FIELDS, Article
 from crawler.pages.boilerplate import drop_boilerplate
 from crawler.pages.bylines import (
     Credits,
@@ -60,6 +61,7 @@ CREDIT_ELEMENT = re.compile(r"author|byline|reporter|writer|journalist|editor", 
 MAX_CREDIT_ELEMENT_CHARS = 30
 CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 WHITESPACE = re.compile(r"\s+")
+CASCADE_FIELDS = tuple(article_field for article_field in ARTICLE_FIELDS if article_field.cascade)
 # Above this share of link titles, text found without site selectors is a list of links.
 LISTING_LINK_SHARE = 0.5
 
@@ -107,61 +109,6 @@ class Extracted(Generic[T]):
     @classmethod
     def none(cls) -> Extracted[T]:
         return cls(None, None)
-
-
-@dataclass
-class Article:
-    """An extracted article, as stored in the archive and printed by `extract`."""
-
-    url: str | None
-    canonical_url: str | None
-    outlet: str | None
-    article_id: str | None
-    edition: str
-    title: str | None
-    body: str | None
-    published_at: str | None = None
-    modified_at: str | None = None
-    authors: list[str] = field(default_factory=list)
-    editors: list[str] = field(default_factory=list)
-    source: str | None = None
-    section: str | None = None
-    tags: list[str] = field(default_factory=list)
-    image: str | None = None
-    bylines: list[str] = field(default_factory=list)
-    partial_reason: str | None = None
-    declared_language: str | None = None
-    field_methods: dict[str, str] = field(default_factory=dict)
-    extractor: str = ""
-    # Filled by language tagging (crawler.language.tag_article), not by the page object:
-    # the LANGUAGE_FIELDS.
-    language: str | None = None
-    script: str | None = None
-    language_tag: str | None = None
-    language_confidence: float | None = None
-    script_inferred: bool | None = None
-    declared_language_agrees: bool | None = None
-    expected_script: str | None = None
-    script_mismatch: bool | None = None
-    title_simplified: str | None = None
-    body_simplified: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-LANGUAGE_FIELDS = (
-    "language",
-    "script",
-    "language_tag",
-    "language_confidence",
-    "script_inferred",
-    "declared_language_agrees",
-    "expected_script",
-    "script_mismatch",
-    "title_simplified",
-    "body_simplified",
-)
 
 
 class NotAnArticle(Exception):
@@ -686,36 +633,19 @@ class ArticlePage:
         if reason:
             raise NotAnArticle(reason)
         fields: dict[str, Extracted[Any]] = {
-            "title": self.title(),
-            "body": self.body(),
-            "published_at": self.published_at(),
-            "modified_at": self.modified_at(),
-            "authors": self.authors(),
-            "editors": self.editors(),
-            "source": self.source(),
-            "section": self.section(),
-            "tags": self.tags(),
-            "image": self.image(),
-            "canonical_url": self.canonical_url(),
+            article_field.name: getattr(self, article_field.name)() for article_field in CASCADE_FIELDS
         }
         identity = match_article_url(self.outlet, self.url) if self.outlet and self.url else None
         _, credits = self._lifted
         return Article(
             url=self.url,
-            canonical_url=fields["canonical_url"].value,
             outlet=self.outlet.slug if self.outlet else None,
             article_id=identity.article_id if identity else None,
             edition=identity.edition if identity else "",
-            title=fields["title"].value,
-            body=fields["body"].value,
-            published_at=fields["published_at"].value,
-            modified_at=fields["modified_at"].value,
-            authors=fields["authors"].value or [],
-            editors=fields["editors"].value or [],
-            source=fields["source"].value,
-            section=fields["section"].value,
-            tags=fields["tags"].value or [],
-            image=fields["image"].value,
+            **{
+                article_field.name: fields[article_field.name].value or article_field.empty()
+                for article_field in CASCADE_FIELDS
+            },
             bylines=credits.bylines,
             partial_reason=self.partial_reason(),
             declared_language=self.document.declared_language,
