@@ -160,7 +160,7 @@ def outlet_module_text(outlet: NewOutlet) -> str:
 
 Define only what the outlet needs, and delete this module if config/outlets.toml turns out to be
 enough (crawler/outlets/__init__.py says what each name is for):
-- `Page`: a field method returns Extracted(value, method) (crawler/pages/article.py); override only
+- `Page`: a field method returns Extracted(value, method) (crawler/pages/reader.py); override only
   the fields that need Python and let the rest go through ArticlePage's cascade (selectors,
   JSON-LD, meta, text density);
 - `Page<yyyymmdd>(Page)`: what the [[outlet.layouts]] entry since that date changed;

@@ -21,6 +21,7 @@ from crawler.outlets import outlet_module
 from crawler.pages.article import ArticlePage, NotAnArticle
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Layout, Outlet, Registry
+from crawler.verdict import PageVerdict, Verdict
 
 DEFAULT_MAX_PAGE_BYTES = 5_000_000
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
@@ -28,15 +29,24 @@ HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "appli
 
 @dataclass(frozen=True)
 class Extraction:
-    """What extraction made of one page: an article, or the reason there is none."""
+    """What extraction made of one page: an article, or the verdict on the page holding none."""
 
     article: Article | None
-    reason: str | None
+    not_article: PageVerdict | None
     encoding: str | None
+
+    def __post_init__(self) -> None:
+        if (self.article is None) == (self.not_article is None):
+            raise ValueError("an extraction has either an article or the verdict on a page holding none")
 
     @property
     def is_article(self) -> bool:
         return self.article is not None
+
+    @property
+    def reason(self) -> str | None:
+        """Why there is no article, in words (None when there is one)."""
+        return self.not_article.reason if self.not_article else None
 
 
 def page_class(slug: str | None, layout: Layout | None = None) -> type[ArticlePage]:
@@ -83,14 +93,16 @@ def extract_page(
     page saved without its URL, its canonical link); pages of other sites go the generic path.
     """
     if len(body) > max_bytes:
-        return Extraction(None, f"page too large ({len(body):,} bytes > {max_bytes:,} limit)", None)
+        return Extraction(
+            None, PageVerdict(Verdict.TOO_LARGE, f"{len(body):,} bytes > {max_bytes:,} limit"), None
+        )
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type and not media_type.startswith(HTML_CONTENT_TYPES):
-        return Extraction(None, f"not HTML ({media_type})", None)
+        return Extraction(None, PageVerdict(Verdict.NOT_HTML, media_type), None)
     try:
         document = HtmlDocument(body, content_type, url)
     except UnparseableDocument as error:
-        return Extraction(None, str(error), None)
+        return Extraction(None, PageVerdict(Verdict.UNPARSEABLE, str(error)), None)
     if outlet is None and registry is not None:
         own_url = url or ArticlePage(document).url
         outlet = registry.for_url(own_url) if own_url else None
@@ -98,8 +110,8 @@ def extract_page(
     page = page_class(outlet.slug if outlet else None, layout)(document, url, outlet, fetched_at, layout)
     try:
         article = page.to_article()
-    except NotAnArticle as reason:
-        return Extraction(None, f"not an article: {reason}", document.decoded.encoding)
+    except NotAnArticle as refused:
+        return Extraction(None, refused.verdict, document.decoded.encoding)
     return Extraction(article, None, document.decoded.encoding)
 
 

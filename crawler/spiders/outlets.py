@@ -41,7 +41,7 @@ from crawler.blocking import challenge_page
 from crawler.identity import canonical_url
 from crawler.items import Capture, PageKind
 from crawler.outlets import outlet_module
-from crawler.pages.article import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
+from crawler.pages.judge import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
 from crawler.registry import (
     ArticleUrl,
     JsonApiSource,
