@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from crawler.article_fields import ARTICLE_FIELDS
 from crawler.articles import extract_article
 from crawler.config_files import CHECKOUT_DIR, in_checkout
-from crawler.pages import LANGUAGE_FIELDS, Extraction
+from crawler.pages import Extraction
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Outlet, Registry, Selectors, match_article_url
 
@@ -30,41 +31,10 @@ from crawler.registry import Outlet, Registry, Selectors, match_article_url
 # archive (data/archive.db) is.
 FIXTURES_ROOT = (CHECKOUT_DIR if in_checkout() else Path()) / "tests" / "fixtures" / "outlets"
 BODY_EDGE_CHARS = 40
-# Fields compared as they are; the body is compared by its start, end and length (and its
-# Simplified copy through the title's).
-COMPARED_FIELDS = (
-    "title",
-    "article_id",
-    "edition",
-    "canonical_url",
-    "published_at",
-    "modified_at",
-    "authors",
-    "editors",
-    "source",
-    "section",
-    "tags",
-    "image",
-    "bylines",
-    "partial_reason",
-    "field_methods",
-    "declared_language",
-    *(name for name in LANGUAGE_FIELDS if name != "body_simplified"),
-)
+# Fields compared as they are; the body is compared by its start, end and length.
+COMPARED_FIELDS = tuple(f.name for f in ARTICLE_FIELDS if f.compared)
 # Fields whose coverage `outlets check` reports, with the column heading it prints.
-COVERAGE_FIELDS = {
-    "title": "title",
-    "body": "body",
-    "published_at": "published",
-    "modified_at": "modified",
-    "authors": "authors",
-    "editors": "editors",
-    "source": "source",
-    "section": "section",
-    "tags": "tags",
-    "image": "image",
-    "canonical_url": "canonical",
-}
+COVERAGE_FIELDS = {f.name: f.coverage_heading for f in ARTICLE_FIELDS if f.coverage_heading}
 NAME_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 MAX_NAME_CHARS = 80
 

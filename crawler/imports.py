@@ -28,13 +28,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crawler.archive import Archive, ArticleChange
+from crawler.article_fields import ARTICLE_FIELDS, Article
 from crawler.identity import canonical_url
 from crawler.language import tag_article
-from crawler.pages import Article
 from crawler.registry import Outlet, Registry, match_article_url
 
 BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 IMPORT_EXTRACTOR = "import"
+# The article's fields a record may give (ImportedRecord declares each, with its type and checks).
+IMPORTED_FIELDS = tuple(f.name for f in ARTICLE_FIELDS if f.imported)
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -51,7 +53,8 @@ def _timestamp(value: str | None) -> str | None:
 
 
 class ImportedRecord(BaseModel):
-    """The fields an import reads; any others (ids, language fields of an export) are ignored."""
+    """The fields an import reads (IMPORTED_FIELDS, and when the record was fetched); any others
+    (ids, language fields of an export) are ignored."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -132,29 +135,15 @@ def _identity(record: ImportedRecord, registry: Registry) -> tuple[Outlet, str, 
 
 def article_from_record(record: ImportedRecord, registry: Registry) -> tuple[Article, Outlet]:
     outlet, article_id, edition = _identity(record, registry)
-    article = Article(
-        url=record.url,
-        canonical_url=record.canonical_url,
-        outlet=outlet.slug,
-        article_id=article_id,
-        edition=edition,
-        title=record.title,
-        body=record.body,
-        published_at=_local_time(record.published_at, outlet),
-        modified_at=_local_time(record.modified_at, outlet),
-        authors=record.authors,
-        editors=record.editors,
-        source=record.source,
-        section=record.section,
-        tags=record.tags,
-        image=record.image,
-        bylines=record.bylines,
-        partial_reason=record.partial_reason,
-        declared_language=record.declared_language,
-        field_methods=record.field_methods,
-        extractor=IMPORT_EXTRACTOR,
-    )
-    return article, outlet
+    fields = {name: getattr(record, name) for name in IMPORTED_FIELDS}
+    fields |= {
+        "outlet": outlet.slug,
+        "article_id": article_id,
+        "edition": edition,
+        "published_at": _local_time(record.published_at, outlet),
+        "modified_at": _local_time(record.modified_at, outlet),
+    }
+    return Article(**fields, extractor=IMPORT_EXTRACTOR), outlet
 
 
 def parse_record(line: bytes) -> ImportedRecord:

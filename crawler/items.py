@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from crawler.verdict import PageVerdict, Verdict
+
 if TYPE_CHECKING:
     from crawler.dedup import Fingerprint
     from crawler.pages import Extraction
@@ -17,9 +19,6 @@ Outcome = Literal["article", "not_article", "discovery", "failed", "removed"]
 NOT_MODIFIED = "not modified since the last fetch"
 # HTTP answers that say an archived article was taken down.
 TAKEDOWN_STATUSES = (404, 410)
-# How ArticlePage.not_article_reason words every soft 404 (a "not found" page served with 200).
-SOFT_404_MARKER = "soft 404:"
-BLOCKED_PREFIX = "blocked by "
 
 
 @dataclass
@@ -66,7 +65,7 @@ class Capture:
         if self.fetch_error:
             return "failed", self.fetch_error
         if self.block_page:
-            return "failed", f"{BLOCKED_PREFIX}{self.block_page}"
+            return "failed", PageVerdict(Verdict.BLOCKED, self.block_page).reason
         if self.revisit and (takedown := self.takedown_reason):
             return "removed", takedown
         if self.http_status == 304 and self.page_kind != "article":
@@ -96,9 +95,9 @@ class Capture:
             return f"HTTP {self.http_status}"
         if self.redirected_home:
             return "redirected to the home page"
-        reason = self.extraction.reason if self.extraction else None
-        if reason and SOFT_404_MARKER in reason:
-            return reason
+        judged = self.extraction.not_article if self.extraction else None
+        if judged is not None and judged.kind is Verdict.SOFT_404:
+            return judged.reason
         return None
 
     def header(self, name: str) -> str | None:

@@ -216,16 +216,13 @@ class Layout(_Strict):
     Its selectors replace the outlet's own field by field; a field it leaves out keeps the
     outlet's. Pages fetched on or after `since` (in the outlet's time zone) are read with the
     newest layout in force then; pages fetched before the first `since` with the outlet's own
-    `[outlet.selectors]`. Python for one layout only goes in crawler/pages/<slug>_<yyyymmdd>.py.
+    `[outlet.selectors]`. Python for one layout only is the class Page<yyyymmdd> in the outlet's
+    module, crawler/outlets/<slug>.py.
     """
 
     since: date
     note: str = ""
     selectors: Selectors = Selectors()
-
-    @property
-    def module_suffix(self) -> str:
-        return self.since.strftime("%Y%m%d")
 
 
 class PageRules(_Strict):

@@ -13,8 +13,13 @@ from typing import Any
 
 from crawler.archive import Archive, ArchiveError
 from crawler.archive.lock import CrawlLock
-from crawler.archive.run_records import OutletRecord, count_run, recent_coverage, stored_run_records
-from crawler.items import BLOCKED_PREFIX
+from crawler.archive.run_records import (
+    OutletRecord,
+    blocked_failures,
+    count_run,
+    recent_coverage,
+    stored_run_records,
+)
 
 # A field's share among an outlet's extracted articles this far below its recent median (0.25 =
 # 25 percentage points) means its selectors no longer match: the layout changed.
@@ -24,7 +29,6 @@ COVERAGE_MIN_ARTICLES = 5
 # The baseline: the median over the outlet's latest runs, given at least the minimum of them.
 COVERAGE_BASELINE_RUNS = 7
 COVERAGE_BASELINE_MIN_RUNS = 3
-BLOCKED_FAILURES = ("HTTP 403", "HTTP 429", BLOCKED_PREFIX)
 TABLE_COLUMNS = (
     ("discovery_failed", "discovery failed"),
     ("discovered", "discovered"),
@@ -102,7 +106,9 @@ def _outlet_alerts(archive: Archive, run: dict[str, Any], slug: str, record: Out
     alerts = []
     finished = run["status"] == "finished"
     if finished and record.discovery_fetched == record.discovery_failed:
-        problems = _failures(record, lambda group: not group.startswith("article: ")) or "nothing fetched"
+        problems = (
+            _failures(record.failures, lambda group: not group.startswith("article: ")) or "nothing fetched"
+        )
         alerts.append(Alert("discovery_broken", slug, f"no discovery document worked ({problems})"))
     # A run still going may yet archive what it found.
     if record.discovered and not record.new and run["status"] != "running":
@@ -115,14 +121,14 @@ def _outlet_alerts(archive: Archive, run: dict[str, Any], slug: str, record: Out
             )
         )
     if record.blocked:
-        blocks = _failures(record, lambda group: any(marker in group for marker in BLOCKED_FAILURES))
+        blocks = _failures(blocked_failures(archive.connection, run["id"], slug))
         alerts.append(Alert("blocked", slug, f"blocked: {record.blocked} pages refused ({blocks})"))
     alerts += _coverage_alerts(archive, run["id"], slug, record)
     return alerts
 
 
-def _failures(record: OutletRecord, wanted: Callable[[str], bool]) -> str:
-    groups = sorted(record.failures.items(), key=lambda item: -item[1])
+def _failures(failures: dict[str, int], wanted: Callable[[str], bool] = lambda _: True) -> str:
+    groups = sorted(failures.items(), key=lambda item: -item[1])
     return ", ".join(f"{group} ×{count}" for group, count in groups if wanted(group))
 
 
@@ -168,6 +174,6 @@ def report_lines(report: RunReport) -> list[str]:
     for slug in run["outlets"]:
         record = report.outlets[slug]
         if record.failures:
-            lines.append(f"{slug} failures: {_failures(record, lambda _: True)}")
+            lines.append(f"{slug} failures: {_failures(record.failures)}")
     lines += [alert.line for alert in report.alerts] or ["no alerts"]
     return lines

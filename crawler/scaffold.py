@@ -1,4 +1,4 @@
-"""`sourcevault outlets new`: a commented registry entry, a fixture folder, and a page module if asked.
+"""`sourcevault outlets new`: a commented registry entry, a fixture folder, and an outlet module if asked.
 
 The registry is edited as text, appended to, so its existing formatting and comments stay
 as they are; the file must still validate afterwards, or it is put back as it was.
@@ -155,12 +155,17 @@ yourself `--kind synthetic`.
 """
 
 
-def page_module(outlet: NewOutlet) -> str:
-    return f'''"""{outlet.name}: extraction that its registry selectors cannot express.
+def outlet_module_text(outlet: NewOutlet) -> str:
+    return f'''"""{outlet.name}: what its registry entry cannot say, in Python.
 
-A field method returns Extracted(value, method); override only the fields that need Python
-and let the rest go through ArticlePage's cascade (selectors, JSON-LD, meta, text density).
-Delete this module if config/outlets.toml turns out to be enough.
+Define only what the outlet needs, and delete this module if config/outlets.toml turns out to be
+enough (crawler/outlets/__init__.py says what each name is for):
+- `Page`: a field method returns Extracted(value, method) (crawler/pages/reader.py); override only
+  the fields that need Python and let the rest go through ArticlePage's cascade (selectors,
+  JSON-LD, meta, text density);
+- `Page<yyyymmdd>(Page)`: what the [[outlet.layouts]] entry since that date changed;
+- `discovery_requests(spider, outlet)`: discovery that feeds, sitemaps, listings and JSON APIs
+  cannot express.
 """
 
 from __future__ import annotations
@@ -178,21 +183,23 @@ def add_outlet(
     *,
     registry_path: Path,
     fixtures_root: Path,
-    pages_dir: Path | None,
+    outlets_dir: Path | None,
     today: date,
 ) -> list[Path]:
-    """Append the entry to the registry, make the fixture folder (and the page module); return the files."""
+    """Append the entry to the registry, make the fixture folder (and the outlet module); return the files."""
     # What an install of sourcevault carries is replaced, edits and all, by the next install.
     if registry_path.resolve().parent == BUNDLED_CONFIG_DIR:
         raise ScaffoldError(
             f"{registry_path} is the registry installed with sourcevault: add outlets to a copy "
             f"named by --registry or {REGISTRY_ENV_VAR}, or in a checkout"
         )
-    if pages_dir is not None and not in_checkout():
-        raise ScaffoldError("a page module (--parser) goes into crawler/pages/ of a checkout of sourcevault")
+    if outlets_dir is not None and not in_checkout():
+        raise ScaffoldError(
+            "an outlet module (--parser) goes into crawler/outlets/ of a checkout of sourcevault"
+        )
     if outlet.slug in load_registry(registry_path):
         raise ScaffoldError(f"{registry_path}: outlet {outlet.slug!r} exists already")
-    module = pages_dir / f"{outlet.slug}.py" if pages_dir else None
+    module = outlets_dir / f"{outlet.slug}.py" if outlets_dir else None
     if module is not None and module.exists():
         raise ScaffoldError(f"{module} exists already")
 
@@ -212,6 +219,6 @@ def add_outlet(
         readme.write_text(fixture_folder_readme(outlet), encoding="utf-8")
         written.append(readme)
     if module is not None:
-        module.write_text(page_module(outlet), encoding="utf-8")
+        module.write_text(outlet_module_text(outlet), encoding="utf-8")
         written.append(module)
     return written

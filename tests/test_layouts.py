@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.pages import _page_module_class, choose_layout, extract_page, page_class
+from crawler.outlets import outlet_module
+from crawler.pages import choose_layout, extract_page, page_class
 from crawler.pages.article import ArticlePage
 from crawler.pages.document import HtmlDocument
 from crawler.registry import RegistryError, load_registry
@@ -74,21 +75,21 @@ def test_the_layout_date_is_read_in_the_outlets_time_zone(registry):
     assert udn.layout_at(datetime(2020, 1, 31, 15, 30, tzinfo=UTC)) is None
 
 
-def test_a_layout_can_have_its_own_page_module(registry, monkeypatch):
+def test_a_layout_can_have_its_own_page_class(registry, monkeypatch):
     class LayoutPage(ArticlePage):
         name = "udn-2020"
 
-    module = types.ModuleType("crawler.pages.udn_20200201")
-    module.Page = LayoutPage  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "crawler.pages.udn_20200201", module)
-    _page_module_class.cache_clear()
+    module = types.ModuleType("crawler.outlets.udn")
+    module.Page20200201 = LayoutPage  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "crawler.outlets.udn", module)
+    outlet_module.cache_clear()
     try:
         udn = registry.get("udn")
         assert page_class("udn", udn.layouts[0]) is LayoutPage
         assert page_class("udn", None) is ArticlePage
         assert extract(registry, NEW_PAGE, NEW_URL, AFTER).extractor.endswith("udn-2020 layout 2020-02-01")
     finally:
-        _page_module_class.cache_clear()
+        outlet_module.cache_clear()
 
 
 def test_a_layout_keeps_the_outlets_selectors_for_fields_it_leaves_out(registry):

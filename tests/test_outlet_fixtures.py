@@ -47,3 +47,19 @@ def check_provenance(fixture: Fixture) -> None:
     assert page["kind"] in {"raw", "rendered DOM", "synthetic"}, fixture.name
     if page["kind"] == "synthetic":
         assert "synthetic" in page["origin"].lower(), fixture.name
+
+
+def test_every_layout_has_a_fixture_article_fetched_in_its_time(registry):
+    for outlet in registry:
+        if not outlet.layouts:
+            continue
+        in_force = {
+            layout.since if (layout := outlet.layout_at(fixture.captured_at)) else None
+            for fixture in FIXTURES
+            if fixture.slug == outlet.slug and (fixture.record.get("expected") or {}).get("article")
+        }
+        assert None in in_force, f"{outlet.slug}: no fixture article fetched before its first layout"
+        for layout in outlet.layouts:
+            assert layout.since in in_force, (
+                f"{outlet.slug}: no fixture article of [[outlet.layouts]] since {layout.since}"
+            )

@@ -105,10 +105,10 @@ def test_new_guesses_language_and_zone_from_a_country_domain(cli, small_registry
     assert outlet.domains == ["rthk.hk"]
 
 
-def test_new_writes_a_page_module_only_when_asked(cli, small_registry, tmp_path, monkeypatch):
-    pages = tmp_path / "pages"
+def test_new_writes_an_outlet_module_only_when_asked(cli, small_registry, tmp_path, monkeypatch):
+    pages = tmp_path / "outlets"
     pages.mkdir()
-    monkeypatch.setattr(outlet_tools, "PAGES_DIR", pages)
+    monkeypatch.setattr(outlet_tools, "OUTLETS_DIR", pages)
     result = new_chinatimes(
         cli, small_registry, tmp_path, "--timezone", "Asia/Taipei", "--language", "zh", "--script", "Hant"
     )

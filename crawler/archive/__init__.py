@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from crawler import __version__
 from crawler.archive import fetch_queue, schema
 from crawler.archive.run_records import write_run_records
+from crawler.article_fields import ARTICLE_FIELDS
 from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
@@ -45,31 +46,10 @@ PAGE_CACHE_KIB = 65_536
 @cache
 def article_content_columns() -> tuple[str, ...]:
     """What an extraction produces, as opposed to bookkeeping (ids, capture, time of extraction)."""
-    # Extraction is imported where articles are written, not by every command that opens the archive.
-    from crawler.pages import LANGUAGE_FIELDS
-
-    return (
-        "url",
-        "canonical_url",
-        "title",
-        "body",
-        "published_at",
-        "modified_at",
-        "authors",
-        "editors",
-        "source",
-        "section",
-        "tags",
-        "image",
-        "bylines",
-        "partial_reason",
-        "declared_language",
-        "field_methods",
-        *LANGUAGE_FIELDS,
-    )
+    return tuple(f.name for f in ARTICLE_FIELDS if f.column == "content")
 
 
-ARTICLE_JSON_COLUMNS = frozenset({"authors", "editors", "tags", "bylines", "field_methods"})
+ARTICLE_JSON_COLUMNS = frozenset(f.name for f in ARTICLE_FIELDS if f.json_encoded)
 # An article is one per outlet, article id and edition; a newer capture updates the rest.
 ARTICLE_IDENTITY_COLUMNS = ("outlet", "article_id", "edition")
 # Revisits of a new article, in hours after it was first seen: edits and takedowns come early.

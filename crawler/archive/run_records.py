@@ -14,20 +14,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-from crawler.items import BLOCKED_PREFIX, NOT_MODIFIED
+from crawler.article_fields import ARTICLE_FIELDS
+from crawler.items import NOT_MODIFIED
+from crawler.verdict import Verdict, stored_reason_pattern
 
 # Fields whose share among a run's extracted articles is recorded; a drop means a layout change.
 # (field, SQL that is true when an article has it)
-COVERAGE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("title", "coalesce(a.title, '') != ''"),
-    ("body", "coalesce(a.body, '') != ''"),
-    ("published_at", "a.published_at IS NOT NULL"),
-    ("authors", "a.authors != '[]'"),
-    ("section", "coalesce(a.section, '') != ''"),
-    ("tags", "a.tags != '[]'"),
-    ("image", "a.image IS NOT NULL"),
+COVERAGE_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, f"a.{f.name} != '[]'" if f.json_encoded else f"coalesce(a.{f.name}, '') != ''")
+    for f in ARTICLE_FIELDS
+    if f.watched
 )
 BLOCKING_STATUSES = (403, 429)
+# Captures refused by the outlet: an HTTP status saying so, or a block page served with 200.
+BLOCKED = f"http_status IN {BLOCKING_STATUSES} OR outcome_reason LIKE :blocked"
+BLOCKED_REASONS = stored_reason_pattern(Verdict.BLOCKED)
 
 
 @dataclass
@@ -78,7 +79,7 @@ CAPTURE_COUNTS: tuple[tuple[str, str], ...] = (
     ("removed", "outcome = 'removed'"),
     ("not_article", "outcome = 'not_article'"),
     ("failed", "page_kind = 'article' AND outcome = 'failed'"),
-    ("blocked", f"http_status IN {BLOCKING_STATUSES} OR outcome_reason LIKE :blocked"),
+    ("blocked", BLOCKED),
 )
 DISCOVERY_PROBLEM = "outcome = 'discovery' AND outcome_reason IS NOT NULL AND outcome_reason != :not_modified"
 
@@ -86,7 +87,7 @@ DISCOVERY_PROBLEM = "outcome = 'discovery' AND outcome_reason IS NOT NULL AND ou
 def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, OutletRecord]:
     """Each outlet's record of a run, counted from what the archive holds."""
     records: dict[str, OutletRecord] = {}
-    parameters = {"run": run_id, "not_modified": NOT_MODIFIED, "blocked": f"{BLOCKED_PREFIX}%"}
+    parameters = {"run": run_id, "not_modified": NOT_MODIFIED, "blocked": BLOCKED_REASONS}
     sums = ", ".join(
         f"coalesce(sum({expression.replace('DISCOVERY_PROBLEM', DISCOVERY_PROBLEM)}), 0)"
         for _, expression in CAPTURE_COUNTS
@@ -103,9 +104,7 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
         parameters,
     )
     for outlet, page_kind, reason, count in failures:
-        group = failure_group(page_kind, reason)
-        counted = records[outlet].failures
-        counted[group] = counted.get(group, 0) + count
+        _count_failure(records[outlet].failures, page_kind, reason, count)
     has_field = ", ".join(f"sum({condition})" for _, condition in COVERAGE_FIELDS)
     coverage = db.execute(
         f"""SELECT a.outlet, count(*), {has_field} FROM articles a JOIN captures c ON c.id = a.capture_id
@@ -120,6 +119,25 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
             for (name, _), count in zip(COVERAGE_FIELDS, having, strict=True)
         }
     return records
+
+
+def _count_failure(counted: dict[str, int], page_kind: str, reason: str | None, count: int) -> None:
+    group = failure_group(page_kind, reason)
+    counted[group] = counted.get(group, 0) + count
+
+
+def blocked_failures(db: sqlite3.Connection | Database, run_id: int, outlet: str) -> dict[str, int]:
+    """The captures of an outlet's run that were refused (BLOCKED), counted by failure group."""
+    rows = db.execute(
+        f"""SELECT page_kind, outcome_reason, count(*) FROM captures
+        WHERE crawl_run_id = :run AND outlet = :outlet AND ({BLOCKED})
+        GROUP BY page_kind, outcome_reason""",
+        {"run": run_id, "outlet": outlet, "blocked": BLOCKED_REASONS},
+    )
+    counted: dict[str, int] = {}
+    for page_kind, reason, count in rows:
+        _count_failure(counted, page_kind, reason, count)
+    return counted
 
 
 def nothing_fetched(records: dict[str, OutletRecord]) -> bool:

@@ -17,7 +17,7 @@ from crawler.cli.options import fixtures_option, one_line_errors, registry_optio
 if TYPE_CHECKING:
     from crawler.fixtures import Fixture
 
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+OUTLETS_DIR = Path(__file__).resolve().parent.parent / "outlets"
 GZIP_MAGIC = b"\x1f\x8b"
 FIXTURE_KINDS = ("raw", "rendered DOM", "synthetic")
 
@@ -55,7 +55,7 @@ def outlets(context: click.Context, registry_path: Path | None) -> None:
 @click.option("--script", type=click.Choice(["Hans", "Hant", "Latn"]), help="ISO 15924 script it writes.")
 @click.option("--timezone", help="IANA zone of the times it prints without an offset.")
 @click.option(
-    "--parser", is_flag=True, help="Also write crawler/pages/SLUG.py, for fields selectors cannot express."
+    "--parser", is_flag=True, help="Also write crawler/outlets/SLUG.py, for fields selectors cannot express."
 )
 @registry_option
 @fixtures_option
@@ -73,7 +73,7 @@ def outlets_new(
     registry_path: Path | None,
     fixtures_root: Path,
 ) -> None:
-    """Add outlet SLUG: a commented registry entry and its fixture folder (and page module).
+    """Add outlet SLUG: a commented registry entry and its fixture folder (and outlet module).
 
     The entry is appended to config/outlets.toml as text, with a TODO beside every field to
     fill in; it validates as written. Then store a page with `outlets fixture` and fill in
@@ -101,7 +101,7 @@ def outlets_new(
         outlet,
         registry_path=registry.path,
         fixtures_root=fixtures_root,
-        pages_dir=PAGES_DIR if parser else None,
+        outlets_dir=OUTLETS_DIR if parser else None,
         today=date.today(),
     )
     for path in written:

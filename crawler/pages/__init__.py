@@ -1,26 +1,27 @@
 """Extraction: raw page bytes to an Article, through the page object of the page's outlet.
 
-An outlet needs a module here (`crawler/pages/<slug>.py` defining `Page`) only when its
-registry selectors cannot express a field; every other outlet, and any page of a site
-with no outlet entry, goes through the generic `ArticlePage`.
+An outlet needs Python (`crawler/outlets/<slug>.py` defining `Page`) only when its registry
+selectors cannot express a field; every other outlet, and any page of a site with no outlet
+entry, goes through the generic `ArticlePage`.
 
 An outlet that changed its layout lists each new one in the registry (`[[outlet.layouts]]`
 with the date it took effect): a page is read with the layout in force when it was fetched,
-so an original fetched years ago still extracts right. Python for one layout only goes in
-`crawler/pages/<slug>_<yyyymmdd>.py` (the layout's `since` date); without one, the layout
-uses the outlet's module, if any.
+so an original fetched years ago still extracts right. Python for one layout only is the class
+`Page<yyyymmdd>` (the layout's `since` date) in the outlet's module, usually a subclass of its
+`Page` overriding what changed; without one, the layout uses the outlet's `Page`, if any.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from crawler.pages.article import LANGUAGE_FIELDS, Article, ArticlePage, NotAnArticle
+from crawler.article_fields import Article
+from crawler.outlets import outlet_module
+from crawler.pages.article import ArticlePage, NotAnArticle
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Layout, Outlet, Registry
+from crawler.verdict import PageVerdict, Verdict
 
 DEFAULT_MAX_PAGE_BYTES = 5_000_000
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
@@ -28,35 +29,39 @@ HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "appli
 
 @dataclass(frozen=True)
 class Extraction:
-    """What extraction made of one page: an article, or the reason there is none."""
+    """What extraction made of one page: an article, or the verdict on the page holding none."""
 
     article: Article | None
-    reason: str | None
+    not_article: PageVerdict | None
     encoding: str | None
+
+    def __post_init__(self) -> None:
+        if (self.article is None) == (self.not_article is None):
+            raise ValueError("an extraction has either an article or the verdict on a page holding none")
 
     @property
     def is_article(self) -> bool:
         return self.article is not None
 
-
-@cache
-def _page_module_class(module_name: str) -> type[ArticlePage] | None:
-    try:
-        module = importlib.import_module(f"{__name__}.{module_name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__name__}.{module_name}":
-            raise
-        return None
-    return module.Page
+    @property
+    def reason(self) -> str | None:
+        """Why there is no article, in words (None when there is one)."""
+        return self.not_article.reason if self.not_article else None
 
 
 def page_class(slug: str | None, layout: Layout | None = None) -> type[ArticlePage]:
-    """The page object: the layout's own module, else the outlet's, else the generic one."""
-    if slug is None:
+    """The page object: the layout's own class, else the outlet's, else the generic one."""
+    module = outlet_module(slug) if slug else None
+    if module is None:
         return ArticlePage
-    if layout is not None and (own := _page_module_class(f"{slug}_{layout.module_suffix}")):
+    if layout is not None and (own := getattr(module, layout_class_name(layout), None)):
         return own
-    return _page_module_class(slug) or ArticlePage
+    return getattr(module, "Page", ArticlePage)
+
+
+def layout_class_name(layout: Layout) -> str:
+    """The name of the page class of one layout in its outlet's module: Page20200201."""
+    return f"Page{layout.since:%Y%m%d}"
 
 
 def choose_layout(outlet: Outlet, document: HtmlDocument, fetched_at: datetime | None) -> Layout | None:
@@ -88,14 +93,16 @@ def extract_page(
     page saved without its URL, its canonical link); pages of other sites go the generic path.
     """
     if len(body) > max_bytes:
-        return Extraction(None, f"page too large ({len(body):,} bytes > {max_bytes:,} limit)", None)
+        return Extraction(
+            None, PageVerdict(Verdict.TOO_LARGE, f"{len(body):,} bytes > {max_bytes:,} limit"), None
+        )
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type and not media_type.startswith(HTML_CONTENT_TYPES):
-        return Extraction(None, f"not HTML ({media_type})", None)
+        return Extraction(None, PageVerdict(Verdict.NOT_HTML, media_type), None)
     try:
         document = HtmlDocument(body, content_type, url)
     except UnparseableDocument as error:
-        return Extraction(None, str(error), None)
+        return Extraction(None, PageVerdict(Verdict.UNPARSEABLE, str(error)), None)
     if outlet is None and registry is not None:
         own_url = url or ArticlePage(document).url
         outlet = registry.for_url(own_url) if own_url else None
@@ -103,17 +110,17 @@ def extract_page(
     page = page_class(outlet.slug if outlet else None, layout)(document, url, outlet, fetched_at, layout)
     try:
         article = page.to_article()
-    except NotAnArticle as reason:
-        return Extraction(None, f"not an article: {reason}", document.decoded.encoding)
+    except NotAnArticle as refused:
+        return Extraction(None, refused.verdict, document.decoded.encoding)
     return Extraction(article, None, document.decoded.encoding)
 
 
 __all__ = [
-    "LANGUAGE_FIELDS",
     "Article",
     "ArticlePage",
     "Extraction",
     "choose_layout",
     "extract_page",
+    "layout_class_name",
     "page_class",
 ]

@@ -2,7 +2,8 @@
 
 Datasette opens the file with `mode=ro` connections (never `immutable`, which would ignore the
 WAL a running crawl writes to), under the name `archive`. Table and column descriptions, facets
-and the columns shown first come from `config/datasette.toml`; the plugin (`crawler.serve.plugin`)
+and the columns shown first come from `config/datasette.toml` (the article's own fields are described
+where they are declared, crawler/article_fields.py); the plugin (`crawler.serve.plugin`)
 adds the search page, the originals-as-text pages and the article page, with the templates beside it.
 """
 
@@ -20,6 +21,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
+from crawler.article_fields import ARTICLE_FIELDS
 from crawler.config_files import config_file
 from crawler.serve import plugin
 from crawler.serve.article_page import PLUGIN_NAME
@@ -49,8 +51,10 @@ NO_CJK_FONT_WARNING = (
 
 
 def archive_metadata(metadata_path: Path = METADATA_PATH) -> dict[str, Any]:
-    """Datasette metadata for the archive, from `config/datasette.toml`."""
+    """Datasette metadata for the archive, from `config/datasette.toml` and the article's fields."""
     document = tomllib.loads(metadata_path.read_text(encoding="utf-8"))
+    articles = document.setdefault("tables", {}).setdefault("articles", {})
+    articles["columns"] = {f.name: f.description for f in ARTICLE_FIELDS} | articles.get("columns", {})
     return {
         "title": document["title"],
         "description_html": document["description_html"],

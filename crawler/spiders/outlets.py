@@ -13,7 +13,6 @@ GET when the archive holds their ETag or Last-Modified.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -41,7 +40,8 @@ from crawler.archive.fetch_queue import QueueEntry
 from crawler.blocking import challenge_page
 from crawler.identity import canonical_url
 from crawler.items import Capture, PageKind
-from crawler.pages.article import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
+from crawler.outlets import outlet_module
+from crawler.pages.judge import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
 from crawler.registry import (
     ArticleUrl,
     JsonApiSource,
@@ -205,15 +205,9 @@ class OutletSpider(scrapy.Spider):
         yield from self._outlet_module_requests(outlet)
 
     def _outlet_module_requests(self, outlet: Outlet) -> Iterable[Request]:
-        """Discovery that configuration cannot express lives in crawler/spiders/<slug>.py."""
-        module_name = f"{__package__}.{outlet.slug}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            return ()
-        return module.discovery_requests(self, outlet)
+        """Discovery that configuration cannot express lives in crawler/outlets/<slug>.py."""
+        hook = getattr(outlet_module(outlet.slug), "discovery_requests", None)
+        return hook(self, outlet) if hook else ()
 
     def discovery_request(
         self,

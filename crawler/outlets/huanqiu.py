@@ -1,4 +1,4 @@
-"""Huanqiu discovery: its list API wants the channel's node ids, read from a second API first.
+"""Huanqiu (Global Times): its list API wants the channel's node ids, read from a second API first.
 
 `https://{channel}.huanqiu.com/api/channel_pc` returns the channel tree; the leaves' `node`
 values go into `/api/list?node="a","b"&offset=0&limit=20`, whose `list[].aid` are article ids
@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from scrapy.http import Request, Response
-
 from crawler.registry import JsonApiSource, Outlet
 
 if TYPE_CHECKING:
+    from scrapy.http import Request, Response
+
     from crawler.spiders.outlets import OutletSpider
 
 CHANNELS = ("world", "china", "taiwan", "mil")

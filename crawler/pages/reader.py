@@ -1,0 +1,171 @@
+"""What every field of a page object reads: the parsed page, the outlet's selectors, one trafilatura pass.
+
+`PageReader` is the base of the page objects (crawler/pages/article.py): the page parsed once, the
+outlet's selectors for the layout in force, trafilatura's generic extraction (run at most once, and
+only if a field needs it), the densest block of prose, and how the site names itself. A field is
+an `Extracted` value with the cascade step that produced it; `first_found` runs the steps in order.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import trafilatura
+from trafilatura.settings import Document as TrafilaturaDocument
+
+from crawler.pages.dates import guess_zone, parse_datetime
+from crawler.pages.density import MainText, find_main_text
+from crawler.pages.document import HtmlDocument, clean_text, element_text
+from crawler.registry import Layout, Outlet, Selectors
+
+T = TypeVar("T")
+CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
+TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—_]\s+|\s*[|｜_]\s*")
+
+
+@dataclass(frozen=True)
+class Extracted(Generic[T]):
+    """A field's value and the cascade step that produced it (None when nothing did)."""
+
+    value: T | None
+    method: str | None
+
+    @classmethod
+    def none(cls) -> Extracted[T]:
+        return cls(None, None)
+
+
+def first_found(*steps: tuple[str, Callable[[], T | None]]) -> Extracted[T]:
+    """The first step's value that is not empty, with the step's name."""
+    for method, step in steps:
+        value = step()
+        if value:
+            return Extracted(value, method)
+    return Extracted.none()
+
+
+class PageReader:
+    """A parsed page of an outlet (or of a site with no outlet entry), read by the fields."""
+
+    def __init__(
+        self,
+        document: HtmlDocument,
+        url: str | None = None,
+        outlet: Outlet | None = None,
+        fetched_at: datetime | None = None,
+        layout: Layout | None = None,
+    ):
+        self.document = document
+        self.url = url or document.url or self._page_own_url()
+        self.outlet = outlet
+        self.fetched_at = fetched_at
+        self.layout = layout
+        self.selectors = outlet.selectors_of(layout) if outlet else Selectors()
+        self.zone = outlet.zone if outlet else self._guess_zone()
+
+    def _page_own_url(self) -> str | None:
+        """A page saved without its address still names itself in rel=canonical or og:url."""
+        for candidate in (self.document.link("canonical"), self.document.meta("og:url")):
+            if candidate and urlsplit(candidate).scheme in ("http", "https"):
+                return candidate
+        return None
+
+    def _guess_zone(self) -> ZoneInfo:
+        """A page of a site nobody configured: the zone of its country, language or script."""
+        sample = self.document.title_tag or ""
+        return guess_zone(
+            urlsplit(self.url or "").hostname or "",
+            self.document.declared_language,
+            len(CHINESE_CHARACTER.findall(sample)) * 2 > len(sample.strip()),
+        )
+
+    @cached_property
+    def excluded(self) -> set[Any]:
+        """Elements whose text never counts, from the outlet's `remove` selectors."""
+        elements: set[Any] = set()
+        for query in self.selectors.remove:
+            elements.update(node for node in self.document.css(query) if not isinstance(node, str))
+        return elements
+
+    def _is_excluded(self, element: Any) -> bool:
+        return element in self.excluded or any(a in self.excluded for a in element.iterancestors())
+
+    def select_all(self, field_name: str) -> list[str]:
+        """Texts of the first of the outlet's selectors for `field_name` that yields any."""
+        for query in getattr(self.selectors, field_name):
+            texts = []
+            for node in self.document.css(query):
+                if isinstance(node, str):
+                    text = clean_text(node)
+                elif self._is_excluded(node):
+                    continue
+                else:
+                    text = element_text(node, self.excluded)
+                if text:
+                    texts.append(text)
+            if texts:
+                return texts
+        return []
+
+    def select(self, field_name: str) -> str | None:
+        texts = self.select_all(field_name)
+        return texts[0] if texts else None
+
+    def _time(self, text: str | None) -> datetime | None:
+        return parse_datetime(
+            text,
+            self.zone,
+            utc_designator_is_local=bool(self.outlet and self.outlet.utc_designator_is_local),
+            now=self.fetched_at,
+        )
+
+    @cached_property
+    def trafilatura_document(self) -> TrafilaturaDocument | None:
+        # trafilatura prunes the tree it is given; the selectors above keep using ours.
+        result = trafilatura.bare_extraction(
+            copy.deepcopy(self.document.tree),
+            url=self.url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            deduplicate=False,
+        )
+        return result if isinstance(result, TrafilaturaDocument) else None
+
+    def _trafilatura(self, attribute: str) -> Any:
+        document = self.trafilatura_document
+        return getattr(document, attribute, None) if document else None
+
+    @cached_property
+    def main_text(self) -> MainText | None:
+        """The page's densest prose and the lines around it; computed only if a field needs it."""
+        return find_main_text(self.document.tree, self.document.meta("description", "og:description"))
+
+    def _own_names(self) -> list[str]:
+        """How the outlet (or an unconfigured site) names itself; never an author nor a source."""
+        if self.outlet:
+            return [
+                name for name in (self.outlet.name, self.outlet.native_name, *self.outlet.aliases) if name
+            ]
+        title_parts = TITLE_SEPARATORS.split(self.document.title_tag or "")[1:]
+        names = [self.document.meta("og:site_name", "application-name"), *title_parts]
+        return [name.strip() for name in names if name and name.strip()]
+
+    def _is_own_name(self, name: str | None) -> bool:
+        """Whether `name` is the site's own (新京报 on 新京报网, 澎湃新闻 on 澎湃新闻-The Paper)."""
+        if not name:
+            return False
+        if any(name == own or name in own or own in name for own in self._own_names()):
+            return True
+        # CSDN.NET on www.csdn.net: a site signing its pages with its domain.
+        host_labels = (urlsplit(self.url or "").hostname or "").lower().split(".")
+        site = host_labels[-2] if len(host_labels) >= 2 else ""
+        return len(site) >= 3 and site in name.lower()
