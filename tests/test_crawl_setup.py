@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -10,7 +11,8 @@ import pytest
 
 from crawler.cli import DEMO_SNAPSHOT
 from crawler.throttle import adjusted_delay
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_sourcevault
+from tests.loopback import LoopbackSite, outlet_toml
 
 # Runs a command of sourcevault or Scrapy in this process, counting the registry files read whole
 # (crawler.registry.load_registry reads each through read_entries) and printing the count last.
@@ -81,3 +83,43 @@ def test_autothrottle_moves_halfway_and_lets_no_error_shorten_the_delay():
     assert adjusted_delay(4.0, 0.1, 503, **pace) == 4.0
     assert adjusted_delay(1.0, 6.0, 503, **pace) == 3.0
     assert adjusted_delay(1.0, 200.0, 200, **pace) == 60.0
+
+
+@pytest.mark.slow
+def test_autothrottle_paces_each_outlet_from_its_own_delay_up(tmp_path):
+    site = LoopbackSite()
+    with site.running():
+        for slug, latency in (("steady", 0.0), ("sluggish", 0.1)):
+            articles = [f"/{slug}/a/{n}" for n in range(1, 4)]
+            for path in articles:
+                site.add_article(path, f"新聞 {path}", latency=latency)
+            site.add_feed(f"/{slug}/feed.xml", articles)
+        registry = tmp_path / "outlets.toml"
+        registry.write_text(
+            outlet_toml("steady", site.base_url, feeds=["/steady/feed.xml"], delay=0.2, concurrency=1)
+            + outlet_toml("sluggish", site.base_url, feeds=["/sluggish/feed.xml"], delay=0.0),
+            encoding="utf-8",
+        )
+        result = run_sourcevault(
+            "crawl",
+            "-v",
+            "--registry",
+            str(registry),
+            "--db",
+            str(tmp_path / "archive.db"),
+            "-s",
+            "AUTOTHROTTLE_DEBUG=True",
+            "-s",
+            "DOWNLOAD_TIMEOUT=5",
+        )
+        assert result.returncode == 0, result.stderr
+    delays: dict[str, list[int]] = {"steady": [], "sluggish": []}
+    for slot, delay in re.findall(r"slot (\w+): delay (\d+) ms", result.stderr):
+        delays.setdefault(slot, []).append(int(delay))
+    # One adjustment per response: the feed and three articles of each outlet.
+    assert len(delays["steady"]) == len(delays["sluggish"]) == 4
+    # A fast server never takes the steady outlet below its registry delay of 0.2 s ...
+    assert min(delays["steady"]) >= 200
+    # ... and a slow one takes the other above its 0 s: after its feed, each article answered in
+    # 0.1 s or more sets a delay of at least that (one request at a time on average).
+    assert min(delays["sluggish"][1:]) >= 100
