@@ -12,6 +12,7 @@ from scrapy.settings import BaseSettings, Settings
 from twisted.python.failure import Failure
 
 from crawler.exit_status import BadInput
+from crawler.registry import Registry
 from crawler.spiders.outlets import OutletSpider
 
 SETTINGS_MODULE = "crawler.settings"
@@ -81,15 +82,17 @@ def check_overrides(settings: Settings, overrides: dict[str, str]) -> None:
             raise SettingError(f"-s {name}={value}: {name} takes {kind} (default: {shown!r})") from None
 
 
-def run_crawl(settings: Settings, outlets: list[str]) -> CrawlResult:
+def run_crawl(settings: Settings, outlets: list[str], registry: Registry | None = None) -> CrawlResult:
     """Crawl the named outlets (all when empty); blocks until the crawl ends.
 
-    CrawlNotStarted when Scrapy could not set the crawl up, its reason in one line.
+    `registry`: the one REGISTRY_PATH names, if the caller has loaded it already (the crawl then
+    uses it instead of loading it again). CrawlNotStarted when Scrapy could not set the crawl up,
+    its reason in one line.
     """
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(OutletSpider)
     failures: list[Failure] = []
-    process.crawl(crawler, outlets=",".join(outlets)).addErrback(failures.append)
+    process.crawl(crawler, outlets=",".join(outlets), registry=registry).addErrback(failures.append)
     process.start()
     # Scrapy's root handler would keep printing later log records of this process.
     logging.getLogger().handlers.clear()

@@ -19,15 +19,14 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
-# Politeness: one download slot per outlet (OutletSpider.update_settings makes DOWNLOAD_SLOTS from
+# Politeness: one download slot per outlet (the spider adds each outlet's DOWNLOAD_SLOTS entry from
 # the registry's [outlet.crawl] delay and concurrency); these are the defaults of unset values.
-# AutoThrottle may lengthen an outlet's delay, never shorten it below the outlet's own.
+# AutoThrottle (crawler/throttle.py) may lengthen an outlet's delay, never shorten it below its own.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
@@ -47,6 +46,10 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
+
+# The spider hands Scrapy the archive's fetch queue a batch at a time, in queue order: fetched first
+# in, first out (Scrapy's default LIFO queue would fetch each batch backwards).
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # Each response yields one capture and the pipelines write SQLite synchronously: processing items
 # in parallel gains nothing, while Scrapy starts CONCURRENT_ITEMS workers for every response

@@ -11,7 +11,8 @@ from crawler.archive.lock import ArchiveBusy, CrawlLock
 from crawler.archive.run_records import count_run, nothing_fetched
 from crawler.exit_status import crawl_exit_status
 from crawler.items import Capture
-from crawler.registry import load_registry
+from crawler.registry import Registry
+from crawler.spiders.outlets import crawl_registry
 
 ARCHIVE_BUSY = "archive_busy"
 
@@ -28,34 +29,44 @@ class ArchivePipeline:
     crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again).
     """
 
-    def __init__(self, crawler: Crawler, path: str, replay_snapshot: str | None):
+    def __init__(
+        self,
+        crawler: Crawler,
+        path: str,
+        replay_snapshot: str | None,
+        revisit_after_hours: tuple[float, ...],
+        registry: Registry,
+    ):
         self.crawler = crawler
         self.path = path
         self.replay_snapshot = replay_snapshot
-        self.revisit_after_hours = tuple(
-            float(hours) for hours in crawler.settings.getlist("REVISIT_AFTER_HOURS")
-        )
-        self.lock = CrawlLock(path)
-        self.locked = False
-        self.registry = load_registry(crawler.settings.get("REGISTRY_PATH"))
+        self.revisit_after_hours = revisit_after_hours
+        self.registry = registry
+        self.lock: CrawlLock | None = None
         self.archive: Archive | None = None
         self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        settings = crawler.settings
         pipeline = cls(
-            crawler, crawler.settings["ARCHIVE_PATH"], crawler.settings.get("REPLAY_SNAPSHOT") or None
+            crawler,
+            settings["ARCHIVE_PATH"],
+            settings.get("REPLAY_SNAPSHOT") or None,
+            tuple(float(hours) for hours in settings.getlist("REVISIT_AFTER_HOURS")),
+            crawl_registry(crawler),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
+        lock = CrawlLock(self.path)
         try:
-            self.lock.acquire()
+            lock.acquire()
         except ArchiveBusy as busy:
             self.crawler.spider.logger.error(str(busy))  # type: ignore[union-attr]
             raise CloseSpider(ARCHIVE_BUSY) from None
-        self.locked = True
+        self.lock = lock
         self.archive = Archive(self.path, revisit_after_hours=self.revisit_after_hours)
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
@@ -66,7 +77,7 @@ class ArchivePipeline:
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
 
     def process_item(self, item: Capture) -> Capture:
-        assert self.archive is not None and self.crawler.stats is not None
+        assert self.archive is not None
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
         stored = self.archive.store(item, self.run_id, outlet=outlet)
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
@@ -86,6 +97,6 @@ class ArchivePipeline:
                 self.archive.finish_run(self.run_id, status, reason, exit_status)
             self.archive.close()
             self.archive = None
-        if self.locked:
+        if self.lock is not None:
             self.lock.release()
-            self.locked = False
+            self.lock = None

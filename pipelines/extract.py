@@ -6,7 +6,8 @@ from scrapy.crawler import Crawler
 
 from crawler.items import Capture
 from crawler.pages import DEFAULT_MAX_PAGE_BYTES, extract_page
-from crawler.registry import Registry, load_registry
+from crawler.registry import Registry
+from crawler.spiders.outlets import crawl_registry
 
 
 class ExtractPipeline:
@@ -22,7 +23,7 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(
-            load_registry(crawler.settings.get("REGISTRY_PATH")),
+            crawl_registry(crawler),
             crawler.settings.getint("EXTRACT_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES),
         )
 

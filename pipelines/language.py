@@ -7,7 +7,8 @@ from scrapy.crawler import Crawler
 
 from crawler.items import Capture
 from crawler.language import tag_extraction
-from crawler.registry import Registry, load_registry
+from crawler.registry import Registry
+from crawler.spiders.outlets import crawl_registry
 
 
 class LanguagePipeline:
@@ -23,7 +24,7 @@ class LanguagePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LanguagePipeline:
-        return cls(crawler, load_registry(crawler.settings.get("REGISTRY_PATH")))
+        return cls(crawler, crawl_registry(crawler))
 
     def process_item(self, item: Capture) -> Capture:
         if item.extraction is None or item.extraction.article is None:

@@ -67,7 +67,7 @@ def _run_crawl(
     if replay is not None:
         Snapshot(replay)
     Archive(db_path).close()
-    result = run_crawl(settings, list(outlets))
+    result = run_crawl(settings, list(outlets), registry)
     with Archive(db_path, readonly=True) as archive:
         report = build_report(archive, result.run_id)
         for line in run_table(report.outlets, report.run["outlets"]):

@@ -11,11 +11,12 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from scrapy.http import Request
+
+from crawler.discovery import Discovered
 from crawler.registry import JsonApiSource, Outlet
 
 if TYPE_CHECKING:
-    from scrapy.http import Request, Response
-
     from crawler.spiders.outlets import OutletSpider
 
 CHANNELS = ("world", "china", "taiwan", "mil")
@@ -28,7 +29,7 @@ def discovery_requests(spider: OutletSpider, outlet: Outlet) -> Iterator[Request
             f"https://{channel}.huanqiu.com/api/channel_pc",
             "list_api",
             outlet,
-            lambda response, outlet, channel=channel: parse_channel_tree(spider, response, outlet, channel),
+            lambda response, channel=channel: read_channel_tree(response.body, channel),
         )
 
 
@@ -44,23 +45,18 @@ def leaf_nodes(tree: Any) -> list[str]:
     return nodes
 
 
-def parse_channel_tree(
-    spider: OutletSpider, response: Response, outlet: Outlet, channel: str
-) -> Iterator[Any]:
+def read_channel_tree(body: bytes, channel: str) -> Discovered:
+    """The channel's list API over all its leaf nodes, as a further document to read."""
     try:
-        nodes = leaf_nodes(json.loads(response.body.decode("utf-8-sig")))
+        nodes = leaf_nodes(json.loads(body.decode("utf-8-sig")))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        yield spider.capture(response, "list_api", discovery_problem=f"not JSON: {error}")
-        return
+        return Discovered(problem=f"not JSON: {error}")
     if not nodes:
-        yield spider.capture(response, "list_api", discovery_problem="channel tree has no nodes")
-        return
-    # Never fetched conditionally: like a sitemap index, it leads to the lists of articles.
-    yield spider.capture(response, "list_api", conditional_get=False)
+        return Discovered(problem="channel tree has no nodes")
     node_list = ",".join(f'"{node}"' for node in nodes)
     source = JsonApiSource(
         url=f"https://{channel}.huanqiu.com/api/list?node={node_list}&offset=0&limit={LIST_SIZE}",
         links="list[*].aid",
         link_template=f"https://{channel}.huanqiu.com/article/{{}}",
     )
-    yield spider.json_api_request(source, outlet)
+    return Discovered(documents=(source,))

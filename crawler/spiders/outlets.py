@@ -1,95 +1,86 @@
 """The registry-driven spider: discover article URLs from each outlet's sources, fetch them.
 
 Every response (feed, sitemap, listing, list API, article) and every failed fetch becomes a
-`Capture` item; the pipelines extract and archive them. Only URLs matching the outlet's
-article pattern are fetched as articles, each under its canonical URL (crawler/identity.py).
+`Capture` item (crawler/captures.py); the pipelines extract and archive them. Discovery
+documents are read by the plain functions of crawler/discovery.py, and only URLs matching the
+outlet's article pattern are fetched as articles, each under its canonical URL.
 
 Discovery does not request articles itself: the article URLs a document lists travel with its
 capture into the archive's fetch queue (crawler/archive/fetch_queue.py), which skips archived
-articles, and `start()` feeds the queue back to Scrapy a few requests per outlet at a time.
-Articles due for a revisit come the same way. Discovery documents are fetched with conditional
-GET when the archive holds their ETag or Last-Modified.
+articles. The spider hands the queue to Scrapy a few requests per outlet at a time: topped up
+as each capture is archived (`item_scraped`), and when the crawl goes idle (`spider_idle`),
+which keeps it open while the queue holds more. Articles due for a revisit come the same way.
+Discovery documents are fetched with conditional GET when the archive holds their validators.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import replace
-from datetime import UTC, datetime
+from functools import partial
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
-import feedparser
-import jmespath
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import JsonRequest, Request, Response
-from scrapy.settings import BaseSettings
-from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.asyncio import sleep
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import JsonRequest, Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.archive import Archive
 from crawler.archive.fetch_queue import QueueEntry
-from crawler.blocking import challenge_page
-from crawler.identity import canonical_url
+from crawler.captures import error_response, failed_fetch, failure_capture, response_capture
+from crawler.discovery import (
+    Discovered,
+    article_urls,
+    read_feed,
+    read_json_api,
+    read_listing,
+    read_sitemap,
+    redirect_stub_links,
+)
 from crawler.items import Capture, PageKind
 from crawler.outlets import outlet_module
-from crawler.pages.judge import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
-from crawler.registry import (
-    ArticleUrl,
-    JsonApiSource,
-    ListingSource,
-    Outlet,
-    Registry,
-    load_registry,
-    match_article_url,
-)
+from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, Registry, load_registry
+from crawler.throttle import outlet_download_slots
 
-GZIP_MAGIC = b"\x1f\x8b"
-SITEMAP_MAX_BYTES = 50_000_000
 # Queued article requests handed to Scrapy ahead of an outlet's downloads, per request it may
 # have in flight: enough to keep its download slot busy, few enough that memory stays flat.
 REQUESTS_AHEAD_PER_CONCURRENT = 4
-QUEUE_POLL_SECONDS = 0.05
+
+# Reads a fetched discovery document: one of crawler/discovery.py's functions, given the body.
+DocumentReader = Callable[[Response], Discovered]
 
 
-def _headers(response: Response) -> list[tuple[str, str]]:
-    return [
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, values in response.headers.items()
-        for value in values
-    ]
+def feed_links(response: Response) -> Discovered:
+    return read_feed(response.body)
 
 
-def describe_failure(failure: Failure) -> str:
-    """One line naming what went wrong with a fetch."""
-    return describe_exception(failure.value)
+def sitemap_links(response: Response) -> Discovered:
+    return read_sitemap(response.body, response.url)
 
 
-def describe_exception(error: BaseException) -> str:
-    name = type(error).__name__
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{name}: {message}" if message else name
+def listing_links(response: Response, source: ListingSource) -> Discovered:
+    return read_listing(response.text if isinstance(response, TextResponse) else None, source)
 
 
-def outlet_download_slot(outlet: Outlet, settings: BaseSettings) -> dict[str, float | int]:
-    """The DOWNLOAD_SLOTS entry of an outlet: its registry politeness, else the crawl's defaults."""
-    delay = settings.getfloat("DOWNLOAD_DELAY") if outlet.crawl.delay is None else outlet.crawl.delay
-    concurrency = outlet.crawl.concurrency or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-    return {"delay": delay, "concurrency": concurrency}
+def json_api_links(response: Response, source: JsonApiSource) -> Discovered:
+    return read_json_api(response.body, source)
+
+
+def crawl_registry(crawler: Crawler) -> Registry:
+    """The registry the crawl's spider loaded: one load per crawl, shared by its components."""
+    spider = crawler.spider
+    assert isinstance(spider, OutletSpider), "sourcevault's pipelines run with the outlets spider"
+    return spider.registry
 
 
 class OutletSpider(scrapy.Spider):
     """Crawls the outlets of the registry (all, or those named in the `outlets` argument).
 
-    Settings: REGISTRY_PATH, ARCHIVE_PATH (required: the archive holds the fetch queue).
+    Arguments: `outlets` (slugs, comma-separated), `registry` (a loaded Registry, else the file
+    REGISTRY_PATH names is loaded). Settings: REGISTRY_PATH, ARCHIVE_PATH (required: the archive
+    holds the fetch queue), DOWNLOAD_SLOTS (the outlets' own are added, crawler/throttle.py).
     """
 
     name = "outlets"
@@ -100,42 +91,40 @@ class OutletSpider(scrapy.Spider):
     archive: Archive | None
     # Per outlet: how many queued requests it may have handed to Scrapy and not yet answered,
     # how many it has, and the last queue entry handed.
-    _requests_ahead: dict[str, int]
-    _in_flight: Counter[str]
-    _last_queued: dict[str, int]
+    requests_ahead: dict[str, int]
+    in_flight: Counter[str]
+    last_queued: dict[str, int]
 
     @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        # Politeness is per outlet and lives in the registry: every request carries the outlet's
-        # slug as its download slot, and each slot gets the outlet's delay and concurrency here,
-        # before the settings freeze, so Scrapy's own downloader applies them.
-        registry = load_registry(settings.get("REGISTRY_PATH"))
-        slots = {outlet.slug: outlet_download_slot(outlet, settings) for outlet in registry}
-        settings.set("DOWNLOAD_SLOTS", {**slots, **settings.getdict("DOWNLOAD_SLOTS")}, priority="spider")
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
+    def from_crawler(
+        cls, crawler: Crawler, *args: Any, registry: Registry | None = None, **kwargs: Any
+    ) -> OutletSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.registry = load_registry(crawler.settings.get("REGISTRY_PATH"))
+        settings = crawler.settings
+        spider.registry = registry if registry is not None else load_registry(settings.get("REGISTRY_PATH"))
         requested = kwargs.get("outlets") or []
         if isinstance(requested, str):
             requested = [slug.strip() for slug in requested.split(",") if slug.strip()]
         spider.outlets = spider.registry.select(list(requested))
         spider.allowed_domains = sorted({domain for outlet in spider.outlets for domain in outlet.domains})
-        spider.archive_path = crawler.settings.get("ARCHIVE_PATH") or ""
+        spider.archive_path = settings.get("ARCHIVE_PATH") or ""
         if not spider.archive_path:
             raise ValueError("ARCHIVE_PATH is empty: the outlets spider keeps its fetch queue in the archive")
         spider.archive = None
-        slots = crawler.settings.getdict("DOWNLOAD_SLOTS")
-        default_concurrency = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        spider._requests_ahead = {
+        # The settings freeze after the spider is made: each outlet's slot gets its registry
+        # politeness here, so Scrapy's own downloader applies it. Slots the crawl names win.
+        slots = {**outlet_download_slots(spider.registry, settings), **settings.getdict("DOWNLOAD_SLOTS")}
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        default_concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        spider.requests_ahead = {
             outlet.slug: int(slots.get(outlet.slug, {}).get("concurrency", default_concurrency))
             * REQUESTS_AHEAD_PER_CONCURRENT
             for outlet in spider.outlets
         }
-        spider._in_flight = Counter()
-        spider._last_queued = {outlet.slug: 0 for outlet in spider.outlets}
+        spider.in_flight = Counter()
+        spider.last_queued = {outlet.slug: 0 for outlet in spider.outlets}
+        crawler.signals.connect(spider.capture_archived, signal=signals.item_scraped)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.close_archive, signal=signals.spider_closed)
         return spider
 
@@ -145,8 +134,9 @@ class OutletSpider(scrapy.Spider):
         for outlet in self.outlets:
             for request in self.discovery_requests(outlet):
                 yield request
-        async for request in self.queued_article_requests():
-            yield request
+        for outlet in self.outlets:
+            for request in self.queued_requests(outlet):
+                yield request
 
     def close_archive(self) -> None:
         if self.archive is not None:
@@ -155,51 +145,46 @@ class OutletSpider(scrapy.Spider):
 
     # --- the fetch queue ------------------------------------------------------------------------
 
-    async def queued_article_requests(self) -> AsyncIterator[Request]:
-        """Requests for the queued article pages, until the queue is empty and nothing can add to it."""
-        while True:
-            # Looked at before the queue: whatever is still in progress now may queue more pages.
-            settled = self._nothing_in_progress()
-            entries = [entry for outlet in self.outlets for entry in self._next_entries(outlet)]
-            for entry in entries:
-                self._in_flight[entry.outlet] += 1
-                self._last_queued[entry.outlet] = entry.id
-                yield self.article_request(self.registry.get(entry.outlet), entry)
-            if not entries:
-                if settled:
-                    return
-                await sleep(QUEUE_POLL_SECONDS)
+    def capture_archived(self, item: Capture) -> None:
+        """A capture is archived: what it listed is queued now, and an article fetch is answered."""
+        for request in self.queued_requests(self.registry.get(item.outlet)):
+            self.crawler.engine.crawl(request)
 
-    def _next_entries(self, outlet: Outlet) -> list[QueueEntry]:
+    def idle(self) -> None:
+        """Nothing is in progress: hand Scrapy what the queue still holds, and stay open if anything."""
+        handed = [request for outlet in self.outlets for request in self.queued_requests(outlet)]
+        for request in handed:
+            self.crawler.engine.crawl(request)
+        if handed:
+            raise DontCloseSpider
+
+    def queued_requests(self, outlet: Outlet) -> list[Request]:
+        """Requests for the outlet's next queued pages, as many as it has room for ahead."""
         assert self.archive is not None
-        room = self._requests_ahead[outlet.slug] - self._in_flight[outlet.slug]
+        room = self.requests_ahead[outlet.slug] - self.in_flight[outlet.slug]
         if room <= 0:
             return []
-        return self.archive.waiting_fetches(outlet.slug, self._last_queued[outlet.slug], room)
+        entries = self.archive.waiting_fetches(outlet.slug, self.last_queued[outlet.slug], room)
+        if entries:
+            self.in_flight[outlet.slug] += len(entries)
+            self.last_queued[outlet.slug] = entries[-1].id
+        return [self.article_request(outlet, entry) for entry in entries]
 
-    def _nothing_in_progress(self) -> bool:
-        engine = self.crawler.engine
-        assert engine is not None and engine.scheduler is not None and engine.scraper.slot is not None
-        return (
-            not engine.downloader.active
-            and engine.scraper.slot.is_idle()
-            and not engine.scheduler.has_pending_requests()
-        )
-
-    def _answered(self, request: Request) -> None:
+    def answered(self, request: Request) -> None:
         if "fetch_queue_id" in request.meta:
-            self._in_flight[request.meta["outlet"]] -= 1
+            self.in_flight[request.meta["outlet"]] -= 1
 
     # --- discovery ------------------------------------------------------------------------------
 
     def discovery_requests(self, outlet: Outlet) -> Iterator[Request]:
         discovery = outlet.discovery
         for url in discovery.feeds:
-            yield self.discovery_request(url, "feed", outlet, self.parse_feed)
+            yield self.discovery_request(url, "feed", outlet, feed_links)
         for url in discovery.sitemaps:
-            yield self.discovery_request(url, "sitemap", outlet, self.parse_sitemap)
+            yield self.discovery_request(url, "sitemap", outlet, sitemap_links)
         for listing in discovery.listings:
-            yield self.discovery_request(listing.url, "listing", outlet, self.parse_listing, source=listing)
+            read = partial(listing_links, source=listing)
+            yield self.discovery_request(listing.url, "listing", outlet, read)
         for api in discovery.json_apis:
             yield self.json_api_request(api, outlet)
         yield from self._outlet_module_requests(outlet)
@@ -210,19 +195,15 @@ class OutletSpider(scrapy.Spider):
         return hook(self, outlet) if hook else ()
 
     def discovery_request(
-        self,
-        url: str,
-        page_kind: PageKind,
-        outlet: Outlet,
-        callback: Callable[..., Any],
-        **cb_kwargs: Any,
+        self, url: str, page_kind: PageKind, outlet: Outlet, read: DocumentReader
     ) -> Request:
+        """A request for a discovery document, read by `read` once fetched."""
         return Request(
             url,
             callback=self.parse_discovery,
             errback=self.on_failure,
             headers=self.conditional_headers(url),
-            cb_kwargs={"parse": callback, "outlet": outlet, **cb_kwargs},
+            cb_kwargs={"outlet": outlet, "read": read},
             meta=self.discovery_meta(outlet, page_kind),
         )
 
@@ -230,7 +211,7 @@ class OutletSpider(scrapy.Spider):
         arguments: dict[str, Any] = {
             "callback": self.parse_discovery,
             "errback": self.on_failure,
-            "cb_kwargs": {"parse": self.parse_json_api, "outlet": outlet, "source": api},
+            "cb_kwargs": {"outlet": outlet, "read": partial(json_api_links, source=api)},
             "meta": self.discovery_meta(outlet, "list_api"),
         }
         if api.method == "POST":
@@ -258,95 +239,36 @@ class OutletSpider(scrapy.Spider):
         headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
         return {name: value for name, value in headers.items() if value}
 
-    def parse_discovery(
-        self, response: Response, parse: Callable[..., Iterator[Any]], **kwargs: Any
-    ) -> Iterator[Any]:
+    def parse_discovery(self, response: Response, outlet: Outlet, read: DocumentReader) -> Iterator[Any]:
+        page_kind: PageKind = response.meta["page_kind"]
         if response.status == 304:
             # Unchanged since its links went into the fetch queue: nothing new to read.
-            yield self.capture(response, response.meta["page_kind"])
+            yield response_capture(response, outlet, page_kind)
             return
-        yield from parse(response, **kwargs)
-
-    def parse_feed(self, response: Response, outlet: Outlet) -> Iterator[Any]:
-        parsed = feedparser.parse(response.body)
-        links = [link for entry in parsed.entries for link in self._entry_links(entry)]
-        problem = None
-        if not links and parsed.bozo:
-            problem = f"not a feed: {parsed.bozo_exception}"
-        elif not links:
-            problem = "feed lists no entries" if parsed.version else "not a feed: no RSS, Atom or RDF root"
-        yield self.capture(response, "feed", problem, self.article_links(outlet, links, response.url))
-
-    @staticmethod
-    def _entry_links(entry: Any) -> list[str]:
-        links = [entry.get("link")] + [link.get("href") for link in entry.get("links", [])]
-        return list(dict.fromkeys(link for link in links if link))
-
-    def parse_sitemap(self, response: Response, outlet: Outlet) -> Iterator[Any]:
-        body = response.body
-        try:
-            if body[:2] == GZIP_MAGIC:
-                body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
-            sitemap = Sitemap(body)
-            kind = sitemap.type
-        except Exception as error:  # lxml, gzip and size errors all mean "not a sitemap"
-            yield self.capture(response, "sitemap", discovery_problem=f"not a sitemap: {error}")
-            return
-        if kind not in ("urlset", "sitemapindex"):
-            yield self.capture(response, "sitemap", discovery_problem=f"not a sitemap: root element <{kind}>")
-            return
-        locations = [urljoin(response.url, entry["loc"]) for entry in sitemap if entry.get("loc")]
-        problem = None if locations else f"sitemap ({kind}) lists no URLs"
-        if kind == "urlset":
-            yield self.capture(
-                response, "sitemap", problem, self.article_links(outlet, locations, response.url)
-            )
-            return
-        if response.url in locations:
-            # Recorded as a problem; the duplicate filter drops the request for itself.
-            problem = "sitemap index lists itself"
-        # Never fetched conditionally: a run killed before reading its children would lose them.
-        yield self.capture(response, "sitemap", problem, conditional_get=False)
-        for location in locations:
-            yield self.discovery_request(location, "sitemap", outlet, self.parse_sitemap)
-
-    def parse_listing(self, response: Response, outlet: Outlet, source: ListingSource) -> Iterator[Any]:
-        if not hasattr(response, "css"):
-            yield self.capture(response, "listing", discovery_problem="listing is not an HTML page")
-            return
-        links = response.css(source.links).xpath("@href").getall()
-        problem = None if links else f"no links match {source.links!r}"
-        yield self.capture(response, "listing", problem, self.article_links(outlet, links, response.url))
-
-    def parse_json_api(self, response: Response, outlet: Outlet, source: JsonApiSource) -> Iterator[Any]:
-        try:
-            document = json.loads(response.body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            yield self.capture(response, "list_api", discovery_problem=f"not JSON: {error}")
-            return
-        found = jmespath.search(source.links, document)
-        values = found if isinstance(found, list) else [found] if found else []
-        links = [str(value) for value in values if isinstance(value, str | int) and str(value)]
-        if source.link_template:
-            links = [source.link_template.format(value) for value in links]
-        problem = None if links else f"no links at {source.links!r}"
-        yield self.capture(response, "list_api", problem, self.article_links(outlet, links, response.url))
+        found = read(response)
+        articles = self.article_links(outlet, found.links, response.url) if found.links else []
+        # A document that leads to others (a sitemap index) is never fetched conditionally:
+        # a run killed before reading them would lose them.
+        yield response_capture(
+            response,
+            outlet,
+            page_kind,
+            found.problem,
+            articles,
+            conditional_get=False if found.documents else None,
+        )
+        for document in found.documents:
+            if isinstance(document, JsonApiSource):
+                yield self.json_api_request(document, outlet)
+            else:
+                yield self.discovery_request(document, page_kind, outlet, read)
 
     def article_links(self, outlet: Outlet, links: Iterable[str], base_url: str) -> list[ArticleUrl]:
         """The outlet's article URLs among `links`, one per article, for the fetch queue."""
-        stats = self.crawler.stats
-        assert stats is not None
-        articles: dict[tuple[str, str], ArticleUrl] = {}
-        for link in links:
-            listed = urljoin(base_url, link.strip())
-            # Tracking parameters, mobile hosts, old suffixes would make one article look like many.
-            article = match_article_url(outlet, canonical_url(listed, outlet))
-            if article is None:
-                stats.inc_value(f"discovery/{outlet.slug}/other_links")
-                continue
-            articles.setdefault((article.article_id, article.edition), replace(article, listed_url=listed))
-        stats.inc_value(f"discovery/{outlet.slug}/article_links", len(articles))
-        return list(articles.values())
+        found = article_urls(outlet, links, base_url)
+        self.crawler.stats.inc_value(f"discovery/{outlet.slug}/other_links", found.other_links)
+        self.crawler.stats.inc_value(f"discovery/{outlet.slug}/article_links", len(found.articles))
+        return found.articles
 
     def article_request(self, outlet: Outlet, entry: QueueEntry) -> Request:
         return Request(
@@ -367,78 +289,24 @@ class OutletSpider(scrapy.Spider):
 
     # --- articles and failures ------------------------------------------------------------------
 
-    def parse_article(self, response: Response, outlet: Outlet) -> Iterator[Any]:
-        self._answered(response.request)  # type: ignore[arg-type]
-        links: list[ArticleUrl] = []
+    def parse_article(self, response: Response, outlet: Outlet) -> Iterator[Capture]:
+        self.answered(response.request)  # type: ignore[arg-type]
         # UDN answers some article URLs with a stub whose only content is a script redirect.
-        if len(response.body) <= SCRIPT_REDIRECT_MAX_BYTES:
-            match = SCRIPT_REDIRECT.search(response.body.decode("utf-8", "replace"))
-            if match:
-                target = urljoin(response.url, match["target"])
-                if outlet.owns_host(urlsplit(target).hostname or ""):
-                    links = self.article_links(outlet, [target], response.url)
-        yield self.capture(response, "article", article_links=links)
+        stub_links = redirect_stub_links(response.body, response.url, outlet)
+        links = self.article_links(outlet, stub_links, response.url) if stub_links else []
+        yield response_capture(response, outlet, "article", article_links=links)
 
     def on_failure(self, failure: Failure) -> Iterator[Capture]:
         request: Request = failure.request  # type: ignore[attr-defined]
-        self._answered(request)
-        if failure.check(HttpError):
-            response: Response = failure.value.response
-            yield self.capture(response, response.meta.get("page_kind", "article"))
+        self.answered(request)
+        response = error_response(failure)
+        if response is not None:
+            outlet = self.registry.get(request.meta["outlet"])
+            yield response_capture(response, outlet, response.meta.get("page_kind", "article"))
             return
-        if failure.check(IgnoreRequest):
-            # Nothing was sent: robots.txt forbids it, redirects went round in circles, or an
-            # offline replay lacks it. Recorded all the same: the page was wanted.
-            reason = str(failure.value) or type(failure.value).__name__
-            self.logger.info("not fetched: %s (%s)", request.url, reason)
+        failed = failed_fetch(failure)
+        if failed.nothing_sent:
+            self.logger.info("not fetched: %s (%s)", request.url, failed.reason)
         else:
-            reason = describe_failure(failure)
-            self.logger.warning("fetch failed: %s %s", request.url, reason)
-        yield Capture(
-            outlet=request.meta["outlet"],
-            page_kind=request.meta.get("page_kind", "article"),
-            url=request.url,
-            fetched_at=datetime.now(UTC),
-            request_method=request.method,
-            request_body=request.body,
-            fetch_error=reason,
-            fetch_queue_id=request.meta.get("fetch_queue_id"),
-            revisit=request.meta.get("revisit", False),
-        )
-
-    def capture(
-        self,
-        response: Response,
-        page_kind: PageKind,
-        discovery_problem: str | None = None,
-        article_links: list[ArticleUrl] | None = None,
-        *,
-        conditional_get: bool | None = None,
-    ) -> Capture:
-        """The capture of a response; a discovery document read whole may be fetched conditionally next."""
-        request = response.request
-        assert request is not None
-        redirects = request.meta.get("redirect_urls") or []
-        outlet = self.registry.get(request.meta["outlet"])
-        if conditional_get is None:
-            conditional_get = page_kind != "article" and response.status == 200 and discovery_problem is None
-        return Capture(
-            outlet=outlet.slug,
-            page_kind=page_kind,
-            url=redirects[0] if redirects else request.url,
-            fetched_at=request.meta.get("replay_fetched_at") or datetime.now(UTC),
-            request_method=request.method,
-            request_body=request.body,
-            final_url=response.url,
-            http_status=response.status,
-            response_headers=_headers(response),
-            body=response.body,
-            replayed_from=request.meta.get("replayed_from"),
-            discovery_problem=discovery_problem,
-            fetch_queue_id=request.meta.get("fetch_queue_id"),
-            revisit=request.meta.get("revisit", False),
-            article_links=article_links or [],
-            conditional_get=conditional_get,
-            block_page=challenge_page(response.body),
-            redirected_home=bool(redirects) and outlet.is_home_page(response.url),
-        )
+            self.logger.warning("fetch failed: %s %s", request.url, failed.reason)
+        yield failure_capture(request, failed.reason)

@@ -1,0 +1,110 @@
+"""Captures made from what a fetch returned: a response kept whole, or a failure and its reason.
+
+The spider (crawler/spiders/outlets.py) turns every response and every failed request into one
+`Capture` with these; the pipelines then extract and archive it. The request's meta says which
+outlet, what kind of page and which fetch-queue entry the fetch was for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.blocking import challenge_page
+from crawler.items import Capture, PageKind
+from crawler.registry import ArticleUrl, Outlet
+
+
+@dataclass(frozen=True)
+class FailedFetch:
+    """Why a request got no response worth keeping."""
+
+    reason: str
+    # Nothing was sent: robots.txt forbids it, redirects went round in circles, or an offline
+    # replay lacks it (worth a line of INFO, where a fetch that failed is worth a WARNING).
+    nothing_sent: bool
+
+
+def describe_exception(error: BaseException) -> str:
+    """One line naming what went wrong: the exception's type and the first line of its message."""
+    name = type(error).__name__
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{name}: {message}" if message else name
+
+
+def error_response(failure: Failure) -> Response | None:
+    """The response of a request that failed on its HTTP status (kept like any other), else None."""
+    return failure.value.response if failure.check(HttpError) else None
+
+
+def failed_fetch(failure: Failure) -> FailedFetch:
+    """The reason a request that got no response failed, and whether anything was sent."""
+    if failure.check(IgnoreRequest):
+        return FailedFetch(str(failure.value) or type(failure.value).__name__, nothing_sent=True)
+    return FailedFetch(describe_exception(failure.value), nothing_sent=False)
+
+
+def failure_capture(request: Request, reason: str) -> Capture:
+    """The capture of a request that got no response: recorded all the same, the page was wanted."""
+    return Capture(
+        outlet=request.meta["outlet"],
+        page_kind=request.meta.get("page_kind", "article"),
+        url=request.url,
+        fetched_at=datetime.now(UTC),
+        request_method=request.method,
+        request_body=request.body,
+        fetch_error=reason,
+        fetch_queue_id=request.meta.get("fetch_queue_id"),
+        revisit=request.meta.get("revisit", False),
+    )
+
+
+def response_capture(
+    response: Response,
+    outlet: Outlet,
+    page_kind: PageKind,
+    discovery_problem: str | None = None,
+    article_links: list[ArticleUrl] | None = None,
+    *,
+    conditional_get: bool | None = None,
+) -> Capture:
+    """The capture of a response; a discovery document read whole may be fetched conditionally next."""
+    request = response.request
+    assert request is not None
+    redirects = request.meta.get("redirect_urls") or []
+    if conditional_get is None:
+        conditional_get = page_kind != "article" and response.status == 200 and discovery_problem is None
+    return Capture(
+        outlet=outlet.slug,
+        page_kind=page_kind,
+        url=redirects[0] if redirects else request.url,
+        fetched_at=request.meta.get("replay_fetched_at") or datetime.now(UTC),
+        request_method=request.method,
+        request_body=request.body,
+        final_url=response.url,
+        http_status=response.status,
+        response_headers=response_headers(response),
+        body=response.body,
+        replayed_from=request.meta.get("replayed_from"),
+        discovery_problem=discovery_problem,
+        fetch_queue_id=request.meta.get("fetch_queue_id"),
+        revisit=request.meta.get("revisit", False),
+        article_links=article_links or [],
+        conditional_get=conditional_get,
+        block_page=challenge_page(response.body),
+        redirected_home=bool(redirects) and outlet.is_home_page(response.url),
+    )
+
+
+def response_headers(response: Response) -> list[tuple[str, str]]:
+    """Header names and values in the order received, repeated ones repeated."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in response.headers.items()
+        for value in values
+    ]
