@@ -4,7 +4,7 @@ Everything it serves is made here (synthetic). It listens on an ephemeral loopba
 thread of the test (or benchmark) process, while the crawl runs as a real `sourcevault` process.
 A fault is attached to a path and hits the first `times` requests of it (all when None): a
 status with headers (5xx, 429 with Retry-After), a request held unanswered until the test
-releases it, a connection reset, a truncated body, or a slow drip. Feeds carry an ETag and
+releases it, a connection reset, a truncated body, a late answer, or a slow drip. Feeds carry an ETag and
 answer a matching If-None-Match with 304.
 
 Tests wait on what the site saw (`wait_until`), never on the clock; each request is stamped
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-FaultKind = Literal["status", "hold", "reset", "truncate", "slow"]
+FaultKind = Literal["status", "hold", "reset", "truncate", "slow", "late"]
 # Linux's SO_TIMESTAMPNS (Python's socket module does not name it): the kernel stamps each
 # received packet with the time it arrived.
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
@@ -303,9 +303,12 @@ class LoopbackSite:
             self._arrived.notify_all()
         fault = self._take_fault(path)
         page = self.pages.get(path)
-        if fault is not None and fault.kind != "slow":
+        if fault is not None and fault.kind not in ("slow", "late"):
             self._fail(handler, fault)
             return
+        if fault is not None and fault.kind == "late":
+            # A slow server: the answer starts `seconds` late (a loaded machine can only add to it).
+            time.sleep(fault.seconds)
         if page is None:
             self._respond(
                 handler, 404, [("Content-Type", "text/html")], b"<html><title>404</title>not here</html>"
@@ -315,7 +318,8 @@ class LoopbackSite:
             self._respond(handler, 304, [("ETag", page.etag)], b"")
             return
         headers = [*page.headers, *([("ETag", page.etag)] if page.etag else [])]
-        self._respond(handler, page.status, headers, page.body, drip_seconds=fault.seconds if fault else 0.0)
+        drip = fault.seconds if fault and fault.kind == "slow" else 0.0
+        self._respond(handler, page.status, headers, page.body, drip_seconds=drip)
 
     @staticmethod
     def _respond(

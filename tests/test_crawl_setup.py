@@ -92,7 +92,9 @@ def test_autothrottle_paces_each_outlet_from_its_own_delay_up(tmp_path):
         for slug, latency in (("steady", 0.0), ("sluggish", 0.1)):
             articles = [f"/{slug}/a/{n}" for n in range(1, 4)]
             for path in articles:
-                site.add_article(path, f"新聞 {path}", latency=latency)
+                site.add_article(path, f"新聞 {path}")
+                if latency:
+                    site.fault(path, "late", seconds=latency)
             site.add_feed(f"/{slug}/feed.xml", articles)
         registry = tmp_path / "outlets.toml"
         registry.write_text(
