@@ -10,7 +10,7 @@ match counts, and with them ranking costs, are pessimistic.
 
 Queries are cut from the articles' Simplified text at random positions (common characters come up
 as often as they occur): 1, 2 and 4 Chinese characters, and "phrases" of 5 to 8 characters with
-punctuation inside, searched quoted. Latency is `crawler.search.search` as `sourcevault search`
+punctuation inside, searched quoted. Latency is `crawler.search.results.search` as `sourcevault search`
 calls it (count, rank by bm25, 20 articles read back with their snippets), the median of three
 runs per query after a warm-up; the reference beside it is a substring scan of every article in
 SQLite (instr() over the Simplified title and body), which also gives the set recall is measured
@@ -43,7 +43,8 @@ from crawler.items import Capture
 from crawler.language import tag_article
 from crawler.pages import Article, Extraction
 from crawler.registry import Outlet, load_registry
-from crawler.search import RANK_WINDOW, matching_article_ids, parse_query, search
+from crawler.search.query import parse_query
+from crawler.search.results import RANK_WINDOW, matching_article_ids, search
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "generic_bodies.jsonl.gz"
 BATCH = 100

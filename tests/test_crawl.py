@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import DEMO_SNAPSHOT
-from crawler.search import register_functions
+from crawler.search.results import register_functions
 from tests.helpers import ROOT, exchange, make_snapshot, run_sourcevault
 
 PARAGRAPHS = (

@@ -360,4 +360,4 @@ def test_a_crawl_that_can_fetch_nothing_says_so_and_exits_4(tmp_path):
     report = run_sourcevault("report", "--db", str(database))
     assert "run 1: finished, exit 4" in report.stdout
     with Archive(database, readonly=True) as archive:
-        assert archive.run()["exit_status"] == exit_status.NOTHING_FETCHED
+        assert archive.runs.get()["exit_status"] == exit_status.NOTHING_FETCHED

@@ -16,20 +16,13 @@ import opencc
 import pytest
 from sqlite_utils import Database
 
-from crawler import search as search_module
 from crawler.archive import Archive, schema
 from crawler.chinese import to_simplified
 from crawler.reextract import reextract
-from crawler.search import (
-    Filters,
-    QueryError,
-    count_matches,
-    index_text,
-    matching_article_ids,
-    normalise,
-    parse_query,
-    search,
-)
+from crawler.search import results as search_results
+from crawler.search.query import Filters, QueryError, parse_query
+from crawler.search.results import count_matches, matching_article_ids, search
+from crawler.search.tokens import index_text, normalise
 from tests.helpers import store_article, store_fixture_articles
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
@@ -302,7 +295,7 @@ def test_bad_filters_are_one_line_errors():
 
 
 def test_a_common_term_is_ranked_among_the_newest_matches(corpus, monkeypatch):
-    monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
+    monkeypatch.setattr(search_results, "RANK_WINDOW", 5)
     matches = sorted(found(corpus, "的"))
     results = search(corpus.db.conn, parse_query("的"), limit=3)
     assert results.total == len(matches) > 5 and results.ranked == 5

@@ -175,7 +175,7 @@ class OutletSpider(scrapy.Spider):
         room = self._requests_ahead[outlet.slug] - self._in_flight[outlet.slug]
         if room <= 0:
             return []
-        return self.archive.waiting_fetches(outlet.slug, self._last_queued[outlet.slug], room)
+        return self.archive.queue.waiting(outlet.slug, self._last_queued[outlet.slug], room)
 
     def _nothing_in_progress(self) -> bool:
         engine = self.crawler.engine
@@ -257,7 +257,7 @@ class OutletSpider(scrapy.Spider):
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since from the last full fetch of a discovery document."""
         assert self.archive is not None
-        validators = self.archive.discovery_validators(url)
+        validators = self.archive.captures.discovery_validators(url)
         if validators is None:
             return {}
         etag, last_modified = validators
