@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import DEMO_SNAPSHOT
-from crawler.search.results import register_functions
 from tests.helpers import ROOT, exchange, make_snapshot, run_sourcevault
 
 PARAGRAPHS = (
@@ -296,8 +295,6 @@ def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(tmp_path):
 
     # Re-extraction from the stored originals restores a damaged article, without network, and
     # rebuilds the same versions and clusters.
-    # (The search index's triggers need sourcevault's SQL functions on any connection that writes.)
-    register_functions(connection)
     connection.execute("UPDATE articles SET title = 'damaged' WHERE outlet = 'cna'")
     connection.commit()
     result = run_sourcevault("reextract", "--db", str(database))

@@ -3,7 +3,8 @@ and every URL it was seen under.
 
 An article stored again is new, updated (its content changed: a new version is stored and linked
 to the previous one) or unchanged (only its last-seen time moves). Every new or changed article is
-linked to the archived copies of its story (`crawler.archive.story_index`) in the same transaction.
+indexed for search (`crawler.search.index.catch_up`) and linked to the archived copies of its
+story (`crawler.archive.story_index`) in the same transaction.
 """
 
 from __future__ import annotations
@@ -122,13 +123,14 @@ class Articles:
         dedup: Fingerprint | None,
         crawled_at: str | None = None,
     ) -> StoreResult:
-        """Insert the article or update its row, version it, record its URLs and link its copies.
+        """Insert the article or update its row, version it, record its URLs, index it and link its copies.
 
         `crawled_at` (a crawl storing it, not a re-extraction) plans a new article's revisits and
         marks a taken-down article live again.
         """
         from crawler.dedup import fingerprint
         from crawler.identity import ArticleKey, canonical_url, content_hash
+        from crawler.search.index import catch_up
 
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
         new_hash = content_hash(article.title, article.body)
@@ -201,6 +203,7 @@ class Articles:
                 f" last_seen_at = max(coalesce(last_seen_at, ?), ?){revived} WHERE id = ?",
                 [*values, version, seen_at, seen_at, seen_at, seen_at, article_row],
             )
+        catch_up(self.connection)
         for url, seen_as in (
             (urls[0], "requested"),
             *((url, "redirect") for url in urls[1:]),
@@ -257,9 +260,12 @@ class Articles:
         ).fetchone()
         if stale is None:
             return
+        from crawler.search.index import catch_up
+
         self._story_index().unindex(stale[0])
         self.connection.execute("DELETE FROM article_versions WHERE article = ?", [stale[0]])
         self.connection.execute("DELETE FROM articles WHERE id = ?", [stale[0]])
+        catch_up(self.connection)
 
     def mark_removed(self, key: ArticleKey, seen_at: str, reason: str | None) -> None:
         """The first time a revisit saw the article gone; the article and its originals stay."""

@@ -2,7 +2,8 @@
 
 WAL mode lets researchers read while a crawl writes. Opening read-write applies any pending
 migration; opening read-only refuses an archive whose schema is older or newer than this
-sourcevault.
+sourcevault. Either way, articles that another SQLite tool edited since sourcevault last wrote
+are indexed for search again first (`crawler.search.index.catch_up`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class ArchiveConnection:
     def __init__(self, path: Path | str = DEFAULT_ARCHIVE_PATH, *, readonly: bool = False):
         self.path = Path(path)
         self._db: Database | None = None
+        # Articles edited by another tool that a read-only open could not index again (the
+        # file is not writable): `sourcevault search` does not find those edits yet.
+        self.unindexed_edits = 0
         if readonly:
             if not self.path.exists():
                 raise ArchiveError(f"{self.path}: no archive here (run `sourcevault crawl` or `demo` first)")
@@ -79,17 +83,15 @@ class ArchiveConnection:
                 connection = sqlite3.connect(self.path)
             except (OSError, sqlite3.Error) as error:
                 raise ArchiveError(f"{self.path}: cannot open the archive ({error})") from None
-        # The search index's triggers call these on every write to articles.
-        from crawler.search.results import register_functions
-
-        register_functions(connection)
         self.connection = connection
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             connection.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
             connection.execute("PRAGMA foreign_keys = ON")
             self._check_schema(readonly)
-            if not readonly:
+            if readonly:
+                self._index_edits_from_a_writer()
+            else:
                 self._open_for_writing()
         except sqlite3.DatabaseError as error:
             connection.close()
@@ -133,6 +135,27 @@ class ArchiveConnection:
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = NORMAL")
         schema.apply(self.db)
+        from crawler.search.index import catch_up
+
+        with self.db.atomic():
+            catch_up(self.connection)
+
+    def _index_edits_from_a_writer(self) -> None:
+        """Index the articles other tools edited, through a short write, if the file allows one."""
+        from crawler.search.index import catch_up, unindexed_edits
+
+        if not unindexed_edits(self.connection):
+            return
+        writer = sqlite3.connect(self.path)
+        try:
+            writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            writer.execute("BEGIN IMMEDIATE")
+            catch_up(writer)
+            writer.execute("COMMIT")
+        except sqlite3.OperationalError:
+            self.unindexed_edits = unindexed_edits(self.connection)
+        finally:
+            writer.close()
 
     @property
     def db(self) -> Database:

@@ -21,6 +21,7 @@ from crawler.archive.migrations.m003b_incremental_crawls import m003b_incrementa
 from crawler.archive.migrations.m004_identity_and_versions import m004_identity_and_versions
 from crawler.archive.migrations.m004b_story_clusters import m004b_story_clusters
 from crawler.archive.migrations.m005_search import m005_search
+from crawler.archive.migrations.m006_search_without_sql_functions import m006_search_without_sql_functions
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -39,6 +40,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m004_identity_and_versions,
     m004b_story_clusters,
     m005_search,
+    m006_search_without_sql_functions,
 )
 
 

@@ -162,6 +162,16 @@ def _find_article(archive: Archive, article: str, registry_path: Path | None) ->
     return found.id
 
 
+def _warn_of_unindexed_edits(archive: Archive) -> None:
+    if archive.unindexed_edits:
+        click.echo(
+            f"warning: {archive.path}: the edits another SQLite tool made to {archive.unindexed_edits}"
+            " article(s) are not searchable until the archive is opened read-write once"
+            " (any crawl, import or reextract does)",
+            err=True,
+        )
+
+
 def filter_options(command: F) -> F:
     """--outlet, --since, --until and --lang, for the commands that pick articles."""
     options = (
@@ -258,6 +268,7 @@ def search_command(
     filters = _filters(registry_path, outlets, since, until, language)
     parsed = parse_query(query)
     with Archive(db_path, readonly=True) as archive:
+        _warn_of_unindexed_edits(archive)
         if count_only:
             click.echo(count_matches(archive.connection, parsed, filters))
             return
@@ -371,6 +382,8 @@ def export(
     if export_format == "warc" and output is None:
         raise click.ClickException("--format warc writes a file: give --output FILE.warc.gz")
     with Archive(db_path, readonly=True) as archive:
+        if query is not None or not filters.empty:
+            _warn_of_unindexed_edits(archive)
         article_ids = list(matching_article_ids(archive.connection, query, filters))
         if export_format == "warc":
             assert output is not None

@@ -9,8 +9,8 @@ scan, for Chinese and Latin alike.
 
 - `tokens`: what the index holds, the vocabulary indexing and queries share;
 - `query`: a researcher's query and filters, parsed into FTS5 expressions;
-- `results`: searching the index: counts, matching ids, the best matches by bm25, and the SQL
-  functions the index's triggers call;
+- `index`: keeping the index in step with the articles, whatever tool writes them;
+- `results`: searching it: counts, matching ids, the best matches by bm25;
 - `snippets`: the article's own text around a match, the matches marked.
 
 The CLI (`sourcevault search`, `export --query`) and the Datasette search page all call

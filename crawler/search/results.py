@@ -13,27 +13,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from crawler.search.index import INDEX_TABLE
 from crawler.search.query import NO_FILTERS, Filters, SearchQuery, match_expression
 from crawler.search.snippets import Snippet, make_snippet
-from crawler.search.tokens import filter_tokens, index_text, published_date
+from crawler.search.tokens import published_date
 
-INDEX_TABLE = "article_search"
 # bm25 ranks this many matches at most: at ~4 µs each, 5,000 keep a search near 20 ms.
 RANK_WINDOW = 5_000
-# SQL functions the index triggers (migration m005_search) and SQL users call. The index is
-# contentless, so removing a row recomputes its tokens from the stored columns: changing what
-# `index_text` and `filter_tokens` return needs a migration that rebuilds the index.
-SEARCH_TEXT_FUNCTION = "sourcevault_search_text"
-FILTER_TOKENS_FUNCTION = "sourcevault_search_filters"
+# The SQL function SQL users match with: `article_search MATCH sourcevault_match('臺灣')`.
 MATCH_FUNCTION = "sourcevault_match"
 # published_at strings that start with a digit, for the archive's date span (index range scan).
 DATED_RANGE = ("0", ":")
 
 
 def register_functions(connection: sqlite3.Connection) -> None:
-    """The SQL functions the index triggers and SQL users need, on one connection."""
-    connection.create_function(SEARCH_TEXT_FUNCTION, 1, index_text, deterministic=True)
-    connection.create_function(FILTER_TOKENS_FUNCTION, 3, filter_tokens, deterministic=True)
+    """`sourcevault_match`, for SQL typed by hand (in Datasette, say), on one connection."""
     connection.create_function(MATCH_FUNCTION, 1, match_expression, deterministic=True)
 
 

@@ -1,6 +1,6 @@
 """The Datasette plugin `sourcevault serve` registers: search, originals as text, links between them.
 
-- Every connection gets `crawler.search`'s SQL functions, so SQL typed into Datasette can use
+- Every connection gets `sourcevault_match`, so SQL typed into Datasette can use
   `article_search MATCH sourcevault_match('臺灣')`.
 - `/-/search` runs `crawler.search.results.search`, the function `sourcevault search` runs: the same
   matching, ranking and snippets (the matches marked with <mark>, the text escaped).

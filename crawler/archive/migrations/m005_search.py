@@ -9,10 +9,14 @@ if TYPE_CHECKING:
 
 
 def m005_search(db: Database) -> None:
-    # Chinese full-text search (crawler.search, which registers the sourcevault_search_*
-    # functions on every connection the archive opens). Contentless: the index keeps no copy of
-    # the text, so a row is removed by giving FTS5 the tokens it was indexed with again.
-    # Triggers keep it in step with every write to articles, whatever code makes it.
+    # Contentless: the index keeps no copy of the text, so a row is removed by giving FTS5 the
+    # tokens it was indexed with again. The triggers made here called sourcevault's own SQL
+    # functions, so no other SQLite tool could write to articles: m006 replaced them.
+    from crawler.search.tokens import filter_tokens, index_text
+
+    db.conn.create_function("sourcevault_search_text", 1, index_text, deterministic=True)
+    db.conn.create_function("sourcevault_search_filters", 3, filter_tokens, deterministic=True)
+
     def indexed(row: str) -> str:
         # Title and body in Simplified (as written when not Chinese) as character pairs; filter tokens.
         return (
