@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler import dedup  # noqa: E402
 from crawler.archive import Archive  # noqa: E402
+from crawler.archive.story_index import StoryIndex  # noqa: E402
 from crawler.chinese import to_simplified  # noqa: E402
 from crawler.fixtures import FIXTURES_ROOT, discover_fixtures  # noqa: E402
 from crawler.items import Capture  # noqa: E402
@@ -337,7 +338,7 @@ class Probe:
 
     def __init__(self, archive: Archive, bodies: list[str]):
         self.archive = archive
-        self.index = dedup.StoryIndex(archive.db)
+        self.index = StoryIndex(archive.connection)
         self.rows = []
         archive.db.execute("PRAGMA foreign_keys = OFF")
         with archive.db.atomic():

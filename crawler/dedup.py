@@ -18,6 +18,11 @@ Nothing is dropped: every copy stays an article of its own outlet; linked articl
 one outlet are linked by text only when their titles agree as well: an outlet's pages share its
 boilerplate, not its stories' headlines, so pages reduced to a site's boilerplate do not
 collapse into one cluster.
+
+This module is the arithmetic, pure functions with no archive: how a body is normalised,
+shingled, hashed and MinHashed, and when two articles are one story. Where the MinHashes, band
+keys, links and clusters are kept, and how candidates are looked up, is the archive's story index
+(`crawler.archive.story_index`).
 """
 
 from __future__ import annotations
@@ -25,16 +30,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache, cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlite_utils import Database
 
 from crawler.chinese import to_simplified
 from crawler.pages.bylines import lift_bylines
@@ -59,10 +61,6 @@ NEAR_DUPLICATE_SIMILARITY = 0.5
 # Two articles of one outlet are one story only if this share of the shorter title's character
 # bigrams is in the other title as well.
 SAME_OUTLET_TITLE_SIMILARITY = 0.5
-# The candidates sharing the most bands are compared exactly; the rest are too far to matter.
-MAX_CANDIDATES = 30
-# Articles read per LSH bucket: a crowded bucket (text many articles share) adds no candidates past it.
-BUCKET_READ_LIMIT = 50
 # A MinHash estimate of 128 values is within about 0.1 of the truth: a candidate is compared
 # exactly unless its estimated overlap is further than that below the threshold.
 OVERLAP_ESTIMATE_MARGIN = 0.15
@@ -201,7 +199,9 @@ class StoryLink:
 
 
 @dataclass(frozen=True)
-class _ArticleRow:
+class ComparedArticle:
+    """What deciding whether two archived articles are one story reads of each."""
+
     id: int
     outlet: str
     article_id: str
@@ -210,207 +210,24 @@ class _ArticleRow:
     body: str | None
     body_hash: str | None
 
-    ROW_COLUMNS = "id, outlet, article_id, edition, title, body, body_hash"
+
+def signature_values(signature: bytes) -> np.ndarray:
+    """A stored MinHash signature back as its values."""
+    return np.frombuffer(signature, dtype="<u4").astype(np.uint32)
 
 
-class StoryIndex:
-    """The archive's deduplication tables: MinHash band keys, links between articles, clusters.
-
-    Works inside the caller's transaction (Archive.store runs it in the one that writes the
-    article), so an article is never archived without its links or the reverse.
-    """
-
-    def __init__(self, db: Database):
-        self.db = db
-
-    def index(self, article: int, fingerprint: Fingerprint) -> list[StoryLink]:
-        """Link a newly stored (or changed) article to the archived copies of its story."""
-        self.unindex(article)
-        row = self.db.execute(
-            f"SELECT {_ArticleRow.ROW_COLUMNS} FROM articles WHERE id = ?", [article]
-        ).fetchone()
-        if row is None:
-            return []
-        subject = _ArticleRow(*row)
-        self.db.execute("UPDATE articles SET body_hash = ? WHERE id = ?", [fingerprint.body_hash, article])
-        if fingerprint.minhash is not None:
-            self.db.execute(
-                "INSERT INTO article_minhashes (article, signature, shingle_count) VALUES (?, ?, ?)",
-                [article, fingerprint.minhash.hashvalues.astype("<u4").tobytes(), len(fingerprint.shingles)],
-            )
-            self.db.conn.executemany(
-                "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
-                [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
-            )
-        links = []
-        for candidate in self._candidates(subject, fingerprint):
-            link = _link(subject, fingerprint, candidate)
-            if link is not None:
-                links.append(link)
-        self._join_clusters(article, links)
-        return links
-
-    def _candidates(self, subject: _ArticleRow, fingerprint: Fingerprint) -> list[_ArticleRow]:
-        """Other editions, exact copies, and near copies whose estimated overlap is worth a look."""
-        ids = [
-            other
-            for (other,) in self.db.execute(
-                "SELECT id FROM articles WHERE outlet = ? AND article_id = ? AND id != ?",
-                [subject.outlet, subject.article_id, subject.id],
-            )
-        ]
-        if fingerprint.body_hash is not None:
-            ids += [
-                other
-                for (other,) in self.db.execute(
-                    "SELECT id FROM articles WHERE body_hash = ? AND id != ? ORDER BY id LIMIT ?",
-                    [fingerprint.body_hash, subject.id, MAX_CANDIDATES],
-                )
-            ]
-        ids += self._near_candidates(subject.id, fingerprint)
-        ids = list(dict.fromkeys(ids))
-        if not ids:
-            return []
-        rows = self.db.execute(
-            f"SELECT {_ArticleRow.ROW_COLUMNS} FROM articles WHERE id IN ({', '.join('?' for _ in ids)})"
-            " ORDER BY id",
-            ids,
-        )
-        return [_ArticleRow(*row) for row in rows]
-
-    def _near_candidates(self, article: int, fingerprint: Fingerprint) -> list[int]:
-        """Articles sharing an LSH band, kept if their MinHash estimate could reach the threshold."""
-        buckets = fingerprint.band_buckets
-        if fingerprint.minhash is None or not buckets:
-            return []
-        # Each bucket is read up to BUCKET_READ_LIMIT articles deep: a bucket crowded by text that
-        # many articles share (an outlet's boilerplate) tells little, and must not make the lookup
-        # grow with the archive.
-        bounded = " UNION ALL ".join(
-            "SELECT * FROM (SELECT article FROM minhash_bands WHERE band = ? AND bucket = ? AND article != ?"
-            " LIMIT ?)"
-            for _ in buckets
-        )
-        shared = Counter(
-            other
-            for (other,) in self.db.execute(
-                bounded,
-                [value for band, bucket in buckets for value in (band, bucket, article, BUCKET_READ_LIMIT)],
-            )
-        )
-        nearest = sorted(shared, key=lambda other: (-shared[other], other))[:MAX_CANDIDATES]
-        if not nearest:
-            return []
-        rows = self.db.execute(
-            "SELECT article, signature, shingle_count FROM article_minhashes"
-            f" WHERE article IN ({', '.join('?' for _ in nearest)})",
-            nearest,
-        )
-        size = len(fingerprint.shingles)
-        kept = []
-        values = fingerprint.minhash.hashvalues
-        for other, signature, other_size in rows:
-            # LeanMinHash.jaccard's estimate, without building a MinHash object per candidate.
-            jaccard = np.count_nonzero(signature_values(signature) == values) / NUM_PERM
-            # |A ∩ B| = J (|A| + |B|) / (1 + J), over the smaller set: the overlap `_link` measures.
-            estimated_overlap = jaccard * (size + other_size) / ((1 + jaccard) * min(size, other_size))
-            if estimated_overlap >= NEAR_DUPLICATE_SIMILARITY - OVERLAP_ESTIMATE_MARGIN:
-                kept.append(other)
-        return kept
-
-    def _join_clusters(self, article: int, links: list[StoryLink]) -> None:
-        if not links:
-            return
-        now = _now()
-        self.db.conn.executemany(
-            "INSERT INTO cluster_links (article, linked_article, similarity, reason, linked_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(link.article, link.linked_article, link.similarity, link.reason, now) for link in links],
-        )
-        members = [article, *(link.linked_article for link in links)]
-        clusters = sorted(
-            {
-                cluster
-                for (cluster,) in self.db.execute(
-                    f"SELECT cluster_id FROM articles WHERE id IN ({', '.join('?' for _ in members)})"
-                    " AND cluster_id IS NOT NULL",
-                    members,
-                )
-            }
-        )
-        if clusters:
-            target, merged = clusters[0], clusters[1:]
-            self.db.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, target])
-        else:
-            target, merged = self._new_cluster(now), []
-        if merged:
-            marks = ", ".join("?" for _ in merged)
-            self.db.execute(
-                f"UPDATE articles SET cluster_id = ? WHERE cluster_id IN ({marks})", [target, *merged]
-            )
-            self.db.execute(f"DELETE FROM clusters WHERE id IN ({marks})", merged)
-        self.db.execute(
-            f"UPDATE articles SET cluster_id = ? WHERE id IN ({', '.join('?' for _ in members)})",
-            [target, *members],
-        )
-
-    def _new_cluster(self, now: str) -> int:
-        cursor = self.db.execute("INSERT INTO clusters (created_at, updated_at) VALUES (?, ?)", [now, now])
-        return int(cursor.lastrowid or 0)
-
-    def unindex(self, article: int) -> None:
-        """Take an article out of the index and its cluster; what is left of the cluster stays linked."""
-        row = self.db.execute("SELECT cluster_id FROM articles WHERE id = ?", [article]).fetchone()
-        stored = self.db.execute(
-            "SELECT signature FROM article_minhashes WHERE article = ?", [article]
-        ).fetchone()
-        if stored is not None:
-            self.db.conn.executemany(
-                "DELETE FROM minhash_bands WHERE band = ? AND bucket = ? AND article = ?",
-                [(band, bucket, article) for band, bucket in band_buckets(signature_values(stored[0]))],
-            )
-            self.db.execute("DELETE FROM article_minhashes WHERE article = ?", [article])
-        self.db.execute(
-            "DELETE FROM cluster_links WHERE article = ? OR linked_article = ?", [article, article]
-        )
-        self.db.execute("UPDATE articles SET body_hash = NULL, cluster_id = NULL WHERE id = ?", [article])
-        if row is not None and row[0] is not None:
-            self._split(row[0])
-
-    def _split(self, cluster: int) -> None:
-        """Regroup a cluster that lost a member: linked groups of two or more keep a cluster."""
-        members = [
-            member for (member,) in self.db.execute("SELECT id FROM articles WHERE cluster_id = ?", [cluster])
-        ]
-        groups = _connected_groups(
-            members,
-            self.db.execute(
-                f"SELECT article, linked_article FROM cluster_links WHERE article IN"
-                f" ({', '.join('?' for _ in members)})",
-                members,
-            ).fetchall()
-            if members
-            else [],
-        )
-        now = _now()
-        groups.sort(key=len, reverse=True)
-        for position, group in enumerate(groups):
-            if len(group) < 2:
-                target = None
-            elif position == 0:
-                target = cluster
-                self.db.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, cluster])
-            else:
-                target = self._new_cluster(now)
-            self.db.execute(
-                f"UPDATE articles SET cluster_id = ? WHERE id IN ({', '.join('?' for _ in group)})",
-                [target, *group],
-            )
-        if not groups or len(groups[0]) < 2:
-            self.db.execute("DELETE FROM clusters WHERE id = ?", [cluster])
+def worth_comparing(fingerprint: Fingerprint, signature: bytes, shingle_count: int) -> bool:
+    """Whether a candidate's stored MinHash (of `shingle_count` shingles) could reach the threshold."""
+    assert fingerprint.minhash is not None
+    # LeanMinHash.jaccard's estimate, without building a MinHash object per candidate.
+    jaccard = np.count_nonzero(signature_values(signature) == fingerprint.minhash.hashvalues) / NUM_PERM
+    # |A ∩ B| = J (|A| + |B|) / (1 + J), over the smaller set: the overlap `link` measures.
+    size = len(fingerprint.shingles)
+    estimated_overlap = jaccard * (size + shingle_count) / ((1 + jaccard) * min(size, shingle_count))
+    return estimated_overlap >= NEAR_DUPLICATE_SIMILARITY - OVERLAP_ESTIMATE_MARGIN
 
 
-def _link(subject: _ArticleRow, fingerprint: Fingerprint, candidate: _ArticleRow) -> StoryLink | None:
+def link(subject: ComparedArticle, fingerprint: Fingerprint, candidate: ComparedArticle) -> StoryLink | None:
     """The link between a new article and one candidate, or None if they are different stories."""
     other = Fingerprint(comparable_body(candidate.body))
     same_outlet = candidate.outlet == subject.outlet
@@ -429,7 +246,8 @@ def _link(subject: _ArticleRow, fingerprint: Fingerprint, candidate: _ArticleRow
     return None
 
 
-def _connected_groups(members: list[int], links: Iterable[tuple[int, int]]) -> list[list[int]]:
+def connected_groups(members: list[int], links: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """`members` grouped by the links between them (union-find), each group in `members`' order."""
     parent = {member: member for member in members}
 
     def root(member: int) -> int:
@@ -445,12 +263,3 @@ def _connected_groups(members: list[int], links: Iterable[tuple[int, int]]) -> l
     for member in members:
         groups.setdefault(root(member), []).append(member)
     return list(groups.values())
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def signature_values(signature: bytes) -> np.ndarray:
-    """A stored MinHash signature back as its values."""
-    return np.frombuffer(signature, dtype="<u4").astype(np.uint32)

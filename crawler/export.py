@@ -19,7 +19,9 @@ from typing import Any, BinaryIO, TextIO
 
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive import ARTICLE_JSON_COLUMNS, IMPORT_PAGE_KIND, Archive, CaptureRecord
+from crawler.archive import Archive
+from crawler.archive.articles import ARTICLE_JSON_COLUMNS
+from crawler.archive.captures import IMPORT_PAGE_KIND, CaptureRecord
 from crawler.snapshot import RecordedExchange, warc_date, write_exchange
 
 SYNTHETIC_REDIRECT_ORIGIN = "synthetic: redirect written by sourcevault export (captures.url to final_url)"
@@ -73,7 +75,7 @@ def _response_exchanges(archive: Archive, capture: CaptureRecord) -> Iterator[Re
         url=final_url,
         status=capture.http_status,
         headers=capture.response_headers,
-        body=archive.raw_body(capture.body_sha256),
+        body=archive.captures.raw_body(capture.body_sha256),
         fetched_at=capture.fetched_at,
         method=capture.request_method if final_url == capture.url else "GET",
         request_body=capture.request_body if final_url == capture.url else b"",
@@ -82,7 +84,7 @@ def _response_exchanges(archive: Archive, capture: CaptureRecord) -> Iterator[Re
 
 def _write_import_record(writer: WARCWriter, archive: Archive, capture: CaptureRecord) -> None:
     assert capture.body_sha256 is not None
-    body = archive.raw_body(capture.body_sha256)
+    body = archive.captures.raw_body(capture.body_sha256)
     record = writer.create_warc_record(
         capture.url,
         "resource",
@@ -102,13 +104,13 @@ def write_warc(archive: Archive, article_ids: Iterable[int], output: BinaryIO) -
     writer = WARCWriter(output, gzip=True)
     capture_ids: list[int] = []
     outlets: set[str] = set()
-    for record in archive.article_records(article_ids):
+    for record in archive.queries.article_records(article_ids):
         capture_ids.append(record["capture_id"])
         outlets.add(record["outlet"])
-    for capture in archive.latest_discovery_captures(sorted(outlets)):
+    for capture in archive.captures.latest_discovery(sorted(outlets)):
         for exchange in _response_exchanges(archive, capture):
             write_exchange(writer, exchange)
-    for capture in archive.captures(capture_ids):
+    for capture in archive.captures.records(capture_ids):
         if capture.page_kind == IMPORT_PAGE_KIND:
             _write_import_record(writer, archive, capture)
             continue

@@ -27,7 +27,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from crawler.archive import Archive, ArticleChange
+from crawler.archive import Archive
+from crawler.archive.articles import ArticleChange
 from crawler.article_fields import ARTICLE_FIELDS, Article
 from crawler.identity import canonical_url
 from crawler.language import tag_article

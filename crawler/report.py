@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from crawler.archive import Archive, ArchiveError
+from crawler.archive import Archive
+from crawler.archive.connection import ArchiveError
 from crawler.archive.lock import CrawlLock
 from crawler.archive.run_records import (
     OutletRecord,
@@ -70,7 +71,7 @@ class RunReport:
 
 def build_report(archive: Archive, run_id: int | None = None) -> RunReport:
     """The report of one run (the latest when `run_id` is None)."""
-    run = archive.run(run_id)
+    run = archive.runs.get(run_id)
     if run is None:
         raise ArchiveError(
             f"{archive.path}: no crawl run {run_id}"

@@ -71,7 +71,7 @@ class ArchivePipeline:
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
         outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]
-        self.run_id = self.archive.start_run(outlets, self.replay_snapshot)
+        self.run_id = self.archive.runs.start(outlets, self.replay_snapshot)
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
@@ -94,7 +94,7 @@ class ArchivePipeline:
                 status = "finished" if reason == "finished" else "failed"
                 fetched_nothing = nothing_fetched(count_run(self.archive.connection, self.run_id))
                 exit_status = crawl_exit_status(reason, nothing_fetched=fetched_nothing)
-                self.archive.finish_run(self.run_id, status, reason, exit_status)
+                self.archive.runs.finish(self.run_id, status, reason, exit_status)
             self.archive.close()
             self.archive = None
         if self.lock is not None:

@@ -13,9 +13,11 @@ import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from crawler.archive import Archive, ArchiveError, CorruptOriginal, next_revisit, schema
+from crawler.archive import Archive, schema
+from crawler.archive.articles import next_revisit
+from crawler.archive.connection import ArchiveError, CorruptOriginal
 from crawler.archive.fetch_queue import MAX_FAILED_ATTEMPTS
-from crawler.archive.schema import m001_initial
+from crawler.archive.migrations.m001_initial import m001_initial
 from crawler.identity import content_hash
 from crawler.items import Capture
 from crawler.pages import extract_page
@@ -65,7 +67,7 @@ def test_raw_bytes_round_trip_to_their_sha256(archive, registry):
     ).fetchone()
     assert sha256 == hashlib.sha256(capture.body).hexdigest()
     assert size == len(capture.body)
-    assert archive.raw_body(sha256) == capture.body
+    assert archive.captures.raw_body(sha256) == capture.body
     assert json.loads(headers)[1:] == [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"]]
 
 
@@ -102,7 +104,7 @@ def test_a_damaged_original_is_detected(archive, registry):
         "UPDATE raw_bodies SET compressed = ? WHERE sha256 = ?", [b"\x1f\x8b" + bytes(30), sha256]
     )
     with pytest.raises((CorruptOriginal, OSError, EOFError)):
-        archive.raw_body(sha256)
+        archive.captures.raw_body(sha256)
 
 
 def test_failed_fetches_and_non_articles_are_kept_with_their_reason(archive, registry):
@@ -138,6 +140,7 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "m004_identity_and_versions",
             "m004b_story_clusters",
             "m005_search",
+            "m006_search_without_sql_functions",
         ]
         assert schema.pending(archive.connection) == []
         assert set(archive.db.table_names()) >= {
@@ -240,12 +243,12 @@ def test_a_page_that_fails_in_every_run_is_given_up_after_the_last_attempt(archi
         http_status=200,
         article_links=[ArticleUrl(url, "201603190029", "")],
     )
-    run_id = archive.start_run(["cna"], None)
+    run_id = archive.runs.start(["cna"], None)
     archive.store(feed, run_id)
     for attempt in range(1, MAX_FAILED_ATTEMPTS + 1):
         if attempt > 1:
-            run_id = archive.start_run(["cna"], None)
-        [entry] = archive.waiting_fetches("cna", 0, 10)
+            run_id = archive.runs.start(["cna"], None)
+        [entry] = archive.queue.waiting("cna", 0, 10)
         failure = Capture(
             outlet="cna",
             page_kind="article",
@@ -259,7 +262,7 @@ def test_a_page_that_fails_in_every_run_is_given_up_after_the_last_attempt(archi
             "SELECT state, failed_attempts FROM article_fetch_queue"
         ).fetchone()
         assert (state, failed_attempts) == ("failed" if attempt < MAX_FAILED_ATTEMPTS else "done", attempt)
-    archive.start_run(["cna"], None)
+    archive.runs.start(["cna"], None)
     assert archive.db.execute("SELECT count(*) FROM article_fetch_queue").fetchone()[0] == 0
     # Every failed fetch stays on record.
     assert archive.db.execute("SELECT count(*) FROM captures WHERE outcome = 'failed'").fetchone()[0] == 3
@@ -283,10 +286,10 @@ def test_discovery_queues_only_pages_the_archive_lacks(archive, registry):
         http_status=200,
         article_links=listed,
     )
-    run_id = archive.start_run(["cna"], None)
+    run_id = archive.runs.start(["cna"], None)
     archive.store(feed, run_id)
     archive.store(replace(feed, url="https://feeds.feedburner.com/rsscna/social"), run_id)
-    assert [entry.url for entry in archive.waiting_fetches("cna", 0, 10)] == [listed[2].url]
+    assert [entry.url for entry in archive.queue.waiting("cna", 0, 10)] == [listed[2].url]
     counted = archive.db.execute(
         "SELECT article_links_listed, article_links_new FROM captures WHERE page_kind = 'feed' ORDER BY id"
     ).fetchall()

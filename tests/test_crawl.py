@@ -21,7 +21,6 @@ import pytest
 
 from crawler.cli import DEMO_SNAPSHOT
 from crawler.registry import Registry
-from crawler.search import register_functions
 from tests.bundled import DemoPage, demo_pages, outlets_without_demo_pages
 from tests.helpers import ROOT, exchange, invoke, make_snapshot, run_sourcevault
 
@@ -321,8 +320,8 @@ def check_demo_rerun_and_reextraction(database: Path, registry: Registry) -> Non
         1,
     )
 
-    # (The search index's triggers need sourcevault's SQL functions on any connection that writes.)
-    register_functions(connection)
+    # Re-extraction from the stored originals restores a damaged article, without network, and
+    # rebuilds the same versions and clusters.
     extractors = connection.execute("SELECT id, extractor FROM articles ORDER BY id").fetchall()
     damaged = articles[0]
     damaged_id = connection.execute(

@@ -69,7 +69,7 @@ def fixture_capture(registry, url: str, page: str) -> Capture:
 def clusters(archive: Archive) -> list[set[tuple[str, str]]]:
     return [
         {(article["outlet"], article["reason"]) for article in cluster["articles"]}
-        for cluster in archive.clusters()
+        for cluster in archive.queries.clusters()
     ]
 
 
@@ -113,7 +113,7 @@ def test_a_refetch_is_new_then_unchanged_then_updated_with_a_version_chain(archi
 
 def test_every_url_of_an_article_is_kept_and_finds_it(archive, registry):
     udn = registry.get("udn")
-    archive.record_article_url(udn, "https://udn.com/news/story/7315/3705102?from=udn-rss")
+    archive.articles.record_article_url(udn, "https://udn.com/news/story/7315/3705102?from=udn-rss")
     capture = text_capture(
         registry,
         "https://udn.com/news/story/7315/3705102",
@@ -133,9 +133,9 @@ def test_every_url_of_an_article_is_kept_and_finds_it(archive, registry):
         "https://udn.com/news/story/999/3705102",
         "http://udn.com/news/story/11315/3705102#comments",
     ):
-        found = archive.archived_article_for(udn, seen)
+        found = archive.articles.archived_article_for(udn, seen)
         assert found is not None and found.id == stored.article, seen
-    assert archive.archived_article_for(udn, "https://udn.com/news/story/7315/3705103") is None
+    assert archive.articles.archived_article_for(udn, "https://udn.com/news/story/7315/3705103") is None
 
 
 def test_a_redirect_is_an_alias_of_the_article_it_led_to(archive, registry):
@@ -150,7 +150,9 @@ def test_a_redirect_is_an_alias_of_the_article_it_led_to(archive, registry):
     stored = store(archive, registry, capture)
     seen = dict(archive.db.execute("SELECT url, seen_as FROM article_urls"))
     assert seen["https://3w.huanqiu.com/a/d80b1f/3yWyyCuSR4w"] == "redirect"
-    found = archive.archived_article_for(huanqiu, "https://world.huanqiu.com/article/3yWyyCuSR4w?re=nextnews")
+    found = archive.articles.archived_article_for(
+        huanqiu, "https://world.huanqiu.com/article/3yWyyCuSR4w?re=nextnews"
+    )
     assert found is not None and found.id == stored.article
 
 
@@ -198,7 +200,7 @@ def test_different_stories_of_one_outlet_and_topic_stay_apart(archive, registry)
     )
     store(archive, registry, text_capture(registry, CNA.format("202611010002"), "颱風豪雨", other_typhoon))
     store(archive, registry, text_capture(registry, CNA.format("202611010003"), "預算三讀", BUDGET))
-    assert archive.clusters() == []
+    assert archive.queries.clusters() == []
 
 
 def test_short_bodies_never_cluster(archive, registry):
@@ -208,7 +210,7 @@ def test_short_bodies_never_cluster(archive, registry):
             archive, registry, text_capture(registry, url.format(f"20261101000{number}"), "颱風", short)
         )
         assert stored.links == ()
-    assert archive.clusters() == []
+    assert archive.queries.clusters() == []
     assert archive.db.execute("SELECT count(*) FROM articles WHERE body_hash IS NOT NULL").fetchone() == (0,)
     assert archive.db.execute("SELECT count(*) FROM minhash_bands").fetchone() == (0,)
 
@@ -216,7 +218,7 @@ def test_short_bodies_never_cluster(archive, registry):
 def test_pages_of_one_outlet_reduced_to_its_boilerplate_do_not_collapse_into_one_cluster(archive, registry):
     for number, title in enumerate(("颱風停課", "預算三讀", "棒球冠軍", "股市大漲")):
         store(archive, registry, text_capture(registry, LTN.format(f"400000{number}"), title, BOILERPLATE))
-    assert archive.clusters() == []
+    assert archive.queries.clusters() == []
     # The same story republished by the outlet under its headline is still one story.
     store(archive, registry, text_capture(registry, LTN.format("4000010"), "預算三讀", BUDGET))
     store(archive, registry, text_capture(registry, LTN.format("4000011"), "預算三讀（更新）", BUDGET))
@@ -237,12 +239,12 @@ def test_clusters_merge_and_split_as_articles_join_and_change(archive, registry)
             to_simplified(TYPHOON),
         ),
     )
-    assert len(archive.clusters()) == 2
+    assert len(archive.queries.clusters()) == 2
     # One article carrying both stories joins the two clusters into one.
     both = store(
         archive, registry, text_capture(registry, HUANQIU, "e", to_simplified(BUDGET + "\n\n" + TYPHOON))
     )
-    assert len(both.links) == 4 and len(archive.clusters()) == 1
+    assert len(both.links) == 4 and len(archive.queries.clusters()) == 1
     # Its text changes to something else: a new version, and the two stories part again.
     changed = store(
         archive,
@@ -250,7 +252,7 @@ def test_clusters_merge_and_split_as_articles_join_and_change(archive, registry)
         text_capture(registry, HUANQIU, "e", "本文已撤下，改为一则完全不同的简讯。"),
     )
     assert changed.change == "updated" and changed.links == ()
-    assert sorted(len(cluster["articles"]) for cluster in archive.clusters()) == [2, 2]
+    assert sorted(len(cluster["articles"]) for cluster in archive.queries.clusters()) == [2, 2]
 
 
 def test_reextract_rebuilds_versions_and_clusters_from_the_originals(tmp_path, registry):
@@ -259,10 +261,10 @@ def test_reextract_rebuilds_versions_and_clusters_from_the_originals(tmp_path, r
         for url, page in ((EPOCH_GB, "gb"), (EPOCH_B5, "b5")):
             path = f"outlets/epochtimes/epochtimes_{page}_n14250000_synthetic.html.gz"
             store(archive, registry, fixture_capture(registry, url, path))
-        before = archive.clusters()
+        before = archive.queries.clusters()
         counts = reextract(archive, registry)
         assert counts["articles unchanged"] == 2
-        after = archive.clusters()
+        after = archive.queries.clusters()
         assert [[(a["id"], a["reason"]) for a in c["articles"]] for c in after] == [
             [(a["id"], a["reason"]) for a in c["articles"]] for c in before
         ]

@@ -18,7 +18,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive import Archive
-from crawler.search import parse_query, search
+from crawler.search.query import parse_query
+from crawler.search.results import search
 from tests.helpers import SOURCEVAULT, exchange, make_snapshot, run_sourcevault
 from tests.test_crawl import EXAMPLE_REGISTRY, article, feed
 
@@ -166,7 +167,7 @@ def test_an_exported_warc_replays_into_the_same_articles(cli, demo, tmp_path):
     warc = tmp_path / "export.warc.gz"
     assert cli("export", "--db", str(demo), "--format", "warc", "-o", str(warc)).exit_code == 0
     with Archive(demo, readonly=True) as archive:
-        before = archive.article_digests()
+        before = archive.queries.article_digests()
         originals = {
             sha
             for (sha,) in archive.db.execute(
@@ -188,7 +189,7 @@ def test_an_exported_warc_replays_into_the_same_articles(cli, demo, tmp_path):
     result = run_sourcevault("crawl", "--replay", str(warc), "--db", str(replayed))
     assert result.returncode == 0, result.stderr
     with Archive(replayed, readonly=True) as archive:
-        assert archive.article_digests() == before
+        assert archive.queries.article_digests() == before
 
 
 def test_redirects_and_imported_originals_survive_a_warc_round_trip(cli, tmp_path):

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -273,6 +274,20 @@ def test_an_archive_in_a_read_only_folder_is_one_line(archive, tmp_path):
     )
 
 
+def test_search_in_a_read_only_archive_another_tool_edited_warns_and_searches(archive):
+    with closing(sqlite3.connect(archive)) as connection, connection:
+        connection.execute("UPDATE articles SET title = '颱風遠離' WHERE outlet = 'cna'")
+    archive.chmod(0o444)
+    before = contents(archive)
+    result = run_unprivileged("search", "台湾", "--db", str(archive))
+    assert result.returncode == 0 and "台湾" in result.stdout, result.stderr
+    assert result.stderr.strip() == (
+        f"warning: {archive}: the edits another SQLite tool made to 1 article(s) are not searchable"
+        " until the archive is opened read-write once (any crawl, import or reextract does)"
+    )
+    assert contents(archive) == before
+
+
 # --- crawls: a real `sourcevault crawl` process ----------------------------------------------------
 
 
@@ -361,4 +376,4 @@ def test_a_crawl_that_can_fetch_nothing_says_so_and_exits_4(tmp_path):
     report = run_sourcevault("report", "--db", str(database))
     assert "run 1: finished, exit 4" in report.stdout
     with Archive(database, readonly=True) as archive:
-        assert archive.run()["exit_status"] == exit_status.NOTHING_FETCHED
+        assert archive.runs.get()["exit_status"] == exit_status.NOTHING_FETCHED

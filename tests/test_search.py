@@ -7,29 +7,29 @@ turned into Traditional with OpenCC s2twp) and a few written here: all labelled 
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import opencc
 import pytest
 from sqlite_utils import Database
 
-from crawler import search as search_module
 from crawler.archive import Archive, schema
 from crawler.chinese import to_simplified
 from crawler.reextract import reextract
-from crawler.search import (
-    Filters,
-    QueryError,
-    count_matches,
-    index_text,
-    matching_article_ids,
-    normalise,
-    parse_query,
-    search,
-)
+from crawler.search import results as search_results
+from crawler.search.index import catch_up
+from crawler.search.query import Filters, QueryError, parse_query
+from crawler.search.results import count_matches, matching_article_ids, search
+from crawler.search.tokens import index_text, normalise
 from tests.helpers import store_article, store_fixture_articles
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
@@ -302,7 +302,7 @@ def test_bad_filters_are_one_line_errors():
 
 
 def test_a_common_term_is_ranked_among_the_newest_matches(corpus, monkeypatch):
-    monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
+    monkeypatch.setattr(search_results, "RANK_WINDOW", 5)
     matches = sorted(found(corpus, "的"))
     results = search(corpus.db.conn, parse_query("的"), limit=3)
     assert results.total == len(matches) > 5 and results.ranked == 5
@@ -323,6 +323,7 @@ def _index_is_sound(archive: Archive) -> None:
     archive.db.execute("INSERT INTO article_search (article_search) VALUES ('integrity-check')")
     indexed = archive.db.execute("SELECT count(*) FROM article_search_docsize").fetchone()[0]
     assert indexed == archive.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert archive.db.execute("SELECT count(*) FROM article_search_pending").fetchone()[0] == 0
 
 
 def test_a_refetched_article_with_new_text_is_searched_by_its_new_text(small, registry):
@@ -338,11 +339,13 @@ def test_a_refetched_article_with_new_text_is_searched_by_its_new_text(small, re
 def test_reextraction_and_removal_keep_the_index_in_step(small, registry):
     store_fixture_articles(small, registry)
     (article_id,) = found(small, "命丧火窟")
+    # Written past sourcevault's store path, then indexed as its next write or open would.
     with small.db.atomic():
         small.db.execute(
             "UPDATE articles SET body = '被改壞的內文', body_simplified = '被改坏的内文' WHERE id = ?",
             [article_id],
         )
+        catch_up(small.connection)
     assert found(small, "命丧火窟") == set() and found(small, "改坏") == {article_id}
     reextract(small, registry)
     assert found(small, "命丧火窟") == {article_id} and found(small, "改坏") == set()
@@ -350,6 +353,7 @@ def test_reextraction_and_removal_keep_the_index_in_step(small, registry):
     with small.db.atomic():
         small.db.execute("DELETE FROM article_versions WHERE article = ?", [article_id])
         small.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+        catch_up(small.connection)
     assert found(small, "命丧火窟") == set()
     _index_is_sound(small)
 
@@ -360,19 +364,126 @@ def test_an_archive_from_before_search_is_indexed_when_opened(tmp_path, registry
         archive.sync_outlets(registry)
         store_fixture_articles(archive, registry)
         archive.db.execute("DROP TABLE article_search")
-        for trigger in ("insert", "update", "delete"):
+        archive.db.execute("DROP TABLE article_search_pending")
+        for trigger in ("insert", "update", "delete", "replace"):
             archive.db.execute(f"DROP TRIGGER article_search_{trigger}")
-        archive.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_search'")
+        archive.db.execute(
+            "DELETE FROM _sqlite_migrations"
+            " WHERE name IN ('m005_search', 'm006_search_without_sql_functions')"
+        )
         archive.db.execute("ALTER TABLE captures DROP COLUMN imported_from")
     with Archive(path) as archive:
         assert schema.pending(archive.connection) == []
         assert len(found(archive, "台湾")) >= 2
         _index_is_sound(archive)
-
-
-def test_a_connection_without_the_search_functions_cannot_write_articles_unindexed(small, registry):
-    store_article(small, registry, outlet="udn", number=1, title="標題", body="內文")
-    plain = Database(sqlite3.connect(small.path))
-    with pytest.raises(sqlite3.OperationalError, match="no such function: sourcevault_search"):
-        plain.execute("UPDATE articles SET title = '別的標題'")
+    # m005's triggers called sourcevault's SQL functions; m006's, run after it, call none.
+    plain = sqlite3.connect(path)
+    with plain:
+        plain.execute("UPDATE articles SET title = title || '!'")
     plain.close()
+
+
+# --- any SQLite tool can write to the archive ----------------------------------------------------
+
+SQLITE3_SHELL = shutil.which("sqlite3")
+# Set by .ci/run, which installs Debian's sqlite3: there a missing shell fails the test.
+SQLITE3_REQUIRED = os.environ.get("SOURCEVAULT_SQLITE3_TESTS") == "required"
+SQLITE_UTILS = Path(sys.executable).parent / "sqlite-utils"
+
+
+def sqlite3_shell(path: Path, sql: str) -> None:
+    """Run `sql` on the archive with the sqlite3 shell, as a researcher would."""
+    if SQLITE3_SHELL is None:
+        message = "no sqlite3 shell here (Debian: apt-get install sqlite3)"
+        if SQLITE3_REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    result = subprocess.run(
+        [SQLITE3_SHELL, str(path), sql], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+
+
+def searched(cli, path: Path, query: str) -> set[int]:
+    """The ids `sourcevault search --json` finds."""
+    result = cli("search", query, "--db", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    return {json.loads(line)["id"] for line in result.stdout.splitlines()}
+
+
+@pytest.fixture
+def three_articles(tmp_path, registry) -> tuple[Path, int, int, int]:
+    path = tmp_path / "edited.db"
+    with Archive(path) as archive:
+        archive.sync_outlets(registry)
+        ids = (
+            store_article(archive, registry, outlet="cna", number=1, title="颱風來襲", body="花蓮停班停課。"),
+            store_article(archive, registry, outlet="udn", number=2, title="地震消息", body="臺北有感地震。"),
+            store_article(archive, registry, outlet="ltn", number=3, title="選舉結果", body="投票率創新高。"),
+        )
+    return path, *ids
+
+
+def test_the_sqlite3_shell_can_edit_articles_and_search_finds_the_edits(three_articles, cli):
+    path, typhoon, quake, election = three_articles
+    # The issue's example: it failed with "no such function: sourcevault_search_text".
+    sqlite3_shell(path, "UPDATE articles SET title = title")
+    sqlite3_shell(path, f"UPDATE articles SET title = '颱風遠離' WHERE id = {typhoon}")
+    # An article whose Simplified copy was edited with it, and one replaced whole.
+    sqlite3_shell(
+        path,
+        f"UPDATE articles SET body = '臺北恢復上班。', body_simplified = '台北恢复上班。' WHERE id = {quake}",
+    )
+    sqlite3_shell(
+        path,
+        f"CREATE TEMP TABLE edited AS SELECT * FROM articles WHERE id = {election};"
+        " UPDATE edited SET body = '開票結果出爐。', body_simplified = NULL;"
+        " INSERT OR REPLACE INTO articles SELECT * FROM edited;",
+    )
+    assert searched(cli, path, "远离") == searched(cli, path, "遠離") == {typhoon}
+    assert searched(cli, path, "來襲") == set() and searched(cli, path, "颱風") == {typhoon}
+    assert searched(cli, path, "恢复上班") == {quake} and searched(cli, path, "有感") == set()
+    assert searched(cli, path, "开票") == {election} and searched(cli, path, "投票率") == set()
+    # An article removed, and one added by hand under the capture it came from.
+    sqlite3_shell(path, f"DELETE FROM articles WHERE id = {election}")
+    sqlite3_shell(
+        path,
+        "INSERT INTO articles (capture_id, outlet, article_id, url, title, body, authors, editors, tags,"
+        " bylines, field_methods, extractor, extracted_at, language)"
+        " SELECT id, outlet, 'by-hand', url, '手工補錄', '研究員補錄的內文。', '[]', '[]', '[]', '[]', '{}',"
+        f" 'by hand', '2026-11-02', 'zh' FROM captures WHERE id = {election}",
+    )
+    assert searched(cli, path, "开票") == set()
+    (added,) = searched(cli, path, "补录")
+    with Archive(path) as archive:
+        assert archive.db.execute(
+            "SELECT title_simplified, body_simplified FROM articles WHERE id IN (?, ?) ORDER BY id",
+            [typhoon, added],
+        ).fetchall() == [("台风远离", "花莲停班停课。"), ("手工补录", "研究员补录的内文。")]
+        _index_is_sound(archive)
+
+
+def test_sqlite_utils_can_edit_articles_and_search_finds_the_edits(three_articles, cli):
+    path, typhoon, quake, election = three_articles
+    result = subprocess.run(
+        [
+            str(SQLITE_UTILS),
+            "query",
+            str(path),
+            "UPDATE articles SET body = :body WHERE id = :id",
+            *("-p", "body", "颱風北轉。", "-p", "id", str(typhoon)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    database = Database(path)
+    database["articles"].update(quake, {"title": "餘震不斷"})
+    database["articles"].delete(election)
+    database.close()
+    assert searched(cli, path, "北转") == {typhoon} and searched(cli, path, "停课") == set()
+    assert searched(cli, path, "余震") == {quake} and searched(cli, path, "投票率") == set()
+    with Archive(path) as archive:
+        _index_is_sound(archive)

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from crawler.archive.connection import marks
 
+if TYPE_CHECKING:
     from crawler.registry import ArticleUrl
 
 # Runs in which an article's fetch may fail before it is given up (its failed captures stay).
@@ -50,75 +50,80 @@ class SettledEntry:
     finished: bool
 
 
-def prepare_run(db: Database, outlets: list[str], now: str) -> None:
-    """At the start of a run: drop what earlier runs settled, retry what failed, queue due revisits."""
-    db.execute("DELETE FROM article_fetch_queue WHERE state = 'done'")
-    db.execute("UPDATE article_fetch_queue SET state = 'waiting' WHERE state = 'failed'")
-    db.execute(
-        f"""INSERT INTO article_fetch_queue (outlet, article_id, edition, url, purpose, state, queued_at)
-        SELECT outlet, article_id, edition, url, 'revisit', 'waiting', ? FROM articles
-        WHERE revisit_due_at <= ? AND outlet IN ({", ".join("?" for _ in outlets)})
-        ORDER BY revisit_due_at
-        ON CONFLICT (outlet, article_id, edition) DO NOTHING""",
-        [now, now, *outlets],
-    )
+class FetchQueue:
+    """The `article_fetch_queue` table of one archive; writes join the caller's transaction."""
 
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
 
-def enqueue(db: Database, outlet: str, links: Iterable[ArticleUrl], run_id: int | None, now: str) -> int:
-    """Queue the article URLs the archive lacks; return how many were not yet listed in this run."""
-    first_listed = 0
-    for link in links:
-        # A page judged not an article is not fetched again either: its original is kept, and
-        # `sourcevault reextract` makes an article of it if a corrected parser finds one.
-        # The URL aliases know articles under another id: where an earlier fetch was redirected.
-        (known,) = db.execute(
-            """SELECT EXISTS (SELECT 1 FROM articles WHERE outlet = ? AND article_id = ? AND edition = ?)
-                OR EXISTS (SELECT 1 FROM article_urls u JOIN articles a USING (outlet, article_id, edition)
-                    WHERE u.canonical_url = ? AND u.outlet = ?)
-                OR EXISTS (SELECT 1 FROM captures WHERE url = ? AND outcome = 'not_article')""",
-            [outlet, link.article_id, link.edition, link.url, outlet, link.url],
-        ).fetchone()
-        if known:
-            continue
-        cursor = db.execute(
-            """INSERT INTO article_fetch_queue
-                (outlet, article_id, edition, url, purpose, state, queued_at, listed_in_run)
-            VALUES (?, ?, ?, ?, 'new', 'waiting', ?, ?)
-            ON CONFLICT (outlet, article_id, edition) DO UPDATE SET listed_in_run = excluded.listed_in_run
-            WHERE listed_in_run IS NOT excluded.listed_in_run""",
-            [outlet, link.article_id, link.edition, link.url, now, run_id],
+    def prepare_run(self, outlets: list[str], now: str) -> None:
+        """At the start of a run: drop what earlier runs settled, retry what failed, queue due revisits."""
+        self.connection.execute("DELETE FROM article_fetch_queue WHERE state = 'done'")
+        self.connection.execute("UPDATE article_fetch_queue SET state = 'waiting' WHERE state = 'failed'")
+        self.connection.execute(
+            f"""INSERT INTO article_fetch_queue (outlet, article_id, edition, url, purpose, state, queued_at)
+            SELECT outlet, article_id, edition, url, 'revisit', 'waiting', ? FROM articles
+            WHERE revisit_due_at <= ? AND outlet IN ({marks(outlets)})
+            ORDER BY revisit_due_at
+            ON CONFLICT (outlet, article_id, edition) DO NOTHING""",
+            [now, now, *outlets],
         )
-        first_listed += cursor.rowcount
-    return first_listed
 
+    def enqueue(self, outlet: str, links: Iterable[ArticleUrl], run_id: int | None, now: str) -> int:
+        """Queue the article URLs the archive lacks; return how many were not yet listed in this run."""
+        first_listed = 0
+        for link in links:
+            # A page judged not an article is not fetched again either: its original is kept, and
+            # `sourcevault reextract` makes an article of it if a corrected parser finds one.
+            # The URL aliases know articles under another id: where an earlier fetch was redirected.
+            (known,) = self.connection.execute(
+                """SELECT EXISTS (SELECT 1 FROM articles
+                        WHERE outlet = ? AND article_id = ? AND edition = ?)
+                    OR EXISTS (SELECT 1 FROM article_urls u
+                        JOIN articles a USING (outlet, article_id, edition)
+                        WHERE u.canonical_url = ? AND u.outlet = ?)
+                    OR EXISTS (SELECT 1 FROM captures WHERE url = ? AND outcome = 'not_article')""",
+                [outlet, link.article_id, link.edition, link.url, outlet, link.url],
+            ).fetchone()
+            if known:
+                continue
+            cursor = self.connection.execute(
+                """INSERT INTO article_fetch_queue
+                    (outlet, article_id, edition, url, purpose, state, queued_at, listed_in_run)
+                VALUES (?, ?, ?, ?, 'new', 'waiting', ?, ?)
+                ON CONFLICT (outlet, article_id, edition) DO UPDATE SET listed_in_run = excluded.listed_in_run
+                WHERE listed_in_run IS NOT excluded.listed_in_run""",
+                [outlet, link.article_id, link.edition, link.url, now, run_id],
+            )
+            first_listed += cursor.rowcount
+        return first_listed
 
-def waiting_entries(
-    db: sqlite3.Connection | Database, outlet: str, after_id: int, limit: int
-) -> list[QueueEntry]:
-    rows = db.execute(
-        """SELECT id, url, purpose FROM article_fetch_queue
-        WHERE outlet = ? AND state = 'waiting' AND id > ? ORDER BY id LIMIT ?""",
-        [outlet, after_id, limit],
-    )
-    return [QueueEntry(entry_id, outlet, url, purpose) for entry_id, url, purpose in rows]
+    def waiting(self, outlet: str, after_id: int, limit: int) -> list[QueueEntry]:
+        """Queued article pages of an outlet still to fetch in this run, in queue order."""
+        rows = self.connection.execute(
+            """SELECT id, url, purpose FROM article_fetch_queue
+            WHERE outlet = ? AND state = 'waiting' AND id > ? ORDER BY id LIMIT ?""",
+            [outlet, after_id, limit],
+        )
+        return [QueueEntry(entry_id, outlet, url, purpose) for entry_id, url, purpose in rows]
 
-
-def settle(db: Database, entry_id: int, failure: str | None) -> SettledEntry | None:
-    """Record the fetch of a queued page: done, or failed with the reason (given up after the last try)."""
-    row = db.execute(
-        "SELECT outlet, article_id, edition, purpose, failed_attempts FROM article_fetch_queue WHERE id = ?",
-        [entry_id],
-    ).fetchone()
-    if row is None:
-        return None
-    outlet, article_id, edition, purpose, failed_attempts = row
-    if failure is None:
-        db.execute("UPDATE article_fetch_queue SET state = 'done' WHERE id = ?", [entry_id])
-        return SettledEntry(outlet, article_id, edition, purpose, finished=True)
-    given_up = failed_attempts + 1 >= MAX_FAILED_ATTEMPTS
-    db.execute(
-        """UPDATE article_fetch_queue SET state = ?, failed_attempts = failed_attempts + 1, last_failure = ?
-        WHERE id = ?""",
-        ["done" if given_up else "failed", failure, entry_id],
-    )
-    return SettledEntry(outlet, article_id, edition, purpose, finished=given_up)
+    def settle(self, entry_id: int, failure: str | None) -> SettledEntry | None:
+        """Record the fetch of a queued page: done, or failed with why (given up after the last try)."""
+        row = self.connection.execute(
+            "SELECT outlet, article_id, edition, purpose, failed_attempts FROM article_fetch_queue"
+            " WHERE id = ?",
+            [entry_id],
+        ).fetchone()
+        if row is None:
+            return None
+        outlet, article_id, edition, purpose, failed_attempts = row
+        if failure is None:
+            self.connection.execute("UPDATE article_fetch_queue SET state = 'done' WHERE id = ?", [entry_id])
+            return SettledEntry(outlet, article_id, edition, purpose, finished=True)
+        given_up = failed_attempts + 1 >= MAX_FAILED_ATTEMPTS
+        self.connection.execute(
+            """UPDATE article_fetch_queue
+            SET state = ?, failed_attempts = failed_attempts + 1, last_failure = ? WHERE id = ?""",
+            ["done" if given_up else "failed", failure, entry_id],
+        )
+        return SettledEntry(outlet, article_id, edition, purpose, finished=given_up)

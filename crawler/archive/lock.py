@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import ClassVar
 
-from crawler.archive import ArchiveError, utc_now
+from crawler.archive.connection import ArchiveError, utc_now
 
 
 class ArchiveBusy(RuntimeError):

@@ -150,11 +150,11 @@ def nothing_fetched(records: dict[str, OutletRecord]) -> bool:
     )
 
 
-def write_run_records(db: Database, run_id: int) -> None:
+def write_run_records(connection: sqlite3.Connection, run_id: int) -> None:
     """Store (or replace) every outlet's record of a run in `crawl_run_outlets`."""
-    db.execute("DELETE FROM crawl_run_outlets WHERE crawl_run_id = ?", [run_id])
-    for outlet, record in count_run(db, run_id).items():
-        db.execute(
+    connection.execute("DELETE FROM crawl_run_outlets WHERE crawl_run_id = ?", [run_id])
+    for outlet, record in count_run(connection, run_id).items():
+        connection.execute(
             f"""INSERT INTO crawl_run_outlets (crawl_run_id, outlet, {", ".join(COUNT_COLUMNS)},
                 failures, field_coverage)
             VALUES (?, ?, {", ".join("?" for _ in COUNT_COLUMNS)}, ?, ?)""",

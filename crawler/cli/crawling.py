@@ -72,7 +72,7 @@ def _run_crawl(
         report = build_report(archive, result.run_id)
         for line in run_table(report.outlets, report.run["outlets"]):
             click.echo(line)
-        totals = archive.stats(registry.slugs)
+        totals = archive.queries.stats(registry.slugs)
     click.echo(
         f"run {result.run_id} archived in {db_path}: now {totals['articles']} articles "
         f"from {totals['captures']} captures"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from crawler import exit_status
-from crawler.archive import DEFAULT_ARCHIVE_PATH
+from crawler.archive.connection import DEFAULT_ARCHIVE_PATH
 from crawler.archive.lock import ArchiveBusy, CrawlLock
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -18,7 +18,8 @@ from crawler.registry_file import OutletSlugs
 
 if TYPE_CHECKING:
     from crawler.imports import ImportProblem
-    from crawler.search import Filters, SearchResults
+    from crawler.search.query import Filters
+    from crawler.search.results import SearchResults
 
 EXPORT_FORMATS = ("jsonl", "csv", "warc")
 
@@ -40,7 +41,7 @@ def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
     """
     registered = OutletSlugs(registry_path).slugs
     with Archive(db_path, readonly=True) as archive:
-        counts = archive.stats(registered)
+        counts = archive.queries.stats(registered)
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False))
         return
@@ -76,7 +77,7 @@ def clusters(db_path: Path, since: datetime | None, as_json: bool) -> None:
     """
     since_utc = since.replace(tzinfo=UTC).isoformat(timespec="seconds") if since else None
     with Archive(db_path, readonly=True) as archive:
-        found = archive.clusters(since_utc)
+        found = archive.queries.clusters(since_utc)
     for cluster in found:
         if as_json:
             click.echo(
@@ -120,7 +121,7 @@ def duplicates(article: str, db_path: Path, as_json: bool, registry_path: Path |
     """
     with Archive(db_path, readonly=True) as archive:
         article_row = _find_article(archive, article, registry_path)
-        explained = archive.story_links(article_row)
+        explained = archive.queries.story_links(article_row)
     if explained is None:
         raise click.ClickException(f"{db_path}: no article {article}")
     if as_json:
@@ -155,10 +156,20 @@ def _find_article(archive: Archive, article: str, registry_path: Path | None) ->
 
     registry = load_registry(registry_path)
     outlet = registry.for_url(article)
-    found = archive.archived_article_for(outlet, article) if outlet else None
+    found = archive.articles.archived_article_for(outlet, article) if outlet else None
     if found is None:
         raise click.ClickException(f"{archive.path}: no archived article is known by the URL {article}")
     return found.id
+
+
+def _warn_of_unindexed_edits(archive: Archive) -> None:
+    if archive.unindexed_edits:
+        click.echo(
+            f"warning: {archive.path}: the edits another SQLite tool made to {archive.unindexed_edits}"
+            " article(s) are not searchable until the archive is opened read-write once"
+            " (any crawl, import or reextract does)",
+            err=True,
+        )
 
 
 def filter_options(command: F) -> F:
@@ -181,7 +192,7 @@ def _filters(
     until: str | None,
     language: str | None,
 ) -> Filters:
-    from crawler.search import Filters, parse_day
+    from crawler.search.query import Filters, parse_day
 
     OutletSlugs(registry_path).check(outlets)
     return Filters(
@@ -248,14 +259,16 @@ def search_command(
         sourcevault search '"颱風 海燕"' --outlet epochtimes --since 2024-01-01 --json
         sourcevault search 'Apple 发布会' --lang zh-Hans --count
     """
-    from crawler.search import Hit, count_matches, parse_query
-    from crawler.search import search as search_archive
+    from crawler.search.query import parse_query
+    from crawler.search.results import Hit, count_matches
+    from crawler.search.results import search as search_archive
 
     if as_json and as_csv:
         raise click.ClickException("give --json or --csv, not both")
     filters = _filters(registry_path, outlets, since, until, language)
     parsed = parse_query(query)
     with Archive(db_path, readonly=True) as archive:
+        _warn_of_unindexed_edits(archive)
         if count_only:
             click.echo(count_matches(archive.connection, parsed, filters))
             return
@@ -287,12 +300,12 @@ def show(article_id: int, db_path: Path, raw: bool, as_json: bool) -> None:
         sourcevault show 12 --raw > original.html
     """
     with Archive(db_path, readonly=True) as archive:
-        record = next(archive.article_records([article_id]), None)
+        record = next(archive.queries.article_records([article_id]), None)
         if record is None:
             raise click.ClickException(f"{db_path}: no article {article_id}")
         if raw:
             stream = click.get_binary_stream("stdout")
-            stream.write(archive.raw_body(record["original_sha256"]))
+            stream.write(archive.captures.raw_body(record["original_sha256"]))
             stream.flush()
             return
     if as_json:
@@ -361,13 +374,16 @@ def export(
         sourcevault export --format warc -o originals.warc.gz
     """
     from crawler.export import write_csv, write_jsonl, write_warc
-    from crawler.search import matching_article_ids, parse_query
+    from crawler.search.query import parse_query
+    from crawler.search.results import matching_article_ids
 
     filters = _filters(registry_path, outlets, since, until, language)
     query = parse_query(query_text) if query_text is not None else None
     if export_format == "warc" and output is None:
         raise click.ClickException("--format warc writes a file: give --output FILE.warc.gz")
     with Archive(db_path, readonly=True) as archive:
+        if query is not None or not filters.empty:
+            _warn_of_unindexed_edits(archive)
         article_ids = list(matching_article_ids(archive.connection, query, filters))
         if export_format == "warc":
             assert output is not None
@@ -378,7 +394,7 @@ def export(
             with (
                 output.open("w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as text
             ):
-                count = write(archive.article_records(article_ids), text)
+                count = write(archive.queries.article_records(article_ids), text)
     click.echo(f"exported {count} articles{f' to {output}' if output else ''}", err=True)
 
 

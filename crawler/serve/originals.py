@@ -20,7 +20,8 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.utils.asgi import Request, Response
 
-from crawler.archive import ArchiveError, read_raw_body
+from crawler.archive.captures import read_raw_body
+from crawler.archive.connection import ArchiveError
 from crawler.serve.cells import ARCHIVE_DATABASE
 
 ORIGINAL_TEMPLATE = "sourcevault_original.html"

@@ -1,8 +1,8 @@
 """The Datasette plugin `sourcevault serve` registers: search, originals as text, links between them.
 
-- Every connection gets `crawler.search`'s SQL functions, so SQL typed into Datasette can use
+- Every connection gets `sourcevault_match`, so SQL typed into Datasette can use
   `article_search MATCH sourcevault_match('臺灣')`.
-- `/-/search` runs `crawler.search.search`, the function `sourcevault search` runs: the same
+- `/-/search` runs `crawler.search.results.search`, the function `sourcevault search` runs: the same
   matching, ranking and snippets (the matches marked with <mark>, the text escaped).
 - `/-/original/<capture id>` and its `.raw` download: `crawler.serve.originals`.
 - Tables show the columns their `first_columns` setting names first; a row page lists its fields
@@ -20,16 +20,8 @@ from datasette.app import Datasette
 from datasette.utils.asgi import Request, Response
 from markupsafe import Markup
 
-from crawler.search import (
-    Filters,
-    QueryError,
-    SearchQuery,
-    SearchResults,
-    parse_day,
-    parse_query,
-    register_functions,
-    search,
-)
+from crawler.search.query import Filters, QueryError, SearchQuery, parse_day, parse_query
+from crawler.search.results import SearchResults, register_functions, search
 from crawler.serve.article_page import ARTICLES, first_columns, referring_sections
 from crawler.serve.cells import ARCHIVE_DATABASE, formatted_cell, json_names
 from crawler.serve.originals import original_download, original_page

@@ -164,7 +164,7 @@ class OutletSpider(scrapy.Spider):
         room = self.requests_ahead[outlet.slug] - self.in_flight[outlet.slug]
         if room <= 0:
             return []
-        entries = self.archive.waiting_fetches(outlet.slug, self.last_queued[outlet.slug], room)
+        entries = self.archive.queue.waiting(outlet.slug, self.last_queued[outlet.slug], room)
         if entries:
             self.in_flight[outlet.slug] += len(entries)
             self.last_queued[outlet.slug] = entries[-1].id
@@ -232,7 +232,7 @@ class OutletSpider(scrapy.Spider):
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since from the last full fetch of a discovery document."""
         assert self.archive is not None
-        validators = self.archive.discovery_validators(url)
+        validators = self.archive.captures.discovery_validators(url)
         if validators is None:
             return {}
         etag, last_modified = validators

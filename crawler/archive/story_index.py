@@ -1,0 +1,225 @@
+"""The archive's story index: MinHash band keys, links between articles, and story clusters.
+
+The tables (`article_minhashes`, `minhash_bands`, `cluster_links`, `clusters`, and the articles'
+`body_hash` and `cluster_id`) are written here; what makes two articles one story is decided
+by `crawler.dedup`. Finding an article's candidates is a bounded, indexed lookup whatever the
+archive's size: the articles sharing its exact body hash, its other editions, and those sharing
+an LSH band of its MinHash, each band read only so deep.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+
+from crawler.archive.connection import marks, utc_now
+from crawler.dedup import (
+    ComparedArticle,
+    Fingerprint,
+    StoryLink,
+    band_buckets,
+    connected_groups,
+    link,
+    signature_values,
+    worth_comparing,
+)
+
+# The candidates sharing the most bands are compared exactly; the rest are too far to matter.
+MAX_CANDIDATES = 30
+# Articles read per LSH bucket: a crowded bucket (text many articles share) adds no candidates past it.
+BUCKET_READ_LIMIT = 50
+COMPARED_COLUMNS = ", ".join(ComparedArticle.__dataclass_fields__)
+
+
+class StoryIndex:
+    """Links each stored article to the archived copies of its story, and keeps the clusters.
+
+    Works inside the caller's transaction (the archive stores an article and its links in one),
+    so an article is never archived without its links or the reverse.
+    """
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+
+    def index(self, article: int, fingerprint: Fingerprint) -> list[StoryLink]:
+        """Link a newly stored (or changed) article to the archived copies of its story."""
+        self.unindex(article)
+        row = self.connection.execute(
+            f"SELECT {COMPARED_COLUMNS} FROM articles WHERE id = ?", [article]
+        ).fetchone()
+        if row is None:
+            return []
+        subject = ComparedArticle(*row)
+        self.connection.execute(
+            "UPDATE articles SET body_hash = ? WHERE id = ?", [fingerprint.body_hash, article]
+        )
+        if fingerprint.minhash is not None:
+            self.connection.execute(
+                "INSERT INTO article_minhashes (article, signature, shingle_count) VALUES (?, ?, ?)",
+                [article, fingerprint.minhash.hashvalues.astype("<u4").tobytes(), len(fingerprint.shingles)],
+            )
+            self.connection.executemany(
+                "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
+                [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
+            )
+        links = [
+            found
+            for candidate in self._candidates(subject, fingerprint)
+            if (found := link(subject, fingerprint, candidate)) is not None
+        ]
+        self._join_clusters(article, links)
+        return links
+
+    def _candidates(self, subject: ComparedArticle, fingerprint: Fingerprint) -> list[ComparedArticle]:
+        """Other editions, exact copies, and near copies whose estimated overlap is worth a look."""
+        ids = [
+            other
+            for (other,) in self.connection.execute(
+                "SELECT id FROM articles WHERE outlet = ? AND article_id = ? AND id != ?",
+                [subject.outlet, subject.article_id, subject.id],
+            )
+        ]
+        if fingerprint.body_hash is not None:
+            ids += [
+                other
+                for (other,) in self.connection.execute(
+                    "SELECT id FROM articles WHERE body_hash = ? AND id != ? ORDER BY id LIMIT ?",
+                    [fingerprint.body_hash, subject.id, MAX_CANDIDATES],
+                )
+            ]
+        ids += self._near_candidates(subject.id, fingerprint)
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        rows = self.connection.execute(
+            f"SELECT {COMPARED_COLUMNS} FROM articles WHERE id IN ({marks(ids)}) ORDER BY id", ids
+        )
+        return [ComparedArticle(*row) for row in rows]
+
+    def _near_candidates(self, article: int, fingerprint: Fingerprint) -> list[int]:
+        """Articles sharing an LSH band, kept if their MinHash estimate could reach the threshold."""
+        buckets = fingerprint.band_buckets
+        if fingerprint.minhash is None or not buckets:
+            return []
+        # Each bucket is read up to BUCKET_READ_LIMIT articles deep: a bucket crowded by text that
+        # many articles share (an outlet's boilerplate) tells little, and must not make the lookup
+        # grow with the archive.
+        bounded = " UNION ALL ".join(
+            "SELECT * FROM (SELECT article FROM minhash_bands WHERE band = ? AND bucket = ? AND article != ?"
+            " LIMIT ?)"
+            for _ in buckets
+        )
+        shared = Counter(
+            other
+            for (other,) in self.connection.execute(
+                bounded,
+                [value for band, bucket in buckets for value in (band, bucket, article, BUCKET_READ_LIMIT)],
+            )
+        )
+        nearest = sorted(shared, key=lambda other: (-shared[other], other))[:MAX_CANDIDATES]
+        if not nearest:
+            return []
+        rows = self.connection.execute(
+            "SELECT article, signature, shingle_count FROM article_minhashes"
+            f" WHERE article IN ({marks(nearest)})",
+            nearest,
+        )
+        return [
+            other
+            for other, signature, shingle_count in rows
+            if worth_comparing(fingerprint, signature, shingle_count)
+        ]
+
+    def _join_clusters(self, article: int, links: list[StoryLink]) -> None:
+        if not links:
+            return
+        now = utc_now()
+        self.connection.executemany(
+            "INSERT INTO cluster_links (article, linked_article, similarity, reason, linked_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(found.article, found.linked_article, found.similarity, found.reason, now) for found in links],
+        )
+        members = [article, *(found.linked_article for found in links)]
+        clusters = sorted(
+            {
+                cluster
+                for (cluster,) in self.connection.execute(
+                    f"SELECT cluster_id FROM articles WHERE id IN ({marks(members)})"
+                    " AND cluster_id IS NOT NULL",
+                    members,
+                )
+            }
+        )
+        if clusters:
+            target, merged = clusters[0], clusters[1:]
+            self.connection.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, target])
+        else:
+            target, merged = self._new_cluster(now), []
+        if merged:
+            self.connection.execute(
+                f"UPDATE articles SET cluster_id = ? WHERE cluster_id IN ({marks(merged)})", [target, *merged]
+            )
+            self.connection.execute(f"DELETE FROM clusters WHERE id IN ({marks(merged)})", merged)
+        self.connection.execute(
+            f"UPDATE articles SET cluster_id = ? WHERE id IN ({marks(members)})", [target, *members]
+        )
+
+    def _new_cluster(self, now: str) -> int:
+        cursor = self.connection.execute(
+            "INSERT INTO clusters (created_at, updated_at) VALUES (?, ?)", [now, now]
+        )
+        return int(cursor.lastrowid or 0)
+
+    def unindex(self, article: int) -> None:
+        """Take an article out of the index and its cluster; what is left of the cluster stays linked."""
+        row = self.connection.execute("SELECT cluster_id FROM articles WHERE id = ?", [article]).fetchone()
+        stored = self.connection.execute(
+            "SELECT signature FROM article_minhashes WHERE article = ?", [article]
+        ).fetchone()
+        if stored is not None:
+            self.connection.executemany(
+                "DELETE FROM minhash_bands WHERE band = ? AND bucket = ? AND article = ?",
+                [(band, bucket, article) for band, bucket in band_buckets(signature_values(stored[0]))],
+            )
+            self.connection.execute("DELETE FROM article_minhashes WHERE article = ?", [article])
+        self.connection.execute(
+            "DELETE FROM cluster_links WHERE article = ? OR linked_article = ?", [article, article]
+        )
+        self.connection.execute(
+            "UPDATE articles SET body_hash = NULL, cluster_id = NULL WHERE id = ?", [article]
+        )
+        if row is not None and row[0] is not None:
+            self._split(row[0])
+
+    def _split(self, cluster: int) -> None:
+        """Regroup a cluster that lost a member: linked groups of two or more keep a cluster."""
+        members = [
+            member
+            for (member,) in self.connection.execute(
+                "SELECT id FROM articles WHERE cluster_id = ?", [cluster]
+            )
+        ]
+        groups = connected_groups(
+            members,
+            self.connection.execute(
+                f"SELECT article, linked_article FROM cluster_links WHERE article IN ({marks(members)})",
+                members,
+            ).fetchall()
+            if members
+            else [],
+        )
+        now = utc_now()
+        groups.sort(key=len, reverse=True)
+        for position, group in enumerate(groups):
+            if len(group) < 2:
+                target = None
+            elif position == 0:
+                target = cluster
+                self.connection.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, cluster])
+            else:
+                target = self._new_cluster(now)
+            self.connection.execute(
+                f"UPDATE articles SET cluster_id = ? WHERE id IN ({marks(group)})", [target, *group]
+            )
+        if not groups or len(groups[0]) < 2:
+            self.connection.execute("DELETE FROM clusters WHERE id = ?", [cluster])
