@@ -8,7 +8,8 @@ import tomllib
 from dataclasses import MISSING, fields
 from typing import get_type_hints
 
-from crawler.archive import Archive, article_content_columns
+from crawler.archive import Archive
+from crawler.archive.articles import article_content_columns
 from crawler.article_fields import ARTICLE_FIELDS, Article
 from crawler.imports import IMPORTED_FIELDS, ImportedRecord
 from crawler.pages.article import ArticlePage

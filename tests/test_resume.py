@@ -77,10 +77,17 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(tmp_path):
                 assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",), (
                     f"after kill {kill}"
                 )
-                duplicates = connection.execute(
-                    "SELECT url FROM captures WHERE outcome = 'article' GROUP BY url HAVING count(*) > 1"
-                ).fetchall()
-                assert duplicates == [], f"after kill {kill}"
+                # A crawl killed in start-up may leave the archive before its first migration.
+                migrated = connection.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'captures'"
+                ).fetchone()
+                duplicates = (
+                    migrated
+                    and connection.execute(
+                        "SELECT url FROM captures WHERE outcome = 'article' GROUP BY url HAVING count(*) > 1"
+                    ).fetchall()
+                )
+                assert not duplicates, f"after kill {kill}"
                 connection.close()
         report = invoke("report", "--db", str(database))
         assert report.exit_code == 3 and "did not finish: its process died" in report.stdout
