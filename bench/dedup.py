@@ -51,12 +51,12 @@ import opencc
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler import dedup  # noqa: E402
+from crawler import story_matching as dedup  # noqa: E402
 from crawler.archive import Archive  # noqa: E402
 from crawler.archive.story_index import StoryIndex  # noqa: E402
 from crawler.chinese import to_simplified  # noqa: E402
-from crawler.fixtures import FIXTURES_ROOT, discover_fixtures  # noqa: E402
 from crawler.items import Capture  # noqa: E402
+from crawler.outlet_tools.fixtures import FIXTURES_ROOT, discover_fixtures  # noqa: E402
 from crawler.pages import Article, Extraction  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
 

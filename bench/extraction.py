@@ -22,9 +22,9 @@ from pathlib import Path
 import trafilatura
 
 from crawler.archive import Archive
-from crawler.articles import extract_article
-from crawler.fixtures import discover_fixtures
+from crawler.extraction import extract_article
 from crawler.items import Capture
+from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.registry import load_registry
 
 

@@ -33,10 +33,10 @@ import opencc
 from langdetect import DetectorFactory, detect
 from langdetect.lang_detect_exception import LangDetectException
 
-from crawler.articles import extract_article
 from crawler.chinese import script_evidence
-from crawler.fixtures import discover_fixtures
+from crawler.extraction import extract_article
 from crawler.language import expected_script, tag_article, tag_text
+from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.pages import Article
 from crawler.pages.document import HtmlDocument, element_text
 from crawler.registry import Outlet, Registry, load_registry

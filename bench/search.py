@@ -38,9 +38,9 @@ from pathlib import Path
 import opencc
 
 from crawler.archive import Archive
-from crawler.fixtures import discover_fixtures
 from crawler.items import Capture
 from crawler.language import tag_article
+from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.pages import Article, Extraction
 from crawler.registry import Outlet, load_registry
 from crawler.search.query import parse_query

@@ -84,7 +84,7 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
         column="identity",
     ),
     _page_field("title", str | None, "Headline, as written.", "title", watched=True),
-    # Compared by its start, end and length (crawler/fixtures.py).
+    # Compared by its start, end and length (crawler/outlet_tools/fixtures.py).
     ArticleField(
         "body",
         str | None,

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from crawler.verdict import PageVerdict, Verdict
+from crawler.page_verdict import PageVerdict, Verdict
 
 if TYPE_CHECKING:
-    from crawler.dedup import Fingerprint
     from crawler.pages import Extraction
     from crawler.registry import ArticleUrl
+    from crawler.story_matching import Fingerprint
 
 PageKind = Literal["article", "feed", "sitemap", "listing", "list_api"]
 Outcome = Literal["article", "not_article", "discovery", "failed", "removed"]

@@ -250,7 +250,7 @@ class Politeness(_Strict):
     """How gently to crawl an outlet; unset values take the crawl's defaults (crawler/settings.py).
 
     Every request of an outlet, whatever its host, goes through one Scrapy download slot named
-    after the outlet, configured from these values (crawler/throttle.py, outlet_download_slots).
+    after the outlet, configured from these values (crawler/extensions/throttle.py, outlet_download_slots).
     """
 
     # Seconds between two requests (DOWNLOAD_DELAY when unset); AutoThrottle may only lengthen it.

@@ -21,7 +21,8 @@ REMOTE_CONTROL_ENABLED = False
 
 # Politeness: one download slot per outlet (the spider adds each outlet's DOWNLOAD_SLOTS entry from
 # the registry's [outlet.crawl] delay and concurrency); these are the defaults of unset values.
-# AutoThrottle (crawler/throttle.py) may lengthen an outlet's delay, never shorten it below its own.
+# AutoThrottle (crawler/extensions/throttle.py) may lengthen an outlet's delay, never shorten it
+# below its own.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
@@ -59,12 +60,12 @@ CONCURRENT_ITEMS = 1
 DOWNLOADER_MIDDLEWARES = {
     # A robots.txt that cannot be fetched is one warning per host, not a traceback.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.robots.RobotsTxtMiddleware": 100,
+    "crawler.middlewares.robots.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.retry.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     # Served from a recorded snapshot instead of the network when REPLAY_SNAPSHOT is set.
     # Placed last so robots.txt, retries, redirects and decompression still act on replies.
-    "crawler.replay.ReplayMiddleware": 950,
+    "crawler.middlewares.replay.ReplayMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
@@ -74,8 +75,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.throttle.OutletAutoThrottle": 0,
-    "crawler.progress.TerminalProgress": 500,
+    "crawler.extensions.throttle.OutletAutoThrottle": 0,
+    "crawler.extensions.progress.TerminalProgress": 500,
 }
 
 LOG_LEVEL = "INFO"

@@ -1,19 +1,19 @@
 """Deduplication stage: the normalised text, body hash and MinHash each article is compared by.
 
 The archive stage then links the article to the archived copies of its story (exact, near, or
-its other script edition) in the same transaction that stores it; see `crawler.dedup`.
+its other script edition) in the same transaction that stores it; see `crawler.story_matching`.
 """
 
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
-from crawler.dedup import fingerprint
 from crawler.items import Capture
+from crawler.story_matching import fingerprint
 
 
 class DedupPipeline:
-    """Fingerprints every extracted article's body (`crawler.dedup.fingerprint`).
+    """Fingerprints every extracted article's body (`crawler.story_matching.fingerprint`).
 
     Crawl stats: `dedup/comparable`, and `dedup/too_short` for bodies too short to compare.
     """

@@ -14,15 +14,15 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from crawler.archive import Archive
-from crawler.articles import extract_article
 from crawler.cli import main
-from crawler.fixtures import discover_fixtures
+from crawler.extraction import extract_article
 from crawler.identity import article_key
 from crawler.items import Capture
 from crawler.language import tag_article
+from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.pages import Article, Extraction
 from crawler.registry import Registry, match_article_url
-from crawler.snapshot import RecordedExchange, write_snapshot
+from crawler.warc_snapshots import RecordedExchange, write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

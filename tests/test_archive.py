@@ -21,8 +21,8 @@ from crawler.archive.migrations.m001_initial import m001_initial
 from crawler.identity import content_hash
 from crawler.items import Capture
 from crawler.pages import extract_page
-from crawler.reextract import reextract
 from crawler.registry import ArticleUrl
+from crawler.research.reextraction import reextract
 from tests.helpers import fixture_page
 
 CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"

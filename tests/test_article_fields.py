@@ -11,9 +11,9 @@ from typing import get_type_hints
 from crawler.archive import Archive
 from crawler.archive.articles import article_content_columns
 from crawler.article_fields import ARTICLE_FIELDS, Article
-from crawler.imports import IMPORTED_FIELDS, ImportedRecord
 from crawler.pages.article import ArticlePage
 from crawler.registry import Selectors
+from crawler.research.importing import IMPORTED_FIELDS, ImportedRecord
 from crawler.serve import METADATA_PATH, archive_metadata
 
 DECLARED = [article_field.name for article_field in ARTICLE_FIELDS]

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from crawler.cli import DEMO_SNAPSHOT
-from crawler.throttle import adjusted_delay
+from crawler.extensions.throttle import adjusted_delay
 from tests.helpers import ROOT, run_sourcevault
 from tests.loopback import LoopbackSite, outlet_toml
 

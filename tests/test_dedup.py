@@ -9,11 +9,11 @@ import opencc
 import pytest
 
 from crawler.archive import Archive
-from crawler.articles import extract_article
 from crawler.chinese import to_simplified
-from crawler.dedup import comparable_body, fingerprint
+from crawler.extraction import extract_article
 from crawler.items import Capture
-from crawler.reextract import reextract
+from crawler.research.reextraction import reextract
+from crawler.story_matching import comparable_body, fingerprint
 from tests.helpers import fixture_page, text_capture
 
 # Synthetic texts written for these tests.

@@ -20,8 +20,8 @@ from itertools import pairwise
 
 import pytest
 
-from crawler.blocking import challenge_page
-from crawler.retry import retry_after_seconds
+from crawler.block_pages import challenge_page
+from crawler.middlewares.retry import retry_after_seconds
 from tests.helpers import SOURCEVAULT, invoke, run_sourcevault
 from tests.loopback import (
     CLOUDFLARE_CHALLENGE,

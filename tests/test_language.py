@@ -13,8 +13,8 @@ import pytest
 
 from bench.language import fixture_articles, labelled_sentences, score, sourcevault_tag
 from crawler.archive import Archive
-from crawler.articles import extract_article
 from crawler.chinese import script_characters, script_evidence, to_simplified
+from crawler.extraction import extract_article
 from crawler.items import Capture
 from crawler.language import (
     MAX_SAMPLE_CHARS,

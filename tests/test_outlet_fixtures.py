@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.fixtures import Fixture, differences, discover_fixtures, summarise
+from crawler.outlet_tools.fixtures import Fixture, differences, discover_fixtures, summarise
 from crawler.registry import Registry
 
 FIXTURES = discover_fixtures()

@@ -19,10 +19,10 @@ from typing import ClassVar
 
 import pytest
 
-import crawler.fetch as fetch_module
-import crawler.fixtures as fixtures_module
+import crawler.outlet_tools.fixtures as fixtures_module
+import crawler.outlet_tools.page_fetch as fetch_module
 from crawler.cli import outlet_tools
-from crawler.fixtures import discover_fixtures
+from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.registry import load_registry
 from crawler.registry_file import DEFAULT_REGISTRY_PATH
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault

@@ -1,4 +1,4 @@
-"""What a page is (crawler/verdict.py): code decides on the verdict's kind, never on its wording.
+"""What a page is (crawler/page_verdict.py): code decides on the verdict's kind, never on its wording.
 
 Every page here is synthetic, written for the test, on the registry entry of tests/test_registry.py.
 """
@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from crawler.items import Capture
+from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages import extract_page
 from crawler.registry import load_registry
-from crawler.verdict import PageVerdict, Verdict
 from tests.test_extraction import PARAGRAPH, page
 from tests.test_registry import GOOD_ENTRY, write
 

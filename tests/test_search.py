@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from crawler.archive import Archive, schema
 from crawler.chinese import to_simplified
-from crawler.reextract import reextract
+from crawler.research.reextraction import reextract
 from crawler.search import results as search_results
 from crawler.search.index import catch_up
 from crawler.search.query import Filters, QueryError, parse_query

@@ -7,7 +7,7 @@ import gzip
 import pytest
 
 from crawler.cli import DEMO_MANIFEST, DEMO_SNAPSHOT
-from crawler.snapshot import Snapshot, SnapshotError, read_manifest
+from crawler.warc_snapshots import Snapshot, SnapshotError, read_manifest
 from tests.helpers import exchange, make_snapshot
 
 

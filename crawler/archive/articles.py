@@ -19,10 +19,10 @@ from crawler.article_fields import ARTICLE_FIELDS
 
 if TYPE_CHECKING:
     from crawler.archive.story_index import StoryIndex
-    from crawler.dedup import Fingerprint, StoryLink
     from crawler.identity import ArticleKey
     from crawler.pages import Article
     from crawler.registry import Outlet
+    from crawler.story_matching import Fingerprint, StoryLink
 
 ARTICLE_JSON_COLUMNS = frozenset(f.name for f in ARTICLE_FIELDS if f.json_encoded)
 # An article is one per outlet, article id and edition; a newer capture updates the rest.
@@ -108,9 +108,9 @@ class Articles:
         `crawled_at` (a crawl storing it, not a re-extraction) plans a new article's revisits and
         marks a taken-down article live again.
         """
-        from crawler.dedup import fingerprint
         from crawler.identity import ArticleKey, canonical_url, content_hash
         from crawler.search.index import catch_up
+        from crawler.story_matching import fingerprint
 
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
         new_hash = content_hash(article.title, article.body)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 from crawler.article_fields import ARTICLE_FIELDS
 from crawler.items import NOT_MODIFIED
-from crawler.verdict import Verdict, stored_reason_pattern
+from crawler.page_verdict import Verdict, stored_reason_pattern
 
 # Fields whose share among a run's extracted articles is recorded; a drop means a layout change.
 # (field, SQL that is true when an article has it)

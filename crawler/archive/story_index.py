@@ -2,7 +2,7 @@
 
 The tables (`article_minhashes`, `minhash_bands`, `cluster_links`, `clusters`, and the articles'
 `body_hash` and `cluster_id`) are written here; what makes two articles one story is decided
-by `crawler.dedup`. Finding an article's candidates is a bounded, indexed lookup whatever the
+by `crawler.story_matching`. Finding an article's candidates is a bounded, indexed lookup whatever the
 archive's size: the articles sharing its exact body hash, its other editions, and those sharing
 an LSH band of its MinHash, each band read only so deep.
 """
@@ -13,7 +13,7 @@ import sqlite3
 from collections import Counter
 
 from crawler.archive.connection import marks, utc_now
-from crawler.dedup import (
+from crawler.story_matching import (
     ComparedArticle,
     Fingerprint,
     StoryLink,

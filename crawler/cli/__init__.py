@@ -7,7 +7,7 @@ import click
 from crawler import __version__
 from crawler.cli.crawling import DEMO_MANIFEST, DEMO_SNAPSHOT, crawl, demo, reextract, report
 from crawler.cli.outlet_tools import outlets
-from crawler.cli.pages import extract, lang
+from crawler.cli.page_tools import extract, lang
 from crawler.cli.research import (
     clusters,
     duplicates,

@@ -55,9 +55,9 @@ def _run_crawl(
     """Crawl, print the run's table; the run's exit status and Scrapy's finish reason."""
     # Scrapy and Twisted take a second to import: only commands that crawl pay for them.
     from crawler.registry import load_registry
-    from crawler.report import build_report, run_table
+    from crawler.research.report import build_report, run_table
     from crawler.runner import project_settings, run_crawl
-    from crawler.snapshot import Snapshot
+    from crawler.warc_snapshots import Snapshot
 
     registry = load_registry(registry_path)
     registry.select(list(outlets))
@@ -164,7 +164,7 @@ def demo(db_path: Path, registry_path: Path | None, verbose: bool) -> None:
         sourcevault demo --db /tmp/demo.db
     """
     from crawler.registry import load_registry
-    from crawler.snapshot import Snapshot
+    from crawler.warc_snapshots import Snapshot
 
     click.echo(f"Replaying the bundled snapshot {DEMO_SNAPSHOT.name} (no network) into {db_path}")
     registry = load_registry(registry_path)
@@ -197,9 +197,9 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
     Example:
         sourcevault reextract --outlet udn
     """
-    from crawler.reextract import reextract as run_reextract
-    from crawler.reextract import unregistered_outlets
     from crawler.registry import load_registry
+    from crawler.research.reextraction import reextract as run_reextract
+    from crawler.research.reextraction import unregistered_outlets
 
     registry = load_registry(registry_path)
     registry.select(list(outlets))
@@ -237,7 +237,7 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
         sourcevault report
         sourcevault report --run 12 --json
     """
-    from crawler.report import build_report, report_lines
+    from crawler.research.report import build_report, report_lines
 
     with Archive(db_path, readonly=True) as archive:
         run_report = build_report(archive, run_id)

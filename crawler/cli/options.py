@@ -67,7 +67,7 @@ registry_option = click.option(
 def _fixtures_root(_context: click.Context, _parameter: click.Parameter, value: Path | None) -> Path:
     if value is not None:
         return value
-    from crawler.fixtures import FIXTURES_ROOT
+    from crawler.outlet_tools.fixtures import FIXTURES_ROOT
 
     return FIXTURES_ROOT
 

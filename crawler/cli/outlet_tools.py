@@ -15,7 +15,7 @@ from crawler import exit_status
 from crawler.cli.options import fixtures_option, one_line_errors, registry_option
 
 if TYPE_CHECKING:
-    from crawler.fixtures import Fixture
+    from crawler.outlet_tools.fixtures import Fixture
 
 OUTLETS_DIR = Path(__file__).resolve().parent.parent / "outlets"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -83,8 +83,8 @@ def outlets_new(
     Example:
         sourcevault outlets new chinatimes --home https://www.chinatimes.com/ --native-name 中時新聞網
     """
+    from crawler.outlet_tools.scaffold import add_outlet, describe_new_outlet
     from crawler.registry import load_registry
-    from crawler.scaffold import add_outlet, describe_new_outlet
 
     registry = load_registry(registry_path)
     outlet = describe_new_outlet(
@@ -198,9 +198,8 @@ def outlets_fixture(
         sourcevault outlets fixture udn ~/saved/udn-article.html --url https://udn.com/news/story/7266/8000001
         sourcevault outlets fixture udn https://udn.com/news/story/7266/8000001
     """
-    from crawler.articles import extract_article
-    from crawler.fetch import fetch_page
-    from crawler.fixtures import (
+    from crawler.extraction import extract_article
+    from crawler.outlet_tools.fixtures import (
         discover_fixtures,
         fixture_name,
         summarise,
@@ -208,6 +207,7 @@ def outlets_fixture(
         url_problem,
         write_fixture,
     )
+    from crawler.outlet_tools.page_fetch import fetch_page
     from crawler.pages import DEFAULT_MAX_PAGE_BYTES
     from crawler.registry import load_registry, match_article_url
 
@@ -253,7 +253,7 @@ def outlets_fixture(
 
 
 def _coverage_table(rows: dict[str, tuple[int, dict[str, int]]]) -> None:
-    from crawler.fixtures import COVERAGE_FIELDS
+    from crawler.outlet_tools.fixtures import COVERAGE_FIELDS
 
     click.echo("coverage: on how many of each outlet's article pages a field was found")
     headings = "".join(f"{heading:>{max(len(heading), 4) + 1}}" for heading in COVERAGE_FIELDS.values())
@@ -285,7 +285,7 @@ def outlets_check(slug: str | None, update: bool, registry_path: Path | None, fi
         sourcevault outlets check cna
         sourcevault outlets check --update && git diff tests/fixtures
     """
-    from crawler.fixtures import (
+    from crawler.outlet_tools.fixtures import (
         coverage,
         differences,
         discover_fixtures,

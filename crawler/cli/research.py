@@ -17,7 +17,7 @@ from crawler.cli.options import F, db_option, one_line_errors, registry_option, 
 from crawler.registry_file import OutletSlugs
 
 if TYPE_CHECKING:
-    from crawler.imports import ImportProblem
+    from crawler.research.importing import ImportProblem
     from crawler.search.query import Filters
     from crawler.search.results import SearchResults
 
@@ -276,7 +276,7 @@ def search_command(
     if not (as_json or as_csv):
         _print_results(results, query)
         return
-    from crawler.export import write_csv, write_jsonl
+    from crawler.research.export import write_csv, write_jsonl
 
     records = [hit.to_dict() for hit in results.hits]
     if as_json:
@@ -373,7 +373,7 @@ def export(
         sourcevault export --query 颱風 --format csv -o typhoons.csv
         sourcevault export --format warc -o originals.warc.gz
     """
-    from crawler.export import write_csv, write_jsonl, write_warc
+    from crawler.research.export import write_csv, write_jsonl, write_warc
     from crawler.search.query import parse_query
     from crawler.search.results import matching_article_ids
 
@@ -416,8 +416,8 @@ def import_command(file: Path, db_path: Path, registry_path: Path | None) -> Non
     Example:
         sourcevault import other-archive.jsonl --db data/archive.db
     """
-    from crawler.imports import import_file
     from crawler.registry import load_registry
+    from crawler.research.importing import import_file
 
     registry = load_registry(registry_path)
 

@@ -31,7 +31,7 @@ def snapshot_build(manifest: Path, output: Path) -> None:
     Example:
         sourcevault snapshot build crawler/demo/manifest.toml -o crawler/demo/snapshot.warc.gz
     """
-    from crawler.snapshot import read_manifest, write_snapshot
+    from crawler.warc_snapshots import read_manifest, write_snapshot
 
     exchanges = list(read_manifest(manifest))
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -18,10 +18,10 @@ from datetime import datetime
 
 from crawler.article_fields import Article
 from crawler.outlets import outlet_module
+from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages.article import ArticlePage, NotAnArticle
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Layout, Outlet, Registry
-from crawler.verdict import PageVerdict, Verdict
 
 DEFAULT_MAX_PAGE_BYTES = 5_000_000
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")

@@ -15,11 +15,11 @@ from typing import Any
 
 from crawler import __version__
 from crawler.article_fields import ARTICLE_FIELDS, Article
+from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages.credit_fields import CreditFields
 from crawler.pages.judge import BodyText, judge_page
 from crawler.pages.reader import Extracted
 from crawler.registry import match_article_url
-from crawler.verdict import PageVerdict, Verdict
 
 CASCADE_FIELDS = tuple(article_field for article_field in ARTICLE_FIELDS if article_field.cascade)
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages.document import HtmlDocument, element_text
 from crawler.registry import Outlet, match_article_url
-from crawler.verdict import PageVerdict, Verdict
 
 GENERIC_MIN_BODY_CHARS = 40
 # Above this share of link titles, text found without site selectors is a list of links.

@@ -1,7 +1,7 @@
 """The registry-driven spider: discover article URLs from each outlet's sources, fetch them.
 
 Every response (feed, sitemap, listing, list API, article) and every failed fetch becomes a
-`Capture` item (crawler/captures.py); the pipelines extract and archive them. Discovery
+`Capture` item (crawler/capture_building.py); the pipelines extract and archive them. Discovery
 documents are read by the plain functions of crawler/discovery.py, and only URLs matching the
 outlet's article pattern are fetched as articles, each under its canonical URL.
 
@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from crawler.archive import Archive
 from crawler.archive.fetch_queue import QueueEntry
-from crawler.captures import error_response, failed_fetch, failure_capture, response_capture
+from crawler.capture_building import error_response, failed_fetch, failure_capture, response_capture
 from crawler.discovery import (
     Discovered,
     article_urls,
@@ -39,10 +39,10 @@ from crawler.discovery import (
     read_sitemap,
     redirect_stub_links,
 )
+from crawler.extensions.throttle import outlet_download_slots
 from crawler.items import Capture, PageKind
 from crawler.outlets import outlet_module
 from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, Registry, load_registry
-from crawler.throttle import outlet_download_slots
 
 # Queued article requests handed to Scrapy ahead of an outlet's downloads, per request it may
 # have in flight: enough to keep its download slot busy, few enough that memory stays flat.
@@ -80,7 +80,7 @@ class OutletSpider(scrapy.Spider):
 
     Arguments: `outlets` (slugs, comma-separated), `registry` (a loaded Registry, else the file
     REGISTRY_PATH names is loaded). Settings: REGISTRY_PATH, ARCHIVE_PATH (required: the archive
-    holds the fetch queue), DOWNLOAD_SLOTS (the outlets' own are added, crawler/throttle.py).
+    holds the fetch queue), DOWNLOAD_SLOTS (the outlets' own are added, crawler/extensions/throttle.py).
     """
 
     name = "outlets"

@@ -22,7 +22,7 @@ from warcio.warcwriter import WARCWriter
 from crawler.archive import Archive
 from crawler.archive.articles import ARTICLE_JSON_COLUMNS
 from crawler.archive.captures import IMPORT_PAGE_KIND, CaptureRecord
-from crawler.snapshot import RecordedExchange, warc_date, write_exchange
+from crawler.warc_snapshots import RecordedExchange, warc_date, write_exchange
 
 SYNTHETIC_REDIRECT_ORIGIN = "synthetic: redirect written by sourcevault export (captures.url to final_url)"
 

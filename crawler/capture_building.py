@@ -15,7 +15,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.blocking import challenge_page
+from crawler.block_pages import challenge_page
 from crawler.items import Capture, PageKind
 from crawler.registry import ArticleUrl, Outlet
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from crawler.archive import Archive
-from crawler.articles import extract_article
+from crawler.extraction import extract_article
 from crawler.registry import Registry
 
 CHANGE_COUNTS = (

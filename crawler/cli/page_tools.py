@@ -105,7 +105,7 @@ def extract(
 
 
 def _extract_file(path: Path, url: str | None, outlet: Any, registry: Registry) -> dict[str, Any]:
-    from crawler.articles import extract_article
+    from crawler.extraction import extract_article
     from crawler.pages import DEFAULT_MAX_PAGE_BYTES
 
     try:

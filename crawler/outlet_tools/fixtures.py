@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from crawler.article_fields import ARTICLE_FIELDS
-from crawler.articles import extract_article
 from crawler.config_files import CHECKOUT_DIR, in_checkout
+from crawler.extraction import extract_article
 from crawler.pages import Extraction
 from crawler.pages.document import HtmlDocument, UnparseableDocument
 from crawler.registry import Outlet, Registry, Selectors, match_article_url

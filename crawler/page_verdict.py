@@ -31,7 +31,7 @@ class Verdict(StrEnum):
     TOO_LARGE = "too_large"
     NOT_HTML = "not_html"
     UNPARSEABLE = "unparseable"
-    # A bot challenge or block page in place of the page asked for (crawler/blocking.py).
+    # A bot challenge or block page in place of the page asked for (crawler/block_pages.py).
     BLOCKED = "blocked"
 
 

@@ -9,7 +9,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.statscollectors import StatsCollector
 
-from crawler.snapshot import Snapshot
+from crawler.warc_snapshots import Snapshot
 
 
 class NotInSnapshot(IgnoreRequest):

@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import robotstxt
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.captures import describe_exception
+from crawler.capture_building import describe_exception
 
 logger = logging.getLogger(__name__)
 

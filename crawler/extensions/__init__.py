@@ -1,0 +1,1 @@
+"""Scrapy extensions of sourcevault (enabled in crawler/settings.py)."""
