@@ -40,6 +40,8 @@ _SKIPPED_TAGS = {
     "svg",
     "iframe",
 }
+# A link text that is the address itself, with or without its scheme: "finance.sina.com.cn/…".
+_URL_LIKE = re.compile(r"(?:https?://\S+|(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?)$", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -82,11 +84,8 @@ def link_text(text: str, href: str | None) -> str:
     words = " ".join(text.split())
     if not href or not re.match(r"https?://", href, re.I):
         return words
-    if (
-        not words
-        or words.strip(" []()<>.:：").casefold() in LINK_WORDS
-        or re.match(r"https?://", words, re.I)
-    ):
+    bare = words.strip(" []()<>.:：")
+    if not bare or bare.casefold() in LINK_WORDS or _URL_LIKE.match(bare):
         return f" {href} "
     return f"{words} {href}"
 
@@ -98,6 +97,8 @@ def read_markdown(data: bytes, name: str) -> ReadDocument:
     text = decode_text(data, name)
     built = _Lines()
     list_kinds: list[str] = []
+    # A list item's number ("2. ") or dash, written before its first words.
+    marker = ""
     for token in MarkdownIt("commonmark").parse(text):
         if token.type in ("heading_open", "paragraph_open", "code_block", "fence", "html_block"):
             built.end_block(heading=token.type == "heading_open" and token.tag in ITEM_HEADINGS)
@@ -108,13 +109,14 @@ def read_markdown(data: bytes, name: str) -> ReadDocument:
         elif token.type == "list_item_open" and token.map:
             built.end_block()
             marker = f"{token.info}{token.markup} " if list_kinds[-1] == "ordered_list_open" else "- "
-            built.add(marker, token.map[0] + 1)
         elif token.type in ("code_block", "fence", "html_block") and token.map:
             for offset, content in enumerate(token.content.splitlines()):
                 built.add(content, token.map[0] + 1 + offset)
                 built.end_line()
         elif token.type == "inline" and token.map:
             number = token.map[0] + 1
+            built.add(marker, number)
+            marker = ""
             link: tuple[str | None, list[str]] | None = None
             for child in token.children or []:
                 if child.type in ("softbreak", "hardbreak"):

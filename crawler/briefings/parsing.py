@@ -114,8 +114,11 @@ class _SourceBlock:
 
 
 def _without_urls(text: str) -> str:
+    """The words of a line: its URLs taken out, with what a space cut off their ends."""
     for found in reversed(find_urls(text)):
-        text = text[: found.start] + " " + text[found.end :]
+        fragment = fragment_after(text, found)
+        end = text.index(fragment, found.end) + len(fragment) if fragment else found.end
+        text = text[: found.start] + " " + text[end:]
     return text
 
 
@@ -191,18 +194,25 @@ class _Reader:
             for found in find_urls(text):
                 self._url_alone(found.url, line)
             self._warn_cut_urls(text, line)
-        elif self._is_citation_line(text):
+        elif self._is_citation_line(line):
             self._citations(text, line)
         else:
             self.block = None
 
-    def _is_citation_line(self, text: str) -> bool:
-        if NUMBERED.match(text) or find_urls(text):
+    def _is_citation_line(self, line: Line) -> bool:
+        assert self.block is not None
+        text = line.text
+        if NUMBERED.match(text):
             return True
         label, claimed = label_and_date(_without_urls(text))
-        if claimed is not None:
-            return len(label or "") <= MAX_LABEL_CHARS
-        return len(text) <= MAX_LABEL_CHARS and len(text.split()) <= 12 and text[-1] not in _SENTENCE_END
+        if len(label or "") > MAX_LABEL_CHARS:
+            return False
+        if claimed is not None or find_urls(text):
+            return True
+        # A name alone: right under the block's heading or a citation, never a paragraph of its own
+        # nor a line introducing what follows.
+        follows_on = not line.block_start or not self.block.last_line
+        return follows_on and len(text.split()) <= 12 and text[-1] not in _SENTENCE_END + ":："
 
     def _citations(self, text: str, line: Line) -> None:
         assert self.block is not None
@@ -214,9 +224,13 @@ class _Reader:
         for segment in segments:
             urls = find_urls(segment)
             label, claimed = label_and_date(_without_urls(segment))
-            if label is None and claimed is None and not urls:
-                continue
-            claimed_date = self._claimed_date(claimed, label, line)
+            if label is None and claimed is None:
+                if not urls:
+                    continue
+                # A URL alone in a list item: of the block's site (`Related postings on X:`), if it names one.
+                label, claimed_date = self.block.label, None
+            else:
+                claimed_date = self._claimed_date(claimed, label, line)
             for url in urls or [None]:
                 drafts.append(_Draft(self.item, label, claimed_date, url.url if url else None, line.number))
         self._warn_cut_urls(text, line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,11 @@ def briefing() -> None:
     """
 
 
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: two for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
 def _citation_rows(citations: tuple[Citation, ...]) -> list[str]:
     cells = [
         (
@@ -37,12 +43,15 @@ def _citation_rows(citations: tuple[Citation, ...]) -> list[str]:
         )
         for citation in citations
     ]
-    widths = [max((len(row[column]) for row in cells), default=0) for column in range(5)]
+    widths = [max((_width(row[column]) for row in cells), default=0) for column in range(5)]
     return [
         "  ".join(
             [
-                row[0].rjust(widths[0]),
-                *(cell.ljust(width) for cell, width in zip(row[1:5], widths[1:], strict=True)),
+                " " * (widths[0] - _width(row[0])) + row[0],
+                *(
+                    cell + " " * (width - _width(cell))
+                    for cell, width in zip(row[1:5], widths[1:], strict=True)
+                ),
                 row[5],
             ]
         )
