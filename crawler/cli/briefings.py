@@ -80,7 +80,7 @@ def parse(file: Path, as_json: bool, registry_path: Path | None) -> None:
     from crawler.briefings import parse_briefing
     from crawler.registry import load_registry
 
-    parsed = parse_briefing(file.read_bytes(), file.name, registry=load_registry(registry_path))
+    parsed = parse_briefing(file.read_bytes(), str(file), registry=load_registry(registry_path))
     whole_file = [warning.message for warning in parsed.warnings if warning.line is None]
     if not parsed.citations:
         raise BadInput(f"{file}: {whole_file[0]}")
