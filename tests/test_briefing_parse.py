@@ -190,7 +190,7 @@ def test_related_postings_with_nothing_after_them_are_not_a_citation(registry):
         ("empty.txt", lambda: b"", "no citations: an empty file"),
         (
             "no-citations.txt",
-            lambda: (BRIEFINGS / "no-citations.txt").read_bytes(),
+            (BRIEFINGS / "no-citations.txt").read_bytes,
             "no citations: no 'Source:'",
         ),
         ("scan.pdf", scanned_pdf, "no text on any of its 1 page(s): an image-only scan? (run OCR first)"),
