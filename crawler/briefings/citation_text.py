@@ -23,6 +23,7 @@ _CLOSING = {")": "(", "]": "[", "}": "{", ">": "<"}
 # What may follow a URL after a space and still be the URL's own end, cut off by that space.
 URL_FRAGMENT = re.compile(r"[A-Za-z0-9/._~%?#=&+-]*[0-9/?#=&%][A-Za-z0-9/._~%?#=&+-]*")
 
+_MONTH_NAMES = parserinfo()
 _month_names = sorted((name for names in parserinfo.MONTHS for name in names), key=len, reverse=True)
 _MONTH = rf"(?P<month_name>{'|'.join(_month_names)})\.?"
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -37,6 +38,8 @@ DATE_FORMS = (
         r"(?<!\d)(?P<first>\d{1,2})(?P<separator>[-/.])(?P<second>\d{1,2})(?P=separator)(?P<year>\d{4})(?!\d)"
     ),
 )
+# Every form above has a four-digit year: a line without one is not searched further.
+_YEAR = re.compile(r"\d{4}")
 # Between a label and its date: "Liberty Times, April 2, 2024", "CNA (May 6, 2024)", "Sina - 2024-05-06".
 _LABEL_TAIL = " \t,;:-–—(（[【|/，、：；\u3000"
 _LABEL_HEAD = " \t,;:-–—)）]】|/，、：；。\u3000"
@@ -73,7 +76,9 @@ def _trimmed(url: str) -> str:
 
 def find_urls(text: str) -> list[FoundUrl]:
     """The http(s) URLs written in `text`, each without what glued itself to its end."""
-    found = []
+    found: list[FoundUrl] = []
+    if "://" not in text:
+        return found
     for match in URL.finditer(text):
         url = _trimmed(match.group())
         if url.partition("://")[2]:
@@ -104,7 +109,7 @@ def _claimed(match: re.Match[str]) -> ClaimedDate:
     groups = match.groupdict()
     text, year = match.group(), int(groups["year"])
     if groups.get("month_name"):
-        month = parserinfo().month(groups["month_name"])
+        month = _MONTH_NAMES.month(groups["month_name"])
         day = int(groups["day"])
     elif groups.get("month"):
         month, day = int(groups["month"]), int(groups["day"])
@@ -121,6 +126,8 @@ def _claimed(match: re.Match[str]) -> ClaimedDate:
 
 def find_date(text: str) -> ClaimedDate | None:
     """The first date written in `text`, read; None when it writes none."""
+    if not _YEAR.search(text):
+        return None
     matches = [match for form in DATE_FORMS if (match := form.search(text))]
     if not matches:
         return None

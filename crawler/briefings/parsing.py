@@ -122,6 +122,11 @@ def _without_urls(text: str) -> str:
     return text
 
 
+def _only_urls(text: str) -> bool:
+    """Whether the line holds URLs and no words (list marks and brackets aside)."""
+    return "://" in text and bool(find_urls(text)) and not _without_urls(text).strip(_NO_WORDS)
+
+
 def _headline_like(text: str) -> bool:
     return (
         len(text) <= 200
@@ -186,11 +191,11 @@ class _Reader:
             for found in find_urls(related["rest"]):
                 self._url_alone(found.url, line)
         elif self.block is None:
-            if find_urls(text) and not _without_urls(text).strip(_NO_WORDS):
+            if _only_urls(text):
                 self.warn(
                     line, "a URL alone on its line outside any source block (no 'Source:' line before it)"
                 )
-        elif find_urls(text) and not _without_urls(text).strip(_NO_WORDS) and not NUMBERED.match(text):
+        elif _only_urls(text) and not NUMBERED.match(text):
             for found in find_urls(text):
                 self._url_alone(found.url, line)
             self._warn_cut_urls(text, line)
@@ -218,7 +223,7 @@ class _Reader:
         assert self.block is not None
         text = NUMBERED.sub("", text, count=1)
         segments = re.split(r"[;；]", text)
-        if sum(find_date(_without_urls(segment)) is not None for segment in segments) < 2:
+        if len(segments) > 1 and sum(find_date(_without_urls(part)) is not None for part in segments) < 2:
             segments = [text]
         drafts = []
         for segment in segments:
