@@ -9,7 +9,7 @@ number ("2. ") or a dash, as the plain-text briefing would have it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import lxml.etree
 import lxml.html
@@ -75,7 +75,7 @@ class _Lines:
         """End the block under way; the next one is a heading if `heading`."""
         self.end_line(block_end=True)
         if self.lines and not self.lines[-1].block_end:
-            self.lines[-1] = Line(**{**self.lines[-1].__dict__, "block_end": True})
+            self.lines[-1] = replace(self.lines[-1], block_end=True)
         self._heading, self._block_start = heading, True
 
 
