@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -259,6 +260,11 @@ class Politeness(_Strict):
     concurrency: int | None = Field(default=None, ge=1)
 
 
+def name_key(name: str) -> str:
+    """A name as briefings vary it, with case, spacing and full-width forms set aside."""
+    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+
+
 def _check_host(host: str) -> str:
     # An IP address or localhost is a host too: the offline tests serve outlets on 127.0.0.1.
     if host == "localhost":
@@ -277,6 +283,9 @@ class Outlet(_Strict):
     native_name: str = ""
     # Other names the outlet signs its own pages with (never an author, never a source).
     aliases: list[str] = []
+    # The names briefings cite it by ("Global Times", "LTN"), each matched whole against a
+    # citation's label (case, spacing and full-width forms aside) and owned by one outlet only.
+    cited_as: list[str] = []
     # Keywords stamped on every page of the site, which say nothing about an article.
     site_keywords: list[str] = []
     home: str
@@ -399,6 +408,7 @@ class Registry:
     def __init__(self, outlets: list[Outlet], path: Path):
         self.path = path
         self._by_slug = {outlet.slug: outlet for outlet in outlets}
+        self._by_cited_name = {name_key(name): outlet for outlet in outlets for name in outlet.cited_as}
 
     def __iter__(self) -> Iterator[Outlet]:
         return iter(self._by_slug.values())
@@ -422,6 +432,10 @@ class Registry:
     def for_url(self, url: str) -> Outlet | None:
         host = urlsplit(url).hostname or ""
         return next((outlet for outlet in self if outlet.owns_host(host)), None)
+
+    def cited_as(self, label: str) -> Outlet | None:
+        """The outlet a briefing means by `label` (one of its `cited_as` names), if any."""
+        return self._by_cited_name.get(name_key(label))
 
     def select(self, slugs: list[str] | tuple[str, ...]) -> list[Outlet]:
         return [self.get(slug) for slug in slugs] if slugs else list(self)
@@ -454,5 +468,13 @@ def load_registry(path: Path | str | None = None) -> Registry:
             raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
         if any(existing.slug == outlet.slug for existing in outlets):
             raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+        for name in outlet.cited_as:
+            owner = next(
+                (other for other in outlets if name_key(name) in map(name_key, other.cited_as)), None
+            )
+            if owner is not None:
+                raise RegistryError(
+                    f"{path}: {label}: field 'cited_as': {name!r} already names outlet {owner.slug!r}"
+                )
         outlets.append(outlet)
     return Registry(outlets, path)

@@ -101,6 +101,7 @@ slug = "{outlet.slug}"
 name = "{outlet.name}"  # TODO: the outlet's English name
 native_name = "{outlet.native_name}"  # TODO: its name in its own language
 # aliases = []  # other names it signs its pages with (never an author, never a source)
+# cited_as = []  # names briefings cite it by ("China Times"), each owned by one outlet
 home = "{outlet.home}"
 domains = ["{outlet.domain}"]
 language = "{outlet.language}"
