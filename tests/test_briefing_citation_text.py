@@ -62,8 +62,10 @@ def test_link_kinds_come_from_the_links_file():
     kinds = LinkKinds()
     assert kinds.of_url("https://bit.ly/4sYnThX") == LinkKind("short_link")
     assert kinds.of_url("https://t.cn/A6abcdE") == LinkKind("short_link")
-    assert kinds.of_url("https://m.weibo.cn/detail/5074123456789012") == LinkKind("social_post", "weibo")
-    assert kinds.of_url("https://mobile.twitter.com/u/status/1") == LinkKind("social_post", "x")
+    assert kinds.of_url("https://m.weibo.cn/detail/5074123456789012") == LinkKind(
+        "social_post", "weibo", "5074123456789012"
+    )
+    assert kinds.of_url("https://mobile.twitter.com/u/status/1") == LinkKind("social_post", "x", "1")
     assert kinds.of_url("https://www.state.gov/x/") == LinkKind("page")
     assert kinds.of_url("https://[broken/") == LinkKind("page")
     assert [

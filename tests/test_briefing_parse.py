@@ -11,7 +11,7 @@ import pytest
 from crawler.briefings import BriefingError, parse_briefing
 from tests.briefing_files import BRIEFINGS, WEEKLY_CITATIONS, scanned_pdf, weekly_pdf, write
 
-FIELDS = ["position", "item", "label", "claimed_date", "url", "kind", "platform", "outlet", "line"]
+FIELDS = ["position", "item", "label", "claimed_date", "url", "kind", "platform", "outlet", "post_id", "line"]
 
 
 def weekly(format_name: str) -> tuple[str, bytes]:

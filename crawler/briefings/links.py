@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crawler.config_files import config_file
 from crawler.exit_status import BadInput
+from crawler.posts.urls import PostRef, read_post_url
 from crawler.registry import name_key
 
 DEFAULT_LINKS_PATH = config_file("briefing_links.toml")
@@ -45,6 +46,9 @@ class LinksFile(_Strict):
 class LinkKind:
     kind: LinkKindName
     platform: str | None = None
+    # A social post's own id, as crawler/posts reads it from the URL (Weibo's numeric mid, X's
+    # status id); None for anything else, or a post URL of a form it does not know.
+    post_id: str | None = None
 
 
 def _on_host(host: str, hosts: list[str]) -> bool:
@@ -83,6 +87,9 @@ class LinkKinds:
             host = (urlsplit(url).hostname or "").rstrip(".")
         except ValueError:
             return LinkKind("page")
+        post = read_post_url(url)
+        if isinstance(post, PostRef):
+            return LinkKind("social_post", str(post.platform), str(post.post_id))
         if _on_host(host, self._short_link_hosts):
             return LinkKind("short_link")
         for platform, hosts in self._platform_hosts.items():

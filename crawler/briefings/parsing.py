@@ -59,6 +59,7 @@ class Citation:
     platform: str | None
     outlet: str | None
     line: int
+    post_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +71,7 @@ class Citation:
             "kind": self.kind,
             "platform": self.platform,
             "outlet": self.outlet,
+            "post_id": self.post_id,
             "line": self.line,
         }
 
@@ -311,6 +313,7 @@ def _citation(
         link.platform,
         outlet.slug if outlet else None,
         draft.line,
+        link.post_id,
     )
     return citation, problem
 
