@@ -220,6 +220,8 @@ def test_a_site_no_outlet_owns_is_imported_counted_searched_and_listed(cli, tmp_
     # Imports are no pages to read again; the command takes the site outlet all the same.
     reextracted = cli("reextract", "--outlet", "site:rfa.org", "--db", str(archive_path))
     assert reextracted.exit_code == 0 and "captures re-extracted: 0" in reextracted.output
+    duplicates = cli("duplicates", SITE_URL, "--db", str(archive_path))
+    assert duplicates.output.startswith("article 1 (site:rfa.org www.rfa.org/mandarin/")
     # Imported again: nothing new (the same record), and no second site row.
     again = cli("import", str(records), "--db", str(archive_path))
     assert again.output.strip().endswith("0 new, 0 updated, 1 unchanged, 1 rejected")
