@@ -80,6 +80,7 @@ class ArchivePipeline:
         assert self.archive is not None
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
         stored = self.archive.store(item, self.run_id, outlet=outlet)
+        item.stored = stored
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
         if stored.change is not None:
             # new, updated (a new version) or unchanged: what each fetched article amounted to.

@@ -7,7 +7,8 @@ one per concern, each over the same connection:
 - `articles`: articles, their versions and URL aliases, and the story links made as they are stored;
 - `runs`: crawl runs (`crawl_runs`; per-outlet records in `run_records`);
 - `queue`: the article pages waiting to be fetched (`fetch_queue`);
-- `queries`: the read side, across tables: stats, story clusters, article records, digests.
+- `queries`: the read side, across tables: stats, story clusters, article records, digests;
+- `briefings`: briefings, their versions and citations, and the redirect hops of cited URLs.
 
 The writes that span rooms are `Archive`'s own: a capture, its raw body, its article and what it
 means for the fetch queue are stored in one transaction, so a crash never leaves an article without
@@ -27,6 +28,7 @@ from crawler.archive.articles import (
     Articles,
     StoreResult,
 )
+from crawler.archive.briefings import Briefings
 from crawler.archive.captures import Captures, StoredCapture, seen_at
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH, ArchiveConnection, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
@@ -67,6 +69,10 @@ class Archive(ArchiveConnection):
     @cached_property
     def runs(self) -> Runs:
         return Runs(self, self.queue)
+
+    @cached_property
+    def briefings(self) -> Briefings:
+        return Briefings(self)
 
     @cached_property
     def queries(self) -> Queries:

@@ -64,6 +64,31 @@ registry_option = click.option(
 )
 
 
+def _setting_overrides(
+    _context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        name, equals, setting = value.partition("=")
+        if not equals or not name.isupper():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=VALUE (a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=60)"
+            )
+        overrides[name] = setting
+    return overrides
+
+
+settings_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting_overrides,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
+)
+
+
 def _fixtures_root(_context: click.Context, _parameter: click.Parameter, value: Path | None) -> Path:
     if value is not None:
         return value
