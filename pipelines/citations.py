@@ -38,7 +38,8 @@ class CitationPipeline:
     def from_crawler(cls, crawler: Crawler) -> CitationPipeline:
         spider = crawler.spider
         if not isinstance(spider, CitationSpider):
-            raise NotConfigured("only a briefing's fetch has citations")
+            # Only a briefing's fetch has citations (no message: Scrapy would warn of it).
+            raise NotConfigured
         return cls(crawler, spider, crawler.settings["ARCHIVE_PATH"])
 
     def open_spider(self) -> None:

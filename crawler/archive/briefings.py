@@ -289,9 +289,10 @@ class Briefings:
         version_id = self._current_version_id(article_row)
         with self.archive.db.atomic():
             for citation in citation_ids:
+                # The reason keeps what the live page answered: "HTTP 404; the Wayback Machine's copy …".
                 self.connection.execute(
-                    """UPDATE citations SET status = ?, reason = ?, capture_id = ?, article_version_id = ?,
-                        web_archive_snapshot_at = ? WHERE id = ?""",
+                    """UPDATE citations SET status = ?, reason = coalesce(reason || '; ', '') || ?,
+                        capture_id = ?, article_version_id = ?, web_archive_snapshot_at = ? WHERE id = ?""",
                     [resolution.status, resolution.reason, capture_id, version_id, snapshot_at, citation],
                 )
 

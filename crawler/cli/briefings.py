@@ -287,18 +287,11 @@ def report(
         sourcevault briefing report 3 --json > citations.jsonl
         sourcevault briefing report 3 --html sources.html
     """
-    from crawler.archive import Archive
-    from crawler.briefings.report import csv_text, html_page, json_lines, report_rows, text_lines
+    from crawler.briefings.report import csv_text, html_page, json_lines, text_lines
 
     if sum((as_json, as_csv, html_file is not None)) > 1:
         raise click.UsageError("give one of --json, --csv, --html")
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path}: no archive here")
-    with Archive(db_path, readonly=True) as archive:
-        found = archive.briefings.find(briefing_ref)
-        if found is None:
-            raise click.ClickException(f"{db_path}: no briefing {briefing_ref}")
-        rows = report_rows(archive, found["version_id"])
+    found, rows = report_rows_of(db_path, briefing_ref)
     if as_json:
         for line in json_lines(rows):
             click.echo(line)
@@ -310,6 +303,20 @@ def report(
     else:
         for line in text_lines(found, rows):
             click.echo(line)
+
+
+def report_rows_of(db_path: Path, briefing_ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A briefing (an id or `latest`) and its report's rows; BadInput when there is none."""
+    from crawler.archive import Archive
+    from crawler.briefings.report import report_rows
+
+    if not db_path.exists():
+        raise BadInput(f"{db_path}: no archive here")
+    with Archive(db_path, readonly=True) as archive:
+        found = archive.briefings.find(briefing_ref)
+        if found is None:
+            raise BadInput(f"{db_path}: no briefing {briefing_ref}")
+        return found, report_rows(archive, found["version_id"])
 
 
 AGE = re.compile(r"^(?P<count>\d+)(?P<unit>[mhdw])$")
