@@ -151,7 +151,10 @@ class Archive(ArchiveConnection):
                     capture_id,
                     seen_at(capture.fetched_at),
                     article,
-                    urls=(capture.url, capture.final_url),
+                    # A web archive's copy names the page it copies, not the archive's address.
+                    urls=(capture.web_archive_of,)
+                    if capture.web_archive_of
+                    else (capture.url, capture.final_url),
                     outlet=outlet,
                     dedup=capture.dedup,
                     crawled_at=now,
@@ -232,7 +235,9 @@ class Archive(ArchiveConnection):
                     capture.id,
                     seen_at(capture.fetched_at),
                     article,
-                    urls=(capture.url, capture.final_url),
+                    urls=(capture.web_archive_of,)
+                    if capture.web_archive_of
+                    else (capture.url, capture.final_url),
                     outlet=outlet,
                     dedup=None,
                 )

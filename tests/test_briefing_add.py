@@ -1,0 +1,275 @@
+"""`sourcevault briefing add`, `report`, `recheck` and `list` end to end, as a user runs them.
+
+A synthetic news site on loopback (tests/loopback.py) answers a synthetic briefing's citations:
+articles, a short link's redirects ending on another host (a site outlet), a removed page and a
+soft 404, a listing, a redirect to the home page, and a fake of the Wayback Machine (its
+availability API and a raw snapshot carrying the toolbar), all made here and labelled synthetic.
+Each command runs as its own process, through the real Scrapy engine and a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.helpers import run_sourcevault
+from tests.loopback import LoopbackSite, article_html, outlet_toml
+
+# A quick fetch of a loopback site: no politeness delay, short backoff; the Wayback Machine
+# fake is asked as often as the test needs.
+FAST = (
+    *("-s", "NETWORK_ALLOW_LOOPBACK=True", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"),
+    *("-s", "RETRY_BACKOFF_BASE=0.1", "-s", "DOWNLOAD_TIMEOUT=120", "-s", "WAYBACK_REQUESTS_PER_MINUTE=6000"),
+)
+WAYBACK_TOOLBAR = (
+    '<script src="//archive.org/includes/athena.js" type="text/javascript"></script>'
+    "<script>__wm.init('https://web.archive.org/web');</script>"
+    "<!-- End Wayback Rewrite JS Include -->"
+)
+WAYBACK_BANNER = (
+    "<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id='wm-ipp'>SYNTHETIC TOOLBAR 網站時光機 工具列 "
+    "擷取 2026 年 10 月 30 日</div><!-- END WAYBACK TOOLBAR INSERT -->"
+)
+ARCHIVED_TITLE = "港務局公布新航線時刻表"
+SNAPSHOT_TIME = "20261030120000"
+LISTING = "".join(f"<li><a href='/news/a/{n}'>第{n}則新聞標題：市政府宣布新措施</a></li>" for n in range(40))
+
+
+@dataclass
+class Briefed:
+    site: LoopbackSite
+    root: Path
+    db: Path
+    briefing: Path
+    registry: Path
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        result = run_sourcevault(*args, "--db", str(self.db), cwd=self.root)
+        return result.returncode, result.stdout, result.stderr
+
+    def fetch(self, *args: str) -> tuple[int, str, str]:
+        base = self.site.base_url
+        wayback = (
+            *("-s", f"WAYBACK_AVAILABILITY_URL={base}/wayback/available"),
+            *("-s", f"WAYBACK_SNAPSHOT_URL={base}/web/{{timestamp}}id_/{{url}}"),
+        )
+        return self.run(*args, "--registry", str(self.registry), *FAST, *wayback)
+
+    def report(self) -> list[dict]:
+        code, out, err = self.run("briefing", "report", "latest", "--json")
+        assert code == 0, err
+        return [json.loads(line) for line in out.splitlines()]
+
+    def sql(self, query: str, *params: object) -> list[tuple]:
+        connection = sqlite3.connect(self.db)
+        try:
+            return connection.execute(query, params).fetchall()
+        finally:
+            connection.close()
+
+
+def briefing_text(base: str, port: int) -> str:
+    return f"""CHINA WATCH - SYNTHETIC TEST BRIEFING (made by tests/test_briefing_add.py)
+
+Harbour Drill Draws Two Thousand
+
+The city held its yearly drill.
+
+Source: Loopback news, November 1, 2026
+{base}/news/a/1
+
+Ferry Timetable Announced
+
+The port announced a new route.
+
+Sources:
+1. Loopback news, March 3, 2026
+{base}/news/a/2
+2. Harbour Daily, November 1, 2026
+{base}/s/1
+3. Loopback news, October 30, 2026
+{base}/news/a/3
+
+Pages That Went
+
+Two reports were withdrawn; one page lists many.
+
+Sources:
+1. Loopback news, October 29, 2026
+{base}/news/a/4
+2. Loopback news, October 28, 2026
+{base}/news/list
+3. Loopback news, October 27, 2026
+{base}/news/a/5
+4. Weibo, October 27, 2026
+5. X, October 27, 2026 https://x.com/someone/status/1850000000000000000
+"""
+
+
+@pytest.fixture(scope="module")
+def briefed(tmp_path_factory) -> Iterator[Briefed]:
+    root = tmp_path_factory.mktemp("briefing")
+    site = LoopbackSite()
+    with site.running():
+        base = site.base_url
+        port = int(base.rsplit(":", 1)[1])
+        site.add_article("/news/a/1", "市府防災演習 動員兩千人")
+        site.add_article("/news/a/2", "渡輪新時刻表上路")
+        site.redirect("/s/1", f"{base}/s/2", 301)
+        site.redirect("/s/2", f"http://localhost:{port}/story/9", 302)
+        site.add("/story/9", article_html("港口新航線啟航"))
+        site.add("/news/a/3", "<html><title>404</title>gone</html>", status=404)
+        site.add("/news/a/4", "<html><head><title>404 Not Found</title></head><body>找不到</body></html>")
+        site.add(
+            "/news/list", f"<html><head><title>新聞列表</title></head><body><ul>{LISTING}</ul></body></html>"
+        )
+        site.redirect("/news/a/5", f"{base}/news/")
+        site.add("/news/", "<html><head><title>Loopback news</title></head><body>首頁</body></html>")
+        cited = f"{base}/news/a/3"
+        snapshot = article_html(ARCHIVED_TITLE).decode()
+        snapshot = snapshot.replace("<head>", "<head>" + WAYBACK_TOOLBAR).replace(
+            "<body>", "<body>" + WAYBACK_BANNER
+        )
+        # The archive rewrites the page's own links to its copies.
+        canonical = f"<link rel='canonical' href='https://web.archive.org/web/{SNAPSHOT_TIME}/{cited}'>"
+        snapshot = snapshot.replace("</head>", canonical + "</head>")
+        site.add(f"/web/{SNAPSHOT_TIME}id_/{cited}", snapshot)
+        availability = {
+            "url": cited,
+            "archived_snapshots": {
+                "closest": {
+                    "available": True,
+                    "status": "200",
+                    "timestamp": SNAPSHOT_TIME,
+                    "url": "synthetic",
+                }
+            },
+        }
+        site.add(
+            f"/wayback/available?url={quote(cited, safe='')}&timestamp=20261030",
+            json.dumps(availability),
+            content_type="application/json",
+        )
+        site.add(
+            f"/wayback/available?url={quote(f'{base}/news/a/4', safe='')}&timestamp=20261029",
+            json.dumps({"url": f"{base}/news/a/4", "archived_snapshots": {}}),
+            content_type="application/json",
+        )
+        registry = root / "registry.toml"
+        registry.write_text(outlet_toml("news", base, feeds=["/news/feed.xml"]), encoding="utf-8")
+        briefing = root / "weekly.txt"
+        briefing.write_text(briefing_text(base, port), encoding="utf-8")
+        briefed = Briefed(site, root, root / "archive.db", briefing, registry)
+        code, out, err = briefed.fetch("briefing", "add", str(briefing), "--title", "Weekly")
+        assert code == 0, err
+        assert "Traceback" not in err
+        briefed.added_output = out  # type: ignore[attr-defined]
+        yield briefed
+
+
+def by_position(rows: list[dict]) -> dict[int, dict]:
+    return {row["position"]: row for row in rows}
+
+
+def test_add_archives_each_citation_and_says_what_became_of_it(briefed):
+    base = briefed.site.base_url
+    rows = by_position(briefed.report())
+    assert {position: row["status"] for position, row in rows.items()} == {
+        1: "archived",
+        2: "archived",
+        3: "archived",
+        4: "archived_from_web_archive",
+        5: "removed",
+        6: "not_an_article",
+        7: "removed",
+        8: "no_url",
+        9: "failed",
+    }
+    first = rows[1]
+    assert (first["title"], first["outlet"], first["language"], first["script"]) == (
+        "市府防災演習 動員兩千人",
+        "news",
+        "zh-Hant",
+        "Hant",
+    )
+    assert first["published_at"] == "2026-11-01T08:00:00+08:00" and first["date_agrees"] is True
+    assert len(first["sha256"]) == 64 and first["captured_at"]
+    # Claimed March 3, published November 1: a wrong citation is flagged, not corrected.
+    assert rows[2]["date_agrees"] is False
+    assert rows[8]["reason"] == "the briefing names a weibo post without a URL"
+    assert rows[9]["reason"].startswith("a social post: posts are archived by the post fetcher")
+    assert rows[5]["reason"].startswith("not an article: soft 404")
+    assert "the Wayback Machine holds no copy" in rows[5]["reason"]
+    assert rows[6]["reason"].startswith("not an article: listing page")
+    assert rows[7]["reason"].startswith(f"redirected to the home page {base}/news/; web archive: HTTP 404")
+    assert "added as briefing 1 version 1" not in briefed.added_output
+    assert "briefing 1 version 1: 9 citations" in briefed.added_output
+
+
+def test_a_short_link_is_followed_hop_by_hop_and_every_hop_is_a_capture(briefed):
+    base, port = briefed.site.base_url, briefed.site.base_url.rsplit(":", 1)[1]
+    row = by_position(briefed.report())[3]
+    assert row["final_url"] == f"http://localhost:{port}/story/9"
+    # A host no outlet owns: archived under its site outlet, read the generic way.
+    assert row["outlet"] == "site:localhost" and row["title"] == "港口新航線啟航"
+    hops = briefed.sql(
+        "SELECT h.hop, h.from_url, h.to_url, h.http_status, c.page_kind, c.outcome FROM citation_hops h"
+        " JOIN captures c ON c.id = h.capture_id WHERE h.citation = 3 ORDER BY h.hop"
+    )
+    assert hops == [
+        (1, f"{base}/s/1", f"{base}/s/2", 301, "redirect", "redirect"),
+        (2, f"{base}/s/2", f"http://localhost:{port}/story/9", 302, "redirect", "redirect"),
+        (3, f"http://localhost:{port}/story/9", None, 200, "article", "article"),
+    ]
+
+
+def test_a_gone_page_is_archived_from_the_wayback_machine_without_its_toolbar(briefed):
+    base = briefed.site.base_url
+    row = by_position(briefed.report())[4]
+    assert row["title"] == ARCHIVED_TITLE and row["web_archive_snapshot_at"] == "2026-10-30T12:00:00+00:00"
+    assert (
+        row["reason"].startswith("HTTP 404; ")
+        and "Wayback Machine's copy of 2026-10-30 12:00 UTC" in row["reason"]
+    )
+    ((url, web_archive_of, body_sha256),) = briefed.sql(
+        "SELECT url, web_archive_of, body_sha256 FROM captures WHERE id = ?", row["capture_id"]
+    )
+    assert url == f"{base}/web/{SNAPSHOT_TIME}id_/{base}/news/a/3" and web_archive_of == f"{base}/news/a/3"
+    (body,) = briefed.sql("SELECT body FROM articles WHERE id = ?", row["article_id"])[0]
+    assert "TOOLBAR" not in body and "網站時光機" not in body
+    code, raw, _ = briefed.run("show", str(row["article_id"]), "--raw")
+    assert code == 0 and "SYNTHETIC TOOLBAR" in raw and "web.archive.org/web/" in raw
+    # The page's own address, not the Wayback Machine's, names the article.
+    assert briefed.sql("SELECT url, canonical_url FROM articles WHERE id = ?", row["article_id"]) == [
+        (f"{base}/news/a/3", f"{base}/news/a/3")
+    ]
+
+
+def test_the_same_briefing_again_adds_nothing(briefed):
+    counts = "SELECT (SELECT count(*) FROM captures), (SELECT count(*) FROM citations), (SELECT count(*) FROM briefing_versions)"
+    before = briefed.sql(counts)
+    code, out, err = briefed.fetch("briefing", "add", str(briefed.briefing), "--title", "Weekly")
+    assert code == 0, err
+    assert out.splitlines()[0] == f"{briefed.briefing}: already added as briefing 1 version 1: nothing added"
+    assert briefed.sql(counts) == before
+
+
+def test_list_counts_each_status(briefed):
+    code, out, err = briefed.run("briefing", "list", "--json")
+    assert code == 0, err
+    (listed,) = [json.loads(line) for line in out.splitlines()]
+    assert listed["title"] == "Weekly" and listed["citations"] == 9
+    assert listed["statuses"] == {
+        "archived": 3,
+        "archived_from_web_archive": 1,
+        "removed": 2,
+        "not_an_article": 1,
+        "no_url": 1,
+        "failed": 1,
+    }
