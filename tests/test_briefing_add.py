@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.helpers import run_sourcevault
-from tests.loopback import LoopbackSite, article_html, outlet_toml
+from tests.loopback import PARAGRAPHS, LoopbackSite, article_html, outlet_toml
 
 # A quick fetch of a loopback site: no politeness delay, short backoff; the Wayback Machine
 # fake is asked as often as the test needs.
@@ -273,3 +273,73 @@ def test_list_counts_each_status(briefed):
         "no_url": 1,
         "failed": 1,
     }
+
+
+@pytest.fixture(scope="module")
+def rechecked(briefed) -> Briefed:
+    """The site a week later (synthetic): one cited article edited, one taken down (410)."""
+    edited = [
+        *PARAGRAPHS[1:],
+        "演習原訂今日舉行，因天候不佳延期至下週，市府表示將另行公告新的日期與集合地點。",
+    ]
+    briefed.site.add_article("/news/a/1", "市府防災演習 動員兩千人", paragraphs=edited)
+    briefed.site.add("/news/a/2", "<html><title>Gone</title>gone</html>", status=410)
+    code, out, err = briefed.fetch("briefing", "recheck", "1")
+    assert code == 0, err
+    assert out.splitlines()[0] == "rechecked 7 cited URLs"
+    return briefed
+
+
+def test_recheck_finds_an_edit_and_keeps_the_version_cited(rechecked):
+    row = by_position(rechecked.report())[1]
+    assert row["status"] == "changed_since_cited"
+    assert row["article_version"] == 1
+    article = row["article_id"]
+    assert row["reason"] == (
+        f"the page changed since it was cited: version 2, cited version 1 (sourcevault show {article} --diff-from 1)"
+    )
+    code, out, err = rechecked.run("show", str(article), "--diff-from", "1")
+    assert code == 0, err
+    assert (
+        "-市政府今天舉行年度防災演習，動員超過兩千名人員，模擬強震後的搜救、收容與物資調度。"
+        in out.splitlines()
+    )
+    assert (
+        "+演習原訂今日舉行，因天候不佳延期至下週，市府表示將另行公告新的日期與集合地點。" in out.splitlines()
+    )
+
+
+def test_recheck_marks_a_takedown_with_its_time_and_kind(rechecked):
+    row = by_position(rechecked.report())[2]
+    assert (row["status"], row["removed_kind"], row["reason"]) == (
+        "removed",
+        "http_410",
+        "gone since it was cited: HTTP 410",
+    )
+    (checked_at,) = rechecked.sql("SELECT checked_at FROM citations WHERE id = ?", 2)[0]
+    assert row["removed_at"] == checked_at
+    # What it was archived at stays: the original as first fetched, and its article.
+    assert row["title"] == "渡輪新時刻表上路" and row["sha256"]
+    unchanged = by_position(rechecked.report())
+    assert (unchanged[3]["status"], unchanged[4]["status"]) == ("archived", "archived_from_web_archive")
+
+
+def test_an_edited_briefing_becomes_its_next_version(rechecked):
+    edited = rechecked.root / "weekly-edited.txt"
+    text = rechecked.briefing.read_text(encoding="utf-8")
+    edited.write_text(
+        text.replace("Source: Loopback news, November 1, 2026", "Source: Loopback news, 1 November 2026"),
+        encoding="utf-8",
+    )
+    code, out, err = rechecked.fetch("briefing", "add", str(edited), "--title", "Weekly")
+    assert code == 0, err
+    assert out.splitlines()[0] == "briefing 1 version 2: 9 citations (sourcevault briefing report 1)"
+    assert rechecked.sql("SELECT version, file_name FROM briefing_versions ORDER BY id") == [
+        (1, "weekly.txt"),
+        (2, "weekly-edited.txt"),
+    ]
+    assert rechecked.sql("SELECT current_version FROM briefings") == [(2,)]
+    rows = by_position(rechecked.report())
+    assert (
+        len(rows) == 9 and rows[1]["status"] == "archived" and rows[1]["title"] == "市府防災演習 動員兩千人"
+    )

@@ -270,7 +270,9 @@ def check_demo(database: Path, stdout: str, registry: Registry) -> None:
     connection.row_factory = sqlite3.Row
     for page in pages:
         capture = connection.execute(
-            "SELECT id, outcome, outcome_reason FROM captures WHERE ? IN (url, final_url)", [page.url]
+            # The newest: the demo's briefing fetches some of the pages again.
+            "SELECT id, outcome, outcome_reason FROM captures WHERE ? IN (url, final_url) ORDER BY id DESC",
+            [page.url],
         ).fetchone()
         assert capture is not None, page.url
         if page.article is None:

@@ -192,7 +192,8 @@ class Briefings:
                     "UPDATE citations SET checked_at = ?, latest_capture_id = ? WHERE id = ?",
                     [fetched_at, capture_id, citation],
                 )
-                if archived_capture is None or (cited_version is None and version_id is not None):
+                # Not archived as an article yet (never fetched, or no article then): this fetch decides.
+                if archived_capture is None or cited_version is None:
                     self._first_resolution(
                         citation=citation,
                         resolution=resolution,
@@ -249,6 +250,8 @@ class Briefings:
     ) -> None:
         if resolution.removal is not None and resolution.status == "removed":
             self._mark_removed(citation, resolution, fetched_at)
+            if status == "archived_from_web_archive":
+                return  # gone before it was archived: its copy came from the web archive
             self.connection.execute(
                 "UPDATE citations SET status = 'removed', reason = ? WHERE id = ?",
                 [f"gone since it was cited: {resolution.reason}", citation],
