@@ -237,8 +237,8 @@ def test_a_gone_page_is_archived_from_the_wayback_machine_without_its_toolbar(br
         row["reason"].startswith("HTTP 404; ")
         and "Wayback Machine's copy of 2026-10-30 12:00 UTC" in row["reason"]
     )
-    ((url, web_archive_of, body_sha256),) = briefed.sql(
-        "SELECT url, web_archive_of, body_sha256 FROM captures WHERE id = ?", row["capture_id"]
+    ((url, web_archive_of),) = briefed.sql(
+        "SELECT url, web_archive_of FROM captures WHERE id = ?", row["capture_id"]
     )
     assert url == f"{base}/web/{SNAPSHOT_TIME}id_/{base}/news/a/3" and web_archive_of == f"{base}/news/a/3"
     (body,) = briefed.sql("SELECT body FROM articles WHERE id = ?", row["article_id"])[0]
@@ -252,7 +252,10 @@ def test_a_gone_page_is_archived_from_the_wayback_machine_without_its_toolbar(br
 
 
 def test_the_same_briefing_again_adds_nothing(briefed):
-    counts = "SELECT (SELECT count(*) FROM captures), (SELECT count(*) FROM citations), (SELECT count(*) FROM briefing_versions)"
+    counts = (
+        "SELECT (SELECT count(*) FROM captures), (SELECT count(*) FROM citations),"
+        " (SELECT count(*) FROM briefing_versions)"
+    )
     before = briefed.sql(counts)
     code, out, err = briefed.fetch("briefing", "add", str(briefed.briefing), "--title", "Weekly")
     assert code == 0, err
@@ -296,7 +299,8 @@ def test_recheck_finds_an_edit_and_keeps_the_version_cited(rechecked):
     assert row["article_version"] == 1
     article = row["article_id"]
     assert row["reason"] == (
-        f"the page changed since it was cited: version 2, cited version 1 (sourcevault show {article} --diff-from 1)"
+        "the page changed since it was cited: version 2, cited version 1"
+        f" (sourcevault show {article} --diff-from 1)"
     )
     code, out, err = rechecked.run("show", str(article), "--diff-from", "1")
     assert code == 0, err

@@ -320,6 +320,43 @@ class Briefings:
         ).fetchone()
         return row[0] if row else None
 
+    # --- re-extraction ----------------------------------------------------------------------------
+
+    def detach_versions(self, outlets: list[str]) -> None:
+        """Before re-extraction rebuilds these outlets' versions: each citation's version, remembered
+        by article, number and content (in a table of this connection), and unlinked.
+
+        A re-extraction that dies before `reattach_versions` leaves those citations without a
+        version: their next recheck links them to what the page then gives.
+        """
+        marks = ", ".join("?" for _ in outlets)
+        with self.archive.db.atomic():
+            self.connection.execute("DROP TABLE IF EXISTS temp.cited_versions")
+            self.connection.execute(
+                "CREATE TEMP TABLE cited_versions AS SELECT c.id AS citation, v.article, v.version,"
+                " v.content_hash FROM citations c JOIN article_versions v ON v.id = c.article_version_id"
+                f" JOIN articles a ON a.id = v.article WHERE a.outlet IN ({marks})",
+                outlets,
+            )
+            self.connection.execute(
+                "UPDATE citations SET article_version_id = NULL"
+                " WHERE id IN (SELECT citation FROM temp.cited_versions)"
+            )
+
+    def reattach_versions(self) -> None:
+        """After re-extraction: each detached citation to its article's rebuilt version of the same
+        content (else of the same number, else none: the page is no article any more)."""
+        with self.archive.db.atomic():
+            self.connection.execute(
+                """UPDATE citations SET article_version_id = (
+                    SELECT v.id FROM temp.cited_versions t JOIN article_versions v ON v.article = t.article
+                    WHERE t.citation = citations.id
+                        AND (v.content_hash = t.content_hash OR v.version = t.version)
+                    ORDER BY v.content_hash = t.content_hash DESC LIMIT 1)
+                WHERE id IN (SELECT citation FROM temp.cited_versions)"""
+            )
+            self.connection.execute("DROP TABLE temp.cited_versions")
+
     # --- reading ----------------------------------------------------------------------------------
 
     def find(self, reference: str) -> dict[str, Any] | None:
