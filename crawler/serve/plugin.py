@@ -6,7 +6,8 @@
   matching, ranking and snippets (the matches marked with <mark>, the text escaped).
 - `/-/original/<capture id>` and its `.raw` download: `crawler.serve.originals`.
 - Tables show the columns their `first_columns` setting names first; a row page lists its fields
-  one per line; an article's page adds the rows that point at it (`crawler.serve.article_page`).
+  one per line; an article's page adds the rows that point at it (`crawler.serve.article_page`); a
+  briefing's page lists its citations (`crawler.serve.briefing_page`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from markupsafe import Markup
 from crawler.search.query import Filters, QueryError, SearchQuery, parse_day, parse_query
 from crawler.search.results import SearchResults, register_functions, search
 from crawler.serve.article_page import ARTICLES, first_columns, referring_sections
+from crawler.serve.briefing_page import BRIEFINGS, briefing_citations
 from crawler.serve.cells import ARCHIVE_DATABASE, formatted_cell, json_names
 from crawler.serve.originals import original_download, original_page
 
@@ -61,6 +63,13 @@ def extra_template_vars(
         "column_order": lambda names: column_order(first, names),
         "row_page": view_name == "row",
     }
+    if view_name == "row" and table == BRIEFINGS and request is not None:
+        briefing = int(request.url_vars["pks"])
+
+        async def with_citations() -> dict[str, Any]:
+            return {**variables, "citations": await briefing_citations(datasette, briefing)}
+
+        return with_citations
     if view_name != "row" or table != ARTICLES or request is None:
         return variables
 
