@@ -173,8 +173,8 @@ def test_an_exported_warc_replays_into_the_same_articles(cli, demo, tmp_path):
         before = archive.queries.article_digests()
         copies = set(
             archive.db.execute(
-                "SELECT a.outlet, a.article_id, a.edition FROM articles a JOIN captures c ON c.id = a.capture_id"
-                " WHERE c.web_archive_of IS NOT NULL"
+                "SELECT a.outlet, a.article_id, a.edition FROM articles a"
+                " JOIN captures c ON c.id = a.capture_id WHERE c.web_archive_of IS NOT NULL"
             ).fetchall()
         )
         assert len(copies) == 1
