@@ -117,9 +117,7 @@ def resolve(capture: Capture, went_home: bool = False) -> Resolution:
         taken = capture.web_archive_snapshot_at
         return Resolution(
             "archived_from_web_archive",
-            f"archived from the Wayback Machine's copy of {taken:%Y-%m-%d %H:%M} UTC"
-            if taken
-            else None,
+            f"archived from the Wayback Machine's copy of {taken:%Y-%m-%d %H:%M} UTC" if taken else None,
         )
     return Resolution("archived", None)
 
