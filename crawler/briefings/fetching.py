@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -31,12 +32,14 @@ from scrapy.http import Request, Response
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
+from crawler.archive.briefings import CitationToFetch
 from crawler.briefings import wayback
 from crawler.capture_building import error_response, failed_fetch, failure_capture, response_capture
 from crawler.items import Capture, CitedFetch
 from crawler.registry import Registry, load_registry
-from crawler.runner import CrawlNotStarted
+from crawler.runner import CrawlNotStarted, project_settings
 from crawler.sites import site_outlet_slug
+from crawler.warc_snapshots import Snapshot
 
 WEB_ARCHIVE_SLOT = "web-archive"
 # The request meta key of the host and port pairs the user's request allows (the network
@@ -260,3 +263,38 @@ def fetch_citations(
         error = failures[0].value
         raise CrawlNotStarted(f"fetch did not start: {type(error).__name__}: {error}")
     return crawler.stats.get_stats() if crawler.stats else {}
+
+
+def cited_urls(citations: list[CitationToFetch]) -> list[CitedUrl]:
+    """One fetch per URL, for all the citations that give it."""
+    by_url: dict[str, list[CitationToFetch]] = {}
+    for citation in citations:
+        by_url.setdefault(citation.url, []).append(citation)
+    return [
+        CitedUrl(url, tuple(citation.id for citation in group), group[0].claimed_date)
+        for url, group in by_url.items()
+    ]
+
+
+def fetch_cited(
+    db_path: Path,
+    cited: list[CitedUrl],
+    registry: Registry,
+    *,
+    replay: Path | None,
+    registry_path: Path | None,
+    verbose: bool,
+    overrides: dict[str, str],
+    recheck: bool,
+) -> None:
+    """Fetch cited URLs into the archive at `db_path`, with the project's settings and `overrides`
+    (`-s NAME=VALUE`); from a replay snapshot instead of the network when `replay` names one."""
+    if replay is not None:
+        Snapshot(replay)
+    settings = project_settings(
+        db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
+    )
+    # A briefing's gone page is worth the Wayback Machine's copy, unless -s WAYBACK_ENABLED=False.
+    settings.set("WAYBACK_ENABLED", not recheck, priority="spider")
+    settings.set("PROGRESS_ENABLED", False, priority="cmdline")
+    fetch_citations(settings, cited, registry, recheck=recheck)

@@ -15,11 +15,13 @@ import unicodedata
 from collections import Counter
 from datetime import date
 from html import escape
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.archive import Archive
 from crawler.briefings.statuses import STATUSES, date_agrees
+from crawler.exit_status import BadInput
 
 # The fields of a report row, in the order JSON and CSV give them.
 FIELDS = (
@@ -193,3 +195,14 @@ def html_page(
         + "".join(body_rows)
         + "</tbody></table></body></html>\n"
     )
+
+
+def report_rows_of(db_path: Path, briefing_ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A briefing (an id or `latest`) and its report's rows; BadInput when there is none."""
+    if not db_path.exists():
+        raise BadInput(f"{db_path}: no archive here")
+    with Archive(db_path, readonly=True) as archive:
+        found = archive.briefings.find(briefing_ref)
+        if found is None:
+            raise BadInput(f"{db_path}: no briefing {briefing_ref}")
+        return found, report_rows(archive, found["version_id"])

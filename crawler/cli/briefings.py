@@ -19,8 +19,6 @@ from crawler.exit_status import BadInput
 if TYPE_CHECKING:
     from crawler.archive import Archive
     from crawler.briefings import Citation, ParsedBriefing
-    from crawler.briefings.fetching import CitedUrl
-    from crawler.registry import Registry
 
 
 @click.group()
@@ -108,45 +106,6 @@ def parse(file: Path, as_json: bool, registry_path: Path | None) -> None:
             click.echo(row.rstrip())
 
 
-def _cited_urls(archive: Archive, citations: list[Any]) -> list[CitedUrl]:
-    """One fetch per URL, for all the citations that give it."""
-    from crawler.briefings.fetching import CitedUrl
-
-    by_url: dict[str, list[Any]] = {}
-    for citation in citations:
-        by_url.setdefault(citation.url, []).append(citation)
-    return [
-        CitedUrl(url, tuple(citation.id for citation in group), group[0].claimed_date)
-        for url, group in by_url.items()
-    ]
-
-
-def _fetch(
-    db_path: Path,
-    cited: list[CitedUrl],
-    registry: Registry,
-    *,
-    replay: Path | None,
-    registry_path: Path | None,
-    verbose: bool,
-    overrides: dict[str, str],
-    recheck: bool,
-) -> None:
-    from crawler.briefings.fetching import fetch_citations
-    from crawler.runner import project_settings
-    from crawler.warc_snapshots import Snapshot
-
-    if replay is not None:
-        Snapshot(replay)
-    settings = project_settings(
-        db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
-    )
-    # A briefing's gone page is worth the Wayback Machine's copy, unless -s WAYBACK_ENABLED=False.
-    settings.set("WAYBACK_ENABLED", not recheck, priority="spider")
-    settings.set("PROGRESS_ENABLED", False, priority="cmdline")
-    fetch_citations(settings, cited, registry, recheck=recheck)
-
-
 def _print_counts(archive: Archive, reference: str) -> None:
     from crawler.briefings.report import report_rows, status_counts
 
@@ -201,6 +160,7 @@ def add(
     """
     from crawler.archive import Archive
     from crawler.briefings import parse_briefing
+    from crawler.briefings.fetching import cited_urls, fetch_cited
     from crawler.briefings.statuses import unfetched
     from crawler.registry import load_registry
 
@@ -223,14 +183,14 @@ def add(
                 published=published.date() if published else None,
                 initial=initial,
             )
-            cited = _cited_urls(archive, archive.briefings.pending(added.version_id))
+            cited = cited_urls(archive.briefings.pending(added.version_id))
         if not added.new:
             click.echo(
                 f"{file}: already added as briefing {added.briefing} version {added.version}: nothing added"
                 + (f"; fetching the {len(cited)} URLs not fetched yet" if cited else "")
             )
         if cited:
-            _fetch(
+            fetch_cited(
                 db_path,
                 cited,
                 registry,
@@ -287,7 +247,7 @@ def report(
         sourcevault briefing report 3 --json > citations.jsonl
         sourcevault briefing report 3 --html sources.html
     """
-    from crawler.briefings.report import csv_text, html_page, json_lines, text_lines
+    from crawler.briefings.report import csv_text, html_page, json_lines, report_rows_of, text_lines
 
     if sum((as_json, as_csv, html_file is not None)) > 1:
         raise click.UsageError("give one of --json, --csv, --html")
@@ -303,20 +263,6 @@ def report(
     else:
         for line in text_lines(found, rows):
             click.echo(line)
-
-
-def report_rows_of(db_path: Path, briefing_ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A briefing (an id or `latest`) and its report's rows; BadInput when there is none."""
-    from crawler.archive import Archive
-    from crawler.briefings.report import report_rows
-
-    if not db_path.exists():
-        raise BadInput(f"{db_path}: no archive here")
-    with Archive(db_path, readonly=True) as archive:
-        found = archive.briefings.find(briefing_ref)
-        if found is None:
-            raise BadInput(f"{db_path}: no briefing {briefing_ref}")
-        return found, report_rows(archive, found["version_id"])
 
 
 AGE = re.compile(r"^(?P<count>\d+)(?P<unit>[mhdw])$")
@@ -376,6 +322,7 @@ def recheck(
         sourcevault briefing recheck --all --older-than 7d
     """
     from crawler.archive import Archive
+    from crawler.briefings.fetching import cited_urls, fetch_cited
     from crawler.registry import load_registry
 
     if (briefing_ref is None) == (not all_briefings):
@@ -392,9 +339,9 @@ def recheck(
                 if found is None:
                     raise click.ClickException(f"{db_path}: no briefing {briefing_ref}")
                 ids = [found["id"]]
-            cited = _cited_urls(archive, archive.briefings.to_recheck(ids, before))
+            cited = cited_urls(archive.briefings.to_recheck(ids, before))
         if cited:
-            _fetch(
+            fetch_cited(
                 db_path,
                 cited,
                 registry,
