@@ -172,8 +172,7 @@ def _demo_briefing(db_path: Path, registry_path: Path | None) -> int:
     `briefing add` runs as its own process, as a user runs it: Scrapy's reactor, which the
     crawl ran in this one, cannot start twice in a process.
     """
-    from crawler.briefings.report import text_lines
-    from crawler.cli.briefings import report_rows_of
+    from crawler.briefings.report import report_rows_of, text_lines
 
     click.echo(f"\nAdding the bundled synthetic briefing {DEMO_BRIEFING.name}, its sources from the snapshot")
     registry_option = ["--registry", str(registry_path)] if registry_path else []
