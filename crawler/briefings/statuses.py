@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from crawler.page_verdict import Verdict
@@ -33,18 +33,8 @@ Status = Literal[
     "no_url",
     "failed",
 ]
-# In the order `briefing list` counts them.
-STATUSES: tuple[Status, ...] = (
-    "archived",
-    "archived_from_web_archive",
-    "changed_since_cited",
-    "removed",
-    "paywalled",
-    "not_an_article",
-    "blocked",
-    "no_url",
-    "failed",
-)
+# What a report says of a fetched citation (`pending`: not fetched yet), in the order it counts them.
+STATUSES: tuple[Status, ...] = tuple(status for status in get_args(Status) if status != "pending")
 RemovalKind = Literal["http_404", "http_410", "soft_404", "redirected_home", "dns_failure"]
 # Kinds of a gone page worth asking a web archive about.
 WEB_ARCHIVE_WORTHY: frozenset[RemovalKind] = frozenset(

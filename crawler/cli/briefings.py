@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler import exit_status
-from crawler.cli.options import db_option, one_line_errors, registry_option, settings_option, writing
+from crawler.cli.options import (
+    db_option,
+    one_line_errors,
+    registry_option,
+    replay_option,
+    settings_option,
+    writing,
+)
 from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
@@ -124,11 +131,7 @@ def _print_counts(archive: Archive, reference: str) -> None:
     help="The day the briefing was published (YYYY-MM-DD).",
 )
 @db_option
-@click.option(
-    "--replay",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Serve responses from this WARC snapshot instead of the network.",
-)
+@replay_option
 @registry_option
 @settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
@@ -290,11 +293,7 @@ def _age(_context: click.Context, _parameter: click.Parameter, value: str | None
     "--older-than", "older_than", callback=_age, help="Only citations last checked longer ago (7d, 12h)."
 )
 @db_option
-@click.option(
-    "--replay",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Serve responses from this WARC snapshot instead of the network.",
-)
+@replay_option
 @registry_option
 @settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")

@@ -11,7 +11,14 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.options import db_option, one_line_errors, registry_option, settings_option, writing
+from crawler.cli.options import (
+    db_option,
+    one_line_errors,
+    registry_option,
+    replay_option,
+    settings_option,
+    writing,
+)
 
 # The bundled offline snapshot of real outlet pages (and the manifest it is built from).
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
@@ -91,11 +98,7 @@ def _run_crawl(
 @click.command()
 @click.argument("outlets", nargs=-1)
 @db_option
-@click.option(
-    "--replay",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Serve responses from this WARC snapshot instead of the network.",
-)
+@replay_option
 @registry_option
 @settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")

@@ -78,6 +78,11 @@ def _setting_overrides(
     return overrides
 
 
+replay_option = click.option(
+    "--replay",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve responses from this WARC snapshot instead of the network.",
+)
 settings_option = click.option(
     "-s",
     "--set",
