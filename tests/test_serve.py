@@ -29,7 +29,7 @@ import pytest
 from crawler.archive import Archive
 from crawler.items import Capture
 from crawler.serve import archive_metadata
-from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault, store_article, store_fixture_articles
+from tests.helpers import SOURCEVAULT, run_sourcevault, store_article, store_fixture_articles
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Set by .ci/run, which installs Debian's chromium: there a missing browser fails the test.
@@ -84,19 +84,6 @@ def test_the_metadata_describes_every_table_and_column(tmp_path):
     for table, columns in described_tables(path).items():
         assert tables[table]["description"], table
         assert set(tables[table]["columns"]) == columns, table
-
-
-def test_the_readme_documents_every_column(tmp_path):
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## The archive schema", 1)[1]
-    section = section.split("\n## ", 1)[0]
-    path = tmp_path / "archive.db"
-    Archive(path).close()
-    for table, columns in described_tables(path).items():
-        if table.startswith("_"):
-            continue
-        assert f"`{table}`" in section, table
-        for column in columns:
-            assert f"`{column}`" in section, f"{table}.{column}"
 
 
 def test_articles_are_faceted_by_outlet_language_script_date_and_cluster():

@@ -1,0 +1,157 @@
+"""The documentation as a test: every command README.md and docs/ show runs and prints what they show.
+
+How the pages are read and run: tests/doc_commands.py. docs/adding-an-outlet.md is run by
+tests/test_outlet_tooling.py, which goes on to check the suite's registry-driven tests on its result.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from crawler.archive import Archive
+from tests.doc_commands import (
+    DOCS,
+    ROOT,
+    VENV_BIN,
+    Clone,
+    documents,
+    matches,
+    parse_document,
+    run_document,
+    shell_blocks,
+    shown_shell_commands,
+    unknown_words,
+)
+
+RUN_ELSEWHERE = {DOCS / "adding-an-outlet.md": "tests/test_outlet_tooling.py"}
+README_MAX_LINES = 250
+SCHEMA_PAGE = DOCS / "schema.md"
+
+
+def pages_with_commands() -> list[Path]:
+    return [
+        page for page in documents() if page not in RUN_ELSEWHERE and any(True for _ in parse_document(page))
+    ]
+
+
+@pytest.mark.parametrize("page", pages_with_commands(), ids=lambda page: page.relative_to(ROOT).as_posix())
+def test_every_command_a_page_shows_prints_what_it_shows(page, tmp_path):
+    assert run_document(page, Clone(tmp_path)) > 0
+
+
+def test_the_pages_that_show_commands_are_run():
+    run = {page.name for page in [*pages_with_commands(), *RUN_ELSEWHERE]}
+    assert {"README.md", "operator.md", "researcher.md", "adding-an-outlet.md", "schema.md"} <= run
+
+
+@pytest.mark.parametrize(
+    ("shown", "printed", "same"),
+    [
+        ("a\n…\nd\n", "a\nb\nc\nd\n", True),
+        ("a\n…\nd\n", "a\nd\n", True),
+        ("a\nd\n", "a\nb\nd\n", False),
+        ("run 1, … → …\n", "run 1, 2026-11-28 → 2026-11-29  \n\n", True),
+        ("x …z\n", "x yyy\n", False),
+        ("a\n", "a\nb\n", False),
+        ("", "something\n", False),
+    ],
+)
+def test_an_elision_mark_stands_for_lines_or_parts_of_a_line_and_nothing_else_differs(shown, printed, same):
+    assert matches(shown, printed) is same
+
+
+def test_every_shown_but_not_run_command_names_commands_and_options_that_exist():
+    shown = 0
+    for page in documents():
+        for line, block in shell_blocks(page):
+            for arguments in shown_shell_commands(block):
+                shown += 1
+                assert unknown_words(arguments) == [], f"{page.name}, block at line {line}"
+    assert shown > 0
+
+
+INLINE_COMMAND = re.compile(r"`(sourcevault [^`]+)`")
+
+
+def test_every_command_named_in_the_text_has_the_options_it_shows():
+    named = 0
+    for page in documents():
+        for match in INLINE_COMMAND.finditer(page.read_text(encoding="utf-8")):
+            for arguments in shown_shell_commands(match[1].replace("\n", " ")):
+                named += 1
+                assert unknown_words(arguments) == [], f"{page.name}: `{match[1]}`"
+    assert named > 0
+
+
+def test_the_readme_is_short_and_links_pages_that_exist():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= README_MAX_LINES
+    links = re.findall(r"\]\((docs/[^)#]+)(?:#[^)]*)?\)", text)
+    assert {Path(link).name for link in links} >= {path.name for path in DOCS.glob("*.md")} - {"index.md"}
+    for link in links:
+        assert (ROOT / link).is_file(), link
+
+
+def test_the_site_builds_without_a_warning(tmp_path):
+    built = subprocess.run(
+        [str(VENV_BIN / "mkdocs"), "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    assert "WARNING" not in built.stderr
+    assert (tmp_path / "site" / "adding-an-outlet" / "index.html").is_file()
+
+
+def schema_tables(path: Path) -> dict[str, set[str]]:
+    """The archive's tables and their columns, but SQLite's own and FTS5's shadow tables."""
+    connection = sqlite3.connect(path)
+    names = [
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not re.match(r"sqlite_|_sqlite_|article_search_(data|idx|config|docsize|content)$", name)
+    ]
+    tables = {name: {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')} for name in names}
+    connection.close()
+    return tables
+
+
+def test_the_schema_page_documents_every_table_and_column(tmp_path):
+    text = SCHEMA_PAGE.read_text(encoding="utf-8")
+    rows = {
+        row[0]: row[2]
+        for row in (line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| `"))
+    }
+    rows = {name.strip().strip("`"): columns for name, columns in rows.items()}
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    tables = schema_tables(path)
+    assert set(rows) == set(tables)
+    for table, columns in tables.items():
+        for column in columns:
+            assert f"`{column}`" in rows[table], f"{table}.{column}"
+
+
+def test_the_schema_pages_queries_run(tmp_path):
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    connection = sqlite3.connect(path)
+    queries = [
+        query
+        for block in re.findall(r"```sql\n(.*?)```", SCHEMA_PAGE.read_text(encoding="utf-8"), re.S)
+        for query in re.sub(r"(?m)^--.*$", "", block).split(";")
+        if query.strip()
+    ]
+    assert queries
+    for query in queries:
+        connection.execute(query, [None] * query.count("?")).fetchall()
+    connection.close()
