@@ -276,11 +276,19 @@ def run_document(path: Path, clone: Clone) -> int:
 # --- shown, not run: ```sh blocks and `sourcevault …` in the text -------------------------------------
 
 
-def shell_blocks(path: Path) -> Iterator[tuple[int, str]]:
-    """The ```sh blocks of a page: their first line and their text."""
+def fenced_blocks(path: Path, language: str) -> Iterator[tuple[int, str]]:
+    """The fenced blocks of a page in `language` (a regular expression): their first line and text."""
     document = Document(path.read_text(encoding="utf-8"), str(path))
-    for lexed in FencedCodeBlockLexer("sh")(document):
+    for lexed in FencedCodeBlockLexer(language)(document):
         yield document.text.count("\n", 0, lexed.start) + 2, str(lexed.lexemes["source"])
+
+
+def output_shown_after(path: Path, phrase: str) -> str:
+    """The ```text block that follows `phrase` on a page: output a test elsewhere compares."""
+    text = path.read_text(encoding="utf-8")
+    after = text.index(phrase)
+    line = text.count("\n", 0, after) + 1
+    return next(block for first, block in fenced_blocks(path, "text") if first > line)
 
 
 def shown_shell_commands(text: str) -> Iterator[list[str]]:

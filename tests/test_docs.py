@@ -21,10 +21,10 @@ from tests.doc_commands import (
     VENV_BIN,
     Clone,
     documents,
+    fenced_blocks,
     matches,
     parse_document,
     run_document,
-    shell_blocks,
     shown_shell_commands,
     unknown_words,
 )
@@ -69,11 +69,17 @@ def test_an_elision_mark_stands_for_lines_or_parts_of_a_line_and_nothing_else_di
 def test_every_shown_but_not_run_command_names_commands_and_options_that_exist():
     shown = 0
     for page in documents():
-        for line, block in shell_blocks(page):
+        for line, block in fenced_blocks(page, "sh"):
             for arguments in shown_shell_commands(block):
                 shown += 1
                 assert unknown_words(arguments) == [], f"{page.name}, block at line {line}"
     assert shown > 0
+
+
+def test_only_console_blocks_show_commands_to_run():
+    for page in documents():
+        for line, block in fenced_blocks(page, "(?!console$)[a-z]*"):
+            assert not re.search(r"(?m)^\$ ", block), f"{page.name}, block at line {line}: a console block?"
 
 
 INLINE_COMMAND = re.compile(r"`(sourcevault [^`]+)`")
