@@ -25,9 +25,10 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from sybil import Document, Example, Region
@@ -57,6 +58,12 @@ CLONED = (
 def documents() -> list[Path]:
     """Every page of the documentation: README.md and the Markdown pages under docs/."""
     return [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+
+
+# An example's evaluator: None when it went as the page says, else what differed.
+Evaluator = Callable[[Example], str | None]
+# What a block reader makes of a fenced block (its text, its first line): an example, or None.
+BlockReader = Callable[[str, int], tuple[Any, Evaluator | None] | None]
 
 
 @dataclass(frozen=True)
@@ -179,17 +186,8 @@ def evaluate_console(example: Example) -> str | None:
     return None
 
 
-class ConsoleParser:
-    """Sybil parser for ```console blocks: commands run in the clone, outputs compared."""
-
-    def __init__(self) -> None:
-        self.lexer = FencedCodeBlockLexer("console")
-
-    def __call__(self, document: Document) -> Iterable[Region]:
-        for lexed in self.lexer(document):
-            first_line = document.text.count("\n", 0, lexed.start) + 2
-            commands = parse_console(lexed.lexemes["source"], first_line)
-            yield Region(lexed.start, lexed.end, commands, evaluate_console)
+def read_console(source: str, first_line: int) -> tuple[Any, Evaluator]:
+    return parse_console(source, first_line), evaluate_console
 
 
 FILE_HEADER = re.compile(r"# file: (?P<path>\S+)\n")
@@ -243,25 +241,33 @@ def _key_line(lines: list[str], table: str, key: str) -> int | None:
     return None
 
 
-class TomlFileParser:
-    """Sybil parser for ```toml blocks that say which file they are (`# file:`) or edit (`# in`)."""
+def read_toml(source: str, first_line: int) -> tuple[Any, Evaluator] | None:
+    if header := FILE_HEADER.match(source):
+        return {"path": header["path"], "text": source}, write_file
+    if header := ENTRY_HEADER.match(source):
+        return {**header.groupdict(), "text": source[header.end() :]}, edit_entry
+    return None  # an example of the registry's syntax, not a step
 
-    def __init__(self) -> None:
-        self.lexer = FencedCodeBlockLexer("toml")
+
+class FencedBlockParser:
+    """A sybil parser: each fenced block in `language` that `read` makes an example of."""
+
+    def __init__(self, language: str, read: BlockReader) -> None:
+        self.lexer = FencedCodeBlockLexer(language)
+        self.read = read
 
     def __call__(self, document: Document) -> Iterable[Region]:
         for lexed in self.lexer(document):
-            source = str(lexed.lexemes["source"])
-            if header := FILE_HEADER.match(source):
-                parsed = {"path": header["path"], "text": source}
-                yield Region(lexed.start, lexed.end, parsed, write_file)
-            elif header := ENTRY_HEADER.match(source):
-                parsed = {**header.groupdict(), "text": source[header.end() :]}
-                yield Region(lexed.start, lexed.end, parsed, edit_entry)
+            first_line = document.text.count("\n", 0, lexed.start) + 2
+            if example := self.read(str(lexed.lexemes["source"]), first_line):
+                parsed, evaluator = example
+                yield Region(lexed.start, lexed.end, parsed, evaluator)
 
 
 def parse_document(path: Path) -> Document:
-    return Document.parse(str(path), ConsoleParser(), TomlFileParser())
+    return Document.parse(
+        str(path), FencedBlockParser("console", read_console), FencedBlockParser("toml", read_toml)
+    )
 
 
 def run_document(path: Path, clone: Clone) -> int:
@@ -276,11 +282,13 @@ def run_document(path: Path, clone: Clone) -> int:
 # --- shown, not run: ```sh blocks and `sourcevault …` in the text -------------------------------------
 
 
-def fenced_blocks(path: Path, language: str) -> Iterator[tuple[int, str]]:
+def fenced_blocks(path: Path, language: str) -> list[tuple[int, str]]:
     """The fenced blocks of a page in `language` (a regular expression): their first line and text."""
     document = Document(path.read_text(encoding="utf-8"), str(path))
-    for lexed in FencedCodeBlockLexer(language)(document):
-        yield document.text.count("\n", 0, lexed.start) + 2, str(lexed.lexemes["source"])
+    return [
+        region.parsed
+        for region in FencedBlockParser(language, lambda text, line: ((line, text), None))(document)
+    ]
 
 
 def output_shown_after(path: Path, phrase: str) -> str:

@@ -28,6 +28,7 @@ from tests.doc_commands import (
     shown_shell_commands,
     unknown_words,
 )
+from tests.helpers import archive_tables
 
 RUN_ELSEWHERE = {DOCS / "adding-an-outlet.md": "tests/test_outlet_tooling.py"}
 README_MAX_LINES = 250
@@ -118,19 +119,6 @@ def test_the_site_builds_without_a_warning(tmp_path):
     assert (tmp_path / "site" / "adding-an-outlet" / "index.html").is_file()
 
 
-def schema_tables(path: Path) -> dict[str, set[str]]:
-    """The archive's tables and their columns, but SQLite's own and FTS5's shadow tables."""
-    connection = sqlite3.connect(path)
-    names = [
-        name
-        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        if not re.match(r"sqlite_|_sqlite_|article_search_(data|idx|config|docsize|content)$", name)
-    ]
-    tables = {name: {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')} for name in names}
-    connection.close()
-    return tables
-
-
 def test_the_schema_page_documents_every_table_and_column(tmp_path):
     text = SCHEMA_PAGE.read_text(encoding="utf-8")
     rows = {
@@ -138,9 +126,10 @@ def test_the_schema_page_documents_every_table_and_column(tmp_path):
         for row in (line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| `"))
     }
     rows = {name.strip().strip("`"): columns for name, columns in rows.items()}
-    path = tmp_path / "archive.db"
-    Archive(path).close()
-    tables = schema_tables(path)
+    # All but sqlite-utils' record of migrations and the FTS5 index's own shadow tables.
+    tables = archive_tables(
+        tmp_path / "archive.db", leave_out=r"_sqlite_|article_search_(data|idx|config|docsize)$"
+    )
     assert set(rows) == set(tables)
     for table, columns in tables.items():
         for column in columns:
