@@ -270,11 +270,25 @@ def parse_document(path: Path) -> Document:
     )
 
 
-def run_document(path: Path, clone: Clone) -> int:
-    """Run every command and file step of a page in the clone, in order; how many commands ran."""
+def steps(document: Document, run_elsewhere: str | None = None) -> list[Example]:
+    """A page's steps, in order: all, but for the console blocks whose every command starts with
+    `run_elsewhere` (another test runs those); none when it is "" (another test runs the page)."""
+    if run_elsewhere == "":
+        return []
+    return [
+        example
+        for example in document
+        if run_elsewhere is None
+        or not isinstance(example.parsed, list)
+        or not all(shown.command.startswith(run_elsewhere) for shown in example.parsed)
+    ]
+
+
+def run_document(path: Path, clone: Clone, run_elsewhere: str | None = None) -> int:
+    """Run the command and file steps of a page in the clone, in order; how many commands ran."""
     document = parse_document(path)
     document.namespace["clone"] = clone
-    for example in document:
+    for example in steps(document, run_elsewhere):
         example.evaluate()
     return document.namespace.get("commands_run", 0)
 

@@ -6,6 +6,7 @@ tests/test_outlet_tooling.py, which goes on to check the suite's registry-driven
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import sqlite3
@@ -26,29 +27,46 @@ from tests.doc_commands import (
     parse_document,
     run_document,
     shown_shell_commands,
+    steps,
     unknown_words,
 )
 from tests.helpers import archive_tables
 
-RUN_ELSEWHERE = {DOCS / "adding-an-outlet.md": "tests/test_outlet_tooling.py"}
+# The pages whose console blocks other tests run, with the test and what it runs: the commands that
+# start so ("": the whole page). A block of such a page with any other command is run here, so
+# every block is run, none twice.
+RUN_ELSEWHERE = {
+    "adding-an-outlet.md": ("tests/test_outlet_tooling.py", ""),
+    "briefings.md": ("tests/test_briefing_docs.py", "sourcevault briefing parse "),
+    "outlets-and-urls.md": ("tests/test_pages_by_url.py", "sourcevault outlets explain "),
+}
 README_MAX_LINES = 250
 SCHEMA_PAGE = DOCS / "schema.md"
 
 
+def run_elsewhere(page: Path) -> str | None:
+    return RUN_ELSEWHERE[page.name][1] if page.name in RUN_ELSEWHERE else None
+
+
 def pages_with_commands() -> list[Path]:
-    return [
-        page for page in documents() if page not in RUN_ELSEWHERE and any(True for _ in parse_document(page))
-    ]
+    """The pages with a step run here."""
+    return [page for page in documents() if steps(parse_document(page), run_elsewhere(page))]
 
 
 @pytest.mark.parametrize("page", pages_with_commands(), ids=lambda page: page.relative_to(ROOT).as_posix())
 def test_every_command_a_page_shows_prints_what_it_shows(page, tmp_path):
-    assert run_document(page, Clone(tmp_path)) > 0
+    assert run_document(page, Clone(tmp_path), run_elsewhere(page)) > 0
 
 
-def test_the_pages_that_show_commands_are_run():
-    run = {page.name for page in [*pages_with_commands(), *RUN_ELSEWHERE]}
-    assert {"README.md", "operator.md", "researcher.md", "adding-an-outlet.md", "schema.md"} <= run
+def test_the_pages_that_show_commands_are_run_here_or_elsewhere():
+    run_here = {page.name for page in pages_with_commands()}
+    assert {"README.md", "operator.md", "researcher.md", "schema.md"} <= run_here
+    for name, (test, _) in RUN_ELSEWHERE.items():
+        document = parse_document(DOCS / name)
+        assert len(steps(document, run_elsewhere(DOCS / name))) < len(steps(document)), (
+            f"{name}: none for {test}"
+        )
+        assert f"docs/{name}" in (ROOT / test).read_text(encoding="utf-8"), test
 
 
 @pytest.mark.parametrize(
@@ -100,7 +118,8 @@ def test_the_readme_is_short_and_links_pages_that_exist():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(text.splitlines()) <= README_MAX_LINES
     links = re.findall(r"\]\((docs/[^)#]+)(?:#[^)]*)?\)", text)
-    assert {Path(link).name for link in links} >= {path.name for path in DOCS.glob("*.md")} - {"index.md"}
+    unlinked = {path.name for path in DOCS.glob("*.md")} - {"index.md"} - {Path(link).name for link in links}
+    assert unlinked == set(), "pages missing from the README's list of pages"
     for link in links:
         assert (ROOT / link).is_file(), link
 
@@ -150,3 +169,62 @@ def test_the_schema_pages_queries_run(tmp_path):
     for query in queries:
         connection.execute(query, [None] * query.count("?")).fetchall()
     connection.close()
+
+
+CODE_MAP = DOCS / "architecture.md"
+MAPPED_FOLDERS = ("crawler", "pipelines")
+# A name the code map gives in backticks that stands for a file or a folder.
+MAPPED_NAME = re.compile(r"`([\w./-]+(?:\.py|\.toml|\.html|/))`")
+
+
+def code_map_sections() -> list[tuple[list[str], str]]:
+    """The code map's sections: the folders each heading names (none for the others), and its text."""
+    sections: list[tuple[list[str], str]] = []
+    for section in re.split(r"(?m)^(?=#)", CODE_MAP.read_text(encoding="utf-8")):
+        heading, _, text = section.partition("\n")
+        sections.append((re.findall(r"`([\w/]+/)`", heading), text))
+    return sections
+
+
+def docstring_only(path: Path) -> bool:
+    """A package's __init__.py that holds only its docstring: the map's heading says it."""
+    if path.name != "__init__.py":
+        return False
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    return all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body)
+
+
+def test_the_code_map_names_every_module_in_the_section_of_its_folder():
+    sections = {folder: text for folders, text in code_map_sections() for folder in folders}
+    files = [
+        path.relative_to(ROOT).as_posix()
+        for top in MAPPED_FOLDERS
+        for path in sorted((ROOT / top).rglob("*"))
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix != ".pyc"
+        and not docstring_only(path)
+    ]
+    assert len(files) > 100
+    unnamed = []
+    for file in files:
+        folder = max((folder for folder in sections if file.startswith(folder)), key=len)
+        inner = file.removeprefix(folder)
+        names = {inner, f"{Path(folder).name}/{inner}"}
+        names |= {f"{parent.as_posix()}/" for parent in Path(inner).parents if parent != Path(".")}
+        if not any(f"`{name}`" in sections[folder] for name in names):
+            unnamed.append(f"{file} (section {folder})")
+    assert unnamed == []
+
+
+def test_every_file_and_folder_the_code_map_names_exists():
+    everywhere = {path.name for top in (*MAPPED_FOLDERS, "bench") for path in (ROOT / top).rglob("*")}
+    stale = []
+    for folders, text in code_map_sections():
+        bases = [ROOT, *(ROOT / folder for folder in folders), *(ROOT / folder / ".." for folder in folders)]
+        for name in MAPPED_NAME.findall(text):
+            if not any((base / name).exists() for base in bases) and (
+                "/" in name.rstrip("/") or name.rstrip("/") not in everywhere
+            ):
+                stale.append(name)
+    assert stale == []
