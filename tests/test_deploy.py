@@ -86,14 +86,14 @@ def test_the_folders_the_deploy_writes_to_are_made_by_it():
     for unit in (CRAWL_UNIT, REPORT_UNIT):
         assert setting(unit, "StateDirectory") == ["sourcevault"]
         assert setting(unit, "WorkingDirectory") == [STATE_DIR]
-    # cron makes nothing itself: the one-time `install -d` the crontab and the README show does.
+    # cron makes nothing itself: the one-time `install -d` the crontab and the operator guide show does.
     (install_line,) = re.findall(r"^#\s+(install -d .*)$", CRONTAB.read_text(encoding="utf-8"), re.M)
     made = shlex.split(install_line)[-2:]
     (job,) = cron_jobs()
     assert job.split(maxsplit=5)[5].startswith(f"cd {STATE_DIR} && ")
     logs = re.findall(r">>\s*(\S+)", job)
     assert {STATE_DIR, *(log.rsplit("/", 1)[0] for log in logs)} == set(made)
-    assert install_line in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert install_line in (ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
 
 
 def test_documentation_links_name_files_of_the_checkout():

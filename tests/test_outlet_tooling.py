@@ -25,6 +25,7 @@ from crawler.cli import outlet_tools
 from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.registry import load_registry, match_article_url
 from crawler.registry_file import DEFAULT_REGISTRY_PATH
+from tests.doc_commands import DOCS, Clone, run_document
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
 from tests.test_crawl import check_demo, check_demo_rerun_and_reextraction
 from tests.test_outlet_fixtures import (
@@ -383,18 +384,9 @@ def test_check_fails_a_fixture_whose_url_is_not_the_outlets(cli, tmp_path):
     )
 
 
-# --- the whole routine, as README's "Add an outlet" walks it -------------------------------------
+# --- the whole routine, as docs/adding-an-outlet.md walks it -----------------------------------------
 
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the shipped registry and outlet fixtures: what an operator's checkout holds."""
-    registry = tmp_path / "config" / "outlets.toml"
-    registry.parent.mkdir()
-    shutil.copy(DEFAULT_REGISTRY_PATH, registry)
-    fixtures = tmp_path / "fixtures" / "outlets"
-    shutil.copytree(FIXTURES / "outlets", fixtures)
-    return registry, fixtures
+WALKTHROUGH = DOCS / "adding-an-outlet.md"
 
 
 def remove_outlet(registry: Path, fixtures: Path, slug: str) -> None:
@@ -425,52 +417,14 @@ def check_registry_driven_tests(registry_path: Path, fixtures: Path, tmp_path: P
     check_demo_rerun_and_reextraction(database, registry)
 
 
-def test_adding_an_outlet_as_readme_walks_it_and_removing_one_leave_the_suite_green(
-    cli, tmp_path, project_copy
-):
-    registry, fixtures = project_copy
+def test_adding_an_outlet_as_the_docs_walk_it_and_removing_one_leave_the_suite_green(tmp_path):
+    clone = Clone(tmp_path / "clone")
+    registry = clone.root / "config" / "outlets.toml"
+    fixtures = clone.root / "tests" / "fixtures" / "outlets"
     if "chinatimes" in load_registry(registry):
         remove_outlet(registry, fixtures, "chinatimes")
-    where = ("--registry", str(registry), "--fixtures", str(fixtures))
-    # 1. Save an article page.
-    saved = tmp_path / "saved"
-    saved.mkdir()
-    (saved / "chinatimes-article.html").write_bytes(fixture_page(CHINATIMES_PAGE))
-    # 2. Scaffold the outlet.
-    result = cli(
-        "outlets", "new", "chinatimes", "--home", "https://www.chinatimes.com/", "--name", "China Times",
-        "--native-name", "中時新聞網", "--language", "zh", "--script", "Hant", "--timezone", "Asia/Taipei",
-        *where,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    # 3. Store the page as a fixture.
-    result = cli(
-        "outlets", "fixture", "chinatimes", str(saved / "chinatimes-article.html"),
-        "--captured-at", "2018-10-31", *where,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "matched nothing" not in result.output
-    # 4. Fill in the entry as README shows (the new entry is the last: its lines are replaced).
-    fill_in = {
-        "# aliases = ": 'aliases = ["中時", "中國時報", "中時電子報"]',
-        "url_pattern = ": "url_pattern = '^https?://www\\.chinatimes\\.com/(?:realtimenews|newspapers)/"
-        "(?P<id>\\d{14})-\\d{6}$'",
-        "title = ": 'title = ["h1.article-title"]',
-        "body = ": 'body = ["div.article-body > p"]',
-        "authors = ": 'authors = ["header.article-header div.author a::text"]',
-        "remove = ": 'remove = ["div.ad"]',
-    }
-    head, entry = registry.read_text(encoding="utf-8").rsplit('slug = "chinatimes"', 1)
-    lines = entry.splitlines()
-    for start, line in fill_in.items():
-        lines[next(i for i, old in enumerate(lines) if old.startswith(start))] = line
-    registry.write_text(head + 'slug = "chinatimes"' + "\n".join(lines) + "\n", encoding="utf-8")
-    # 5. Check, update, review.
-    result = cli("outlets", "check", "chinatimes", *where)
-    assert result.exit_code == 1 and "authors: expected ['陳昱光'], got ['謝明俊']" in result.output
-    assert cli("outlets", "check", "chinatimes", "--update", *where).exit_code == 0
-    result = cli("outlets", "check", "chinatimes", *where)
-    assert result.exit_code == 0 and result.output.strip().endswith("1 fixture pages, 0 failing")
+    # Steps 1 to 7: every command of the page, its output compared with the page's.
+    assert run_document(WALKTHROUGH, clone) > 0
     (record_path,) = (fixtures / "chinatimes").glob("*.json")
     article = json.loads(record_path.read_text(encoding="utf-8"))["expected"]["article"]
     assert (article["title"], article["authors"], article["published_at"]) == (
@@ -478,50 +432,7 @@ def test_adding_an_outlet_as_readme_walks_it_and_removing_one_leave_the_suite_gr
         ["謝明俊"],
         "2018-09-16T15:31:57+08:00",
     )
-    # 6. Crawl it offline.
-    (saved / "chinatimes-snapshot.toml").write_text(CHINATIMES_MANIFEST, encoding="utf-8")
-    snapshot = saved / "chinatimes.warc.gz"
-    assert (
-        cli("snapshot", "build", str(saved / "chinatimes-snapshot.toml"), "-o", str(snapshot)).exit_code == 0
-    )
-    crawl = run_sourcevault(
-        "crawl", "chinatimes", "--replay", str(snapshot), "--registry", str(registry),
-        "--db", str(tmp_path / "archive.db"),
-    )  # fmt: skip
-    assert crawl.returncode == 0, crawl.stderr
-    # discovery failed, discovered, fetched, revisited, new, updated, removed, not article, failed, blocked
-    counts = crawl.stdout.splitlines()[1].split()
-    assert counts == ["chinatimes", "0", "1", "1", "0", "1", "0", "0", "0", "0", "0"]
-    # 7. Commit: the registry and fixtures are the project's now. And an outlet the briefings no
+    # Committed: the registry and fixtures are the project's now. And an outlet the briefings no
     # longer cite goes. The tests that follow the registry pass on both changes.
     remove_outlet(registry, fixtures, load_registry(registry).slugs[0])
     check_registry_driven_tests(registry, fixtures, tmp_path)
-
-
-# The replay manifest of README's step 6: a hand-written robots.txt and home page, and the saved page.
-CHINATIMES_HOME = (
-    '<html><body><a href="/realtimenews/20180916001767-260402">'
-    "悲慟！北市士林年邁母子 住處上吊自殺身亡</a></body></html>"
-)
-CHINATIMES_MANIFEST = f"""
-[[response]]
-url = "https://www.chinatimes.com/robots.txt"
-fetched_at = 2018-10-31T00:00:00Z
-content_type = "text/plain"
-origin = "synthetic"
-body = "User-agent: *\\nDisallow: /search\\n"
-
-[[response]]
-url = "https://www.chinatimes.com/"
-fetched_at = 2018-10-31T00:00:00Z
-content_type = "text/html; charset=utf-8"
-origin = "synthetic: a home page linking the saved article"
-body = '{CHINATIMES_HOME}'
-
-[[response]]
-url = "https://www.chinatimes.com/realtimenews/20180916001767-260402"
-fetched_at = 2018-10-31T00:00:00Z
-content_type = "text/html; charset=utf-8"
-origin = "saved from the browser"
-file = "chinatimes-article.html"
-"""

@@ -1,8 +1,8 @@
 """The archive's schema, built by ordered sqlite-utils migrations (`crawler/archive/migrations/`).
 
 Never edit an applied migration: add the next one, as a module of its own appended to
-MIGRATIONS. Table and column names are meant to read well in any SQLite tool; the README's
-"Archive schema" section documents them.
+MIGRATIONS. Table and column names are meant to read well in any SQLite tool; docs/schema.md
+documents them.
 
 sqlite-utils is imported only to apply migrations: reading which ones an archive has is a
 query on its `_sqlite_migrations` table, so the commands that only read stay quick to start.

@@ -110,7 +110,7 @@ def outlets_new(
 
     The entry is appended to config/outlets.toml as text, with a TODO beside every field to
     fill in; it validates as written. Then store a page with `outlets fixture` and fill in
-    selectors until `outlets check SLUG` passes (README, "Add an outlet").
+    selectors until `outlets check SLUG` passes (docs/adding-an-outlet.md).
 
     \b
     Example:
