@@ -54,7 +54,7 @@ def canonical_url(url: str, outlet: Outlet | None = None) -> str:
     path = parts.path
     template = outlet.article.canonical_path
     if template is not None:
-        match = outlet.url_regex.match(f"{parts.scheme}://{netloc}{path}")
+        match = outlet.url_match(f"{parts.scheme}://{netloc}{path}")
         if match is not None:
             path = template.format(**match.groupdict(default=""))
     return urlunsplit((parts.scheme, netloc, path, parts.query, ""))

@@ -28,6 +28,7 @@ from cssselect import SelectorError
 from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crawler.regex_safety import nested_quantifier
 from crawler.registry_file import (
     RegistryError,
     no_such_outlet,
@@ -38,6 +39,9 @@ from crawler.registry_file import (
 Script = Literal["Hans", "Hant", "Latn"]
 SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
 BARE_HOST = re.compile(r"[a-z0-9.-]+\.[a-z]{2,}")
+# Article URL patterns are matched against at most this many characters: no longer URL is fetched
+# (URLLENGTH_LIMIT's default), and a bounded input bounds what a pattern's backtracking can cost.
+PATTERN_INPUT_MAX_CHARS = 4096
 _css_translator = HTMLTranslator()
 
 
@@ -157,6 +161,12 @@ class ArticleRule(_Strict):
             raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
         if "id" not in compiled.groupindex:
             raise ValueError(f"regular expression {pattern!r} has no named group (?P<id>...)")
+        if nested_quantifier(pattern):
+            raise ValueError(
+                f"regular expression {pattern!r} nests quantifiers, as (a+)+ does: matching a long URL"
+                " could take forever; end each round at a character the inner one cannot match,"
+                " as in (?:[a-z0-9]+/)*"
+            )
         return pattern
 
     @field_validator("mobile_hosts")
@@ -337,6 +347,10 @@ class Outlet(_Strict):
     def url_regex(self) -> re.Pattern[str]:
         return re.compile(self.article.url_pattern)
 
+    def url_match(self, text: str) -> re.Match[str] | None:
+        """`article.url_pattern` matched at the start of `text`; None for text too long to be a URL."""
+        return None if len(text) > PATTERN_INPUT_MAX_CHARS else self.url_regex.match(text)
+
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -386,7 +400,7 @@ def match_article_url(outlet: Outlet, url: str) -> ArticleUrl | None:
     """Return the article id and edition if `url` is one of `outlet`'s article pages."""
     parts = urlsplit(url)
     bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    match = outlet.url_regex.match(bare) or outlet.url_regex.match(url.split("#", 1)[0])
+    match = outlet.url_match(bare) or outlet.url_match(url.split("#", 1)[0])
     if match is None or not outlet.owns_host(parts.hostname or ""):
         return None
     groups = match.groupdict()

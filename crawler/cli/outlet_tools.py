@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler import exit_status
-from crawler.cli.options import fixtures_option, one_line_errors, registry_option
+from crawler.cli.options import fixtures_option, one_line_errors, registry_option, settings_option
 
 if TYPE_CHECKING:
     from crawler.outlet_tools.fixtures import Fixture
@@ -173,6 +173,7 @@ def _print_unmatched(problems: list[str]) -> None:
 @click.option("--force", is_flag=True, help="Replace a fixture of the same name.")
 @registry_option
 @fixtures_option
+@settings_option
 @one_line_errors
 def outlets_fixture(
     *,
@@ -186,12 +187,14 @@ def outlets_fixture(
     force: bool,
     registry_path: Path | None,
     fixtures_root: Path,
+    overrides: dict[str, str],
 ) -> None:
     """Store SOURCE (a saved page, or a URL to fetch) as a fixture page of outlet SLUG.
 
     Writes the page gzipped with its URL and capture date, and the JSON extracted from it as
     its expected output: review that JSON (fix selectors, then `outlets check SLUG --update`)
-    before committing. The capture date picks the outlet's layout, as for any capture.
+    before committing. The capture date picks the outlet's layout, as for any capture. A URL is
+    fetched as a crawl fetches (crawler/settings.py, which -s overrides): on the outlet's hosts only.
 
     \b
     Example:
@@ -200,6 +203,7 @@ def outlets_fixture(
     """
     from crawler.extraction import extract_article
     from crawler.outlet_tools.fixtures import (
+        checked_name,
         discover_fixtures,
         fixture_name,
         summarise,
@@ -213,11 +217,13 @@ def outlets_fixture(
 
     registry = load_registry(registry_path)
     outlet = registry.get(slug)
+    if name is not None:
+        checked_name(name)
     content_type = None
     if source.startswith(("http://", "https://")):
         if problem := url_problem(outlet, source):
             raise click.ClickException(problem)
-        fetched = fetch_page(source, max_bytes=DEFAULT_MAX_PAGE_BYTES)
+        fetched = fetch_page(source, outlet, registry, max_bytes=DEFAULT_MAX_PAGE_BYTES, overrides=overrides)
         body, url, content_type = fetched.body, url or fetched.url, fetched.content_type
         captured_at = captured_at or fetched.fetched_at
         origin = origin or f"fetched by `sourcevault outlets fixture` from {source}"
