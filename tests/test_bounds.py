@@ -18,7 +18,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.discovery import read_json_api, read_sitemap
+from crawler.discovery import Discovered, read_feed, read_json_api, read_sitemap
 from crawler.registry import PATTERN_INPUT_MAX_CHARS, JsonApiSource, load_registry, match_article_url
 from crawler.registry_file import RegistryError
 from crawler.settings import DOWNLOAD_MAXSIZE
@@ -53,6 +53,32 @@ def test_a_sitemap_location_that_is_no_url_is_counted_not_raised():
     found = read_sitemap(urlset(["http://[", "https://udn.com/news/story/1/2"]), "https://udn.com/s.xml")
     assert found.links == ("https://udn.com/news/story/1/2",)
     assert found.problem == "not URLs: 1 of its <loc> entries"
+
+
+# Entity definitions 10 deep, each ten of the one before: 10**15 "lol"s if expanded; and an
+# external entity naming a local file.
+LAUGHS = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 16))
+XXE = '<!ENTITY xxe SYSTEM "file:///etc/hostname">'
+
+
+def test_feeds_expand_no_entity_bomb_and_read_no_local_file():
+    feed = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{LAUGHS}{XXE}]><rss version="2.0"><channel>'
+        "<title>&lol15;</title><item><title>&xxe;</title><link>https://udn.com/news/story/1/2&xxe;</link></item>"
+        "</channel></rss>"
+    )
+    # expat refuses the bomb; feedparser's lenient parser then leaves the references unexpanded.
+    assert read_feed(feed.encode()).links == ("https://udn.com/news/story/1/2&xxe",)
+
+
+def test_sitemaps_expand_no_entity_bomb_and_read_no_local_file():
+    sitemap = (
+        f'<?xml version="1.0"?><!DOCTYPE urlset [{LAUGHS}{XXE}]>'
+        "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://udn.com/&lol15;</loc></url>"
+        "<url><loc>https://udn.com/&xxe;</loc></url></urlset>"
+    )
+    found = read_sitemap(sitemap.encode(), "https://udn.com/sitemap.xml")
+    assert found == Discovered(problem="sitemap (urlset) lists no URLs")
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +139,7 @@ def test_a_sitemap_index_chain_stops_at_its_depth(bounded_crawl):
         f"/chain/index?n={n}" for n in (1, 2, 3)
     }
     assert found[f"{base}/chain/index?n=3"] == (
-        "1 documents it lists not read: 3 levels deep, more than DISCOVERY_MAX_DEPTH (2)"
+        "3 levels deep, more than DISCOVERY_MAX_DEPTH (2): the documents it lists (1) not read"
     )
 
 

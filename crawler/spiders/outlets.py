@@ -313,8 +313,8 @@ class OutletSpider(scrapy.Spider):
         """What the discovery bounds left out of a document, in words; None if nothing."""
         if found.documents and depth > self.max_depth:
             return (
-                f"{len(found.documents):,} documents it lists not read: {depth} levels deep,"
-                f" more than DISCOVERY_MAX_DEPTH ({self.max_depth})"
+                f"{depth} levels deep, more than DISCOVERY_MAX_DEPTH ({self.max_depth}):"
+                f" the documents it lists ({len(found.documents):,}) not read"
             )
         if len(found.documents) > self.max_documents:
             return (
