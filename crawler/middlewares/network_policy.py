@@ -20,7 +20,7 @@ import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -147,7 +147,8 @@ class NetworkPolicyMiddleware:
         return allowed.with_explicit(explicit) if explicit else allowed
 
     async def resolved_address_problem(self, host: str) -> str | None:
-        """Why the host's address is refused; other lookup failures are raised as the download's."""
+        """Why the host's address is refused. A name that does not resolve fails the request here,
+        as the download would (CannotResolveHostError, retried as such): robots.txt is not tried."""
         literal = literal_address(host)
         if literal is not None:
             return address_problem(literal, allow_loopback=self.allow_loopback)
@@ -158,6 +159,8 @@ class NetworkPolicyMiddleware:
             await maybe_deferred_to_future(reactor.resolver.getHostByName(host))  # type: ignore[attr-defined]
         except ForbiddenAddress as refused:
             return refused.reason
+        except DNSLookupError as error:
+            raise CannotResolveHostError(str(error)) from error
         return None
 
     def _spider(self) -> Any:
