@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
@@ -87,12 +88,8 @@ class PolicyResolver(CachingThreadedResolver):
         return super().getHostByName(name, timeout).addCallback(self._allowed, name)
 
     def _allowed(self, address: str, name: str) -> str:
-        resolved = literal_address(address)
-        problem = (
-            address_problem(resolved, allow_loopback=self.allow_loopback)
-            if resolved
-            else f"{name} resolved to {address!r}, not an address"
-        )
+        # socket.gethostbyname answers a dotted-quad IPv4 address or fails: never a name.
+        problem = address_problem(ip_address(address), allow_loopback=self.allow_loopback)
         if problem is None:
             return address
         raise ForbiddenAddress(problem if literal_address(name) else f"{problem} (the address of {name})")
