@@ -5,10 +5,11 @@ where crawler/middlewares/network_policy.py applies it to every request and ever
 and its resolver to every address a connection is about to use). A URL is fetched only if
 
 - its scheme is http or https, and it is at most URLLENGTH_LIMIT characters long;
-- its host and port are the outlet's: one of its registry `domains` or a subdomain, on the
-  scheme's default port or a port the outlet's registry URLs name; or a host the user's explicit
-  request allows for that request and its redirects (a discovery URL written in the registry,
-  such as a feed on feedburner);
+- its host and port are the outlet's: one of its registry `domains` or a subdomain (which
+  holds every host its `hosts` list names: sister sites, earlier sites), on the scheme's default
+  port or a port the outlet's registry URLs name; or a host the user's explicit request allows
+  for that request and its redirects (a discovery URL written in the registry, such as a feed on
+  feedburner; the URL given for a site outlet, `site:rfa.org`, which has no hosts of its own);
 - the address its host resolves to is public: never loopback, private, link-local, shared
   (CGNAT), multicast, reserved or unspecified, nor an IPv6 address embedding such an IPv4
   address, unless NETWORK_ALLOW_LOOPBACK lets tests reach 127.0.0.0/8 and ::1 (nothing else).

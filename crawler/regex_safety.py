@@ -8,7 +8,7 @@ match is safe, and common in URL patterns: `(?:[a-z0-9_]+/)*` (each round ends a
 
 `nested_quantifier` reads the pattern as `re` parses it (its `_parser`, the only parser of the
 exact syntax `re` accepts) and finds the rest. What matching costs beyond that is bounded by the
-length of what is matched (`registry.PATTERN_INPUT_MAX_CHARS`).
+length of what is matched (`url_patterns.PATTERN_INPUT_MAX_CHARS`).
 """
 
 from __future__ import annotations

@@ -19,9 +19,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.discovery import Discovered, read_feed, read_json_api, read_sitemap
-from crawler.registry import PATTERN_INPUT_MAX_CHARS, JsonApiSource, load_registry, match_article_url
+from crawler.registry import JsonApiSource, load_registry, match_article_url
 from crawler.registry_file import RegistryError
 from crawler.settings import DOWNLOAD_MAXSIZE
+from crawler.url_patterns import PATTERN_INPUT_MAX_CHARS
 from crawler.warc_snapshots import write_exchange
 from tests.helpers import exchange, run_sourcevault
 from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml, sitemap_index, urlset
@@ -174,6 +175,20 @@ def test_a_pattern_that_can_backtrack_forever_is_refused_at_load(tmp_path, patte
         load_registry(write(tmp_path, entry))
     [line] = str(refused.value).splitlines()
     assert "outlet 'example': field 'article.url_pattern': regular expression" in line
+    assert "nests quantifiers, as (a+)+ does" in line
+
+
+def test_each_of_several_url_patterns_is_checked_and_named(tmp_path):
+    several = (
+        "[[outlet.article.url_patterns]]\nname = 'story'\nregex = '^https://news\\.example\\.org/a/(?P<id>\\d+)$'\n"
+        "[[outlet.article.url_patterns]]\nname = 'old'\nregex = '^https://news\\.example\\.org/(\\w+)+/(?P<id>\\d+)$'\n"
+    )
+    entry = GOOD_ENTRY.replace("url_pattern = '^https://news\\.example\\.org/a/(?P<id>\\d+)$'\n", "")
+    entry = entry.replace("[outlet.selectors]", several + "\n[outlet.selectors]")
+    with pytest.raises(RegistryError) as refused:
+        load_registry(write(tmp_path, entry))
+    [line] = str(refused.value).splitlines()
+    assert "outlet 'example': field 'article.url_patterns.1.regex': regular expression" in line
     assert "nests quantifiers, as (a+)+ does" in line
 
 

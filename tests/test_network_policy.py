@@ -14,8 +14,18 @@ from ipaddress import ip_address
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.utils.test import get_crawler
 
-from crawler.network_policy import AllowedHosts, address_problem, outlet_hosts, url_problem
+from crawler.middlewares.network_policy import NetworkPolicyMiddleware
+from crawler.network_policy import (
+    EXPLICIT_HOSTS_META,
+    AllowedHosts,
+    address_problem,
+    explicit_hosts,
+    outlet_hosts,
+    url_problem,
+)
 from tests.helpers import run_sourcevault
 from tests.loopback import ALLOW_LOOPBACK, FAST_CRAWL, LoopbackSite, outlet_toml, rss, sitemap_index, urlset
 
@@ -106,6 +116,31 @@ def test_an_outlets_hosts_are_its_domains_on_the_ports_its_registry_urls_name(re
     sina = outlet_hosts(registry.get("sina"))
     # Sina's feed is on feed.mix.sina.com.cn: its own domain; feedburner-like hosts are not.
     assert url_problem(registry.get("sina").discovery.feeds[0], sina, 4096) is None
+
+
+def test_the_hosts_an_outlet_publishes_under_are_its_own_and_no_other_outlets(registry):
+    listed = [(outlet, host) for outlet in registry for host in outlet.hosts]
+    assert ("udn", "money.udn.com") in {(outlet.slug, host) for outlet, host in listed}
+    for outlet, host in listed:
+        for other in registry:
+            problem = url_problem(f"https://{host}/a/1", outlet_hosts(other), 4096)
+            assert (problem is None) == (other is outlet), (other.slug, host, problem)
+
+
+def test_a_site_outlet_reaches_only_the_host_the_user_named():
+    crawler = get_crawler(settings_dict={"URLLENGTH_LIMIT": 4096})
+    middleware = NetworkPolicyMiddleware(crawler)
+    given = "https://www.rfa.org/mandarin/yataibaodao/2024/01/02/a.html"
+    request = Request(given, meta={"outlet": "site:rfa.org", EXPLICIT_HOSTS_META: explicit_hosts([given])})
+    assert url_problem(given, middleware.allowed_hosts(request), 4096) is None
+    # A redirect keeps the request's meta: another host, even of the same site, was not named.
+    for hop in ("https://rfa.org/a.html", "https://evil.example/a.html", "http://www.rfa.org/a.html"):
+        problem = url_problem(hop, middleware.allowed_hosts(request.replace(url=hop)), 4096)
+        assert problem is not None and problem.endswith("is not site outlet site:rfa.org's"), problem
+    unnamed = Request(given, meta={"outlet": "site:rfa.org"})
+    assert url_problem(given, middleware.allowed_hosts(unnamed), 4096) == (
+        "host www.rfa.org is not site outlet site:rfa.org's"
+    )
 
 
 # --- crawls ---------------------------------------------------------------------------------------

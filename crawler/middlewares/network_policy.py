@@ -41,6 +41,7 @@ from crawler.network_policy import (
     registry_urls,
     url_problem,
 )
+from crawler.sites import is_site_outlet
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -100,6 +101,8 @@ class NetworkPolicyMiddleware:
 
     A request of an outlet (meta `outlet`) may reach that outlet's hosts, and the hosts its
     meta EXPLICIT_HOSTS_META allows; any other (robots.txt) the hosts of the crawl's outlets.
+    A site outlet (`site:rfa.org`, crawler/sites.py) has no hosts of its own: its requests reach
+    only the hosts the user's request named.
     Replaces Scrapy's OffsiteMiddleware, whose allow-all (`dont_filter`, `allow_offsite`, a spider
     without `allowed_domains`) and silent drops the policy cannot have.
 
@@ -166,6 +169,8 @@ class NetworkPolicyMiddleware:
         return spider
 
     def _outlet_hosts(self, slug: str) -> AllowedHosts:
+        if is_site_outlet(slug):
+            return AllowedHosts(f"site outlet {slug}")
         registry: Registry = self._spider().registry
         return outlet_hosts(registry.get(slug))
 
