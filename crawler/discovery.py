@@ -27,6 +27,8 @@ from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, m
 from crawler.settings import DOWNLOAD_MAXSIZE
 
 GZIP_MAGIC = b"\x1f\x8b"
+# The problem of a JSON document nested deeper than the interpreter's recursion limit.
+JSON_TOO_DEEP = "not read: JSON nested too deep"
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def read_json_api(body: bytes, source: JsonApiSource) -> Discovered:
     try:
         document = json.loads(body.decode("utf-8-sig"))
     except RecursionError:
-        return Discovered(problem="not read: JSON nested too deep")
+        return Discovered(problem=JSON_TOO_DEEP)
     except ValueError as error:  # UnicodeDecodeError, JSONDecodeError, a number too long
         return Discovered(problem=f"not JSON: {error}")
     try:

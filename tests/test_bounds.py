@@ -18,7 +18,9 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.discovery import Discovered, read_feed, read_json_api, read_sitemap
+from crawler.discovery import JSON_TOO_DEEP, Discovered, read_feed, read_json_api, read_sitemap
+from crawler.outlets.huanqiu import read_channel_tree
+from crawler.pages import DEFAULT_MAX_PAGE_BYTES
 from crawler.registry import JsonApiSource, load_registry, match_article_url
 from crawler.registry_file import RegistryError
 from crawler.settings import DOWNLOAD_MAXSIZE
@@ -36,6 +38,11 @@ API = JsonApiSource(url="https://udn.com/api/more", links="items[*].url")
 def test_json_nested_beyond_the_recursion_limit_is_the_documents_problem():
     deep = b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert read_json_api(deep, API).problem == "not read: JSON nested too deep"
+
+
+def test_a_channel_tree_nested_too_deep_is_the_documents_problem():
+    deep = b'{"children": [' * 100_000 + b'{"node": "1"}' + b"]}" * 100_000
+    assert read_channel_tree(deep, "world").problem == JSON_TOO_DEEP
 
 
 def test_a_number_longer_than_python_reads_is_the_documents_problem():
@@ -334,3 +341,15 @@ def test_fifos_devices_and_oversized_files_are_refused_without_reading_them(cli,
     )
     os.mkfifo(tmp_path / "manifest-pipe.toml")
     assert "not a regular file" in build(cli, tmp_path / "manifest-pipe.toml")
+
+
+def test_a_saved_page_is_read_to_the_page_bound_once_gunzipped(cli, tmp_path):
+    bomb = tmp_path / "udn-article.html.gz"
+    bomb.write_bytes(gzip.compress(b"<html>" + b" " * DEFAULT_MAX_PAGE_BYTES + b"</html>"))
+    result = cli(
+        "outlets", "fixture", "udn", str(bomb), "--url", "https://udn.com/news/story/7266/8000001",
+        "--fixtures", str(tmp_path / "fixtures"),
+    )  # fmt: skip
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert result.output.strip().endswith(f"larger than {DEFAULT_MAX_PAGE_BYTES:,} bytes once decompressed")
+    assert not (tmp_path / "fixtures").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
     from crawler.outlet_tools.fixtures import Fixture
 
 OUTLETS_DIR = Path(__file__).resolve().parent.parent / "outlets"
-GZIP_MAGIC = b"\x1f\x8b"
 FIXTURE_KINDS = ("raw", "rendered DOM", "synthetic")
 
 
@@ -152,7 +150,9 @@ def _shown(path: Path) -> Path:
 
 
 def _read_page(source: str) -> tuple[bytes, datetime]:
-    """A saved page's bytes (gunzipped if need be) and when the file was written."""
+    """A saved page's bytes (gunzipped if need be, both within the page bound) and when the file
+    was written."""
+    from crawler.file_limits import GZIP_MAGIC, gunzip_at_most
     from crawler.pages import DEFAULT_MAX_PAGE_BYTES
 
     path = Path(source)
@@ -162,13 +162,10 @@ def _read_page(source: str) -> tuple[bytes, datetime]:
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror or error}") from None
-    if body.startswith(GZIP_MAGIC):
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as error:
-            raise click.ClickException(f"{path}: not a readable gzip file ({error})") from None
     if len(body) > DEFAULT_MAX_PAGE_BYTES:
         raise click.ClickException(f"{path}: larger than {DEFAULT_MAX_PAGE_BYTES:,} bytes")
+    if body.startswith(GZIP_MAGIC):
+        body = gunzip_at_most(body, DEFAULT_MAX_PAGE_BYTES, str(path))
     return body, modified
 
 
