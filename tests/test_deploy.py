@@ -15,7 +15,7 @@ import pytest
 
 from crawler.cli import main
 from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault
-from tests.loopback import LoopbackSite, outlet_toml
+from tests.loopback import ALLOW_LOOPBACK, LoopbackSite, outlet_toml
 
 DEPLOY = ROOT / "deploy"
 CRAWL_UNIT = DEPLOY / "sourcevault-crawl.service"
@@ -27,7 +27,7 @@ CHECKOUT = "/opt/sourcevault"
 COMMAND = f"{CHECKOUT}/.venv/bin/sourcevault"
 STATE_DIR = "/var/lib/sourcevault"
 # Downloads allowed to take far longer than the loopback site's slowest page.
-SLOW_DOWNLOADS = ("-s", "DOWNLOAD_TIMEOUT=60", "-s", "AUTOTHROTTLE_ENABLED=False")
+SLOW_DOWNLOADS = (*ALLOW_LOOPBACK, "-s", "DOWNLOAD_TIMEOUT=60", "-s", "AUTOTHROTTLE_ENABLED=False")
 
 
 def unit_settings(unit) -> list[tuple[str, str]]:
