@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
@@ -36,15 +36,14 @@ from crawler.archive.briefings import CitationToFetch
 from crawler.briefings import wayback
 from crawler.capture_building import error_response, failed_fetch, failure_capture, response_capture
 from crawler.items import Capture, CitedFetch
+from crawler.middlewares.network_policy import PolicyBlocked
+from crawler.network_policy import EXPLICIT_HOSTS_META, HostPort, explicit_hosts
 from crawler.registry import Registry, load_registry
 from crawler.runner import CrawlNotStarted, project_settings
 from crawler.sites import site_outlet_slug
 from crawler.warc_snapshots import Snapshot
 
 WEB_ARCHIVE_SLOT = "web-archive"
-# The request meta key of the host and port pairs the user's request allows (the network
-# policy's EXPLICIT_HOSTS_META): every cited URL, and every hop of its redirects, is one.
-EXPLICIT_HOSTS_META = "network_policy_hosts"
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # An outlet for a URL no site outlet can name (no host): the capture still needs one.
 UNNAMED_SITE = "site:unknown"
@@ -59,15 +58,6 @@ class CitedUrl:
     claimed_date: date | None = None
 
 
-def explicit_host(url: str) -> tuple[tuple[str, int], ...]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return ()
-    return (((parts.hostname or "").rstrip("."), port),)
-
-
 class CitationSpider(scrapy.Spider):
     """Fetches cited URLs (argument `cited`: a list of CitedUrl), each hop of their redirects.
 
@@ -79,6 +69,7 @@ class CitationSpider(scrapy.Spider):
     name = "citations"
 
     registry: Registry
+    explicit_hosts: set[HostPort]
     # The crawl run lists no outlet: a briefing's fetch queues no outlet's revisits.
     outlets: list[Any]
     cited: list[CitedUrl]
@@ -99,6 +90,9 @@ class CitationSpider(scrapy.Spider):
         spider.outlets = []
         spider.cited = list(cited or [])
         spider.recheck = recheck
+        # Every cited URL's host, and every host its redirects and web-archive copies lead to, is
+        # one the user asked for: the network policy allows it (and its robots.txt), addresses aside.
+        spider.explicit_hosts = set()
         spider.max_hops = settings.getint("REDIRECT_MAX_TIMES") + 1
         spider.wayback_enabled = settings.getbool("WAYBACK_ENABLED")
         spider.availability_api = settings.get("WAYBACK_AVAILABILITY_URL")
@@ -127,6 +121,15 @@ class CitationSpider(scrapy.Spider):
             outlet = None
         return outlet.slug if outlet else site_outlet_slug(url) or UNNAMED_SITE
 
+    def asked(self, url: str) -> tuple[HostPort, ...]:
+        """The host of a URL the user asked for, allowed for its request and its robots.txt."""
+        try:
+            hosts = explicit_hosts([url])
+        except ValueError:  # a port that is no number: the policy says so when it checks the URL
+            return ()
+        self.explicit_hosts.update(hosts)
+        return hosts
+
     def hop_request(self, url: str, cited: CitedFetch) -> Request:
         return Request(
             url,
@@ -139,7 +142,7 @@ class CitationSpider(scrapy.Spider):
                 "cited": cited,
                 "dont_redirect": True,
                 "handle_httpstatus_all": True,
-                EXPLICIT_HOSTS_META: explicit_host(url),
+                EXPLICIT_HOSTS_META: self.asked(url),
             },
         )
 
@@ -165,7 +168,9 @@ class CitationSpider(scrapy.Spider):
     def on_failure(self, failure: Failure) -> Iterator[Capture]:
         request: Request = failure.request  # type: ignore[attr-defined]
         response = error_response(failure)
-        if response is not None:
+        if failure.check(PolicyBlocked):
+            capture = failure_capture(request, str(failure.value), blocked=True)
+        elif response is not None:
             capture = self.outlet_capture(response, request.meta["outlet"], request.meta["page_kind"])
         else:
             failed = failed_fetch(failure)
@@ -208,7 +213,7 @@ class CitationSpider(scrapy.Spider):
                 "cited": cited,
                 "download_slot": WEB_ARCHIVE_SLOT,
                 "handle_httpstatus_all": True,
-                EXPLICIT_HOSTS_META: explicit_host(url),
+                EXPLICIT_HOSTS_META: self.asked(url),
             },
         )
 
@@ -233,7 +238,7 @@ class CitationSpider(scrapy.Spider):
                 "web_archive_of": cited.cited_url,
                 "web_archive_snapshot_at": copy.taken_at,
                 "download_slot": WEB_ARCHIVE_SLOT,
-                EXPLICIT_HOSTS_META: explicit_host(url),
+                EXPLICIT_HOSTS_META: self.asked(url),
             },
         )
 

@@ -259,7 +259,8 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
     Alerts: an outlet whose feeds or APIs listed articles not yet archived but that yielded
     no new one; a field (title, body, authors…) found in far fewer articles than in the
     outlet's recent runs (a layout change); pages answered 403 or 429, or a challenge page
-    served with 200 (blocked); discovery documents that all failed; a run that did not
+    served with 200 (blocked); requests the network policy refused (off policy: another host,
+    a private address, not http(s)); discovery documents that all failed; a run that did not
     finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
 
     \b
