@@ -40,12 +40,12 @@ from crawler.middlewares.network_policy import PolicyBlocked
 from crawler.network_policy import EXPLICIT_HOSTS_META, HostPort, explicit_hosts
 from crawler.registry import Registry, load_registry
 from crawler.runner import CrawlNotStarted, project_settings
-from crawler.sites import site_outlet_slug
+from crawler.sites import is_site_outlet, site_outlet_slug
 from crawler.warc_snapshots import Snapshot
 
 WEB_ARCHIVE_SLOT = "web-archive"
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-# An outlet for a URL no site outlet can name (no host): the capture still needs one.
+# An outlet for a URL no site outlet can name (no host, an IPv6 address): its capture needs one.
 UNNAMED_SITE = "site:unknown"
 
 
@@ -119,7 +119,11 @@ class CitationSpider(scrapy.Spider):
             outlet = self.registry.for_url(url)
         except ValueError:
             outlet = None
-        return outlet.slug if outlet else site_outlet_slug(url) or UNNAMED_SITE
+        if outlet is not None:
+            return outlet.slug
+        site = site_outlet_slug(url)
+        # An IPv6 address makes no site outlet's name.
+        return site if site and is_site_outlet(site) else UNNAMED_SITE
 
     def asked(self, url: str) -> tuple[HostPort, ...]:
         """The host of a URL the user asked for, allowed for its request and its robots.txt."""
