@@ -347,3 +347,13 @@ def test_an_edited_briefing_becomes_its_next_version(rechecked):
     assert (
         len(rows) == 9 and rows[1]["status"] == "archived" and rows[1]["title"] == "市府防災演習 動員兩千人"
     )
+
+
+def test_recheck_older_than_leaves_what_was_checked_since(rechecked):
+    code, out, err = rechecked.run("briefing", "recheck", "--all", "--older-than", "7d")
+    assert code == 0, err
+    assert out.splitlines()[0] == "rechecked 0 cited URLs"
+    code, _, err = rechecked.run("briefing", "recheck", "--all", "--older-than", "7x")
+    assert code == 2 and "'7x' is not an age such as 30m, 12h, 7d or 2w" in err
+    code, _, err = rechecked.run("briefing", "recheck")
+    assert code == 2 and "give a briefing ID or --all" in err

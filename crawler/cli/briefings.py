@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def briefing() -> None:
-    """Briefings and the sources they cite: parse, add (archive every source), report, recheck, list.
+    """Briefings and the sources they cite.
+
+    `parse` reads a briefing's citations; `add` archives every source it cites, `report` says
+    what became of each, `recheck` finds edits and takedowns since, `list` counts them.
 
     \b
     Example:
