@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crawler.pages import extract_page
-from crawler.pages.bylines import lift_bylines, parse_credit_line
+from crawler.pages.bylines import lift_bylines
+from crawler.pages.credit_lines import parse_credit_line
 from crawler.pages.dates import parse_datetime
 from crawler.pages.decoding import decode_html
 from crawler.registry import load_registry
@@ -17,6 +18,7 @@ from tests.test_registry import GOOD_ENTRY, write
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 PARAGRAPH = "桃園市平鎮區一家輪胎行今天清晨發生大火，7人從火場中疏散，消防局派員前往搶救。"
+FOLLOW_UP = "消防局表示，起火原因仍在調查中，所幸其他住戶都已平安撤離。"
 
 
 def page(body: str, title: str = "測試新聞標題", head: str = "") -> str:

@@ -54,7 +54,7 @@ class ArticlePage(CreditFields):
             article_field.name: getattr(self, article_field.name)() for article_field in CASCADE_FIELDS
         }
         identity = match_article_url(self.outlet, self.url) if self.outlet and self.url else None
-        _, credits = self._lifted
+        credits = self._text_credits
         return Article(
             url=self.url,
             outlet=self.outlet.slug if self.outlet else None,
