@@ -55,6 +55,7 @@ class ArticlePage(CreditFields):
         }
         identity = match_article_url(self.outlet, self.url) if self.outlet and self.url else None
         credits = self._text_credits
+        wayback = self.document.wayback
         return Article(
             url=self.url,
             outlet=self.outlet.slug if self.outlet else None,
@@ -67,6 +68,8 @@ class ArticlePage(CreditFields):
             bylines=credits.bylines,
             partial_reason=verdict.detail if verdict.kind is Verdict.PARTIAL else None,
             declared_language=self.document.declared_language,
+            wayback_original_url=wayback.original_url if wayback else None,
+            wayback_captured_at=wayback.captured_at.isoformat() if wayback else None,
             field_methods={name: value.method for name, value in fields.items() if value.method},
             extractor=f"sourcevault/{__version__} {self.name}"
             + (f" layout {self.layout.since.isoformat()}" if self.layout else ""),

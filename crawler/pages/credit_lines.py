@@ -156,7 +156,8 @@ def _take_agency(text: str, credits: Credits) -> str:
     """Move a leading agency (聯合報, 中廣) or the paper's own desk (本報) from `text` to `credits`."""
     for agency in (*AGENCIES_LONGEST_FIRST, *OWN_PAPER):
         if text.startswith(agency) and not re.match(ROLE, text):
-            credits.agency = credits.agency or agency
+            if agency not in OWN_PAPER:
+                credits.agency = credits.agency or agency
             return text[len(agency) :].strip()
     return text
 
@@ -187,7 +188,8 @@ def parse_bracketed_credit(inner: str) -> Credits | None:
     inner = inner.strip()
     credits = Credits()
     if NEWSROOM_CREDIT.match(inner) and not CREDIT_PARTS.search(inner):
-        credits.agency = inner[:-1]
+        # 本報訊 is the paper's own newsroom, not an agency it reposts.
+        credits.agency = None if inner.startswith(OWN_PAPER) else inner[:-1]
         return credits
     parts = [part.strip() for part in CREDIT_PARTS.split(inner)]
     if len(parts) < 2:

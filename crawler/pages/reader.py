@@ -69,7 +69,9 @@ class PageReader:
         layout: Layout | None = None,
     ):
         self.document = document
-        self.url = url or document.url or self._page_own_url()
+        # A Wayback Machine capture is the page of the address it captured.
+        wayback = document.wayback.original_url if document.wayback else None
+        self.url = wayback or url or document.url or self._page_own_url()
         self.outlet = outlet
         self.fetched_at = fetched_at
         self.layout = layout
@@ -82,8 +84,13 @@ class PageReader:
         )
 
     def _page_own_url(self) -> str | None:
-        """A page saved without its address still names itself in rel=canonical or og:url."""
-        for candidate in (self.document.link("canonical"), self.document.meta("og:url")):
+        """A page saved without its address still names itself: in rel=canonical or og:url, or
+        in the mark a browser saving it left."""
+        for candidate in (
+            self.document.link("canonical"),
+            self.document.meta("og:url"),
+            self.document.saved_from,
+        ):
             if candidate and urlsplit(candidate).scheme in ("http", "https"):
                 return candidate
         return None

@@ -135,12 +135,9 @@ class TextFields(PageReader):
 
     @cached_property
     def _head_and_text(self) -> tuple[list[str], list[str]]:
-        """The lines heading the text that are not its words (headline, dateline, captions), and
-        the text; an outlet's selectors find the text alone."""
-        paragraphs = list(self.paragraphs.value or [])
-        if not self._read_as_generic:
-            return [], paragraphs
-        return split_head(paragraphs, self.title().value or "", self.is_site_name)
+        """The lines heading the text that are not its words (headline, dateline, captions,
+        related links above the lead byline), and the text."""
+        return split_head(list(self.paragraphs.value or []), self.title().value or "", self.is_site_name)
 
     @cached_property
     def _lifted(self) -> tuple[list[str], Credits]:
