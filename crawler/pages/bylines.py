@@ -92,8 +92,9 @@ def _lead_credit(paragraph: str) -> tuple[re.Match[str], Credits] | None:
     elif (match := BRACKET_LEAD.match(paragraph)) and (bracketed := parse_bracketed_credit(match["inner"])):
         credits = bracketed
     elif match := PAREN_REPORTER_LEAD.match(paragraph):
-        inner = re.sub(rf"{DATELINE_END}$", "", match["inner"])
-        credits = parse_bracketed_credit(inner) or Credits(authors=reporters_with_place(inner))
+        credits = parse_bracketed_credit(match["inner"]) or Credits(
+            authors=reporters_with_place(re.sub(rf"{DATELINE_END}$", "", match["inner"]))
+        )
     elif match := CREDIT_PARAGRAPH.match(paragraph):
         credits.authors = names(match["who"])
     elif match := WIRE_LEAD.match(paragraph):

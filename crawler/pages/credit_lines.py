@@ -193,7 +193,8 @@ def parse_bracketed_credit(inner: str) -> Credits | None:
         return credits
     parts = [part.strip() for part in CREDIT_PARTS.split(inner)]
     if len(parts) < 2:
-        return None
+        # 〔綜合報導〕, 【台北報導】: a dateline naming no one.
+        return credits if DATELINE_PART.match(inner) else None
     if DATELINE_PART.match(parts[-1]):
         people = parts[:-1]
     elif any(re.search(ROLE, part) for part in parts):

@@ -168,7 +168,7 @@ class TextFields(PageReader):
     def _trafilatura_title(self) -> str | None:
         title = self._trafilatura("title")
         # trafilatura falls back on the <title> tag, site name and all, or on one of its parts.
-        if title and (title == self.document.title_tag or title.strip() in self.title_parts):
+        if title and title.strip() in (self.document.title_tag or ""):
             return self.headline_part
         return title
 
