@@ -57,22 +57,25 @@ class Extracted:
     title: str
     authors: list[str]
     published: datetime | None
+    # The body and the credit lines lifted out of it.
     text: str
+    # The article's text alone.
+    body: str
 
 
 def ours(body: bytes, url: str | None) -> Extracted:
     article = extract_page(body, url=url).article
     if article is None:
-        return Extracted("", [], None, "")
+        return Extracted("", [], None, "", "")
     published = datetime.fromisoformat(article.published_at) if article.published_at else None
     text = "\n".join([*article.bylines, article.body or ""])
-    return Extracted(article.title or "", article.authors, published, text)
+    return Extracted(article.title or "", article.authors, published, text, article.body or "")
 
 
 def bare_trafilatura(body: bytes, url: str | None) -> Extracted:
     document = trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False)
     if not isinstance(document, TrafilaturaDocument):
-        return Extracted("", [], None, "")
+        return Extracted("", [], None, "", "")
     published = None
     if document.date:
         try:
@@ -80,7 +83,7 @@ def bare_trafilatura(body: bytes, url: str | None) -> Extracted:
         except ValueError:
             published = None
     authors = [name.strip() for name in re.split(r"[;,]", document.author or "") if name.strip()]
-    return Extracted(document.title or "", authors, published, document.text or "")
+    return Extracted(document.title or "", authors, published, document.text or "", document.text or "")
 
 
 EXTRACTORS: dict[str, Callable[[bytes, str | None], Extracted]] = {
@@ -188,7 +191,7 @@ def score_cited(
     for case in cases:
         path = pages / case["unlicensed_page"] if pages else folder / case["page"]
         result = extract(page(path), case["url"])
-        text = compact(result.text)
+        text = compact(result.body)
         checks = {
             "article": bool(text),
             "title": compact(result.title) == compact(case["title"]),

@@ -150,12 +150,19 @@ class CreditFields(TextFields):
         agency = lifted.agency or selector_credits.agency
         page = self.page_credits
         return first_found(
-            ("selector", lambda: self.select("source")),
+            (
+                "selector",
+                lambda: next(
+                    (name for name in self.select_all("source") if not self._is_own_name(name)), None
+                ),
+            ),
             ("byline", lambda: lifted.source or self._other_agency(agency)),
             (
                 "page",
                 lambda: (
-                    page.source if not self._is_own_name(page.source) else self._other_agency(page.agency)
+                    page.source
+                    if page.source and not self._is_own_name(page.source)
+                    else self._other_agency(page.agency)
                 ),
             ),
         )
