@@ -24,6 +24,7 @@ TIME_LABEL = re.compile(r"^[^\d]*?(?:時間|时间|更新|發布|发布|日期|�
 HAS_YEAR = re.compile(r"(?:19|20)\d{2}")
 TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：時时点點]\s*\d{2}")
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 # A time printed on the page: 2019-09-07 13:43:45, 2019年06月15日08:18, 2018/09/16 15:31 +08:00,
 # 2013.06.29 04:17 pm, 2013年6月29日 下午4:17.
 VISIBLE_TIME = re.compile(
@@ -162,6 +163,11 @@ def find_visible_times(lines: Iterable[str]) -> VisibleTimes:
         if published and modified:
             break
     return VisibleTimes(published or bare_date, modified)
+
+
+def mostly_chinese(text: str) -> bool:
+    """Whether most of a short text (a title) is Chinese characters: a clue to a site's clock."""
+    return len(CHINESE_CHARACTER.findall(text)) * 2 > len(text.strip())
 
 
 def country_zone(host: str, declared_language: str | None) -> ZoneInfo | None:

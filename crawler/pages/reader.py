@@ -22,12 +22,11 @@ import courlan
 import trafilatura
 from trafilatura.settings import Document as TrafilaturaDocument
 
-from crawler.pages.dates import country_zone, guess_zone, parse_datetime
+from crawler.pages.dates import country_zone, guess_zone, mostly_chinese, parse_datetime
 from crawler.pages.document import HtmlDocument, clean_text, element_text
 from crawler.registry import Layout, Outlet, Selectors
 
 T = TypeVar("T")
-CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—_]\s+|\s*[|｜_]\s*|\s*-{2,}\s*")
 # A time of day a headline carries (LTN 2013: 又傳酒駕釀禍 少婦被撞陷昏迷 【17:52】).
 TITLE_TIME = re.compile(r"\s*[【\[（(]\d{1,2}:\d{2}[】\]）)]\s*$")
@@ -67,8 +66,12 @@ class PageReader:
         outlet: Outlet | None = None,
         fetched_at: datetime | None = None,
         layout: Layout | None = None,
+        *,
+        require_article_url: bool = False,
     ):
         self.document = document
+        # The crawl's rule: a page at a URL none of the outlet's patterns matches is no article.
+        self.require_article_url = require_article_url
         # A Wayback Machine capture is the page of the address it captured.
         wayback = document.wayback.original_url if document.wayback else None
         self.url = wayback or url or document.url or self._page_own_url()
@@ -101,11 +104,10 @@ class PageReader:
 
     def _guess_zone(self) -> ZoneInfo:
         """A page of a site nobody configured: the zone of its country, language or script."""
-        sample = self.document.title_tag or ""
         return guess_zone(
             self._host,
             self.document.declared_language,
-            len(CHINESE_CHARACTER.findall(sample)) * 2 > len(sample.strip()),
+            mostly_chinese(self.document.title_tag or ""),
         )
 
     @cached_property

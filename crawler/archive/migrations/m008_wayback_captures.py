@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 
-def m007b_wayback_captures(db: Database) -> None:
+def m008_wayback_captures(db: Database) -> None:
     # Articles archived before keep NULLs here until `sourcevault reextract` reads their originals again.
     execute_each(
         db,
