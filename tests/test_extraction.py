@@ -35,6 +35,11 @@ def page(body: str, title: str = "測試新聞標題", head: str = "") -> str:
         ("（中央社記者王承中、陳家倫台北4日電）", ["王承中", "陳家倫"], "中央社"),
         ("（中央社華盛頓3日綜合外電報導）", [], "中央社"),
         ("〔記者王冠仁／台北報導〕", ["王冠仁"], None),
+        ("【記者王冠仁／台北報導】", ["王冠仁"], None),
+        # Unbracketed, the text running on after it.
+        ("記者王冠仁／台北報導", ["王冠仁"], None),
+        ("駐美特派員張宗智／華盛頓報導", ["張宗智"], None),
+        ("（中央社駐東京特派員楊明珠5日專電）", ["楊明珠"], "中央社"),
         ("〔即時新聞／綜合報導〕", [], None),
         ("（大紀元記者林文華台北報導）", ["林文華"], "大紀元"),
         ("【大紀元2022年12月28日訊】（大紀元記者李辰綜合報導）", ["李辰"], "大紀元"),
@@ -77,6 +82,9 @@ def test_lead_bylines_are_lifted(byline, authors, agency):
         ("责任编辑：张申 ", ["张申"], None),
         ("（轉自自由亞洲電台）", [], "自由亞洲電台"),
         ("[责任编辑:肖春芳]", ["肖春芳"], None),
+        # A source, not an author.
+        ("来源：新华网", [], "新华网"),
+        ("來源：中央社", [], "中央社"),
     ],
 )
 def test_closing_credits_are_lifted(last, editors, source):
@@ -120,6 +128,18 @@ def test_photo_credits_leave_the_text_and_name_no_author():
     assert article is not None
     assert article.body == f"{PARAGRAPH}\n\n{FOLLOW_UP}"
     assert article.authors == [] and article.bylines == ["〔體育中心／綜合報導〕"]
+
+
+def test_simplified_photo_credits_leave_the_text_and_name_no_author():
+    html = page(
+        "<h1>测试新闻标题</h1><p>新华社记者 李鑫 摄</p><p>图为会议现场。（新华社记者李鑫 摄）</p>"
+        f"<p>新华社北京11月17日电 {PARAGRAPH}</p><p>{FOLLOW_UP}</p><p>来源：新华网</p>",
+        title="测试新闻标题",
+    )
+    article = extract_page(html.encode()).article
+    assert article is not None
+    assert article.body == f"{PARAGRAPH}\n\n{FOLLOW_UP}"
+    assert article.authors == [] and article.source == "新华网"
 
 
 def test_credit_lines_name_people_not_desks():

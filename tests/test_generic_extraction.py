@@ -60,8 +60,6 @@ CITED = [
 STILL_WRONG = {
     # Its only date is the site's header bar of the day it was served; the time is in the headline.
     "libertytimes_iservice_liveNews_829851_2013.html.gz": "published",
-    # A link to another story, in brackets, closes the last paragraph.
-    "upmedia_news_info_83141_htmldate.html.gz": "body_end",
 }
 
 

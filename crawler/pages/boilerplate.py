@@ -36,6 +36,8 @@ MAX_LISTED_STORIES = 8
 MAX_LISTED_STORY_CHARS = 60
 # Promotions and legal notices, read as a whole paragraph.
 NOTICE = re.compile(
+    # A site's call for contributions and its channels, closing every story (upmedia).
+    r"(?:徵稿|征稿)】|歡迎各界投書|欢迎各界投书|新聞不漏接|新闻不漏接|"
     r"下載.{0,12}(?:APP|App|app|客戶端)|下载.{0,12}(?:APP|App|app|客户端)|加入.{0,12}粉絲團|加入.{0,12}粉丝团"
     r"|關注.{0,12}(?:公眾號|粉絲專頁|微信|臉書)|关注.{0,12}(?:公众号|微信|微博)|訂閱.{0,12}電子報|订阅.{0,12}电子报"
     r"|版權所有|版权所有|未經.{0,8}授權|未经.{0,8}授权|禁止.{0,12}轉載|禁止.{0,12}转载|不得.{0,6}轉載|不得.{0,6}转载"
@@ -49,10 +51,12 @@ NOTICE = re.compile(
     re.IGNORECASE,
 )
 # Photo captions: ▲台南市永康分局… / ▼… / 圖為… / 图注：… (圖／記者林悅翻攝) / …（記者廖耀東攝）/
+# 新华社记者李鑫 摄 /
 # …。資料照片 / …知事。法新社 / 圖像來源，Getty Images
 CAPTION = re.compile(
     r"^[▲▼△▽►]|^[（(]?(?:圖|图)(?:為|为|注|說|说|／|/)|^(?:圖像來源|图像来源|圖片來源|图片来源)"
     r"|[（(](?:圖|图|照片|相片)[^（）()]{0,30}[）)]$|[（(][^（）()]{0,24}(?:攝|摄|攝影|摄影)[）)]$"
+    r"|(?:記者|记者)\s*[\u3400-\u9fff·]{2,8}\s*翻?(?:攝|摄)$"
     r"|(?:資料照片?|资料照片?)[）)]?$|[。）)](?:法新社|美聯社|美联社|路透社?|歐新社|欧新社|共同社)$"
     r"|^(?:圖片|图片)(?:均|皆|全部)?(?:來自|来自|來源於|来源于)(?:網絡|网络|網路)"
 )
@@ -73,9 +77,15 @@ def is_boilerplate(paragraph: str) -> bool:
 def drop_boilerplate(paragraphs: list[str]) -> list[str]:
     """The paragraphs without furniture, notices and captions, and without the list of other
     stories a list heading closing the text announces."""
-    kept = [paragraph for paragraph in paragraphs if not is_boilerplate(paragraph)]
+    # A list heading is itself boilerplate: it is kept until the list it announces is found.
+    kept = [
+        paragraph
+        for paragraph in paragraphs
+        if LIST_HEADING.match(paragraph) or not is_boilerplate(paragraph)
+    ]
     for position in range(max(0, len(kept) - MAX_LISTED_STORIES - 1), len(kept)):
         listed = kept[position + 1 :]
         if LIST_HEADING.match(kept[position]) and all(len(item) <= MAX_LISTED_STORY_CHARS for item in listed):
-            return kept[:position]
-    return kept
+            kept = kept[:position]
+            break
+    return [paragraph for paragraph in kept if not is_boilerplate(paragraph)]

@@ -29,6 +29,11 @@ CNA_LEAD = re.compile(r"^（中央社(?P<inner>[^）]{0,60}?)\d{1,2}日(?:綜合
 BRACKET_LEAD = re.compile(r"^[〔［\[【](?P<inner>[^〔〕［］\[\]【】]{1,40})[〕］\]】]")
 # （記者王五／台北報導） （記者王五台北報導） （本報記者王五）
 PAREN_REPORTER_LEAD = re.compile(rf"^[（(](?P<inner>{ROLE}[^（）()]{{1,30}}?)[）)]")
+# 記者王冠仁／台北報導 / 駐美特派員張宗智／華盛頓報導 — unbracketed, the text run on after it.
+BARE_REPORTER_LEAD = re.compile(
+    rf"^(?P<inner>(?:本報|本报)?(?:駐[{CJK}]{{1,6}})?(?:記者|记者|特派員|特派员|特派記者|特派记者)"
+    rf"[^／/╱。，,\s]{{1,20}}[／/╱][{CJK}]{{0,10}}?(?:報導|报道|報道))\s*"
+)
 # 【大紀元2022年12月28日訊】（大紀元記者李辰綜合報導）
 EPOCH_LEAD = re.compile(
     r"^(?P<dateline>【大紀元[^】]{0,20}訊】|【大纪元[^】]{0,20}讯】)?"
@@ -95,6 +100,8 @@ def _lead_credit(paragraph: str) -> tuple[re.Match[str], Credits] | None:
         credits = parse_bracketed_credit(match["inner"]) or Credits(
             authors=reporters_with_place(re.sub(rf"{DATELINE_END}$", "", match["inner"]))
         )
+    elif (match := BARE_REPORTER_LEAD.match(paragraph)) and (bare := parse_bracketed_credit(match["inner"])):
+        credits = bare
     elif match := CREDIT_PARAGRAPH.match(paragraph):
         credits.authors = names(match["who"])
     elif match := WIRE_LEAD.match(paragraph):

@@ -125,6 +125,12 @@ def _visible_chars(element: lxml.html.HtmlElement) -> int:
     )
 
 
+def _closing_link(text: str, link: str) -> re.Match[str] | None:
+    """A link in brackets closing a paragraph after its last sentence: another story's headline
+    (upmedia: …謹慎才是。（<a>中職二度延賽至4月11日</a>）), not the paragraph's words."""
+    return re.search(rf"(?<=[。！？」』”])\s*[（(]\s*{re.escape(link)}\s*[）)]$", text)
+
+
 def _blocks(root: lxml.html.HtmlElement, *, skip_unlikely: bool) -> Iterator[TextBlock]:
     """Text blocks in document order; a block ends at every block element and every <br>."""
     parts: list[str] = []
@@ -132,15 +138,19 @@ def _blocks(root: lxml.html.HtmlElement, *, skip_unlikely: bool) -> Iterator[Tex
     owners: list[lxml.html.HtmlElement] = [root]
     page_chars = _visible_chars(root) if skip_unlikely else 0
 
+    last_link = ""
+
     def flush() -> Iterator[TextBlock]:
-        nonlocal parts, link_chars
+        nonlocal parts, link_chars, last_link
         text = clean_text(SOURCE_LINE_BREAK.sub("", "".join(parts)))
+        if last_link and (see_also := _closing_link(text, last_link)):
+            text, link_chars = text[: see_also.start()], link_chars - len(last_link)
         if text:
-            yield TextBlock(text, min(link_chars, len(text)), owners[-1])
-        parts, link_chars = [], 0
+            yield TextBlock(text, max(0, min(link_chars, len(text))), owners[-1])
+        parts, link_chars, last_link = [], 0, ""
 
     def walk(node: lxml.html.HtmlElement, in_link: bool) -> Iterator[TextBlock]:
-        nonlocal link_chars
+        nonlocal link_chars, last_link
         tag = node.tag if isinstance(node.tag, str) else ""
         if not tag or tag in SKIPPED_TAGS or (skip_unlikely and _is_unlikely(node, page_chars)):
             return
@@ -160,6 +170,8 @@ def _blocks(root: lxml.html.HtmlElement, *, skip_unlikely: bool) -> Iterator[Tex
                 parts.append(child.tail)
                 if inside_link:
                     link_chars += len(child.tail.strip())
+        if tag == "a" and not in_link:
+            last_link = clean_text(node.text_content())
         if is_block:
             yield from flush()
             owners.pop()
