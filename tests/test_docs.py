@@ -38,6 +38,7 @@ from tests.helpers import archive_tables
 RUN_ELSEWHERE = {
     "adding-an-outlet.md": ("tests/test_outlet_tooling.py", ""),
     "briefings.md": ("tests/test_briefing_docs.py", "sourcevault briefing parse "),
+    "extraction.md": ("tests/test_extraction_docs.py", ""),
     "outlets-and-urls.md": ("tests/test_pages_by_url.py", "sourcevault outlets explain "),
 }
 README_MAX_LINES = 250

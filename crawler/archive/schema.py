@@ -24,7 +24,8 @@ from crawler.archive.migrations.m005_search import m005_search
 from crawler.archive.migrations.m006_search_without_sql_functions import m006_search_without_sql_functions
 from crawler.archive.migrations.m007_article_key_source import m007_article_key_source
 from crawler.archive.migrations.m008_off_policy_requests import m008_off_policy_requests
-from crawler.archive.migrations.m009_briefings import m009_briefings
+from crawler.archive.migrations.m009_wayback_captures import m009_wayback_captures
+from crawler.archive.migrations.m010_briefings import m010_briefings
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -46,7 +47,8 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m006_search_without_sql_functions,
     m007_article_key_source,
     m008_off_policy_requests,
-    m009_briefings,
+    m009_wayback_captures,
+    m010_briefings,
 )
 
 

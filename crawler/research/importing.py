@@ -83,6 +83,8 @@ class ImportedRecord(BaseModel):
     image: str | None = None
     partial_reason: str | None = None
     declared_language: str | None = None
+    wayback_original_url: str | None = None
+    wayback_captured_at: str | None = None
     field_methods: dict[str, str] = {}
     fetched_at: datetime | None = None
 
@@ -93,7 +95,7 @@ class ImportedRecord(BaseModel):
             raise ValueError(f"not an absolute http(s) URL: {url!r}")
         return url
 
-    @field_validator("published_at", "modified_at")
+    @field_validator("published_at", "modified_at", "wayback_captured_at")
     @classmethod
     def _iso(cls, value: str | None) -> str | None:
         try:
