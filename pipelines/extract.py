@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
-from crawler.briefings.wayback import without_web_archive_additions
 from crawler.items import Capture
 from crawler.pages import DEFAULT_MAX_PAGE_BYTES, extract_page
 from crawler.registry import Registry
@@ -15,8 +14,8 @@ class ExtractPipeline:
     """Runs the outlet's page object over every successful article capture.
 
     A page a briefing cites (`Capture.cited`) is read whatever its URL, the page deciding whether
-    it is an article; one of a site no outlet owns goes the generic path. A web archive's copy is
-    read without the archive's additions, as the page it is a copy of (crawler/briefings/wayback.py).
+    it is an article; one of a site no outlet owns goes the generic path. A Wayback Machine copy is
+    read as the page it captured (crawler/pages/wayback.py).
 
     Settings: EXTRACT_MAX_PAGE_BYTES (pages above it are archived but not parsed).
     """
@@ -35,15 +34,12 @@ class ExtractPipeline:
     def process_item(self, item: Capture) -> Capture:
         if item.page_kind != "article" or item.fetch_error or item.http_status != 200:
             return item
-        body, url = item.body, item.final_url or item.url
-        if item.web_archive_of:
-            body, url = without_web_archive_additions(item.body), item.web_archive_of
         item.extraction = extract_page(
-            body,
-            url=url,
+            item.body,
+            url=item.final_url or item.url,
             content_type=item.header("Content-Type"),
             outlet=self.registry.get(item.outlet) if item.outlet in self.registry else None,
-            fetched_at=item.web_archive_snapshot_at or item.fetched_at,
+            fetched_at=item.fetched_at,
             max_bytes=self.max_page_bytes,
             # URL patterns are the crawl's filter: a page redirected off them is no article of it.
             require_article_url=item.cited is None,

@@ -27,9 +27,12 @@ FAST = (
     *("-s", "NETWORK_ALLOW_LOOPBACK=True", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"),
     *("-s", "RETRY_BACKOFF_BASE=0.1", "-s", "DOWNLOAD_TIMEOUT=120", "-s", "WAYBACK_REQUESTS_PER_MINUTE=6000"),
 )
+# The Wayback Machine's additions, in the shape crawler/pages/wayback.py reads (synthetic); the
+# capture names itself as {url} at {timestamp}.
 WAYBACK_TOOLBAR = (
     '<script src="//archive.org/includes/athena.js" type="text/javascript"></script>'
-    "<script>__wm.init('https://web.archive.org/web');</script>"
+    "<script>__wm.init('https://web.archive.org/web');"
+    ' __wm.wombat("{url}", "{timestamp}", "https://web.archive.org/", "web", "/_static/");</script>'
     "<!-- End Wayback Rewrite JS Include -->"
 )
 WAYBACK_BANNER = (
@@ -133,9 +136,8 @@ def briefed(tmp_path_factory) -> Iterator[Briefed]:
         site.add("/news/", "<html><head><title>Loopback news</title></head><body>首頁</body></html>")
         cited = f"{base}/news/a/3"
         snapshot = article_html(ARCHIVED_TITLE).decode()
-        snapshot = snapshot.replace("<head>", "<head>" + WAYBACK_TOOLBAR).replace(
-            "<body>", "<body>" + WAYBACK_BANNER
-        )
+        toolbar = WAYBACK_TOOLBAR.format(url=cited, timestamp=SNAPSHOT_TIME)
+        snapshot = snapshot.replace("<head>", "<head>" + toolbar).replace("<body>", "<body>" + WAYBACK_BANNER)
         # The archive rewrites the page's own links to its copies.
         canonical = f"<link rel='canonical' href='https://web.archive.org/web/{SNAPSHOT_TIME}/{cited}'>"
         snapshot = snapshot.replace("</head>", canonical + "</head>")

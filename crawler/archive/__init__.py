@@ -41,6 +41,12 @@ if TYPE_CHECKING:
     from crawler.registry import Outlet, Registry
 
 
+def _article_urls(article: Article, url: str, final_url: str | None) -> tuple[str | None, ...]:
+    """The URLs an article was fetched under; for a Wayback Machine copy, the page it captured
+    (the archive's own address names no article)."""
+    return (article.url,) if article.wayback_original_url else (url, final_url)
+
+
 class Archive(ArchiveConnection):
     """An archive file, opened (and created or migrated) on construction, and its rooms."""
 
@@ -151,10 +157,7 @@ class Archive(ArchiveConnection):
                     capture_id,
                     seen_at(capture.fetched_at),
                     article,
-                    # A web archive's copy names the page it copies, not the archive's address.
-                    urls=(capture.web_archive_of,)
-                    if capture.web_archive_of
-                    else (capture.url, capture.final_url),
+                    urls=_article_urls(article, capture.url, capture.final_url),
                     outlet=outlet,
                     dedup=capture.dedup,
                     crawled_at=now,
@@ -238,9 +241,7 @@ class Archive(ArchiveConnection):
                     capture.id,
                     seen_at(capture.fetched_at),
                     article,
-                    urls=(capture.web_archive_of,)
-                    if capture.web_archive_of
-                    else (capture.url, capture.final_url),
+                    urls=_article_urls(article, capture.url, capture.final_url),
                     outlet=outlet,
                     dedup=None,
                 )

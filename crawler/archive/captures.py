@@ -46,14 +46,6 @@ class StoredCapture:
     fetched_at: datetime
     content_type: str | None
     body: bytes
-    # A web archive's copy: the URL it is a copy of, and when the archive took it.
-    web_archive_of: str | None = None
-    web_archive_snapshot_at: datetime | None = None
-
-    @property
-    def page_url(self) -> str:
-        """The page's own address: where redirects ended, or what a web archive's copy is of."""
-        return self.web_archive_of or self.final_url or self.url
 
 
 @dataclass(frozen=True)
@@ -252,11 +244,11 @@ class Captures:
             where += f" AND outlet IN ({marks(outlets)})"
             params += outlets
         rows = self.connection.execute(
-            "SELECT id, outlet, url, final_url, fetched_at, response_headers, body_sha256, web_archive_of,"
-            f" web_archive_snapshot_at FROM captures WHERE {where} ORDER BY fetched_at, id",
+            f"SELECT id, outlet, url, final_url, fetched_at, response_headers, body_sha256 FROM captures "
+            f"WHERE {where} ORDER BY fetched_at, id",
             params,
         ).fetchall()
-        for capture_id, outlet, url, final_url, fetched_at, headers, sha256, copy_of, snapshot_at in rows:
+        for capture_id, outlet, url, final_url, fetched_at, headers, sha256 in rows:
             content_type = next(
                 (value for name, value in json.loads(headers) if name.lower() == "content-type"), None
             )
@@ -268,8 +260,6 @@ class Captures:
                 datetime.fromisoformat(fetched_at),
                 content_type,
                 self.raw_body(sha256),
-                copy_of,
-                datetime.fromisoformat(snapshot_at) if snapshot_at else None,
             )
 
     def reextractable_counts(self) -> dict[str, int]:

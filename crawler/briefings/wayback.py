@@ -2,30 +2,18 @@
 
 A gone page is looked up with the availability API (`…/wayback/available?url=…&timestamp=…`,
 the snapshot closest to the date the briefing claims), then fetched raw: the `id_` form of a
-snapshot URL answers the page as archived, without the toolbar. A copy fetched in another form
-still carries the archive's additions: its scripts and toolbar, and every link rewritten to
-`web.archive.org/web/<time>/…`. `without_web_archive_additions` takes them out before
-extraction; the raw original keeps them.
+snapshot URL answers the page as archived, without the toolbar. Extraction reads the copy as the
+page it captured, any additions of the archive taken out (crawler/pages/wayback.py); the raw
+original keeps them.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-# What the Wayback Machine adds to a page it replays (not to an id_ snapshot).
-_HEAD_INSERT = re.compile(
-    rb"<script[^>]*(?:archive\.org/includes/|web-static\.archive\.org/_static/)[\s\S]*?"
-    rb"<!-- End Wayback Rewrite JS Include -->\s*"
-)
-_TOOLBAR = re.compile(rb"<!-- BEGIN WAYBACK TOOLBAR INSERT -->[\s\S]*?<!-- END WAYBACK TOOLBAR INSERT -->\s*")
-_ARCHIVE_COMMENTS = re.compile(rb"<!--\s*(?:FILE ARCHIVED ON|playback timings)[\s\S]*?-->\s*")
-_REWRITTEN_URL = re.compile(
-    rb"(?:(?:https?:)?//web\.archive\.org)?/web/\d{4,14}(?:[a-z]{2}_)?/(?=https?:|//)"
-)
 TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
 
 
@@ -66,10 +54,3 @@ def read_availability(body: bytes) -> WaybackCopy | str:
 def snapshot_url(template: str, copy: WaybackCopy, url: str) -> str:
     """The raw snapshot's URL, from WAYBACK_SNAPSHOT_URL (`…/web/{timestamp}id_/{url}`)."""
     return template.format(timestamp=copy.timestamp, url=url)
-
-
-def without_web_archive_additions(body: bytes) -> bytes:
-    """The page as archived: the Wayback Machine's scripts, toolbar and notes out, its links as written."""
-    for addition in (_HEAD_INSERT, _TOOLBAR, _ARCHIVE_COMMENTS):
-        body = addition.sub(b"", body)
-    return _REWRITTEN_URL.sub(b"", body)

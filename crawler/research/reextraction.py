@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Callable
 
 from crawler.archive import Archive
-from crawler.briefings.wayback import without_web_archive_additions
 from crawler.extraction import extract_article
 from crawler.registry import Outlet, Registry
 from crawler.sites import is_site_outlet
@@ -53,14 +52,12 @@ def reextract(
     # Outlets whose pages were a site outlet's: their articles are counted among the new ones.
     moved_to: set[str] = set()
     for position, capture in enumerate(archive.captures.reextractable(outlets), start=1):
-        # A web archive's copy is read as the page it is a copy of, without the archive's additions.
-        body = without_web_archive_additions(capture.body) if capture.web_archive_of else capture.body
         extraction = extract_article(
-            body,
-            url=capture.page_url,
+            capture.body,
+            url=capture.final_url or capture.url,
             content_type=capture.content_type,
-            outlet=_outlet_of(capture.outlet, capture.page_url, registry),
-            fetched_at=capture.web_archive_snapshot_at or capture.fetched_at,
+            outlet=_outlet_of(capture.outlet, capture.final_url or capture.url, registry),
+            fetched_at=capture.fetched_at,
         )
         outcome = "article" if extraction.article else "not_article"
         article = extraction.article
