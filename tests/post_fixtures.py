@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from crawler.posts.endpoints import long_text_request, post_requests
+from crawler.posts.post import Endpoint
+from crawler.posts.urls import PostRef, read_post_url
+from crawler.warc_snapshots import RecordedExchange
 
 POST_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "posts"
 
@@ -27,3 +33,43 @@ def recorded_response(relative: str) -> RecordedResponse:
 
 def fixture_manifest() -> list[dict[str, str]]:
     return tomllib.loads((POST_FIXTURES / "responses.toml").read_text(encoding="utf-8"))["response"]
+
+
+def post_exchange(
+    file: str | RecordedResponse, url: str, *, method: str = "GET", request_body: bytes = b""
+) -> RecordedExchange:
+    """A fixture file (or a response made by a test) as the answer to `url`, for a replay snapshot."""
+    response = recorded_response(file) if isinstance(file, str) else file
+    return RecordedExchange(
+        url=url,
+        status=response.status,
+        headers=list(response.headers),
+        body=response.body,
+        fetched_at=datetime(2026, 11, 1, 8, 0, tzinfo=UTC),
+        method=method,
+        request_body=request_body,
+        origin=f"synthetic: tests/fixtures/posts/{file}"
+        if isinstance(file, str)
+        else "synthetic: made by a test",
+    )
+
+
+def endpoint_url(cited_url: str, endpoint: Endpoint) -> str:
+    """The URL the posts spider requests from `endpoint` for the post `cited_url` names."""
+    ref = read_post_url(cited_url)
+    assert isinstance(ref, PostRef), cited_url
+    if endpoint is Endpoint.WEIBO_LONG_TEXT:
+        return long_text_request(ref).url
+    return next(request.url for request in post_requests(ref) if request.endpoint is endpoint)
+
+
+def answers_for(cited_url: str, **files: str | RecordedResponse) -> list[RecordedExchange]:
+    """The exchanges answering each endpoint named (weibo_status=FILE, x_oembed=FILE, ...) for a post."""
+    return [post_exchange(file, endpoint_url(cited_url, Endpoint(name))) for name, file in files.items()]
+
+
+def made_response(
+    status: int, body: str | bytes = b"", headers: tuple[tuple[str, str], ...] = ()
+) -> RecordedResponse:
+    """A response a test makes itself (synthetic), such as a short link's redirect."""
+    return RecordedResponse(status, headers, body.encode("utf-8") if isinstance(body, str) else body)

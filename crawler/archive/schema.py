@@ -23,6 +23,7 @@ from crawler.archive.migrations.m004b_story_clusters import m004b_story_clusters
 from crawler.archive.migrations.m005_search import m005_search
 from crawler.archive.migrations.m006_search_without_sql_functions import m006_search_without_sql_functions
 from crawler.archive.migrations.m007_article_key_source import m007_article_key_source
+from crawler.archive.migrations.m009_posts import m009_posts
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -43,6 +44,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m005_search,
     m006_search_without_sql_functions,
     m007_article_key_source,
+    m009_posts,
 )
 
 
