@@ -301,7 +301,8 @@ def _post_lines(row: dict[str, Any]) -> list[str]:
     lines.extend(f"video: {url}" for url in row["video_urls"])
     for depth, reposted in enumerate(row["reposts"], start=1):
         lines.append(
-            f"{'  ' * (depth - 1)}{'quotes' if reposted['platform'] == 'x' else 'reposts'} post {reposted['id']} {reposted['platform']}:{reposted['post_id']}"
+            f"{'  ' * (depth - 1)}{'quotes' if reposted['platform'] == 'x' else 'reposts'}"
+            f" post {reposted['id']} {reposted['platform']}:{reposted['post_id']}"
             f" ({reposted['status']}, {reposted['author_screen_name'] or 'no author'}:"
             f" {_start(reposted['text'])})"
         )

@@ -92,18 +92,11 @@ def check_from_read(read: ReadAnswer, answer_index: int, received_at: datetime) 
     )
 
 
-def x_check(
-    syndication: ReadAnswer | None,
-    syndication_index: int,
-    oembed: ReadAnswer | None,
-    oembed_index: int,
-    received_at: datetime,
-) -> Check:
-    """X's two answers together. Syndication carries the post; oEmbed's 403 is the surest sign of a
-    protected account, so it names the removal when syndication only says not_found (or nothing);
-    when syndication is rate-limited or unreadable, oEmbed's post stands."""
-    first = check_from_read(syndication, syndication_index, received_at) if syndication else None
-    second = check_from_read(oembed, oembed_index, received_at) if oembed else None
+def x_check(syndication: Check | None, oembed: Check | None) -> Check:
+    """X's two answers' checks together. Syndication carries the post; oEmbed's 403 is the surest
+    sign of a protected account, so it names the removal when syndication only says not_found (or
+    nothing); when syndication is rate-limited or unreadable, oEmbed's post stands."""
+    first, second = syndication, oembed
     if first is not None and first.outcome == Outcome.OK and first.post is not None:
         return first
     if (

@@ -2,10 +2,11 @@
 
 For each URL asked for it resolves short links first (t.cn, t.co: the Location of each hop, read
 again as a post URL, never followed blindly), then fetches what crawler/posts/endpoints.py gives:
-Weibo's status JSON, its long text when the post is truncated, and the visitor handshake once when
-Weibo puts up a login wall; X's syndication JSON and oEmbed. Every answer, whatever it says, is
-kept (`PostAnswer`); the `PostFetch` item carries them with the check they make
-(crawler/posts/checks.py) to the archive (pipelines/posts.py).
+Weibo's status JSON, its long text when the post is truncated, and the visitor handshake when
+Weibo puts up a login wall (its cookie then goes with every later Weibo request of the run); X's
+syndication JSON and oEmbed. Every answer, whatever it says, is kept (`PostAnswer`); the
+`PostFetch` item carries them with the check they make (crawler/posts/checks.py) to the archive
+(pipelines/posts.py).
 
 Posts of one platform are read in turn, each after the last is done, on the platform's own
 download slot (its registry pace). Scrapy's retries are off for these requests: an answer that
@@ -28,7 +29,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.capture_building import failed_fetch, response_headers
-from crawler.posts.answers import ReadAnswer, complete_long_text, read_answer
+from crawler.posts.answers import complete_long_text, read_answer
 from crawler.posts.checks import (
     FAILED,
     Check,
@@ -71,9 +72,8 @@ class Reading:
     target: PostTarget
     fetch: PostFetch
     short_links: list[str] = field(default_factory=list)
-    handshake_done: bool = False
-    cookie: str | None = None
-    syndication: tuple[ReadAnswer | None, int] = (None, -1)
+    handshake_tried: bool = False
+    syndication: Check | None = None
 
 
 class PostSpider(scrapy.Spider):
@@ -90,6 +90,7 @@ class PostSpider(scrapy.Spider):
     outlets: list[Any]
     waiting: dict[Platform, deque[PostTarget]]
     paused_until: dict[Platform, datetime]
+    visitor_cookie: str | None
 
     @classmethod
     def from_crawler(
@@ -111,6 +112,8 @@ class PostSpider(scrapy.Spider):
         # What the network policy reads: the registry, and the platforms this run asks.
         spider.outlets = [spider.registry.platform(platform.value) for platform in spider.waiting]
         spider.paused_until = {}
+        # Weibo's visitor cookie, once a handshake got one: sent with every Weibo request after it.
+        spider.visitor_cookie = None
         return spider
 
     async def start(self) -> AsyncIterator[Request | PostFetch]:
@@ -218,15 +221,16 @@ class PostSpider(scrapy.Spider):
 
     def endpoint_request(self, reading: Reading, wanted: PostRequest) -> Request:
         headers = dict(wanted.headers)
-        if reading.cookie and wanted.endpoint.platform is Platform.WEIBO:
-            headers["Cookie"] = reading.cookie
+        cookie_sent = bool(self.visitor_cookie) and wanted.endpoint.platform is Platform.WEIBO
+        if cookie_sent:
+            headers["Cookie"] = self.visitor_cookie
         return self.request(
             reading,
             wanted.endpoint.platform,
             wanted.url,
             wanted.endpoint.value,
             callback=self.endpoint_answered,
-            meta={"handle_httpstatus_all": True},
+            meta={"handle_httpstatus_all": True, "visitor_cookie_sent": cookie_sent},
             headers=headers,
         )
 
@@ -239,12 +243,14 @@ class PostSpider(scrapy.Spider):
         received = response.meta.get("replay_fetched_at") or datetime.now(UTC)
         if endpoint is Endpoint.WEIBO_STATUS:
             read = read_answer(ref, endpoint, response.status, headers, response.body)
-            if read.verdict.outcome is Outcome.LOGIN_WALL and not reading.handshake_done:
-                reading.handshake_done = True
+            walled = read.verdict.outcome is Outcome.LOGIN_WALL
+            cookie_sent = response.meta.get("visitor_cookie_sent", False)
+            if walled and not cookie_sent and not reading.handshake_tried:
+                reading.handshake_tried = True
                 yield self.genvisitor_request(reading)
                 return
             check = check_from_read(read, index, received)
-            if reading.handshake_done:
+            if cookie_sent:
                 check = login_required_after_handshake(check)
             reading.fetch.check = check
             if read.post is not None and read.post.truncated:
@@ -256,12 +262,13 @@ class PostSpider(scrapy.Spider):
             completed = complete_long_text(check.post, response.status, headers, response.body)
             reading.fetch.check = replace(check, post=completed.post)
         elif endpoint is Endpoint.X_SYNDICATION:
-            reading.syndication = (read_answer(ref, endpoint, response.status, headers, response.body), index)
+            read = read_answer(ref, endpoint, response.status, headers, response.body)
+            reading.syndication = check_from_read(read, index, received)
             yield self.endpoint_request(reading, post_requests(ref)[1])
             return
         else:
             oembed = read_answer(ref, endpoint, response.status, headers, response.body)
-            reading.fetch.check = x_check(*reading.syndication, oembed, index, received)
+            reading.fetch.check = x_check(reading.syndication, check_from_read(oembed, index, received))
         yield from self.done(reading)
 
     # --- Weibo's visitor handshake ----------------------------------------------------------------
@@ -294,7 +301,7 @@ class PostSpider(scrapy.Spider):
         self.keep(reading, response, WEIBO_VISITOR)
         cookies = [value.decode("latin-1") for value in response.headers.getlist("Set-Cookie")]
         try:
-            reading.cookie = visitor_cookie(cookies)
+            self.visitor_cookie = visitor_cookie(cookies)
         except HandshakeFailed as error:
             yield from self.handshake_failed(reading, str(error))
             return
@@ -398,14 +405,12 @@ class PostSpider(scrapy.Spider):
             post = replace(check.post, problems=(*check.post.problems, f"long text not read: {reason}"))
             reading.fetch.check = replace(check, post=post)
         elif endpoint == Endpoint.X_SYNDICATION.value:
-            reading.syndication = (None, index)
             ref = reading.fetch.ref
             assert ref is not None
             yield self.endpoint_request(reading, post_requests(ref)[1])
             return
-        elif endpoint == Endpoint.X_OEMBED.value and reading.syndication[0] is not None:
-            received = datetime.now(UTC)
-            reading.fetch.check = x_check(*reading.syndication, None, index, received)
+        elif endpoint == Endpoint.X_OEMBED.value and reading.syndication is not None:
+            reading.fetch.check = x_check(reading.syndication, None)
         else:
             reading.fetch.check = Check(FAILED, reason, None, evidence_answer=index)
         yield from self.done(reading)
