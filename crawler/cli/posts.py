@@ -36,6 +36,7 @@ def posts() -> None:
     \b
     Example:
         sourcevault posts add https://weibo.com/7827771738/N4xlMvjhI
+        sourcevault posts search 外交部
         sourcevault posts recheck --due
     """
 
@@ -196,6 +197,40 @@ def list_posts(db_path: Path, platform: str | None, status: str | None, as_json:
                 f"{row['id']}  {row['platform']}:{row['post_id']}  {row['status']}  "
                 f"{row['author_screen_name'] or '-'}  {row['created_at'] or '-'}  {_start(row['text'])}"
             )
+
+
+@posts.command()
+@click.argument("query")
+@db_option
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Most posts shown."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per post, one per line.")
+@one_line_errors
+def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
+    """Search the archived posts' text and authors, as `sourcevault search` searches articles.
+
+    Simplified and Traditional match each other (臺灣 finds 台湾); words must all occur, "quoted
+    text" as one piece. One line per post, best first: row id, platform:id, author, time, and the
+    text around the match marked «…»; the count of matches last.
+
+    \b
+    Example:
+        sourcevault posts search 外交部
+        sourcevault posts search "例行记者会" --json
+    """
+    with Archive(db_path, readonly=True) as archive:
+        total, hits = archive.posts.search(query, limit=limit)
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{hit['id']}  {hit['platform']}:{hit['post_id']}  {hit['author_screen_name'] or '-'}"
+                f"  {hit['created_at'] or '-'}  {hit['snippet']}"
+            )
+    if not as_json:
+        click.echo(f"{total} post{'s' if total != 1 else ''} match")
 
 
 def _run(

@@ -100,13 +100,14 @@ def m009_posts(db: Database) -> None:
         );
         CREATE INDEX post_article_links_by_article ON post_article_links(article);
 
-        -- Chinese search over posts, as over articles (crawler/search/): character pairs of the
-        -- Simplified text, filters as tokens. Kept by sourcevault as it writes a post.
+        -- Chinese search over posts as over articles (crawler/search/), in the same columns: title
+        -- (the author's names), body (the text), filters (platform, language, date) as the index's
+        -- character pairs of the Simplified text. Kept by sourcevault as it writes a post.
         -- Which endpoint a post's capture answered (weibo_status, x_syndication, short_link, ...).
         ALTER TABLE captures ADD COLUMN post_endpoint TEXT;
 
         CREATE VIRTUAL TABLE post_search USING fts5(
-            text, filters, content='', prefix='1', tokenize="unicode61 categories 'L* N* Co Cn'"
+            title, body, filters, content='', prefix='1', tokenize="unicode61 categories 'L* N* Co Cn'"
         );
         """,
     )
