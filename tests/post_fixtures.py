@@ -73,3 +73,31 @@ def made_response(
 ) -> RecordedResponse:
     """A response a test makes itself (synthetic), such as a short link's redirect."""
     return RecordedResponse(status, headers, body.encode("utf-8") if isinstance(body, str) else body)
+
+
+# The snapshot docs/posts.md replays (tests/fixtures/posts/replay.warc.gz, built from these answers by
+# `python -m tests.post_fixtures`; tests/test_posts_docs.py checks it still holds exactly them).
+REPLAY_SNAPSHOT = POST_FIXTURES / "replay.warc.gz"
+REPLAYED_POSTS: dict[str, dict[str, str]] = {
+    "https://weibo.com/7827771738/N4xlMvjhI": {"weibo_status": "weibo/show-ordinary.http"},
+    "https://m.weibo.cn/detail/4189191225395228": {"weibo_status": "weibo/show-repost-of-deleted.http"},
+    "https://mobile.twitter.com/example_news/status/1674700676612386816": {
+        "x_syndication": "x/syndication-quoted.http",
+        "x_oembed": "x/oembed-404.http",
+    },
+    "https://x.com/example_news/status/1349794411333394432": {
+        "x_syndication": "x/syndication-tombstone-deleted.http",
+        "x_oembed": "x/oembed-404.http",
+    },
+}
+
+
+def replayed_exchanges() -> list[RecordedExchange]:
+    return [exchange for url, files in REPLAYED_POSTS.items() for exchange in answers_for(url, **files)]
+
+
+if __name__ == "__main__":
+    from crawler.warc_snapshots import write_snapshot
+
+    with REPLAY_SNAPSHOT.open("wb") as stream:
+        print(f"{REPLAY_SNAPSHOT}: {write_snapshot(replayed_exchanges(), stream)} answers")

@@ -70,7 +70,7 @@ def described_tables(path: Path) -> dict[str, set[str]]:
     tables = [
         name
         for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        if not re.match(r"article_search_|sqlite_", name)
+        if not re.match(r"(article|post)_search_|sqlite_", name)
     ]
     columns = {
         table: {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')} for table in tables

@@ -253,6 +253,9 @@ def _run(
         db_path, registry, replay_snapshot=replay, registry_path=registry_path, overrides=overrides
     )
     fetched = run_posts(settings, targets, registry)
+    # Platforms are read side by side: the lines follow the order the posts were asked in.
+    order = {target.url: position for position, target in reversed(list(enumerate(targets)))}
+    fetched.sort(key=lambda fetch: order.get(fetch.cited_url, len(order)))
     failed = 0
     for fetch in fetched:
         line = _fetch_line(fetch)
