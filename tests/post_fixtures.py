@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.posts.answers import read_answer
+from crawler.posts.checks import PostAnswer, PostFetch, check_from_read
 from crawler.posts.endpoints import long_text_request, post_requests
 from crawler.posts.post import Endpoint
 from crawler.posts.urls import PostRef, read_post_url
@@ -66,6 +68,25 @@ def endpoint_url(cited_url: str, endpoint: Endpoint) -> str:
 def answers_for(cited_url: str, **files: str | RecordedResponse) -> list[RecordedExchange]:
     """The exchanges answering each endpoint named (weibo_status=FILE, x_oembed=FILE, ...) for a post."""
     return [post_exchange(file, endpoint_url(cited_url, Endpoint(name))) for name, file in files.items()]
+
+
+CHECKED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def fetched(url: str, file: str, endpoint: Endpoint, checked_at: datetime = CHECKED) -> PostFetch:
+    """The fetch the posts spider would hand over for one answer (`file`) to `endpoint`'s request."""
+    ref = read_post_url(url)
+    response = recorded_response(file)
+    answer = PostAnswer(
+        endpoint.value,
+        endpoint_url(url, endpoint),
+        checked_at,
+        status=response.status,
+        headers=response.headers,
+        body=response.body,
+    )
+    read = read_answer(ref, endpoint, response.status, response.headers, response.body)
+    return PostFetch(url, True, checked_at, ref, [answer], check_from_read(read, 0, checked_at))
 
 
 def made_response(

@@ -5,38 +5,20 @@ together, Weibo's visitor handshake)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from crawler.archive import Archive
-from crawler.posts.answers import read_answer
-from crawler.posts.checks import Check, PostAnswer, PostFetch, check_from_read, x_check
+from crawler.posts.checks import Check, PostFetch, x_check
 from crawler.posts.post import Author, Endpoint, Outcome, Platform, Post
-from crawler.posts.urls import PostRef, read_post_url
+from crawler.posts.urls import PostRef
 from crawler.posts.visitor import HandshakeFailed, incarnate_url, visitor_cookie
 from tests.helpers import invoke, store_article
-from tests.post_fixtures import endpoint_url, recorded_response
+from tests.post_fixtures import CHECKED, fetched, recorded_response
 
-CHECKED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 ORDINARY_WEIBO = "https://weibo.com/7827771738/N4xlMvjhI"
 QUOTED_PARAGRAPH = "市政府今天舉行年度防災演習，動員超過兩千名人員，模擬強震後的搜救、收容與物資調度。"
-
-
-def fetched(url: str, file: str, endpoint: Endpoint, checked_at: datetime = CHECKED) -> PostFetch:
-    """The fetch the spider would hand over for one answer of `file` to `endpoint`'s request."""
-    ref = read_post_url(url)
-    response = recorded_response(file)
-    answer = PostAnswer(
-        endpoint.value,
-        endpoint_url(url, endpoint),
-        checked_at,
-        status=response.status,
-        headers=response.headers,
-        body=response.body,
-    )
-    read = read_answer(ref, endpoint, response.status, response.headers, response.body)
-    return PostFetch(url, True, checked_at, ref, [answer], check_from_read(read, 0, checked_at))
 
 
 @pytest.fixture
