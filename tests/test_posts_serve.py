@@ -13,8 +13,8 @@ import pytest
 
 from crawler.archive import Archive
 from crawler.posts.post import Endpoint
-from tests.post_fixtures import fetched
 from tests import test_serve
+from tests.post_fixtures import fetched
 from tests.test_serve import _get, start_serving, stop_serving
 
 # The chromium the serve tests drive, as a fixture of this module too.
