@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -216,6 +216,9 @@ class PostPlatform(Strict):
         return any(host == domain or host.endswith("." + domain) for domain in self.domains)
 
 
+EntryModel = TypeVar("EntryModel", "Outlet", "PostPlatform")
+
+
 def name_key(name: str) -> str:
     """A name as briefings vary it, with case, spacing and full-width forms set aside."""
     return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
@@ -295,13 +298,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
     entries, platform_entries = read_entries(path)
     outlets: list[Outlet] = []
     for position, entry in enumerate(entries, start=1):
-        label = f"outlet {entry.get('slug')!r}" if entry.get("slug") else f"outlet #{position}"
-        try:
-            outlet = Outlet.model_validate(entry)
-        except ValidationError as error:
-            raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
-        if any(existing.slug == outlet.slug for existing in outlets):
-            raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+        outlet, label = _validated(Outlet, entry, position=position, path=path, earlier=outlets)
         for name in outlet.cited_as:
             owner = next(
                 (other for other in outlets if name_key(name) in map(name_key, other.cited_as)), None
@@ -316,20 +313,27 @@ def load_registry(path: Path | str | None = None) -> Registry:
     return Registry(outlets, path, _platforms(path, platform_entries, outlets))
 
 
+def _validated(
+    model: type[EntryModel], entry: Any, *, position: int, path: Path, earlier: list[EntryModel]
+) -> tuple[EntryModel, str]:
+    """One [[outlet]] or [[platform]] entry validated, and how errors name it; RegistryError naming
+    file, entry and field when it is not valid or repeats an earlier slug."""
+    kind = "outlet" if model is Outlet else "platform"
+    slug = entry.get("slug") if isinstance(entry, dict) else None
+    label = f"{kind} {slug!r}" if slug else f"{kind} #{position}"
+    try:
+        validated = model.model_validate(entry)
+    except ValidationError as error:
+        raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
+    if any(existing.slug == validated.slug for existing in earlier):  # type: ignore[attr-defined]
+        raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+    return validated, label
+
+
 def _platforms(path: Path, entries: list[dict[str, Any]], outlets: list[Outlet]) -> list[PostPlatform]:
     platforms: list[PostPlatform] = []
     for position, entry in enumerate(entries, start=1):
-        label = (
-            f"platform {entry.get('slug')!r}"
-            if isinstance(entry, dict) and entry.get("slug")
-            else (f"platform #{position}")
-        )
-        try:
-            platform = PostPlatform.model_validate(entry)
-        except ValidationError as error:
-            raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
-        if any(existing.slug == platform.slug for existing in platforms):
-            raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+        platform, label = _validated(PostPlatform, entry, position=position, path=path, earlier=platforms)
         owner = next((outlet for outlet in outlets if any(map(outlet.owns_host, platform.domains))), None)
         if owner is not None:
             raise RegistryError(

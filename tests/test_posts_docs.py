@@ -11,22 +11,16 @@ import pytest
 
 from crawler.warc_snapshots import Snapshot
 from tests.helpers import ROOT, invoke, run_sourcevault
+from tests.helpers import shown_commands as shown_page_commands
 from tests.post_fixtures import REPLAY_SNAPSHOT, replayed_exchanges
 
 DOC = ROOT / "docs" / "posts.md"
-CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 # The moments of a run (checks, next checks) differ from the page's; X's post times are UTC too.
 RUN_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
 
 
 def shown_commands() -> list[tuple[str, str]]:
-    shown = []
-    for block in CONSOLE_BLOCK.findall(DOC.read_text(encoding="utf-8")):
-        for example in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
-            if example.strip():
-                command, _, output = example.partition("\n")
-                shown.append((command.removeprefix("$ "), output))
-    return shown
+    return shown_page_commands(DOC)
 
 
 @pytest.mark.slow

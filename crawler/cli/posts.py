@@ -189,14 +189,7 @@ def list_posts(db_path: Path, platform: str | None, status: str | None, as_json:
     """
     with Archive(db_path, readonly=True) as archive:
         rows = archive.posts.listing(platform=platform, status=status)
-    for row in rows:
-        if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        else:
-            click.echo(
-                f"{row['id']}  {row['platform']}:{row['post_id']}  {row['status']}  "
-                f"{row['author_screen_name'] or '-'}  {row['created_at'] or '-'}  {_start(row['text'])}"
-            )
+    _echo_rows(rows, as_json, lambda row: f"{row['status']}  {_author_and_time(row)}  {_start(row['text'])}")
 
 
 @posts.command()
@@ -221,16 +214,22 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     """
     with Archive(db_path, readonly=True) as archive:
         total, hits = archive.posts.search(query, limit=limit)
-    for hit in hits:
-        if as_json:
-            click.echo(json.dumps(hit, ensure_ascii=False))
-        else:
-            click.echo(
-                f"{hit['id']}  {hit['platform']}:{hit['post_id']}  {hit['author_screen_name'] or '-'}"
-                f"  {hit['created_at'] or '-'}  {hit['snippet']}"
-            )
+    _echo_rows(hits, as_json, lambda hit: f"{_author_and_time(hit)}  {hit['snippet']}")
     if not as_json:
         click.echo(f"{total} post{'s' if total != 1 else ''} match")
+
+
+def _echo_rows(rows: list[dict[str, Any]], as_json: bool, rest: Any) -> None:
+    """One line per post: JSON, or its row id, platform:id and what `rest` writes of it."""
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['id']}  {row['platform']}:{row['post_id']}  {rest(row)}")
+
+
+def _author_and_time(row: dict[str, Any]) -> str:
+    return f"{row['author_screen_name'] or '-'}  {row['created_at'] or '-'}"
 
 
 def _run(
