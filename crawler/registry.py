@@ -334,11 +334,12 @@ def _platforms(path: Path, entries: list[dict[str, Any]], outlets: list[Outlet])
     platforms: list[PostPlatform] = []
     for position, entry in enumerate(entries, start=1):
         platform, label = _validated(PostPlatform, entry, position=position, path=path, earlier=platforms)
-        owner = next((outlet for outlet in outlets if any(map(outlet.owns_host, platform.domains))), None)
-        if owner is not None:
-            raise RegistryError(
-                f"{path}: {label}: field 'domains': a domain of it is outlet {owner.slug!r}'s"
-            )
+        for domain in platform.domains:
+            owner = next((outlet for outlet in outlets if outlet.owns_host(domain)), None)
+            if owner is not None:
+                raise RegistryError(
+                    f"{path}: {label}: field 'domains': {domain!r} belongs to outlet {owner.slug!r}"
+                )
         platforms.append(platform)
     return platforms
 
