@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crawler.posts.answers import ReadAnswer
 from crawler.posts.post import Outcome, Post
 from crawler.posts.urls import PostRef
+
+if TYPE_CHECKING:
+    from crawler.posts.answers import ReadAnswer
 
 # What a check records when no answer arrived at all (DNS, timeout, refused by the network policy).
 FAILED = "failed"
