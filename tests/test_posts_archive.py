@@ -5,6 +5,7 @@ together, Weibo's visitor handshake)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -144,3 +145,27 @@ def test_the_visitor_handshake_reads_its_answers_or_says_what_is_wrong():
     assert visitor_cookie(["SUB=a1; path=/", "SUBP=b2; domain=.weibo.com", "X=y"]) == "SUB=a1; SUBP=b2"
     with pytest.raises(HandshakeFailed, match="no SUBP cookie"):
         visitor_cookie(["SUB=a1"])
+
+
+def test_commands_over_posts_say_in_one_line_what_is_wrong(archive, tmp_path):
+    archive.posts.record(
+        fetched("https://weibo.com/7827771738/N4xlMvjhI", "weibo/show-ordinary.http", Endpoint.WEIBO_STATUS)
+    )
+    db = str(tmp_path / "archive.db")
+    for arguments, message in (
+        (
+            ("posts", "show", "99", "--db", db),
+            "Error: no post 99 in the archive (`sourcevault posts list` shows them)\n",
+        ),
+        (("posts", "show", "foo:1", "--db", db), "Error: 'foo:1' is no post id, platform:id or post URL\n"),
+        (("posts", "show", "https://x.com/a/status/5", "--db", db), "Error: no x post 5 in the archive\n"),
+        (("posts", "search", " ", "--db", db), "Error: empty query: give the word or phrase to search for\n"),
+        (
+            ("posts", "recheck", "--db", str(tmp_path / "none.db")),
+            f"Error: {tmp_path / 'none.db'}: no archive here\n",
+        ),
+    ):
+        result = invoke(*arguments)
+        assert (result.exit_code, result.output) == (1, message)
+    listed = invoke("posts", "list", "--db", db, "--json")
+    assert [json.loads(line)["post_id"] for line in listed.output.splitlines()] == ["4910815147462302"]
