@@ -263,7 +263,11 @@ def _run(
             click.echo(f"Error: {line}", err=True)
         else:
             click.echo(line)
-    return failed + len(targets) - len(fetched)
+    checked = {fetch.cited_url for fetch in fetched}
+    unchecked = [target.url for target in targets if target.url not in checked]
+    for url in unchecked:
+        click.echo(f"Error: {url}: not checked: the run ended before it (its log says why)", err=True)
+    return failed + len(unchecked)
 
 
 def _fetch_line(fetch: PostFetch) -> str:
