@@ -80,14 +80,14 @@ def test_answers_are_kept_when_reading_them_fails(archive, monkeypatch):
 
 def test_posts_are_searched_as_articles_are(archive):
     archive.posts.record(fetched(ORDINARY_WEIBO, "weibo/show-ordinary.http", Endpoint.WEIBO_STATUS))
-    total, hits = archive.posts.search("例行記者會")  # Traditional finds the Simplified text
+    total, hits = archive.posts.index.search("例行記者會")  # Traditional finds the Simplified text
     assert total == 1
     assert "«例行记者会»" in hits[0]["snippet"]
-    assert archive.posts.search("示例发布")[0] == 1  # the author's name
-    assert archive.posts.search("不存在的词")[0] == 0
+    assert archive.posts.index.search("示例发布")[0] == 1  # the author's name
+    assert archive.posts.index.search("不存在的词")[0] == 0
     # Checked again with the same text: indexed once, not twice.
     archive.posts.record(fetched(ORDINARY_WEIBO, "weibo/show-ordinary.http", Endpoint.WEIBO_STATUS))
-    assert archive.posts.search("例行记者会")[0] == 1
+    assert archive.posts.index.search("例行记者会")[0] == 1
 
 
 def test_a_post_quoting_an_articles_paragraph_is_linked_to_that_story(archive, registry, tmp_path):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.archive.captures import Captures, seen_at
 from crawler.archive.connection import marks, to_json
+from crawler.archive.post_index import NoSuchPost, PostIndex, all_rows, one_row
 from crawler.posts.checks import FAILED
 from crawler.posts.post import Outcome, Platform, Post
 from crawler.posts.revisits import next_post_revisit
@@ -30,14 +31,6 @@ POST_PAGE_KIND = "post"
 AVAILABLE = "available"
 UNCHECKED = "unchecked"
 REMOVAL_KINDS = frozenset(kind.value for kind in Outcome if kind.is_removal)
-# An article a post quotes is looked for by this many characters of the post's longest run of words,
-# among the newest this many articles holding them.
-QUOTE_PROBE_CHARS = 30
-QUOTE_CANDIDATES = 50
-
-
-class NoSuchPost(LookupError):
-    """A post asked for by an id, platform:id or URL the archive does not hold."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,8 @@ class RecordedCheck:
 
 
 class Posts:
-    """The `posts`, `post_checks`, `post_versions`, `post_article_links` and `post_search` tables.
+    """The `posts`, `post_checks` and `post_versions` tables; `index` keeps `post_search` and
+    `post_article_links` (crawler/archive/post_index.py).
 
     Writes join the caller's transaction unless said otherwise; `record` opens its own.
     """
@@ -63,6 +57,7 @@ class Posts:
         self.archive = archive
         self.connection: sqlite3.Connection = archive.connection
         self.captures = captures
+        self.index = PostIndex(self.connection)
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -170,7 +165,7 @@ class Posts:
         reposted = None
         if read.reposted is not None:
             reposted = self._store_reposted(post, read.reposted, capture, checked_at)
-        self._unindex(post)
+        self.index.remove(post)
         self.connection.execute(
             """UPDATE posts SET author_uid = ?, author_screen_name = ?, author_name = ?, created_at = ?,
                 created_at_from = ?, text = ?, text_simplified = ?, language = ?, script = ?,
@@ -180,40 +175,9 @@ class Posts:
                 capture_id = ?, problems = ? WHERE id = ?""",
             [*_post_columns(read), reposted, capture, to_json(list(read.problems)), post],
         )
-        self._index(post)
-        self._link_quoted_articles(post, read.text, checked_at)
+        self.index.add(post)
+        self.index.link_quoted_articles(post, read.text, checked_at)
         return self._add_version(post, read.text, checked_at, capture)
-
-    def _link_quoted_articles(self, post: int, text: str | None, now: str) -> None:
-        """Link the post to the archived articles it quotes (crawler.story_matching.quoted_share):
-        candidates are the articles the search index finds its longest run of words in."""
-        from crawler.search.query import QueryError, parse_query
-        from crawler.search.tokens import WORD_RUN
-        from crawler.story_matching import NEAR_DUPLICATE_SIMILARITY, quoted_share
-
-        self.connection.execute("DELETE FROM post_article_links WHERE post = ?", [post])
-        runs = WORD_RUN.findall(text or "")
-        if not runs:
-            return
-        longest = max(runs, key=len)[:QUOTE_PROBE_CHARS]
-        try:
-            expression = parse_query(f'"{longest}"').expression()
-        except QueryError:
-            return
-        candidates = self.connection.execute(
-            "SELECT articles.id, articles.body FROM article_search"
-            " JOIN articles ON articles.id = article_search.rowid"
-            " WHERE article_search MATCH ? ORDER BY articles.id DESC LIMIT ?",
-            [expression, QUOTE_CANDIDATES],
-        ).fetchall()
-        for article, body in candidates:
-            share = quoted_share(text or "", body)
-            if share >= NEAR_DUPLICATE_SIMILARITY:
-                self.connection.execute(
-                    "INSERT INTO post_article_links (post, article, similarity, linked_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    [post, article, round(share, 4), now],
-                )
 
     def _store_reposted(self, reposting: int, reposted: Post, capture: int | None, checked_at: str) -> int:
         """The reposted (or quoted) post as a post of its own, checked through the repost."""
@@ -314,66 +278,6 @@ class Posts:
             [status, removal_kind, removed_at, first_captured_at, checked_at, next_check, post],
         )
 
-    # --- search ------------------------------------------------------------------------------
-
-    def _indexed(self, post: int) -> tuple[str | None, str | None, str] | None:
-        """What the index holds for a post: its author's names, its text, its filters (tokens)."""
-        from crawler.search.tokens import filter_tokens, index_text
-
-        row = self.connection.execute(
-            "SELECT author_name, author_screen_name, coalesce(text_simplified, text), platform, language_tag,"
-            " created_at FROM posts WHERE id = ?",
-            [post],
-        ).fetchone()
-        if row is None or row[2] is None:
-            return None
-        names = " ".join(name for name in row[:2] if name) or None
-        return index_text(names), index_text(row[2]), filter_tokens(row[3], row[4], row[5])
-
-    def _unindex(self, post: int) -> None:
-        indexed = self._indexed(post)
-        if indexed is not None:
-            self.connection.execute(
-                "INSERT INTO post_search (post_search, rowid, title, body, filters)"
-                " VALUES ('delete', ?, ?, ?, ?)",
-                [post, *indexed],
-            )
-
-    def _index(self, post: int) -> None:
-        indexed = self._indexed(post)
-        if indexed is not None:
-            self.connection.execute(
-                "INSERT INTO post_search (rowid, title, body, filters) VALUES (?, ?, ?, ?)", [post, *indexed]
-            )
-
-    def search(self, text: str, *, limit: int = 20) -> tuple[int, list[dict[str, Any]]]:
-        """Posts matching a query as `sourcevault search` reads one (crawler/search/query.py), best
-        first by bm25 (author 3, text 1): how many match, and the best `limit` with a snippet."""
-        from crawler.search.query import parse_query
-        from crawler.search.snippets import make_snippet
-
-        query = parse_query(text)
-        expression = query.expression()
-        (total,) = self.connection.execute(
-            "SELECT count(*) FROM post_search WHERE post_search MATCH ?", [expression]
-        ).fetchone()
-        ranked = self.connection.execute(
-            "SELECT rowid FROM post_search WHERE post_search MATCH ?"
-            " ORDER BY bm25(post_search, 3.0, 1.0, 0.0), rowid DESC LIMIT ?",
-            [expression, limit],
-        ).fetchall()
-        highlighter = query.highlighter()
-        hits = []
-        for (post,) in ranked:
-            row = self._row(
-                "SELECT id, platform, post_id, author_screen_name, created_at, status, url, language_tag,"
-                " text, text_simplified FROM posts WHERE id = ?",
-                [post],
-            )
-            snippet = make_snippet(row.pop("text") or "", row.pop("text_simplified"), highlighter)
-            hits.append({**row, "snippet": snippet.marked()})
-        return total, hits
-
     # --- reading -----------------------------------------------------------------------------
 
     def row_id(self, ref: PostRef) -> int:
@@ -471,17 +375,10 @@ class Posts:
         return [(PostRef(Platform(platform), post_id), cited) for platform, post_id, cited in rows]
 
     def _row(self, sql: str, params: list[Any]) -> dict[str, Any]:
-        cursor = self.connection.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        row = cursor.fetchone()
-        if row is None:
-            raise NoSuchPost("no such post in the archive")
-        return dict(zip(names, row, strict=True))
+        return one_row(self.connection, sql, params)
 
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.connection.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return all_rows(self.connection, sql, params)
 
 
 def _post_columns(read: Post) -> list[Any]:

@@ -213,7 +213,7 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
         sourcevault posts search "例行记者会" --json
     """
     with Archive(db_path, readonly=True) as archive:
-        total, hits = archive.posts.search(query, limit=limit)
+        total, hits = archive.posts.index.search(query, limit=limit)
     _echo_rows(hits, as_json, lambda hit: f"{_author_and_time(hit)}  {hit['snippet']}")
     if not as_json:
         click.echo(f"{total} post{'s' if total != 1 else ''} match")
