@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Any
 from urllib.parse import urljoin
 
@@ -28,7 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.capture_building import failed_fetch, response_headers
+from crawler.capture_building import describe_exception, failed_fetch, response_headers
 from crawler.posts.answers import complete_long_text, read_answer
 from crawler.posts.checks import (
     FAILED,
@@ -54,6 +55,26 @@ from crawler.registry import Registry, load_registry
 SHORT_LINK = "short_link"
 WEIBO_VISITOR = "weibo_visitor"
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+
+
+def keeps_going(callback: Any) -> Any:
+    """A callback whose unforeseen error still hands the target's fetch on (its answers kept, the
+    check `failed` with the error) and lets the platform's next target start."""
+
+    @wraps(callback)
+    def guarded(spider: PostSpider, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
+        try:
+            yield from callback(spider, response, reading)
+        except Exception as error:  # the readers never raise by design: anything here is a bug to report
+            spider.logger.error("reading %s failed: %s", response.url, describe_exception(error))
+            answers = reading.fetch.answers
+            evidence = f"answers kept, not read: {describe_exception(error)}"
+            reading.fetch.check = Check(
+                FAILED, evidence, None, evidence_answer=len(answers) - 1 if answers else None
+            )
+            yield from spider.done(reading)
+
+    return guarded
 
 
 @dataclass(frozen=True)
@@ -183,6 +204,7 @@ class PostSpider(scrapy.Spider):
             meta={"dont_redirect": True, "handle_httpstatus_list": REDIRECT_STATUSES},
         )
 
+    @keeps_going
     def short_link_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
         self.keep(reading, response, SHORT_LINK)
         location = response.headers.get("Location")
@@ -234,6 +256,7 @@ class PostSpider(scrapy.Spider):
             headers=headers,
         )
 
+    @keeps_going
     def endpoint_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
         endpoint = Endpoint(response.meta["post_endpoint"])
         index = self.keep(reading, response, endpoint.value)
@@ -286,6 +309,7 @@ class PostSpider(scrapy.Spider):
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
 
+    @keeps_going
     def genvisitor_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
         self.keep(reading, response, WEIBO_VISITOR)
         try:
@@ -297,6 +321,7 @@ class PostSpider(scrapy.Spider):
             reading, Platform.WEIBO, url, WEIBO_VISITOR, callback=self.incarnate_answered, meta={}
         )
 
+    @keeps_going
     def incarnate_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
         self.keep(reading, response, WEIBO_VISITOR)
         cookies = [value.decode("latin-1") for value in response.headers.getlist("Set-Cookie")]
