@@ -98,17 +98,6 @@ def _setting_overrides(
     return overrides
 
 
-setting_overrides_option = click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    callback=_setting_overrides,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
-)
-
-
 @click.command()
 @click.argument("outlets", nargs=-1)
 @db_option
@@ -118,7 +107,15 @@ setting_overrides_option = click.option(
     help="Serve responses from this WARC snapshot instead of the network.",
 )
 @registry_option
-@setting_overrides_option
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting_overrides,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
 @one_line_errors
 def crawl(

@@ -12,7 +12,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.crawling import setting_overrides_option
+from crawler.cli.crawling import _setting_overrides
 from crawler.cli.options import db_option, one_line_errors, registry_option, writing
 from crawler.exit_status import BadInput
 
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 
 # How much of a post's text a one-line summary shows.
 SHOWN_CHARACTERS = 40
+setting_overrides_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting_overrides,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
+)
 replay_option = click.option(
     "--replay",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
