@@ -50,7 +50,7 @@ from crawler.posts.visitor import (
     incarnate_url,
     visitor_cookie,
 )
-from crawler.registry import Registry, load_registry
+from crawler.registry import PostPlatform, Registry, load_registry
 
 SHORT_LINK = "short_link"
 WEIBO_VISITOR = "weibo_visitor"
@@ -109,6 +109,7 @@ class PostSpider(scrapy.Spider):
 
     registry: Registry
     outlets: list[Any]
+    platforms: list[PostPlatform]
     waiting: dict[Platform, deque[PostTarget]]
     paused_until: dict[Platform, datetime]
     visitor_cookie: str | None
@@ -130,8 +131,11 @@ class PostSpider(scrapy.Spider):
         for target in targets:
             platform = target.ref.platform if target.ref else _platform_of(target.url)
             spider.waiting.setdefault(platform, deque()).append(target)
-        # What the network policy reads: the registry, and the platforms this run asks.
-        spider.outlets = [spider.registry.platform(platform.value) for platform in spider.waiting]
+        # The platforms asked (a RegistryError now for one the registry lacks). What the network
+        # policy reads: the registry, and the crawl's outlets, none: every request of a posts run
+        # names its platform (meta `outlet`), whose hosts alone it may reach.
+        spider.platforms = [spider.registry.platform(platform.value) for platform in spider.waiting]
+        spider.outlets = []
         spider.paused_until = {}
         # Weibo's visitor cookie, once a handshake got one: sent with every Weibo request after it.
         spider.visitor_cookie = None
