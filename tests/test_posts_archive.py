@@ -9,12 +9,15 @@ import json
 from datetime import timedelta
 
 import pytest
+from scrapy.http import Request, TextResponse
+from scrapy.utils.test import get_crawler
 
 from crawler.archive import Archive
 from crawler.posts.checks import Check, PostFetch, x_check
 from crawler.posts.post import Author, Endpoint, Outcome, Platform, Post
-from crawler.posts.urls import PostRef
+from crawler.posts.urls import PostRef, read_post_url
 from crawler.posts.visitor import HandshakeFailed, incarnate_url, visitor_cookie
+from crawler.spiders.posts import PostSpider, PostTarget, Reading
 from tests.helpers import invoke, store_article
 from tests.post_fixtures import CHECKED, fetched, recorded_response
 
@@ -169,3 +172,19 @@ def test_commands_over_posts_say_in_one_line_what_is_wrong(archive, tmp_path):
         assert (result.exit_code, result.output) == (1, message)
     listed = invoke("posts", "list", "--db", db, "--json")
     assert [json.loads(line)["post_id"] for line in listed.output.splitlines()] == ["4910815147462302"]
+
+
+def test_an_answer_the_spider_cannot_read_still_hands_its_fetch_on(registry):
+    url = "https://weibo.com/7827771738/N4xlMvjhI"
+    spider = PostSpider.from_crawler(get_crawler(PostSpider), targets=[], registry=registry)
+    reading = Reading(PostTarget(url), PostFetch(url, True, CHECKED, read_post_url(url)))
+    # A long text with no status read before it: its callback fails, as a bug in a reader would.
+    request = Request(
+        "https://m.weibo.cn/statuses/extend?id=4910815147462302", meta={"post_endpoint": "weibo_long_text"}
+    )
+    answer = TextResponse(request.url, body=b'{"ok": 1}', request=request)
+    (handed,) = list(spider.endpoint_answered(answer, reading))
+    assert handed is reading.fetch
+    assert (handed.check.outcome, handed.check.evidence_answer) == ("failed", 0)
+    assert handed.check.evidence.startswith("answers kept, not read: AssertionError")
+    assert handed.answers[0].body == b'{"ok": 1}'
