@@ -81,11 +81,17 @@ def add(
     from crawler.spiders.posts import PostTarget
 
     targets: list[PostTarget] = []
+    asked: set[PostRef | ShortLink] = set()
     bad = 0
     for url in urls:
         found = read_post_url(url)
         if isinstance(found, PostRef | ShortLink):
-            targets.append(PostTarget(url, watched=True, ref=found if isinstance(found, PostRef) else None))
+            # Two URLs of one post (or one short link twice) are one post to read.
+            if found not in asked:
+                asked.add(found)
+                targets.append(
+                    PostTarget(url, watched=True, ref=found if isinstance(found, PostRef) else None)
+                )
             continue
         bad += 1
         reason = getattr(found, "reason", None) or "not a Weibo or X post URL (articles: `sourcevault crawl`)"
