@@ -71,8 +71,18 @@ def test_weibo_and_x_posts_are_archived_with_their_answers_as_originals(tmp_path
             *answers_for(QUOTING_X, x_syndication="x/syndication-quoted.http", x_oembed="x/oembed-404.http"),
         ],
     )
+    # The ordinary post given twice, by two of its URL forms: read once.
+    twice = "https://m.weibo.cn/status/4910815147462302"
     result = add(
-        tmp_path, snapshot, ORDINARY_WEIBO, LONG_WEIBO, REPOST_OF_DELETED, IMAGES_WEIBO, ORDINARY_X, QUOTING_X
+        tmp_path,
+        snapshot,
+        ORDINARY_WEIBO,
+        LONG_WEIBO,
+        REPOST_OF_DELETED,
+        IMAGES_WEIBO,
+        ORDINARY_X,
+        QUOTING_X,
+        twice,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
