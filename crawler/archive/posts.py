@@ -36,7 +36,8 @@ REMOVAL_KINDS = frozenset(kind.value for kind in Outcome if kind.is_removal)
 @dataclass(frozen=True)
 class RecordedCheck:
     """What `record` stored: the post's row (None: the URL led to no post), its check's outcome and
-    evidence, the captures kept, and why there is no check."""
+    evidence, the captures kept, and why there is no check. `evidence_capture` is the capture a
+    citation of the post points at: the answer the check rests on."""
 
     post: int | None
     outcome: str | None
@@ -44,6 +45,7 @@ class RecordedCheck:
     captures: tuple[int, ...]
     reason: str | None = None
     text_changed: bool = False
+    evidence_capture: int | None = None
 
 
 class Posts:
@@ -114,8 +116,15 @@ class Posts:
                     post, checked_at, FAILED, evidence=reason, source=None, capture=evidence_capture
                 )
                 self._settle(post, FAILED, checked_at, None, captured=bool(capture_ids))
-            return RecordedCheck(post, FAILED, reason, capture_ids)
-        return RecordedCheck(post, check.outcome, check.evidence, capture_ids, text_changed=changed)
+            return RecordedCheck(post, FAILED, reason, capture_ids, evidence_capture=evidence_capture)
+        return RecordedCheck(
+            post,
+            check.outcome,
+            check.evidence,
+            capture_ids,
+            text_changed=changed,
+            evidence_capture=evidence_capture,
+        )
 
     def _store_check(
         self, post: int, check: Check, evidence_capture: int | None, checked_at: str, captured: bool
