@@ -6,6 +6,7 @@ import gzip
 import html
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -48,6 +49,20 @@ def run_sourcevault(
         check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+
+
+def archive_tables(path: Path, leave_out: str) -> dict[str, set[str]]:
+    """A new archive's tables and their columns, but SQLite's own and those matching `leave_out`."""
+    Archive(path).close()
+    connection = sqlite3.connect(path)
+    names = [
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not re.match(f"sqlite_|{leave_out}", name)
+    ]
+    tables = {name: {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')} for name in names}
+    connection.close()
+    return tables
 
 
 def invoke(*args: str, input: str | None = None) -> Result:

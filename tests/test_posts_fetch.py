@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import Archive
+from crawler.posts.post import Endpoint
 from crawler.posts.visitor import GENVISITOR_URL, genvisitor_body
 from tests.helpers import invoke, make_snapshot, run_sourcevault
 from tests.post_fixtures import answers_for, endpoint_url, made_response, post_exchange, recorded_response
@@ -100,9 +101,7 @@ def test_weibo_and_x_posts_are_archived_with_their_answers_as_originals(tmp_path
         + [("weibo", "weibo_long_text")]
         + [("x", "x_syndication"), ("x", "x_oembed")] * 2
     )
-    status_url = endpoint_url(
-        ORDINARY_WEIBO, __import__("crawler.posts.post").posts.post.Endpoint.WEIBO_STATUS
-    )
+    status_url = endpoint_url(ORDINARY_WEIBO, Endpoint.WEIBO_STATUS)
     assert kept[status_url] == recorded_response("weibo/show-ordinary.http").body
 
     ordinary = post(tmp_path, "weibo:4910815147462302")
@@ -383,3 +382,16 @@ def test_a_recheck_records_a_new_version_and_a_later_removal(tmp_path):
     assert (found["status"], found["removed_at"]) == ("not_found", found["checks"][-1]["checked_at"])
     # The text the post last had stays; the counts are those of the last capture that had it.
     assert "介绍下周外事安排" in found["text"]
+
+
+def test_a_redirect_off_the_platforms_hosts_is_refused_by_the_network_policy(tmp_path):
+    url = "https://m.weibo.cn/status/4910815147462351"
+    away = made_response(302, b"", (("Location", "https://elsewhere.example/collect"),))
+    snapshot = make_snapshot(tmp_path / "away.warc.gz", answers_for(url, weibo_status=away))
+    result = add(tmp_path, snapshot, url)
+    assert result.returncode == 0, result.stderr
+    refusal = "blocked: host elsewhere.example is not platform weibo's"
+    check = post(tmp_path, url)["checks"][-1]
+    assert (check["outcome"], check["evidence"]) == ("failed", refusal)
+    kept = rows(tmp_path, "SELECT url, outcome, outcome_reason, http_status FROM captures ORDER BY id")
+    assert kept == [(endpoint_url(url, Endpoint.WEIBO_STATUS), "blocked", refusal, None)]

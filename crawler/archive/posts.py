@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from crawler.archive.captures import Captures, seen_at
 from crawler.archive.connection import marks, to_json
 from crawler.archive.post_index import NoSuchPost, PostIndex, all_rows, one_row
+from crawler.network_policy import BLOCKED_PREFIX
 from crawler.posts.checks import FAILED
 from crawler.posts.post import Outcome, Platform, Post
 from crawler.posts.revisits import next_post_revisit
@@ -146,6 +147,8 @@ class Posts:
         return changed
 
     def _keep_answer(self, platform: str, answer: PostAnswer) -> int:
+        # A request the network policy refused was never sent: `blocked`, as a crawl records it.
+        refused = bool(answer.fetch_error) and answer.fetch_error.startswith(BLOCKED_PREFIX)
         values = {
             "outlet": platform,
             "page_kind": POST_PAGE_KIND,
@@ -159,8 +162,8 @@ class Posts:
             "replayed_from": answer.replayed_from,
             "body_sha256": self.captures.store_body(answer.body) if answer.body else None,
             "body_size_bytes": len(answer.body),
-            "fetch_error": answer.fetch_error,
-            "outcome": "failed" if answer.fetch_error else POST_PAGE_KIND,
+            "fetch_error": None if refused else answer.fetch_error,
+            "outcome": "blocked" if refused else "failed" if answer.fetch_error else POST_PAGE_KIND,
             "outcome_reason": answer.fetch_error,
             "post_endpoint": answer.endpoint,
         }

@@ -81,6 +81,31 @@ fixtures_option = click.option(
 )
 
 
+def _setting_overrides(
+    _context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        name, equals, setting = value.partition("=")
+        if not equals or not name.isupper():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=VALUE (a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=60)"
+            )
+        overrides[name] = setting
+    return overrides
+
+
+settings_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting_overrides,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
+)
+
+
 @contextmanager
 def writing(db_path: Path, purpose: str) -> Iterator[None]:
     """Hold the archive's write lock for `purpose`; if another writer has it, exit 75 at once."""

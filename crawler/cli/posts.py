@@ -12,8 +12,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.crawling import _setting_overrides
-from crawler.cli.options import db_option, one_line_errors, registry_option, writing
+from crawler.cli.options import db_option, one_line_errors, registry_option, settings_option, writing
 from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
@@ -22,15 +21,6 @@ if TYPE_CHECKING:
 
 # How much of a post's text a one-line summary shows.
 SHOWN_CHARACTERS = 40
-setting_overrides_option = click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    callback=_setting_overrides,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
-)
 replay_option = click.option(
     "--replay",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -55,7 +45,7 @@ def posts() -> None:
 @db_option
 @replay_option
 @registry_option
-@setting_overrides_option
+@settings_option
 @one_line_errors
 def add(
     urls: tuple[str, ...],
@@ -118,7 +108,7 @@ def add(
 @db_option
 @replay_option
 @registry_option
-@setting_overrides_option
+@settings_option
 @one_line_errors
 def recheck(
     posts_named: tuple[str, ...],

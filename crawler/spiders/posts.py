@@ -412,10 +412,12 @@ class PostSpider(scrapy.Spider):
         reading: Reading = request.cb_kwargs["reading"]
         endpoint = request.meta["post_endpoint"]
         reason = failed_fetch(failure).reason
+        redirects = request.meta.get("redirect_urls") or []
         reading.fetch.answers.append(
             PostAnswer(
                 endpoint=endpoint,
-                url=request.url,
+                url=redirects[0] if redirects else request.url,
+                final_url=request.url if redirects else None,
                 fetched_at=datetime.now(UTC),
                 request_method=request.method,
                 request_body=request.body,
