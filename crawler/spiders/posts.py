@@ -55,6 +55,7 @@ from crawler.registry import PostPlatform, Registry, load_registry
 SHORT_LINK = "short_link"
 WEIBO_VISITOR = "weibo_visitor"
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+ERROR_STATUSES = list(range(400, 600))
 
 
 def keeps_going(callback: Any) -> Any:
@@ -256,7 +257,9 @@ class PostSpider(scrapy.Spider):
             wanted.url,
             wanted.endpoint.value,
             callback=self.endpoint_answered,
-            meta={"handle_httpstatus_all": True, "visitor_cookie_sent": cookie_sent},
+            # Every answer reaches the callback but a redirect, which is followed (each hop through
+            # the network policy): a Weibo endpoint sends an anonymous client to its visitor page so.
+            meta={"handle_httpstatus_list": ERROR_STATUSES, "visitor_cookie_sent": cookie_sent},
             headers=headers,
         )
 
