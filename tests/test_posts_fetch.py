@@ -389,7 +389,8 @@ def test_a_redirect_off_the_platforms_hosts_is_refused_by_the_network_policy(tmp
     away = made_response(302, b"", (("Location", "https://elsewhere.example/collect"),))
     snapshot = make_snapshot(tmp_path / "away.warc.gz", answers_for(url, weibo_status=away))
     result = add(tmp_path, snapshot, url)
-    assert result.returncode == 0, result.stderr
+    # No answer came for any post asked: exit status 4, as a crawl that fetched nothing.
+    assert result.returncode == 4, result.stderr
     refusal = "blocked: host elsewhere.example is not platform weibo's"
     check = post(tmp_path, url)["checks"][-1]
     assert (check["outcome"], check["evidence"]) == ("failed", refusal)

@@ -60,7 +60,8 @@ def add(
     it reposts or quotes, and how it vanished if it did, go into the archive. From then on the
     post is checked again: hourly for a day, daily for a week, weekly for a year (`posts recheck
     --due`). One line per URL: the post's row id, and what its answers said. A URL that names no
-    post is said so on stderr; exit status 1 if any did, else 0.
+    post is said so on stderr. Exit status: 1 if any did, 4 if no answer came at all (no network?),
+    else 0.
 
     \b
     Example:
@@ -98,8 +99,9 @@ def add(
                     for target in targets:
                         if target.ref is not None:
                             archive.posts.ensure(target.ref, target.url, watched=True)
-            bad += _run(db_path, targets, replay, registry_path, overrides)
-    sys.exit(exit_status.FAILED if bad else exit_status.OK)
+            status = _run(db_path, targets, replay, registry_path, overrides)
+            sys.exit(exit_status.FAILED if bad else status)
+    sys.exit(exit_status.FAILED)
 
 
 @posts.command()
@@ -150,8 +152,8 @@ def recheck(
         return
     targets = [PostTarget(cited or ref.url, watched=True, ref=ref) for ref, cited in refs]
     with writing(db_path, "posts recheck"):
-        failed = _run(db_path, targets, replay, registry_path, overrides)
-    sys.exit(exit_status.FAILED if failed else exit_status.OK)
+        status = _run(db_path, targets, replay, registry_path, overrides)
+    sys.exit(status)
 
 
 @posts.command()
@@ -244,8 +246,9 @@ def _run(
     registry_path: Path | None,
     overrides: dict[str, str],
 ) -> int:
-    """Check the targets, one line each on stdout (stderr for a URL that led to no post); how many
-    led to no post."""
+    """Check the targets, one line each on stdout (stderr for a URL that led to no post); the exit
+    status: FAILED if any led to no post, NOTHING_FETCHED if no answer came for any (no network?),
+    else OK."""
     from crawler.registry import load_registry
     from crawler.runner import post_settings, run_posts
     from crawler.warc_snapshots import Snapshot
@@ -261,6 +264,11 @@ def _run(
     order = {target.url: position for position, target in reversed(list(enumerate(targets)))}
     fetched.sort(key=lambda fetch: order.get(fetch.cited_url, len(order)))
     failed = 0
+    answered = sum(
+        1
+        for fetch in fetched
+        if fetch.recorded is not None and fetch.recorded.outcome not in (None, "failed")
+    )
     for fetch in fetched:
         line = _fetch_line(fetch)
         if fetch.recorded is None or fetch.recorded.post is None:
@@ -272,7 +280,9 @@ def _run(
     unchecked = [target.url for target in targets if target.url not in checked]
     for url in unchecked:
         click.echo(f"Error: {url}: not checked: the run ended before it (its log says why)", err=True)
-    return failed + len(unchecked)
+    if failed or unchecked:
+        return exit_status.FAILED
+    return exit_status.OK if answered else exit_status.NOTHING_FETCHED
 
 
 def _fetch_line(fetch: PostFetch) -> str:
