@@ -111,3 +111,12 @@ REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000
 REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour, 1 day, 1 week after
 PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal
+
+# --- posts (`sourcevault posts add/recheck`: crawler/spiders/posts.py, docs/posts.md) ------------
+# A posts run archives what the posts spider yields, through this pipeline only.
+POSTS_ITEM_PIPELINES = {"pipelines.posts.PostArchivePipeline": 900}
+# The endpoints read are the platforms' public APIs for one post at a time, asked for a post a
+# user cites (as an embed asks for it), not pages of a crawl: robots.txt is not consulted for them.
+POSTS_ROBOTSTXT_OBEY = False
+# Short links followed from one URL at most (t.cn -> t.cn -> ...): a chain longer is refused.
+POSTS_SHORT_LINK_HOPS = 5

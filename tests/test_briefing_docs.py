@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 
 import pytest
 
 from tests.helpers import ROOT
+from tests.helpers import shown_commands as shown_page_commands
 
 DOC = ROOT / "docs" / "briefings.md"
-CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def shown_commands() -> list[tuple[str, str]]:
-    """(command, output as shown) for every `$ sourcevault …` line of the page's console blocks."""
-    shown = []
-    for block in CONSOLE_BLOCK.findall(DOC.read_text(encoding="utf-8")):
-        for example in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
-            if example.strip():
-                command, _, output = example.partition("\n")
-                shown.append((command.removeprefix("$ "), output))
-    return shown
+    return shown_page_commands(DOC)
 
 
 def test_the_page_shows_commands():

@@ -7,6 +7,7 @@ one per concern, each over the same connection:
 - `articles`: articles, their versions and URL aliases, and the story links made as they are stored;
 - `runs`: crawl runs (`crawl_runs`; per-outlet records in `run_records`);
 - `queue`: the article pages waiting to be fetched (`fetch_queue`);
+- `posts`: cited Weibo and X posts, their checks and versions (`posts`, `post_checks`, ...);
 - `queries`: the read side, across tables: stats, story clusters, article records, digests.
 
 The writes that span rooms are `Archive`'s own: a capture, its raw body, its article and what it
@@ -30,6 +31,7 @@ from crawler.archive.articles import (
 from crawler.archive.captures import Captures, StoredCapture, seen_at
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH, ArchiveConnection, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
+from crawler.archive.posts import Posts
 from crawler.archive.queries import Queries
 from crawler.archive.runs import Runs
 
@@ -67,6 +69,10 @@ class Archive(ArchiveConnection):
     @cached_property
     def runs(self) -> Runs:
         return Runs(self, self.queue)
+
+    @cached_property
+    def posts(self) -> Posts:
+        return Posts(self, self.captures)
 
     @cached_property
     def queries(self) -> Queries:

@@ -25,6 +25,7 @@ from crawler.archive.migrations.m006_search_without_sql_functions import m006_se
 from crawler.archive.migrations.m007_article_key_source import m007_article_key_source
 from crawler.archive.migrations.m008_off_policy_requests import m008_off_policy_requests
 from crawler.archive.migrations.m009_wayback_captures import m009_wayback_captures
+from crawler.archive.migrations.m010_posts import m010_posts
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m007_article_key_source,
     m008_off_policy_requests,
     m009_wayback_captures,
+    m010_posts,
 )
 
 

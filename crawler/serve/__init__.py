@@ -58,7 +58,9 @@ def archive_metadata(metadata_path: Path = METADATA_PATH) -> dict[str, Any]:
     return {
         "title": document["title"],
         "description_html": document["description_html"],
-        "databases": {ARCHIVE_DATABASE: {"tables": document.get("tables", {})}},
+        "databases": {
+            ARCHIVE_DATABASE: {"tables": document.get("tables", {}), "queries": document.get("queries", {})}
+        },
     }
 
 
