@@ -10,7 +10,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.options import db_option, one_line_errors, registry_option, writing
+from crawler.cli.options import FilePath, db_option, one_line_errors, registry_option, writing
 
 # The bundled offline snapshot of real outlet pages (and the manifest it is built from).
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
@@ -103,7 +103,7 @@ def _setting_overrides(
 @db_option
 @click.option(
     "--replay",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=FilePath(exists=True),
     help="Serve responses from this WARC snapshot instead of the network.",
 )
 @registry_option
@@ -229,8 +229,9 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
     Alerts: an outlet whose feeds or APIs listed articles not yet archived but that yielded
     no new one; a field (title, body, authors…) found in far fewer articles than in the
     outlet's recent runs (a layout change); pages answered 403 or 429, or a challenge page
-    served with 200 (blocked); discovery documents that all failed; a run that did not
-    finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
+    served with 200 (blocked); discovery documents that all failed; pages kept without their
+    article because extraction, tagging or storing it raised (fix, then `reextract`); a run
+    that did not finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
 
     \b
     Example:

@@ -15,6 +15,7 @@ from typing import Any
 
 from crawler import __version__
 from crawler.article_fields import ARTICLE_FIELDS, Article
+from crawler.date_span import outside_span
 from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages.credit_fields import CreditFields
 from crawler.pages.judge import BodyText, judge_page
@@ -22,6 +23,7 @@ from crawler.pages.reader import Extracted
 from crawler.registry import match_article_url
 
 CASCADE_FIELDS = tuple(article_field for article_field in ARTICLE_FIELDS if article_field.cascade)
+TIME_FIELDS = ("published_at", "modified_at")
 
 
 class NotAnArticle(Exception):
@@ -53,6 +55,10 @@ class ArticlePage(CreditFields):
         fields: dict[str, Extracted[Any]] = {
             article_field.name: getattr(self, article_field.name)() for article_field in CASCADE_FIELDS
         }
+        for name in TIME_FIELDS:
+            # A page object of an outlet may read a time by its own means: the archive's span holds.
+            if problem := outside_span(fields[name].value):
+                fields[name] = Extracted(None, f"refused: {fields[name].method} {problem}")
         identity = match_article_url(self.outlet, self.url) if self.outlet and self.url else None
         _, credits = self._lifted
         return Article(

@@ -6,8 +6,11 @@ from collections import Counter
 from collections.abc import Callable
 
 from crawler.archive import Archive
+from crawler.archive.captures import StoredCapture
+from crawler.archive.connection import storage_failure
 from crawler.extraction import extract_article
-from crawler.registry import Registry
+from crawler.items import stage_error
+from crawler.registry import Outlet, Registry
 
 CHANGE_COUNTS = (
     "captures re-extracted",
@@ -15,6 +18,7 @@ CHANGE_COUNTS = (
     "articles changed",
     "articles new",
     "articles removed",
+    "captures failed",
 )
 
 
@@ -41,18 +45,7 @@ def reextract(
     captures: Counter[str] = Counter()
     for position, capture in enumerate(archive.captures.reextractable(outlets), start=1):
         outlet = registry.get(capture.outlet) if capture.outlet in registry else None
-        extraction = extract_article(
-            capture.body,
-            url=capture.final_url or capture.url,
-            content_type=capture.content_type,
-            outlet=outlet,
-            fetched_at=capture.fetched_at,
-        )
-        outcome = "article" if extraction.article else "not_article"
-        archive.record_reextraction(
-            capture, outcome, extraction.reason, extraction.encoding, extraction.article, outlet=outlet
-        )
-        captures[outcome] += 1
+        captures[_extract_again(archive, capture, outlet)] += 1
         if on_progress:
             on_progress(position)
     after = archive.queries.article_digests(outlets)
@@ -62,8 +55,37 @@ def reextract(
         sum(1 for key in after if key in before and before[key] != after[key]),
         sum(1 for key in after if key not in before),
         sum(1 for key in before if key not in after),
+        captures["failed"],
     )
     return Counter(dict(zip(CHANGE_COUNTS, counts, strict=True)))
+
+
+def _extract_again(archive: Archive, capture: StoredCapture, outlet: Outlet | None) -> str:
+    """Extract one stored capture again and record what it is now: article, not_article or failed.
+
+    An exception in extraction, tagging or storing the article is recorded as the capture's reason
+    (`extract_error: …`, `store_error: …`) and its article left as it was; the archive failing
+    (`storage_failure`) ends the re-extraction.
+    """
+    try:
+        extraction = extract_article(
+            capture.body,
+            url=capture.final_url or capture.url,
+            content_type=capture.content_type,
+            outlet=outlet,
+            fetched_at=capture.fetched_at,
+        )
+    except Exception as error:
+        archive.record_stage_failure(capture, stage_error("extract", error))
+        return "failed"
+    try:
+        archive.record_reextraction(capture, extraction, outlet=outlet)
+    except Exception as error:
+        if storage_failure(error) is not None:
+            raise
+        archive.record_stage_failure(capture, stage_error("store", error))
+        return "failed"
+    return "article" if extraction.article else "not_article"
 
 
 def unregistered_outlets(archive: Archive, registry: Registry) -> dict[str, int]:

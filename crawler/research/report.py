@@ -21,6 +21,7 @@ from crawler.archive.run_records import (
     recent_coverage,
     stored_run_records,
 )
+from crawler.items import STAGES
 
 # A field's share among an outlet's extracted articles this far below its recent median (0.25 =
 # 25 percentage points) means its selectors no longer match: the layout changed.
@@ -30,6 +31,8 @@ COVERAGE_MIN_ARTICLES = 5
 # The baseline: the median over the outlet's latest runs, given at least the minimum of them.
 COVERAGE_BASELINE_RUNS = 7
 COVERAGE_BASELINE_MIN_RUNS = 3
+# The failure groups of captures a stage after the fetch failed on (`Capture.fail_stage`).
+STAGE_ERRORS = frozenset(f"{stage}_error" for stage in STAGES)
 TABLE_COLUMNS = (
     ("discovery_failed", "discovery failed"),
     ("discovered", "discovered"),
@@ -46,7 +49,7 @@ TABLE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # run_unfinished, discovery_broken, no_new_articles, blocked, coverage_drop
+    kind: str  # run_unfinished, discovery_broken, no_new_articles, blocked, stage_error, coverage_drop
     outlet: str | None
     message: str
 
@@ -124,6 +127,15 @@ def _outlet_alerts(archive: Archive, run: dict[str, Any], slug: str, record: Out
     if record.blocked:
         blocks = _failures(blocked_failures(archive.connection, run["id"], slug))
         alerts.append(Alert("blocked", slug, f"blocked: {record.blocked} pages refused ({blocks})"))
+    if stage_errors := _failures(record.failures, lambda group: group.split(": ", 1)[-1] in STAGE_ERRORS):
+        alerts.append(
+            Alert(
+                "stage_error",
+                slug,
+                f"pages kept without their article: a stage after the fetch failed ({stage_errors});"
+                " once it is fixed, `sourcevault reextract` makes their articles",
+            )
+        )
     alerts += _coverage_alerts(archive, run["id"], slug, record)
     return alerts
 
