@@ -25,6 +25,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.exit_status import BadInput
+from crawler.regular_files import read_regular
 
 # Hop-by-hop and encoding headers that no longer describe the stored (decoded) body.
 RENAMED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -242,7 +243,7 @@ def read_manifest(path: Path) -> Iterator[RecordedExchange]:
         if entry.file is not None:
             source = path.parent / entry.file
             try:
-                body = source.read_bytes()
+                body = read_regular(source)
             except OSError as error:
                 raise SnapshotError(f"{path}: response #{position}: {error}") from None
             if source.suffix == ".gz":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 
 from crawler import exit_status
 from crawler.cli.options import fixtures_option, one_line_errors, registry_option
+from crawler.regular_files import NotARegularFile, open_regular
 
 if TYPE_CHECKING:
     from crawler.outlet_tools.fixtures import Fixture
@@ -124,9 +126,11 @@ def _read_page(source: str) -> tuple[bytes, datetime]:
 
     path = Path(source)
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             body = stream.read(DEFAULT_MAX_PAGE_BYTES + 1)
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            modified = datetime.fromtimestamp(os.fstat(stream.fileno()).st_mtime, UTC)
+    except NotARegularFile as error:
+        raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror or error}") from None
     if body.startswith(GZIP_MAGIC):
