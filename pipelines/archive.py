@@ -130,9 +130,10 @@ class ArchivePipeline:
     def _stop(self, failure: str) -> None:
         """The archive cannot be written: record the run as failed, in the reserve, and stop the crawl."""
         self.storage_failed = failure
-        self.crawler.spider.logger.error("%s (%s): the crawl stops", failure, self.path)  # type: ignore[union-attr]
         self.reserve.free()
         self._finish_run("failed", failure, exit_status.FAILED)
+        # Said once the run is on record as failed (or could not be: `_finish_run` says so first).
+        self.crawler.spider.logger.error("%s (%s): the crawl stops", failure, self.path)  # type: ignore[union-attr]
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=failure))  # type: ignore[union-attr]
 
     def _finish_run(self, status: str, reason: str, exit_code: int) -> None:
