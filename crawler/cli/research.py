@@ -464,7 +464,7 @@ def import_command(file: Path, db_path: Path, registry_path: Path | None) -> Non
     type=click.FloatRange(min=0, min_open=True, max=3_600),
     default=5.0,
     show_default=True,
-    help="Stop a search, or SQL typed into Datasette, that takes longer than this many seconds.",
+    help="Stop a search of /-/search that takes longer than this many seconds (503).",
 )
 @one_line_errors
 def serve(db_path: Path, host: str, port: int, time_limit_seconds: float) -> None:

@@ -26,15 +26,14 @@ from crawler.config_files import config_file
 from crawler.serve import plugin
 from crawler.serve.article_page import PLUGIN_NAME
 from crawler.serve.cells import ARCHIVE_DATABASE
+from crawler.serve.plugin import DEFAULT_SEARCH_SECONDS
 
 METADATA_PATH = config_file("datasette.toml")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# How long one query may take: SQL typed into Datasette, or a search of /-/search (`serve --time-limit`).
-DEFAULT_QUERY_SECONDS = 5.0
 DATASETTE_SETTINGS = {
     # Date facets over every article take longer than Datasette's default 200 ms on a big archive.
     "facet_time_limit_ms": 1_000,
-    "sql_time_limit_ms": DEFAULT_QUERY_SECONDS * 1_000,
+    "sql_time_limit_ms": 5_000,
     "default_page_size": 50,
     # Ten values a facet (Datasette's default: 30), each facet's "…" shows more: the rows start
     # within a screen or two of the top.
@@ -64,11 +63,13 @@ def archive_metadata(metadata_path: Path = METADATA_PATH) -> dict[str, Any]:
     }
 
 
-def make_datasette(path: Path, query_seconds: float = DEFAULT_QUERY_SECONDS) -> Datasette:
+def make_datasette(path: Path, search_seconds: float = DEFAULT_SEARCH_SECONDS) -> Datasette:
     if not pm.is_registered(plugin):
         pm.register(plugin, name=PLUGIN_NAME)
-    settings = {**DATASETTE_SETTINGS, "sql_time_limit_ms": query_seconds * 1_000}
-    datasette = Datasette(metadata=archive_metadata(), template_dir=str(TEMPLATES), settings=settings)
+    datasette = Datasette(
+        metadata=archive_metadata(), template_dir=str(TEMPLATES), settings=DATASETTE_SETTINGS
+    )
+    plugin.set_search_time_limit(datasette, search_seconds)
     datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=ARCHIVE_DATABASE)
     return datasette
 
@@ -105,8 +106,10 @@ def no_cjk_font() -> bool:
     return listed.returncode == 0 and not listed.stdout.strip()
 
 
-def serve_archive(path: Path, listener: socket.socket, query_seconds: float = DEFAULT_QUERY_SECONDS) -> None:
+def serve_archive(
+    path: Path, listener: socket.socket, search_seconds: float = DEFAULT_SEARCH_SECONDS
+) -> None:
     """Serve on `listener` until interrupted."""
-    datasette = make_datasette(path, query_seconds)
+    datasette = make_datasette(path, search_seconds)
     asyncio.run(datasette.invoke_startup())
     uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning")).run(sockets=[listener])

@@ -4,10 +4,10 @@
   `article_search MATCH sourcevault_match('臺灣')`.
 - `/-/search` runs `crawler.search.results.search`, the function `sourcevault search` runs: the same
   matching, ranking and snippets (the matches marked with <mark>, the text escaped). A search runs
-  under Datasette's `sql_time_limit_ms`, and at most all but one of Datasette's SQL threads search
-  at once: however many hostile searches arrive, the other pages keep a thread. A search over its
-  time, or one that waited that long for a thread, is answered 503 with the reason; a query that
-  cannot be searched, 400.
+  under its time limit (`serve --time-limit`), and at most all but one of Datasette's SQL threads
+  search at once: however many hostile searches arrive, the other pages keep a thread. A search
+  over its time, or one that waited that long for a thread, is answered 503 with the reason; a
+  query that cannot be searched, 400.
 - `/-/original/<capture id>` and its `.raw` download: `crawler.serve.originals`.
 - Tables show the columns their `first_columns` setting names first; a row page lists its fields
   one per line; an article's page adds the rows that point at it (`crawler.serve.article_page`).
@@ -34,8 +34,14 @@ from crawler.serve.originals import original_download, original_page
 
 SEARCH_PAGE_SIZE = 30
 SEARCH_TEMPLATE = "sourcevault_search.html"
-# Datasette's SQL threads searches may hold at once, per serving process (set on first search).
+DEFAULT_SEARCH_SECONDS = 5.0
+# Per served Datasette: its searches' time limit, and the SQL threads they may hold at once.
+_search_seconds: WeakKeyDictionary[Datasette, float] = WeakKeyDictionary()
 _search_slots: WeakKeyDictionary[Datasette, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def set_search_time_limit(datasette: Datasette, seconds: float) -> None:
+    _search_seconds[datasette] = seconds
 
 
 class SearchBusy(SearchTimeout):
@@ -50,7 +56,7 @@ def _slots(datasette: Datasette) -> asyncio.Semaphore:
 
 async def _search(datasette: Datasette, query: SearchQuery, filters: Filters) -> SearchResults:
     """The search, in one of Datasette's SQL threads, within its time limit."""
-    seconds = datasette.setting("sql_time_limit_ms") / 1000
+    seconds = _search_seconds.get(datasette, DEFAULT_SEARCH_SECONDS)
     slots = _slots(datasette)
     try:
         await asyncio.wait_for(slots.acquire(), timeout=seconds)
