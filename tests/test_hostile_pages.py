@@ -77,7 +77,10 @@ PAGES: dict[str, tuple[bytes, str, str | None]] = {
     "/a/3": (page("無法儲存的文章", marker=UNSTORABLE).encode(), "failed", "store_error: UnicodeEncodeError"),
     "/a/4": (page("年份九九九九的新聞", published="9999-12-31T00:00:00+08:00").encode(), "article", None),
     "/a/5": (page("一則普通的新聞").encode(), "article", None),
+    # Served as UTF-16 (the header says so), written in UTF-8: archived as mojibake before.
+    "/a/6": (page("標示錯誤的編碼").replace("<meta charset='utf-8'>", "").encode(), "article", None),
 }
+CONTENT_TYPES = {"/a/6": "text/html; charset=utf-16"}
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +96,10 @@ def hostile_crawl(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedPro
                 f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>{feed}</channel></rss>",
                 content_type="application/rss+xml",
             ),
-            *(exchange(f"{BASE}{path}", body) for path, (body, _, _) in PAGES.items()),
+            *(
+                exchange(f"{BASE}{path}", body, content_type=CONTENT_TYPES.get(path, "text/html"))
+                for path, (body, _, _) in PAGES.items()
+            ),
         ],
     )
     registry = folder / "outlets.toml"
@@ -155,7 +161,7 @@ def test_every_hostile_page_is_archived_with_its_original_and_reason(hostile_cra
     (record,) = connection.execute(
         "SELECT new, failed, failures FROM crawl_run_outlets WHERE outlet = 'example'"
     ).fetchall()
-    assert record[:2] == (3, 2)
+    assert record[:2] == (4, 2)
     assert json.loads(record[2]) == {"article: extract_error": 1, "article: store_error": 1}
 
 
@@ -169,6 +175,16 @@ def test_a_date_outside_1900_2100_is_refused_with_its_reason(hostile_crawl):
     assert json.loads(methods)["published_at"].startswith(
         "refused: selector 9999-12-31T00:00:00+08:00 is outside"
     )
+
+
+def test_a_charset_that_misreads_the_page_is_overruled_and_recorded(hostile_crawl):
+    _, database, _ = hostile_crawl
+    connection = sqlite3.connect(database)
+    title, encoding = connection.execute(
+        "SELECT a.title, c.text_encoding FROM articles a JOIN captures c ON c.id = a.capture_id"
+        " WHERE a.article_id = '6'"
+    ).fetchone()
+    assert (title, encoding) == ("標示錯誤的編碼", "utf-8 (declared utf-16 overruled)")
 
 
 def test_the_report_raises_the_stage_errors_and_reextract_makes_their_articles(hostile_crawl, tmp_path):
@@ -188,7 +204,7 @@ def test_the_report_raises_the_stage_errors_and_reextract_makes_their_articles(h
     assert reextracted.exit_code == 0, reextracted.output
     assert "articles new: 2" in reextracted.stdout and "captures failed: 0" in reextracted.stdout
     connection = sqlite3.connect(database)
-    assert connection.execute("SELECT count(*) FROM articles").fetchone() == (5,)
+    assert connection.execute("SELECT count(*) FROM articles").fetchone() == (len(PAGES),)
     assert connection.execute("SELECT count(*) FROM captures WHERE outcome = 'failed'").fetchone() == (0,)
 
 
