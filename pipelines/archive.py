@@ -10,7 +10,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.archive.articles import StoreResult
-from crawler.archive.connection import storage_failure
+from crawler.archive.connection import ArchiveError, storage_failure
 from crawler.archive.lock import ArchiveBusy, CrawlLock
 from crawler.archive.reserve import SpaceReserve
 from crawler.archive.run_records import count_run, nothing_fetched
@@ -82,7 +82,11 @@ class ArchivePipeline:
             self.crawler.spider.logger.error(str(busy))  # type: ignore[union-attr]
             raise CloseSpider(ARCHIVE_BUSY) from None
         self.lock = lock
-        self.reserve.hold()
+        try:
+            self.reserve.hold()
+        except ArchiveError as no_room:
+            # The crawl closes at once, no run started; its close reason says why.
+            raise CloseSpider(str(no_room)) from None
         self.archive = Archive(self.path, revisit_after_hours=self.revisit_after_hours)
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
@@ -93,10 +97,10 @@ class ArchivePipeline:
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
 
     def process_item(self, item: Capture) -> Capture:
-        assert self.archive is not None and self.crawler.stats is not None
-        if self.storage_failed is not None:
+        if self.archive is None or self.storage_failed is not None:
             # Not archived, so still queued: the next run fetches the page again.
-            raise DropItem(self.storage_failed, log_level="DEBUG")
+            raise DropItem(self.storage_failed or "the archive is not open", log_level="DEBUG")
+        assert self.crawler.stats is not None
         stored = self._store(item)
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
         if stored.change is not None:

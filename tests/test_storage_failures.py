@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import random
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -22,6 +23,8 @@ from pathlib import Path
 import pytest
 
 from crawler import exit_status
+from crawler.archive import Archive
+from crawler.cli import DEMO_SNAPSHOT
 from tests.helpers import SOURCEVAULT, invoke, run_sourcevault
 from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml
 from tests.test_resume import wait
@@ -66,11 +69,11 @@ def article_page(number: int, rng: random.Random) -> bytes:
 
 
 @contextmanager
-def small_disk(folder: Path) -> Iterator[Path]:
-    """A tmpfs of DISK_BYTES mounted on `folder`, unmounted after."""
+def small_disk(folder: Path, size: int = DISK_BYTES) -> Iterator[Path]:
+    """A tmpfs of `size` bytes mounted on `folder`, unmounted after."""
     folder.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_BYTES}", "tmpfs", str(folder)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
         capture_output=True,
         text=True,
         check=False,
@@ -90,8 +93,10 @@ def fill_up(path: Path) -> None:
             with suppress(OSError):
                 while True:
                     filler.write(bytes(piece))
+    one_more = path.parent / "one-more-byte"
     with pytest.raises(OSError) as full:
-        (path.parent / "one-more-byte").write_bytes(b"x")
+        one_more.write_bytes(b"x")
+    one_more.unlink()
     assert full.value.errno == errno.ENOSPC
 
 
@@ -241,3 +246,33 @@ def test_a_crawl_killed_while_the_disk_is_full_leaves_a_run_the_next_completes(t
         check_failed_run(disk / "archive.db", reason)
         site.release(HELD[0])
         rerun_completes(registry, disk)
+
+
+@pytest.mark.parametrize(
+    ("room", "line"),
+    [
+        (0, "Error: {db}: cannot take the write lock {db}.lock (No space left on device)"),
+        (
+            512 << 10,
+            "Error: crawl ended early: {db}: no room for the archive: cannot keep 1,048,576 bytes free"
+            " beside it (No space left on device)",
+        ),
+    ],
+    ids=["no room at all", "less room than the reserve"],
+)
+def test_a_crawl_with_no_room_to_start_says_so_in_one_line(tmp_path, room, line):
+    with small_disk(tmp_path / "disk", 4 << 20) as disk:
+        database = disk / "archive.db"
+        Archive(database).close()
+        before = database.read_bytes()
+        fill_up(disk / "filler")
+        if room:
+            (disk / "filler").unlink()
+            with (disk / "filler").open("wb") as filler:
+                filler.truncate(0)
+                filler.write(bytes(shutil.disk_usage(disk).free - room))
+        result = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", str(database))
+        assert "Traceback" not in result.stderr
+        assert (result.returncode, result.stderr.strip()) == (exit_status.FAILED, line.format(db=database))
+        assert database.read_bytes() == before
+        assert sorted(path.name for path in disk.iterdir()) == ["archive.db", "filler"]

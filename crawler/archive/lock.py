@@ -68,8 +68,17 @@ class CrawlLock:
             raise ArchiveError(
                 f"{self.archive_path}: cannot take the write lock {self.path} ({why})"
             ) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{purpose}, pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{purpose}, pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
+        except OSError as error:
+            # As a release does: the file goes while still locked.
+            with suppress(FileNotFoundError):
+                os.unlink(self.path)
+            os.close(descriptor)
+            raise ArchiveError(
+                f"{self.archive_path}: cannot take the write lock {self.path} ({error.strerror or error})"
+            ) from None
         self._held[self.path] = (descriptor, 1)
 
     def _open_locked(self) -> int:

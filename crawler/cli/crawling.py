@@ -68,6 +68,9 @@ def _run_crawl(
         Snapshot(replay)
     Archive(db_path).close()
     result = run_crawl(settings, list(outlets), registry)
+    if result.run_id is None:
+        # Closed before its run began (no room left beside the archive, say): nothing to tabulate.
+        return exit_status.crawl_exit_status(result.finish_reason), result.finish_reason
     with Archive(db_path, readonly=True) as archive:
         report = build_report(archive, result.run_id)
         for line in run_table(report.outlets, report.run["outlets"]):
