@@ -44,7 +44,7 @@ HOSTILE = {
     "the most common character": "的",
     "phrase of 998 characters": '"' + (COMMON_CHARACTERS * 20)[:998] + '"',
     "1,000 characters, no space": (COMMON_CHARACTERS * 20)[:1000],
-    "FTS5 syntax as text": 'NEAR(的 是, 5) OR title:的',
+    "FTS5 syntax as text": "NEAR(的 是, 5) OR title:的",
 }
 SERVE_CLIENTS = 4
 PAGE_SAMPLES = 7
