@@ -31,7 +31,8 @@ lint: $(STAMP)
 ## generic-extraction quality against bare trafilatura; language
 ## tagging against bare langdetect; crawl throughput and memory against bare Scrapy;
 ## deduplication precision, recall and cost as the archive grows; search latency, recall,
-## index size and build rate at 10,000 and 100,000 articles (the whole run: about 90 minutes)
+## index size and build rate at 10,000 and 100,000 articles; briefing parsing per 1,000
+## citations against reading the text alone (the whole run: about 90 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/extraction.py
@@ -40,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.crawl
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python -m bench.briefing_parse
 
 clean:
 	rm -rf $(VENV) dist

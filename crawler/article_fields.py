@@ -83,6 +83,17 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
         "gb / b5 for outlets publishing both scripts (Epoch Times), else empty.",
         column="identity",
     ),
+    # Follows from the article_id, which is compared; recomputed on import.
+    ArticleField(
+        "key_source",
+        str | None,
+        "How article_id was read: pattern (one of the outlet's URL patterns), canonical (its canonical"
+        " URL without the scheme: no pattern matches its URL, or its site has no outlet entry), record"
+        " (as an imported record gave it); NULL: archived before this was recorded.",
+        column="identity",
+        compared=False,
+        imported=False,
+    ),
     _page_field("title", str | None, "Headline, as written.", "title", watched=True),
     # Compared by its start, end and length (crawler/outlet_tools/fixtures.py).
     ArticleField(
@@ -176,6 +187,7 @@ class Article:
     edition: str
     title: str | None
     body: str | None
+    key_source: str | None = None
     published_at: str | None = None
     modified_at: str | None = None
     authors: list[str] = field(default_factory=list)

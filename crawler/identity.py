@@ -6,6 +6,11 @@ category segment (CNA, UDN). `canonical_url` writes each such URL one way, using
 normalisation and the outlet's registry rules; `article_key` reads the article's identity
 from it: (outlet, the outlet's own article id, edition). Epoch Times' /gb/ and /b5/ pages of
 `n<id>` share a story key and are two editions, kept as two articles.
+
+A page given by URL (`extract`, `import`, `reextract`) is archived whatever its URL: `identify`
+keys it by the outlet's URL patterns when its URL (or its canonical link, on the same outlet)
+matches one, else by its canonical URL (`key_source` "canonical"); a page of a host no outlet
+owns belongs to its site outlet, `site:<registered domain>` (crawler/sites.py).
 """
 
 from __future__ import annotations
@@ -14,14 +19,19 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
 from w3lib.url import url_query_cleaner
 
 from crawler.registry import Outlet, match_article_url
+from crawler.sites import same_site, site_outlet_slug
 
 WHITESPACE = re.compile(r"\s+")
+# How an article's key was read: by one of the outlet's URL patterns; from its canonical URL
+# (no pattern matches it, or its site has no outlet entry); or as an imported record gave it.
+KeySource = Literal["pattern", "canonical", "record"]
 
 
 @dataclass(frozen=True, order=True)
@@ -52,11 +62,12 @@ def canonical_url(url: str, outlet: Outlet | None = None) -> str:
     host = parts.hostname or ""
     netloc = outlet.article.mobile_hosts.get(host, parts.netloc)
     path = parts.path
-    template = outlet.article.canonical_path
-    if template is not None:
-        match = outlet.url_regex.match(f"{parts.scheme}://{netloc}{path}")
+    for pattern in outlet.article.patterns:
+        match = pattern.compiled.match(f"{parts.scheme}://{netloc}{path}")
         if match is not None:
-            path = template.format(**match.groupdict(default=""))
+            if pattern.canonical_path is not None:
+                path = pattern.canonical_path.format(**match.groupdict(default=""))
+            break
     return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
 
 
@@ -66,6 +77,67 @@ def article_key(outlet: Outlet, url: str) -> ArticleKey | None:
     if match is None:
         return None
     return ArticleKey(outlet.slug, match.article_id, match.edition)
+
+
+@dataclass(frozen=True)
+class ArticleIdentity:
+    """The key an article is archived under, and how it was read."""
+
+    key: ArticleKey
+    source: KeySource
+    # The outlet's URL pattern that read the id (None for a canonical key).
+    pattern: str | None = None
+
+
+def canonical_key(url: str, outlet: Outlet | None) -> str:
+    """An article id from a URL no pattern reads: its canonical form without the scheme
+    (`udn.com/NEWS/x.shtml`, `www.rfa.org/mandarin/…`), so http and https name one article."""
+    parts = urlsplit(canonical_url(url, outlet))
+    return urlunsplit(("", parts.netloc, parts.path or "/", parts.query, "")).removeprefix("//")
+
+
+def names_same_site(outlet: Outlet | None, url: str, other: str) -> bool:
+    """Whether `other` (a page's canonical link) is on the site of `url`: a host of the same outlet,
+    or, for a site outlet, of the same registered domain."""
+    if outlet is not None:
+        return outlet.owns_host(urlsplit(other).hostname or "")
+    return same_site(url, other)
+
+
+def _canonical_on_site(outlet: Outlet | None, url: str, page_canonical: str | None) -> bool:
+    """A page's canonical link can key it: on its own site, and not the site's front page (a
+    template's default, which would make every such page one article)."""
+    if not page_canonical or not names_same_site(outlet, url, page_canonical):
+        return False
+    parts = urlsplit(page_canonical)
+    front = parts.path in ("", "/") and not parts.query
+    return not (front or (outlet is not None and outlet.is_home_page(page_canonical)))
+
+
+def identify(outlet: Outlet | None, url: str, page_canonical: str | None = None) -> ArticleIdentity | None:
+    """The key of the article at `url` (None for a URL that is no absolute http(s) URL).
+
+    The outlet's patterns read it from `url`, else from the page's own canonical link when that
+    is on the same outlet; else the key is the canonical URL (the page's canonical link on the
+    same site, else `url`). A canonical link to another site is never followed: the page stays
+    the article of the site it was fetched from. Without an outlet, the site outlet of `url`.
+    """
+    slug = outlet.slug if outlet is not None else site_outlet_slug(url)
+    if slug is None:
+        return None
+    own_canonical = page_canonical if _canonical_on_site(outlet, url, page_canonical) else None
+    for candidate in (url, own_canonical) if outlet is not None else ():
+        if candidate is None:
+            continue
+        found = match_article_url(outlet, candidate) or match_article_url(
+            outlet, canonical_url(candidate, outlet)
+        )
+        if found is not None:
+            return ArticleIdentity(
+                ArticleKey(slug, found.article_id, found.edition), "pattern", found.pattern
+            )
+    keyed_by = own_canonical or url
+    return ArticleIdentity(ArticleKey(slug, canonical_key(keyed_by, outlet)), "canonical")
 
 
 def content_hash(title: str | None, body: str | None) -> str:

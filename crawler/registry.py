@@ -3,30 +3,23 @@
 Which file: `--registry`, else the file `SOURCEVAULT_REGISTRY` names, else config/outlets.toml of
 the checkout sourcevault runs from, else the copy installed with it (crawler/config_files.py).
 
-Every outlet is data. A bad entry fails the load with one line that names the
-file, the outlet and the field, so an operator editing the TOML by hand sees
-exactly what to fix.
+Every outlet is data: one `Outlet` entry, its sections (crawler/registry_sections.py) and its
+article URL patterns (crawler/url_patterns.py). A bad entry fails the load with one line that
+names the file, the outlet and the field, so an operator editing the TOML by hand sees exactly
+what to fix; so do two outlets owning one host.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
+import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from string import Formatter
-from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jmespath
-import jmespath.exceptions
-from cssselect import SelectorError
-from parsel.csstranslator import HTMLTranslator
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from crawler.registry_file import (
     RegistryError,
@@ -34,253 +27,60 @@ from crawler.registry_file import (
     read_entries,
     registry_path,
 )
+from crawler.registry_sections import (
+    SLUG_PATTERN,
+    Discovery,
+    Edition,
+    FieldError,
+    JsonApiSource,
+    Layout,
+    ListingSource,
+    PageRules,
+    Politeness,
+    Script,
+    Selectors,
+    Strict,
+    check_host,
+    check_url,
+    is_address,
+)
+from crawler.url_patterns import ArticleRule, ArticleUrl, UrlPattern, match_article_url
 
-Script = Literal["Hans", "Hant", "Latn"]
-SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
-BARE_HOST = re.compile(r"[a-z0-9.-]+\.[a-z]{2,}")
-_css_translator = HTMLTranslator()
-
-
-class FieldError(ValueError):
-    """A check across fields that still names the one field to fix (e.g. 'layouts.1.since')."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-def _check_css(selector: str) -> str:
-    try:
-        _css_translator.css_to_xpath(selector)
-    except SelectorError as error:
-        raise ValueError(f"invalid CSS selector {selector!r}: {error}") from None
-    return selector
-
-
-def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"not an absolute http(s) URL: {url!r}")
-    return url
-
-
-CssSelector = Annotated[str, Field(min_length=1)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Edition(_Strict):
-    """One language edition of an outlet that publishes the same article more than once."""
-
-    id: str = Field(pattern=r"^[a-z0-9]+$")
-    script: Script
-    language: str = Field(pattern=r"^[a-z]{2,3}$")
+__all__ = [
+    "SLUG_PATTERN",
+    "ArticleRule",
+    "ArticleUrl",
+    "Discovery",
+    "Edition",
+    "JsonApiSource",
+    "Layout",
+    "ListingSource",
+    "Outlet",
+    "Registry",
+    "RegistryError",
+    "Selectors",
+    "UrlPattern",
+    "load_registry",
+    "match_article_url",
+]
 
 
-class ListingSource(_Strict):
-    url: str
-    links: CssSelector = "a[href]"
-
-    _url = field_validator("url")(_check_url)
-    _links = field_validator("links")(_check_css)
-
-
-class JsonApiSource(_Strict):
-    url: str
-    method: Literal["GET", "POST"] = "GET"
-    body: dict[str, Any] | None = None
-    headers: dict[str, str] = {}
-    links: str = Field(min_length=1, description="JMESPath expression yielding article URLs")
-    # When the API gives ids, not URLs: a URL with one "{}" where the id goes.
-    link_template: str | None = None
-
-    _url = field_validator("url")(_check_url)
-
-    @field_validator("link_template")
-    @classmethod
-    def _template(cls, template: str | None) -> str | None:
-        if template is not None and (template.count("{}") != 1 or not template.startswith("http")):
-            raise ValueError(f"link_template {template!r} must be an absolute URL with exactly one {{}}")
-        return template
-
-    @field_validator("links")
-    @classmethod
-    def _compile_links(cls, expression: str) -> str:
-        try:
-            jmespath.compile(expression)
-        except jmespath.exceptions.ParseError as error:
-            raise ValueError(f"invalid JMESPath expression {expression!r}: {error}") from None
-        return expression
-
-
-class Discovery(_Strict):
-    feeds: list[str] = []
-    sitemaps: list[str] = []
-    listings: list[ListingSource] = []
-    json_apis: list[JsonApiSource] = []
-
-    @field_validator("feeds", "sitemaps")
-    @classmethod
-    def _urls(cls, urls: list[str]) -> list[str]:
-        return [_check_url(url) for url in urls]
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Discovery:
-        if not (self.feeds or self.sitemaps or self.listings or self.json_apis):
-            raise ValueError("no discovery source: give at least one feed, sitemap, listing or json_api")
-        return self
-
-
-class ArticleRule(_Strict):
-    """Which URLs are the outlet's articles, and how one article's many URLs become one.
-
-    `keep_query` lists the query parameters that identify the article: every other one is
-    tracking or navigation (?from=, utm_*, ?re=nextnews) and is dropped. `mobile_hosts` maps a
-    mobile site's host to the desktop host serving the same article. `canonical_path` writes the
-    article's path from `url_pattern`'s named groups: whatever it leaves out (a `-1` suffix, a
-    `/m` prefix) does not belong to the article's address.
-    """
-
-    url_pattern: str
-    keep_query: list[str] = []
-    mobile_hosts: dict[str, str] = {}
-    canonical_path: str | None = None
-
-    @field_validator("url_pattern")
-    @classmethod
-    def _compile(cls, pattern: str) -> str:
-        try:
-            compiled = re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
-        if "id" not in compiled.groupindex:
-            raise ValueError(f"regular expression {pattern!r} has no named group (?P<id>...)")
-        return pattern
-
-    @field_validator("mobile_hosts")
-    @classmethod
-    def _hosts(cls, hosts: dict[str, str]) -> dict[str, str]:
-        for host in [*hosts, *hosts.values()]:
-            _check_host(host)
-        return hosts
-
-    @model_validator(mode="after")
-    def _path_from_groups(self) -> ArticleRule:
-        if self.canonical_path is None:
-            return self
-        if not self.canonical_path.startswith("/"):
-            raise ValueError(f"canonical_path {self.canonical_path!r} must start with '/'")
-        try:
-            names = {name for _, name, _, _ in Formatter().parse(self.canonical_path) if name is not None}
-        except ValueError as error:
-            raise ValueError(f"canonical_path {self.canonical_path!r}: {error}") from None
-        unknown = sorted(names - set(re.compile(self.url_pattern).groupindex))
-        if unknown or "" in names:
-            raise ValueError(
-                f"canonical_path {self.canonical_path!r} names {{{unknown[0] if unknown else ''}}},"
-                " which is not a named group of url_pattern"
-            )
-        return self
-
-
-class Selectors(_Strict):
-    """CSS selectors tried in order; the first that yields a value wins.
-
-    `body` selects the paragraph elements; `remove` lists elements whose text never
-    counts (ads, captions, share bars) wherever they sit inside the body.
-    """
-
-    title: list[CssSelector] = []
-    body: list[CssSelector] = []
-    published_at: list[CssSelector] = []
-    modified_at: list[CssSelector] = []
-    authors: list[CssSelector] = []
-    editors: list[CssSelector] = []
-    source: list[CssSelector] = []
-    section: list[CssSelector] = []
-    tags: list[CssSelector] = []
-    image: list[CssSelector] = []
-    remove: list[CssSelector] = []
-
-    @field_validator("*")
-    @classmethod
-    def _css(cls, selectors: list[str]) -> list[str]:
-        return [_check_css(selector) for selector in selectors]
-
-
-class Layout(_Strict):
-    """A page layout an outlet adopted on a date, with the selectors that read it.
-
-    Its selectors replace the outlet's own field by field; a field it leaves out keeps the
-    outlet's. Pages fetched on or after `since` (in the outlet's time zone) are read with the
-    newest layout in force then; pages fetched before the first `since` with the outlet's own
-    `[outlet.selectors]`. Python for one layout only is the class Page<yyyymmdd> in the outlet's
-    module, crawler/outlets/<slug>.py.
-    """
-
-    since: date
-    note: str = ""
-    selectors: Selectors = Selectors()
-
-
-class PageRules(_Strict):
-    """Text that marks a page served with status 200 as something other than a full article."""
-
-    # Soft 404s: any of these in the page's visible text, its <title>, or its final URL, or an
-    # element matching one of the selectors (WordPress marks its 404 template body.error404).
-    not_found_text: list[str] = []
-    not_found_title: list[str] = []
-    not_found_url: list[str] = []
-    not_found_selector: list[CssSelector] = []
-    # Pages whose article text is cut short (paywall, login wall, expired archive): kept, but
-    # flagged partial, by text or by an element only such pages carry.
-    partial_text: list[str] = []
-    partial_selector: list[CssSelector] = []
-    min_body_chars: int = Field(default=40, ge=1)
-
-    @field_validator("not_found_selector", "partial_selector")
-    @classmethod
-    def _css(cls, selectors: list[str]) -> list[str]:
-        return [_check_css(selector) for selector in selectors]
-
-
-class Politeness(_Strict):
-    """How gently to crawl an outlet; unset values take the crawl's defaults (crawler/settings.py).
-
-    Every request of an outlet, whatever its host, goes through one Scrapy download slot named
-    after the outlet, configured from these values (crawler/extensions/throttle.py, outlet_download_slots).
-    """
-
-    # Seconds between two requests (DOWNLOAD_DELAY when unset); AutoThrottle may only lengthen it.
-    delay: float | None = Field(default=None, ge=0)
-    # Requests at once (CONCURRENT_REQUESTS_PER_DOMAIN when unset).
-    concurrency: int | None = Field(default=None, ge=1)
-
-
-def _check_host(host: str) -> str:
-    # An IP address or localhost is a host too: the offline tests serve outlets on 127.0.0.1.
-    if host == "localhost":
-        return host
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        if not BARE_HOST.fullmatch(host):
-            raise ValueError(f"not a bare domain name or IP address: {host!r}") from None
-    return host
-
-
-class Outlet(_Strict):
+class Outlet(Strict):
     slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1)
     native_name: str = ""
     # Other names the outlet signs its own pages with (never an author, never a source).
     aliases: list[str] = []
+    # The names briefings cite it by ("Global Times", "LTN"), each matched whole against a
+    # citation's label (case, spacing and full-width forms aside) and owned by one outlet only.
+    cited_as: list[str] = []
     # Keywords stamped on every page of the site, which say nothing about an article.
     site_keywords: list[str] = []
     home: str
+    # Hosts and their subdomains the outlet owns: no two outlets own one host.
     domains: list[str] = Field(min_length=1)
+    # The hosts it publishes under (sister sites, earlier sites), each under one of its domains.
+    hosts: list[str] = []
     language: str = Field(pattern=r"^[a-z]{2,3}$")
     script: Script
     timezone: str
@@ -294,7 +94,7 @@ class Outlet(_Strict):
     page_rules: PageRules = PageRules()
     crawl: Politeness = Politeness()
 
-    _home = field_validator("home")(_check_url)
+    _home = field_validator("home")(check_url)
 
     @model_validator(mode="after")
     def _layouts_in_order(self) -> Outlet:
@@ -315,27 +115,48 @@ class Outlet(_Strict):
             raise ValueError(f"unknown IANA time zone {name!r}") from None
         return name
 
-    @field_validator("domains")
+    @field_validator("domains", "hosts")
     @classmethod
-    def _domains(cls, domains: list[str]) -> list[str]:
-        return [_check_host(domain) for domain in domains]
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        return [check_host(host) for host in hosts]
 
     @model_validator(mode="after")
-    def _editions_in_pattern(self) -> Outlet:
-        if self.editions and "edition" not in re.compile(self.article.url_pattern).groupindex:
-            raise ValueError("editions are listed but article.url_pattern has no (?P<edition>...) group")
+    def _editions_in_patterns(self) -> Outlet:
+        for pattern in self.article.patterns if self.editions else ():
+            if "edition" not in pattern.compiled.groupindex:
+                raise ValueError(
+                    f"editions are listed but article url pattern {pattern.name!r}"
+                    " has no (?P<edition>...) group"
+                )
         return self
 
     @model_validator(mode="after")
-    def _mobile_hosts_owned(self) -> Outlet:
-        for host in [*self.article.mobile_hosts, *self.article.mobile_hosts.values()]:
-            if not self.owns_host(host):
-                raise ValueError(f"article.mobile_hosts: {host!r} is not in the outlet's domains")
+    def _hosts_owned(self) -> Outlet:
+        for field, hosts in (
+            ("hosts", self.hosts),
+            ("article.mobile_hosts", [*self.article.mobile_hosts, *self.article.mobile_hosts.values()]),
+        ):
+            for host in hosts:
+                if not self.owns_host(host):
+                    raise FieldError(field, f"{host!r} is not in the outlet's domains")
         return self
 
-    @cached_property
-    def url_regex(self) -> re.Pattern[str]:
-        return re.compile(self.article.url_pattern)
+    @model_validator(mode="after")
+    def _examples_read_by_their_pattern(self) -> Outlet:
+        for position, pattern in enumerate(self.article.patterns):
+            for example in pattern.examples:
+                found = match_article_url(self, example)
+                if found is None:
+                    raise FieldError(
+                        f"article.url_patterns.{position}.examples",
+                        f"{example!r} is not in the outlet's domains",
+                    )
+                if found.pattern != pattern.name:
+                    raise FieldError(
+                        f"article.url_patterns.{position}.examples",
+                        f"{example!r} is read by the earlier pattern {found.pattern!r}",
+                    )
+        return self
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -371,26 +192,9 @@ class Outlet(_Strict):
         return self.selectors.model_copy(update=replaced)
 
 
-@dataclass(frozen=True)
-class ArticleUrl:
-    """What an article URL says about itself, per the outlet's `article.url_pattern`."""
-
-    url: str
-    article_id: str
-    edition: str
-    # The URL as a page listed it, before it was made canonical (kept as an alias of the article).
-    listed_url: str | None = None
-
-
-def match_article_url(outlet: Outlet, url: str) -> ArticleUrl | None:
-    """Return the article id and edition if `url` is one of `outlet`'s article pages."""
-    parts = urlsplit(url)
-    bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    match = outlet.url_regex.match(bare) or outlet.url_regex.match(url.split("#", 1)[0])
-    if match is None or not outlet.owns_host(parts.hostname or ""):
-        return None
-    groups = match.groupdict()
-    return ArticleUrl(url=url, article_id=groups["id"], edition=groups.get("edition") or "")
+def name_key(name: str) -> str:
+    """A name as briefings vary it, with case, spacing and full-width forms set aside."""
+    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
 
 
 class Registry:
@@ -399,6 +203,7 @@ class Registry:
     def __init__(self, outlets: list[Outlet], path: Path):
         self.path = path
         self._by_slug = {outlet.slug: outlet for outlet in outlets}
+        self._by_cited_name = {name_key(name): outlet for outlet in outlets for name in outlet.cited_as}
 
     def __iter__(self) -> Iterator[Outlet]:
         return iter(self._by_slug.values())
@@ -420,8 +225,17 @@ class Registry:
             raise no_such_outlet(self.path, slug, self.slugs) from None
 
     def for_url(self, url: str) -> Outlet | None:
+        """The outlet owning the URL's host; on a host several share (an address of the offline
+        tests), the first whose URL patterns match it, else the first."""
         host = urlsplit(url).hostname or ""
-        return next((outlet for outlet in self if outlet.owns_host(host)), None)
+        owners = [outlet for outlet in self if outlet.owns_host(host)]
+        if len(owners) > 1:
+            return next((outlet for outlet in owners if match_article_url(outlet, url)), owners[0])
+        return owners[0] if owners else None
+
+    def cited_as(self, label: str) -> Outlet | None:
+        """The outlet a briefing means by `label` (one of its `cited_as` names), if any."""
+        return self._by_cited_name.get(name_key(label))
 
     def select(self, slugs: list[str] | tuple[str, ...]) -> list[Outlet]:
         return [self.get(slug) for slug in slugs] if slugs else list(self)
@@ -454,5 +268,32 @@ def load_registry(path: Path | str | None = None) -> Registry:
             raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
         if any(existing.slug == outlet.slug for existing in outlets):
             raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+        for name in outlet.cited_as:
+            owner = next(
+                (other for other in outlets if name_key(name) in map(name_key, other.cited_as)), None
+            )
+            if owner is not None:
+                raise RegistryError(
+                    f"{path}: {label}: field 'cited_as': {name!r} already names outlet {owner.slug!r}"
+                )
+        if clash := _shared_host(outlet, outlets):
+            raise RegistryError(f"{path}: {label}: field 'domains': {clash}")
         outlets.append(outlet)
     return Registry(outlets, path)
+
+
+def _shared_host(outlet: Outlet, earlier: list[Outlet]) -> str | None:
+    """Why `outlet` cannot own its domains: one of them is, or is under, another outlet's.
+
+    An IP address or localhost may be shared: the offline tests serve several outlets on
+    127.0.0.1, told apart by their URL patterns (`Registry.for_url`).
+    """
+    for other in earlier:
+        for domain in outlet.domains:
+            for theirs in other.domains if not is_address(domain) else ():
+                if domain == theirs or domain.endswith("." + theirs) or theirs.endswith("." + domain):
+                    return (
+                        f"{domain!r} overlaps {theirs!r} of outlet {other.slug!r}:"
+                        " a host belongs to one outlet (list a sister site under its owner's hosts)"
+                    )
+    return None

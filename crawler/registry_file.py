@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler.config_files import config_file
 from crawler.exit_status import BadInput
+from crawler.sites import is_site_outlet
 
 DEFAULT_REGISTRY_PATH = config_file("outlets.toml")
 REGISTRY_ENV_VAR = "SOURCEVAULT_REGISTRY"
@@ -52,7 +53,9 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
 
 
 def no_such_outlet(path: Path, slug: str, known: list[str]) -> RegistryError:
-    return RegistryError(f"{path}: no outlet {slug!r} (known: {', '.join(known)})")
+    return RegistryError(
+        f"{path}: no outlet {slug!r} (known: {', '.join(known)}; or a site outlet, site:<domain>)"
+    )
 
 
 class OutletSlugs:
@@ -67,7 +70,8 @@ class OutletSlugs:
         ]
 
     def check(self, slugs: tuple[str, ...] | list[str]) -> None:
-        """RegistryError naming the first of `slugs` the registry does not name."""
+        """RegistryError naming the first of `slugs` the registry does not name (a site outlet,
+        `site:<domain>`, is named by no registry and always stands)."""
         for slug in slugs:
-            if slug not in self.slugs:
+            if slug not in self.slugs and not is_site_outlet(slug):
                 raise no_such_outlet(self.path, slug, self.slugs)

@@ -42,5 +42,7 @@ class ExtractPipeline(CaptureStage):
             outlet=self.registry.get(item.outlet),
             fetched_at=item.fetched_at,
             max_bytes=self.max_page_bytes,
+            # URL patterns are the crawl's filter: a page redirected off them is no article of it.
+            require_article_url=True,
         )
         return item

@@ -121,6 +121,31 @@ def text_capture(
     )
 
 
+def page_capture(
+    registry: Registry,
+    url: str,
+    body: bytes,
+    *,
+    outlet: str | None = None,
+    fetched_at: datetime = datetime(2026, 11, 1, tzinfo=UTC),
+) -> Capture:
+    """A page fetched with status 200 and its extraction, as a crawl (or `briefing add`) hands it
+    on; of the outlet owning `url` unless `outlet` names one."""
+    owner = registry.for_url(url)
+    capture = Capture(
+        outlet=outlet or (owner.slug if owner else ""),
+        page_kind="article",
+        url=url,
+        final_url=url,
+        fetched_at=fetched_at,
+        http_status=200,
+        response_headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=body,
+    )
+    capture.extraction = extract_article(body, url=url, registry=registry)
+    return capture
+
+
 SYNTHETIC_ARTICLE_URLS = {
     "cna": "https://www.cna.com.tw/news/aipl/{:012d}.aspx",
     "udn": "https://udn.com/news/story/7315/{}",

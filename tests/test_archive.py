@@ -141,6 +141,7 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "m004b_story_clusters",
             "m005_search",
             "m006_search_without_sql_functions",
+            "m007_article_key_source",
         ]
         assert schema.pending(archive.connection) == []
         assert set(archive.db.table_names()) >= {

@@ -10,11 +10,10 @@ import pytest
 
 from crawler.archive import Archive
 from crawler.chinese import to_simplified
-from crawler.extraction import extract_article
 from crawler.items import Capture
 from crawler.research.reextraction import reextract
 from crawler.story_matching import comparable_body, fingerprint
-from tests.helpers import fixture_page, text_capture
+from tests.helpers import fixture_page, page_capture, text_capture
 
 # Synthetic texts written for these tests.
 TYPHOON = (
@@ -51,19 +50,7 @@ def store(archive: Archive, registry, capture: Capture):
 
 
 def fixture_capture(registry, url: str, page: str) -> Capture:
-    body = fixture_page(page)
-    capture = Capture(
-        outlet=registry.for_url(url).slug,
-        page_kind="article",
-        url=url,
-        final_url=url,
-        fetched_at=datetime(2026, 11, 28, tzinfo=UTC),
-        http_status=200,
-        response_headers=[("Content-Type", "text/html; charset=utf-8")],
-        body=body,
-    )
-    capture.extraction = extract_article(body, url=url, registry=registry)
-    return capture
+    return page_capture(registry, url, fixture_page(page), fetched_at=datetime(2026, 11, 28, tzinfo=UTC))
 
 
 def clusters(archive: Archive) -> list[set[tuple[str, str]]]:

@@ -240,7 +240,12 @@ def test_a_page_of_an_unconfigured_site_goes_the_generic_path(tmp_path):
     registry = load_registry(write(tmp_path, GOOD_ENTRY))
     extraction = extract_page(fixture_page("generic/twnews/chinatimes.html.gz"), registry=registry)
     article = extraction.article
-    assert article is not None and article.outlet is None
+    # Archived under its site: the registered domain of its own canonical link.
+    assert article is not None and article.outlet == "site:chinatimes.com"
+    assert (article.article_id, article.key_source) == (
+        "www.chinatimes.com/realtimenews/20180916001767-260402",
+        "canonical",
+    )
     assert article.title == "悲慟！北市士林年邁母子 住處上吊自殺身亡"
     assert article.published_at == "2018-09-16T15:31:57+08:00"
     assert "北市士林區葫蘆街一處民宅" in (article.body or "")

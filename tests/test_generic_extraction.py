@@ -17,6 +17,7 @@ from crawler.pages.boilerplate import is_boilerplate
 from crawler.pages.bylines import agency_name, lift_bylines, parse_credit_paragraph, parse_labelled_credits
 from crawler.pages.dates import find_visible_times, guess_zone
 from crawler.pages.decoding import decode_html
+from crawler.sites import site_outlet_slug
 from tests.helpers import FIXTURES, fixture_page
 
 TWNEWS = json.loads((FIXTURES / "generic" / "twnews" / "expected.json").read_text(encoding="utf-8"))["cases"]
@@ -30,9 +31,10 @@ def compact(text: str) -> str:
 @pytest.mark.parametrize("case", TWNEWS, ids=[case["channel"] for case in TWNEWS])
 def test_taiwanese_pages_give_title_byline_time_and_text(case):
     name = case["fixture"].split("/")[-1].removesuffix(".html")
-    # Saved without their URL, and read as pages of no configured outlet (even CNA, LTN, UDN).
+    # Saved without their URL, and read as pages of no configured outlet (even CNA, LTN, UDN):
+    # each its site's, named by the page's own canonical link.
     article = extract_page(fixture_page(f"generic/twnews/{name}.html.gz")).article
-    assert article is not None and article.outlet is None
+    assert article is not None and article.outlet == site_outlet_slug(article.url or "")
     assert compact(case["title_contains"]) in compact(article.title or "")
     assert article.authors == ([case["author"]] if case["author"] else [])
     assert all(compact(snippet) in compact(article.body or "") for snippet in case["content_includes"])

@@ -119,6 +119,21 @@ def test_the_installed_sourcevault_reads_the_config_it_carries_unless_told_other
     assert title.stdout.strip() == datasette["title"], title.stderr
 
 
+@pytest.mark.slow
+def test_the_installed_package_carries_the_post_removal_table(installed, tmp_path):
+    count_entries = (
+        "from crawler.posts.removals import removal_table, TABLE_PATH;"
+        "table = removal_table(); print(len(table.answer), len(table.placeholder), TABLE_PATH)"
+    )
+    counted = run(installed / "python", "-c", count_entries, cwd=tmp_path, env=outside_the_checkout())
+    answers, placeholders, path = counted.stdout.split()
+    shipped = tomllib.loads((ROOT / "crawler" / "posts" / "removals.toml").read_text(encoding="utf-8"))
+    assert (int(answers), int(placeholders)) == (len(shipped["answer"]), len(shipped["placeholder"])), (
+        counted.stderr
+    )
+    assert not Path(path).is_relative_to(ROOT)
+
+
 def test_in_a_checkout_the_registry_is_its_config_unless_named(monkeypatch, tmp_path):
     monkeypatch.delenv(REGISTRY_ENV_VAR, raising=False)
     assert load_registry().path == ROOT / "config" / "outlets.toml"

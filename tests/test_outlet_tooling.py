@@ -23,7 +23,7 @@ import crawler.outlet_tools.fixtures as fixtures_module
 import crawler.outlet_tools.page_fetch as fetch_module
 from crawler.cli import outlet_tools
 from crawler.outlet_tools.fixtures import discover_fixtures
-from crawler.registry import load_registry
+from crawler.registry import load_registry, match_article_url
 from crawler.registry_file import DEFAULT_REGISTRY_PATH
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
 from tests.test_crawl import check_demo, check_demo_rerun_and_reextraction
@@ -85,8 +85,9 @@ def test_new_appends_a_commented_entry_that_validates(cli, small_registry, tmp_p
     assert outlet.discovery.listings[0].url == "https://www.chinatimes.com/"
     assert "sourcevault outlets fixture chinatimes" in (fixtures / "chinatimes" / "README.md").read_text()
     # Its guessed article pattern takes an article id-like number, not the home page.
-    assert outlet.url_regex.match("https://www.chinatimes.com/realtimenews/20180916001767-260402")
-    assert not outlet.url_regex.match("https://www.chinatimes.com/")
+    found = match_article_url(outlet, "https://www.chinatimes.com/realtimenews/20180916001767-260402")
+    assert found is not None and found.article_id == "20180916001767"
+    assert match_article_url(outlet, "https://www.chinatimes.com/") is None
 
 
 def test_new_guesses_language_and_zone_from_a_country_domain(cli, small_registry, tmp_path):

@@ -82,7 +82,8 @@ def outlet(tmp_path):
     ],
 )
 def test_a_page_that_is_no_article_says_which_kind(outlet, url, html, kind, reason):
-    extraction = extract_page(html.encode(), url=url, outlet=outlet)
+    # As the crawl judges it: a page at a URL none of the outlet's patterns matches is refused.
+    extraction = extract_page(html.encode(), url=url, outlet=outlet, require_article_url=True)
     assert extraction.article is None and extraction.not_article is not None
     assert extraction.not_article.kind is kind
     assert (extraction.reason or "").startswith(f"not an article: {reason}")

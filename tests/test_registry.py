@@ -40,7 +40,7 @@ def test_shipped_registry_has_the_eight_outlets(registry):
     # Outlets an operator adds come after these.
     assert registry.slugs[:8] == ["epochtimes", "udn", "ltn", "sina", "huanqiu", "cna", "hket", "statedept"]
     for outlet in registry:
-        assert outlet.discovery and outlet.url_regex.pattern
+        assert outlet.discovery and outlet.article.patterns
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ import pytest
 
 from crawler.archive import Archive
 from crawler.items import Capture
+from crawler.research.importing import import_record
 from crawler.serve import archive_metadata
 from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault, store_article, store_fixture_articles
 from tests.test_hostile_queries import BUSY_ARTICLES, fill
@@ -54,6 +55,7 @@ HOSTILE_BODY = "內文寫著 <b>粗體</b> 與 <script>alert(2)</script> 標籤�
 SIMPLIFIED_ARTICLE = "日媒：日本将取消对中国旅行禁令"
 EDITED_BODY = "第一版：立法院今天審查預算，朝野協商破局。"
 EDITED_AGAIN = "第二版：立法院今天審查預算，朝野協商破局，院會延至明天表決。"
+SITE_URL = "https://www.rfa.org/mandarin/yataibaodao/synthetic-2.html"
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>synthetic</title></channel></rss>"
 FETCHED = "20261101T000000Z"  # store_article's fetch time, 2026-11-01 00:00 UTC, as a file name writes it
 FIRST_COLUMNS = ["id", "outlet", "published_at", "title", "authors", "language_tag", "cluster_id"]
@@ -91,6 +93,10 @@ def test_the_metadata_describes_every_table_and_column(tmp_path):
 def test_the_readme_documents_every_column(tmp_path):
     section = (ROOT / "README.md").read_text(encoding="utf-8").split("## The archive schema", 1)[1]
     section = section.split("\n## ", 1)[0]
+    # Columns documented, until the schema has a docs page of its own, in the docs page of the
+    # feature that added them.
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        section += page.read_text(encoding="utf-8").partition("## Archive columns")[2]
     path = tmp_path / "archive.db"
     Archive(path).close()
     for table, columns in described_tables(path).items():
@@ -211,6 +217,14 @@ def server(tmp_path_factory, registry):
             archive, registry, outlet="epochtimes", number=4244, title="简体版", body="简体中文的内容。"
         )
         feed_capture = _store_feed(archive)
+        # A page of a site no outlet owns (synthetic), imported: its site outlet is an outlet too.
+        record = {
+            "url": SITE_URL,
+            "title": "自由亞洲電台",
+            "body": "提到臺灣與颱風的報導。",
+            "published_at": None,
+        }
+        import_record(archive, registry, json.dumps(record, ensure_ascii=False).encode(), "test")
         capture = archive.db.execute("SELECT capture_id FROM articles WHERE id = ?", [hostile]).fetchone()[0]
     fontconfig = folder / "no-fonts.conf"
     fontconfig.write_text(EMPTY_FONTCONFIG, encoding="utf-8")
@@ -381,6 +395,9 @@ def test_articles_are_described_and_faceted(server):
     facets = json.loads(page)["facet_results"]
     assert status == 200
     assert {"outlet", "language_tag", "script", "script_mismatch", "published_at"} <= set(facets)
+    # Site outlets among the registry's.
+    outlets = {item["value"] for item in facets["outlet"]["results"]}
+    assert {"site:rfa.org", "udn", "cna"} <= outlets
 
 
 def test_the_archive_is_read_only(server):

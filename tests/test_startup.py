@@ -58,7 +58,10 @@ def small_archive(tmp_path_factory, registry):
     return path
 
 
-@pytest.mark.parametrize("command", [["--version"], ["--help"], ["search", "--help"], ["outlets", "--help"]])
+@pytest.mark.parametrize(
+    "command",
+    [["--version"], ["--help"], ["search", "--help"], ["outlets", "--help"], ["briefing", "parse", "--help"]],
+)
 def test_help_and_version_import_nothing_heavy(command):
     assert heavy_modules_imported(*command) == set()
 

@@ -95,6 +95,24 @@ class Archive(ArchiveConnection):
                     ],
                 )
 
+    def add_site_outlet(self, slug: str) -> None:
+        """A row in `outlets` for a site outlet (`site:rfa.org`) the first time it is archived.
+
+        Nothing is configured for such a site: its language and script are undetermined (und,
+        Zyyy) and its time zone empty; each of its pages is tagged, and its clock guessed, alone.
+        Joins the caller's transaction.
+        """
+        from crawler.sites import is_site_outlet, site_domain
+
+        if not is_site_outlet(slug):
+            return
+        domain = site_domain(slug)
+        self.connection.execute(
+            """INSERT INTO outlets (slug, name, native_name, home, domains, language, script, timezone, kind)
+            VALUES (?, ?, '', ?, ?, 'und', 'Zyyy', '', 'site') ON CONFLICT(slug) DO NOTHING""",
+            [slug, domain, f"https://{domain}/", to_json([domain])],
+        )
+
     def store(self, capture: Capture, run_id: int | None, *, outlet: Outlet | None = None) -> StoreResult:
         """Write a capture, its raw body, its article, and what it means for the fetch queue, at once.
 
@@ -111,6 +129,7 @@ class Archive(ArchiveConnection):
         article = extraction.article if extraction and outcome == "article" else None
         now = utc_now()
         with self.db.atomic():
+            self.add_site_outlet(capture.outlet)
             links_new = (
                 self.queue.enqueue(capture.outlet, capture.article_links, run_id, now)
                 if capture.article_links
@@ -152,7 +171,7 @@ class Archive(ArchiveConnection):
             self.articles.count_revisit(key, now)
 
     def store_import(
-        self, record: bytes, article: Article, fetched_at: datetime, imported_from: str, outlet: Outlet
+        self, record: bytes, article: Article, fetched_at: datetime, imported_from: str, outlet: Outlet | None
     ) -> ArticleChange:
         """Archive an article read from a JSON-lines record, the record kept as its original.
 
@@ -165,6 +184,7 @@ class Archive(ArchiveConnection):
 
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
         with self.db.atomic():
+            self.add_site_outlet(key.outlet)
             if self.captures.holds_import(record):
                 return "unchanged"
             if self.articles.current_content(key) == (article.title, article.body, article.published_at):
@@ -184,12 +204,24 @@ class Archive(ArchiveConnection):
     def record_reextraction(
         self, capture: StoredCapture, extraction: Extraction, *, outlet: Outlet | None = None
     ) -> StoreResult:
-        """Replace what an earlier extraction made of a stored capture."""
+        """Replace what an earlier extraction made of a stored capture.
+
+        The article may now have another key than the capture gave before (the registry gained
+        a URL pattern, or an outlet for what was a site outlet's page): the article under the old
+        key goes, and the capture moves to the article's outlet.
+        """
+        from crawler.identity import ArticleKey
+
         article = extraction.article
         outcome = "article" if article is not None else "not_article"
         with self.db.atomic():
             self.captures.record_outcome(capture.id, outcome, extraction)
             if article is not None:
+                key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
+                self.articles.remove(capture.id, keeping=key)
+                if key.outlet != capture.outlet:
+                    self.add_site_outlet(key.outlet)
+                    self.captures.move_to_outlet(capture.id, key.outlet)
                 return self.articles.store(
                     capture.id,
                     seen_at(capture.fetched_at),

@@ -53,6 +53,14 @@ def next_revisit(first_seen_at: str, now: str, after_hours: tuple[float, ...]) -
     return None
 
 
+def _on_the_articles_site(article: Article, outlet: Outlet | None) -> bool:
+    from crawler.identity import names_same_site
+
+    return bool(article.canonical_url and article.url) and names_same_site(
+        outlet, article.url or "", article.canonical_url or ""
+    )
+
+
 @dataclass(frozen=True)
 class StoreResult:
     """What storing a capture did: the capture's row, and its article's (if the page was one)."""
@@ -120,13 +128,14 @@ class Articles:
             " WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
             [key.outlet, key.article_id, key.edition],
         ).fetchone()
-        columns = ("capture_id", *article_content_columns(), "extractor", "extracted_at")
+        columns = ("capture_id", *article_content_columns(), "key_source", "extractor", "extracted_at")
         values = [
             capture_id,
             *(
                 to_json(getattr(article, name)) if name in ARTICLE_JSON_COLUMNS else getattr(article, name)
                 for name in article_content_columns()
             ),
+            article.key_source,
             article.extractor,
             utc_now(),
         ]
@@ -184,10 +193,12 @@ class Articles:
                 [*values, version, seen_at, seen_at, seen_at, seen_at, article_row],
             )
         catch_up(self.connection)
+        # A canonical link to another site is the page's claim, not one of this article's URLs.
+        page_canonical = article.canonical_url if _on_the_articles_site(article, outlet) else None
         for url, seen_as in (
             (urls[0], "requested"),
             *((url, "redirect") for url in urls[1:]),
-            (article.canonical_url, "page_canonical"),
+            (page_canonical, "page_canonical"),
         ):
             if url:
                 self.record_url(key, url, canonical_url(url, outlet), seen_as, seen_at)
@@ -233,12 +244,15 @@ class Articles:
             [key.outlet, key.article_id, key.edition],
         ).fetchone()
 
-    def remove(self, capture_id: int) -> None:
-        """Delete the article a capture made (re-extraction found no article in it any more)."""
+    def remove(self, capture_id: int, *, keeping: ArticleKey | None = None) -> None:
+        """Delete the article a capture made: re-extraction found no article in it any more, or
+        one under another key than `keeping`."""
         stale = self.connection.execute(
-            "SELECT id FROM articles WHERE capture_id = ?", [capture_id]
+            "SELECT id, outlet, article_id, edition FROM articles WHERE capture_id = ?", [capture_id]
         ).fetchone()
-        if stale is None:
+        if stale is None or (
+            keeping is not None and tuple(stale[1:]) == (keeping.outlet, keeping.article_id, keeping.edition)
+        ):
             return
         from crawler.search.index import catch_up
 
@@ -309,14 +323,19 @@ class Articles:
                 self.record_url(key, url, canonical_url(url, outlet), seen_as, utc_now())
         return key
 
-    def archived_article_for(self, outlet: Outlet, url: str) -> ArchivedArticle | None:
-        """The archived article `url` names, by its canonical form or the outlet's article key.
+    def archived_article_for(self, outlet: Outlet | None, url: str) -> ArchivedArticle | None:
+        """The archived article `url` names, by its canonical form or the key it carries.
 
         Two indexed lookups, whatever the archive's size: the URL aliases (which also know where
-        redirects led), then the article identity (outlet, article id, edition) the URL carries.
+        redirects led), then the article identity (outlet, article id, edition) the URL carries:
+        the outlet's pattern's, else its canonical key. Without an outlet, its site outlet's.
         """
-        from crawler.identity import ArticleKey, article_key, canonical_url
+        from crawler.identity import ArticleKey, canonical_url, identify
 
+        identity = identify(outlet, url)
+        if identity is None:
+            return None
+        key = identity.key
         query = (
             "SELECT a.id, a.outlet, a.article_id, a.edition, a.url, a.current_version, a.last_seen_at"
             " FROM articles a"
@@ -324,10 +343,9 @@ class Articles:
         row = self.connection.execute(
             f"{query} JOIN article_urls u USING (outlet, article_id, edition)"
             " WHERE u.canonical_url = ? AND u.outlet = ? LIMIT 1",
-            [canonical_url(url, outlet), outlet.slug],
+            [canonical_url(url, outlet), key.outlet],
         ).fetchone()
-        key = article_key(outlet, url)
-        if row is None and key is not None:
+        if row is None:
             row = self.connection.execute(
                 f"{query} WHERE a.outlet = ? AND a.article_id = ? AND a.edition = ?",
                 [key.outlet, key.article_id, key.edition],

@@ -207,6 +207,10 @@ class Captures:
             "UPDATE captures SET outcome = 'failed', outcome_reason = ? WHERE id = ?", [reason, capture_id]
         )
 
+    def move_to_outlet(self, capture_id: int, outlet: str) -> None:
+        """Re-extraction found the capture's page to be another outlet's (one added since)."""
+        self.connection.execute("UPDATE captures SET outlet = ? WHERE id = ?", [outlet, capture_id])
+
     def keep_validators(self, capture: Capture, capture_id: int, now: str) -> None:
         """Remember a discovery document's ETag / Last-Modified for the next conditional GET."""
         if capture.http_status == 304:

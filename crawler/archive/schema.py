@@ -22,6 +22,7 @@ from crawler.archive.migrations.m004_identity_and_versions import m004_identity_
 from crawler.archive.migrations.m004b_story_clusters import m004b_story_clusters
 from crawler.archive.migrations.m005_search import m005_search
 from crawler.archive.migrations.m006_search_without_sql_functions import m006_search_without_sql_functions
+from crawler.archive.migrations.m007_article_key_source import m007_article_key_source
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -41,6 +42,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m004b_story_clusters,
     m005_search,
     m006_search_without_sql_functions,
+    m007_article_key_source,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler import __version__
+from crawler.cli.briefings import briefing
 from crawler.cli.crawling import DEMO_MANIFEST, DEMO_SNAPSHOT, crawl, demo, reextract, report
 from crawler.cli.outlet_tools import outlets
 from crawler.cli.page_tools import extract, lang
@@ -53,6 +54,7 @@ for command in (
     clusters,
     duplicates,
     snapshot,
+    briefing,
 ):
     main.add_command(command)
 

@@ -192,20 +192,24 @@ def demo(db_path: Path, registry_path: Path | None, verbose: bool) -> None:
 def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | None) -> None:
     """Rebuild the articles from the stored raw originals, without network.
 
-    Run it after fixing a parser or a selector: every stored article page is extracted
-    again and the archive's articles are replaced by the new results; their versions, URL
-    aliases and story clusters are rebuilt from the same captures.
+    Run it after fixing a parser or a selector, or adding a URL pattern or an outlet: every
+    stored article page is extracted again, the page deciding whether it is an article, and
+    the archive's articles are replaced by the new results; their versions, URL aliases and
+    story clusters are rebuilt from the same captures. Pages of sites no outlet owns
+    (--outlet site:rfa.org) are read the generic way, or by the outlet that owns them now.
 
     \b
     Example:
         sourcevault reextract --outlet udn
+        sourcevault reextract --outlet site:rfa.org
     """
     from crawler.registry import load_registry
     from crawler.research.reextraction import reextract as run_reextract
     from crawler.research.reextraction import unregistered_outlets
+    from crawler.sites import is_site_outlet
 
     registry = load_registry(registry_path)
-    registry.select(list(outlets))
+    registry.select([slug for slug in outlets if not is_site_outlet(slug)])
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no archive here")
     with writing(db_path, "reextract"), Archive(db_path) as archive:

@@ -48,6 +48,39 @@ def outlets(context: click.Context, registry_path: Path | None) -> None:
         )
 
 
+@outlets.command("explain")
+@click.argument("urls", metavar="URL...", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per URL.")
+@registry_option
+@one_line_errors
+def outlets_explain(urls: tuple[str, ...], as_json: bool, registry_path: Path | None) -> None:
+    """Say which outlet, URL pattern and article key each URL gets, or why none.
+
+    The outlet owns the URL's host (else the URL belongs to the site outlet of its registered
+    domain, site:<domain>); the first of the outlet's URL patterns that matches reads the
+    article's id (else the key is its canonical URL). The crawl follows only URLs a pattern
+    matches; extract, import and reextract keep any page that is an article.
+
+    \b
+    Example:
+        sourcevault outlets explain https://money.udn.com/money/story/5603/4909425
+        sourcevault outlets explain 'http://www.cna.com.tw/News/FirstNews/201306290064-1.aspx' --json
+    """
+    from crawler.outlet_tools.explain import explain_url, explanation_lines
+    from crawler.registry import load_registry
+
+    registry = load_registry(registry_path)
+    for position, url in enumerate(urls):
+        explained = explain_url(registry, url)
+        if as_json:
+            click.echo(json.dumps(explained.to_dict(), ensure_ascii=False))
+            continue
+        if position:
+            click.echo("")
+        for line in explanation_lines(explained):
+            click.echo(line)
+
+
 @outlets.command("new")
 @click.argument("slug")
 @click.option("--home", required=True, help="The outlet's home page (absolute http(s) URL).")

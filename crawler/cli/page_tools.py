@@ -70,9 +70,11 @@ def extract(
 ) -> None:
     """Extract the article of a saved page (any site) and print it as JSON.
 
-    Pages of configured outlets use their selectors; any other page goes the generic path.
-    Exits 1 when the page is not an article (the JSON then says why), or when a --batch
-    entry cannot be read (its line says why).
+    Pages of configured outlets use their selectors, whatever their path; any other page goes
+    the generic path and belongs to its site outlet (site:<registered domain>). The page
+    decides whether it is an article, not its URL: one no URL pattern reads is keyed by its
+    canonical URL (key_source "canonical"). Exits 1 when the page is not an article (the JSON
+    then says why), or when a --batch entry cannot be read (its line says why).
 
     \b
     Example:

@@ -45,10 +45,12 @@ def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False))
         return
-    click.echo(f"{'outlet':<12}{'articles':>10}{'captures':>10}{'script mismatch':>17}")
+    # Site outlets (site:rfa.org) follow the registry's, with names as long as their domains.
+    width = max(12, *(len(slug) + 2 for slug in counts["outlets"]))
+    click.echo(f"{'outlet':<{width}}{'articles':>10}{'captures':>10}{'script mismatch':>17}")
     for slug, outlet_counts in [*counts["outlets"].items(), ("total", counts)]:
         click.echo(
-            f"{slug:<12}{outlet_counts['articles']:>10}{outlet_counts['captures']:>10}"
+            f"{slug:<{width}}{outlet_counts['articles']:>10}{outlet_counts['captures']:>10}"
             f"{outlet_counts['script_mismatches']:>17}"
         )
 
@@ -155,8 +157,7 @@ def _find_article(archive: Archive, article: str, registry_path: Path | None) ->
     from crawler.registry import load_registry
 
     registry = load_registry(registry_path)
-    outlet = registry.for_url(article)
-    found = archive.articles.archived_article_for(outlet, article) if outlet else None
+    found = archive.articles.archived_article_for(registry.for_url(article), article)
     if found is None:
         raise click.ClickException(f"{archive.path}: no archived article is known by the URL {article}")
     return found.id

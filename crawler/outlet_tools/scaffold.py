@@ -101,8 +101,10 @@ slug = "{outlet.slug}"
 name = "{outlet.name}"  # TODO: the outlet's English name
 native_name = "{outlet.native_name}"  # TODO: its name in its own language
 # aliases = []  # other names it signs its pages with (never an author, never a source)
+# cited_as = []  # names briefings cite it by ("China Times"), each owned by one outlet
 home = "{outlet.home}"
 domains = ["{outlet.domain}"]
+# hosts = []  # the hosts it publishes under (sister sites, earlier sites), each under domains
 language = "{outlet.language}"
 script = "{outlet.script}"
 timezone = "{outlet.timezone}"
@@ -119,6 +121,8 @@ listings = [{{ url = "{outlet.home}" }}]
 # own id as (?P<id>...). This guess takes any address of the site whose last part holds a
 # number of 5 digits or more, and that number as the id.
 url_pattern = '^https?://(?:[a-z0-9-]+\\.)*{domain_pattern}/(?:[^?#]*/)?[^/?#]*?(?P<id>\\d{{5,}})[^/?#]*$'
+# Several URL schemes (sister sites, earlier forms): [[outlet.article.url_patterns]] tables in
+# place of url_pattern, each a name, a regex and its id_namespace (docs/outlets-and-urls.md).
 
 [outlet.selectors]
 # TODO: CSS selectors per field, tried in order (parsel syntax: ::text and ::attr(name) allowed).

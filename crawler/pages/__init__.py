@@ -96,11 +96,15 @@ def extract_page(
     registry: Registry | None = None,
     fetched_at: datetime | None = None,
     max_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+    require_article_url: bool = False,
 ) -> Extraction:
     """Extract the article of one page; never raises for bad input, gives the reason instead.
 
     With a `registry` and no `outlet`, the outlet is the one owning the page's URL (or, for a
-    page saved without its URL, its canonical link); pages of other sites go the generic path.
+    page saved without its URL, its canonical link); pages of other sites go the generic path,
+    and are their site's (`site:<registered domain>`). The page decides whether it is an
+    article, whatever its URL; `require_article_url` (the crawl) refuses a page of an outlet at
+    a URL none of its patterns matches.
     """
     if len(body) > max_bytes:
         return Extraction(
@@ -117,7 +121,9 @@ def extract_page(
         own_url = url or ArticlePage(document).url
         outlet = registry.for_url(own_url) if own_url else None
     layout = choose_layout(outlet, document, fetched_at) if outlet else None
-    page = page_class(outlet.slug if outlet else None, layout)(document, url, outlet, fetched_at, layout)
+    page = page_class(outlet.slug if outlet else None, layout)(
+        document, url, outlet, fetched_at, layout, require_article_url=require_article_url
+    )
     decoded = document.decoded
     try:
         article = page.to_article()

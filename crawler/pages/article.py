@@ -16,11 +16,11 @@ from typing import Any
 from crawler import __version__
 from crawler.article_fields import ARTICLE_FIELDS, Article
 from crawler.date_span import outside_span
+from crawler.identity import identify
 from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages.credit_fields import CreditFields
 from crawler.pages.judge import BodyText, judge_page
 from crawler.pages.reader import Extracted
-from crawler.registry import match_article_url
 
 CASCADE_FIELDS = tuple(article_field for article_field in ARTICLE_FIELDS if article_field.cascade)
 TIME_FIELDS = ("published_at", "modified_at")
@@ -45,7 +45,13 @@ class ArticlePage(CreditFields):
 
     def verdict(self) -> PageVerdict:
         """What this page is: an article (maybe partial), or which kind of page instead."""
-        return judge_page(self.document, self.url, self.outlet, lambda: self._extracted_text)
+        return judge_page(
+            self.document,
+            self.url,
+            self.outlet,
+            lambda: self._extracted_text,
+            require_article_url=self.require_article_url,
+        )
 
     def to_article(self) -> Article:
         """Every field, or NotAnArticle with the verdict."""
@@ -59,13 +65,16 @@ class ArticlePage(CreditFields):
             # A page object of an outlet may read a time by its own means: the archive's span holds.
             if problem := outside_span(fields[name].value):
                 fields[name] = Extracted(None, f"refused: {fields[name].method} {problem}")
-        identity = match_article_url(self.outlet, self.url) if self.outlet and self.url else None
+        # The key: from the outlet's URL patterns, else the canonical URL (the site's outlet for a
+        # site with no entry); a page saved without any URL of its own has none.
+        identity = identify(self.outlet, self.url, fields["canonical_url"].value) if self.url else None
         _, credits = self._lifted
         return Article(
             url=self.url,
-            outlet=self.outlet.slug if self.outlet else None,
-            article_id=identity.article_id if identity else None,
-            edition=identity.edition if identity else "",
+            outlet=identity.key.outlet if identity else (self.outlet.slug if self.outlet else None),
+            article_id=identity.key.article_id if identity else None,
+            edition=identity.key.edition if identity else "",
+            key_source=identity.source if identity else None,
             **{
                 article_field.name: fields[article_field.name].value or article_field.empty()
                 for article_field in CASCADE_FIELDS

@@ -26,6 +26,7 @@ HAS_YEAR = re.compile(r"(?:19|20)\d{2}")
 ANY_YEAR = re.compile(r"\d{4}")
 TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：時时点點]\s*\d{2}")
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 # A time printed on the page: 2019-09-07 13:43:45, 2019年06月15日08:18, 2018/09/16 15:31 +08:00.
 VISIBLE_TIME = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
@@ -147,6 +148,11 @@ def find_visible_times(lines: Iterable[str]) -> VisibleTimes:
         if published and modified:
             break
     return VisibleTimes(published or bare_date, modified)
+
+
+def mostly_chinese(text: str) -> bool:
+    """Whether most of a short text (a title) is Chinese characters: a clue to a site's clock."""
+    return len(CHINESE_CHARACTER.findall(text)) * 2 > len(text.strip())
 
 
 def guess_zone(host: str, declared_language: str | None, is_chinese: bool) -> ZoneInfo:

@@ -143,7 +143,7 @@ class HtmlDocument:
         """The page's main JSON-LD article object, or an empty dict."""
         for wanted in (ARTICLE_LD_TYPES - {"WebPage"}, {"WebPage"}):
             for item in self.json_ld:
-                if _ld_types(item) & wanted:
+                if ld_types(item) & wanted:
                     return item
         return {}
 
@@ -184,9 +184,10 @@ def _flatten_ld(data: Any) -> Iterator[dict[str, Any]]:
         yield data
 
 
-def _ld_types(item: dict[str, Any]) -> set[str]:
+def ld_types(item: dict[str, Any]) -> set[str]:
+    """The @type names of a JSON-LD object."""
     types = item.get("@type", [])
-    return set(types) if isinstance(types, list) else {types}
+    return {name for name in (types if isinstance(types, list) else [types]) if isinstance(name, str)}
 
 
 def ld_text(value: Any) -> str | None:
@@ -206,7 +207,7 @@ def ld_people(value: Any) -> Iterable[str]:
     for item in items:
         if isinstance(item, str) and item.strip():
             yield clean_text(item)
-        elif isinstance(item, dict) and "Organization" not in _ld_types(item):
+        elif isinstance(item, dict) and "Organization" not in ld_types(item):
             name = ld_text(item.get("name"))
             if name:
                 yield name

@@ -3,6 +3,12 @@
 Plain functions over the parsed page; the checks that need no extracted text come first, so a
 soft 404 or a redirect stub costs no extraction. The page object (crawler/pages/article.py)
 calls `judge_page` before it extracts any field.
+
+The crawl fetches what the outlet's URL patterns let through, and refuses a page whose final
+URL none of them matches (`require_article_url`). A page given by URL (`extract`, `import`,
+`reextract`) is judged by the page alone: one at an address no pattern matches must then not
+look like a page of links, by its markup (a home page, a JSON-LD list with no article in it) or
+by its text (next to no prose among many headline links).
 """
 
 from __future__ import annotations
@@ -10,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from crawler.page_verdict import PageVerdict, Verdict
-from crawler.pages.document import HtmlDocument, element_text
+from crawler.pages.document import ARTICLE_LD_TYPES, HtmlDocument, element_text, ld_types
 from crawler.registry import Outlet, match_article_url
 
 GENERIC_MIN_BODY_CHARS = 40
@@ -33,6 +39,13 @@ SCRIPT_REDIRECT = re.compile(
 )
 SCRIPT_REDIRECT_MAX_BYTES = 4096
 META_REFRESH = re.compile(r"^\s*\d+\s*;\s*url\s*=\s*['\"]?(?P<target>[^'\"]+)", re.IGNORECASE)
+# JSON-LD types of a page that lists things: an article page may carry one beside its article.
+LIST_LD_TYPES = frozenset({"ItemList", "CollectionPage", "SearchResultsPage"})
+# A page of links: of its visible text, less than this share is the prose found...
+LINK_PAGE_MAX_PROSE_SHARE = 0.03
+# ... among at least this many links whose text is as long as a headline.
+LINK_PAGE_MIN_HEADLINE_LINKS = 100
+HEADLINE_LINK_CHARS = 12
 
 
 @dataclass(frozen=True)
@@ -44,14 +57,30 @@ class BodyText:
 
 
 def judge_page(
-    document: HtmlDocument, url: str | None, outlet: Outlet | None, text: Callable[[], BodyText]
+    document: HtmlDocument,
+    url: str | None,
+    outlet: Outlet | None,
+    text: Callable[[], BodyText],
+    *,
+    require_article_url: bool = False,
 ) -> PageVerdict:
-    """What the page is; `text` is asked for only once the page may still be an article."""
+    """What the page is; `text` is asked for only once the page may still be an article.
+
+    With `require_article_url` (the crawl), a page of the outlet's at a URL none of its
+    patterns matches is no article; without, the page decides.
+    """
     title_tag = document.title_tag or ""
-    verdict = _stub_or_not_found(document, url, title_tag) or (
-        _outlet_not_found(document, url, outlet, title_tag, text) if outlet else None
-    )
+    at_article_url = bool(outlet and url and match_article_url(outlet, url))
+    verdict = _stub_or_not_found(document, url, title_tag)
+    if verdict is None and outlet and url and require_article_url and not at_article_url:
+        verdict = PageVerdict(
+            Verdict.NOT_ARTICLE_URL, f"{url} is not an article URL of outlet {outlet.slug!r}"
+        )
+    if verdict is None and outlet:
+        verdict = _outlet_not_found(document, url, outlet, title_tag, text)
     if verdict is not None:
+        return verdict
+    if not at_article_url and (verdict := _list_markup(document, url, outlet)):
         return verdict
     extracted = text()
     if (
@@ -59,6 +88,12 @@ def judge_page(
         and (share := link_text_share(document, extracted.body)) > LISTING_LINK_SHARE
     ):
         return PageVerdict(Verdict.LISTING, f"{share:.0%} of its text is link titles")
+    if (
+        not at_article_url
+        and not extracted.from_selectors
+        and (verdict := _links_around_no_prose(document, extracted.body))
+    ):
+        return verdict
     partial = partial_reason(document, outlet)
     minimum = outlet.page_rules.min_body_chars if outlet else GENERIC_MIN_BODY_CHARS
     if len(extracted.body) < minimum:
@@ -88,8 +123,6 @@ def _outlet_not_found(
     text: Callable[[], BodyText],
 ) -> PageVerdict | None:
     """The outlet's own marks of a page that is not one of its articles (config: page_rules)."""
-    if url and not match_article_url(outlet, url):
-        return PageVerdict(Verdict.NOT_ARTICLE_URL, f"{url} is not an article URL of outlet {outlet.slug!r}")
     rules = outlet.page_rules
     page_urls = [url or "", document.link("canonical") or ""]
     for marker in rules.not_found_url:
@@ -107,6 +140,37 @@ def _outlet_not_found(
             if marker in document.html:
                 return PageVerdict(Verdict.SOFT_404, f"page says {marker!r}")
     return None
+
+
+def _list_markup(document: HtmlDocument, url: str | None, outlet: Outlet | None) -> PageVerdict | None:
+    """A home page, or a page whose JSON-LD describes a list and no article."""
+    parts = urlsplit(url or "")
+    if outlet is not None and url and outlet.is_home_page(url):
+        return PageVerdict(Verdict.LISTING, "the outlet's home page")
+    if outlet is None and parts.hostname and parts.path in ("", "/") and not parts.query:
+        return PageVerdict(Verdict.LISTING, "the site's home page")
+    types = set().union(*(ld_types(item) for item in document.json_ld))
+    if (listed := types & LIST_LD_TYPES) and not types & ARTICLE_LD_TYPES - {"WebPage"}:
+        return PageVerdict(Verdict.LISTING, f"JSON-LD {sorted(listed)[0]} and no article")
+    return None
+
+
+def _links_around_no_prose(document: HtmlDocument, body: str) -> PageVerdict | None:
+    """Next to no prose among many headline links, on a page that marks up no article."""
+    if document.tree.xpath("//article") or document.json_ld_article:
+        return None
+    page = document.tree.find("body")
+    page_chars = len(element_text(page)) if page is not None else 0
+    if len(body) >= LINK_PAGE_MAX_PROSE_SHARE * page_chars:
+        return None
+    headline_links = sum(
+        1 for anchor in document.tree.iter("a") if len(element_text(anchor)) >= HEADLINE_LINK_CHARS
+    )
+    if headline_links < LINK_PAGE_MIN_HEADLINE_LINKS:
+        return None
+    return PageVerdict(
+        Verdict.LISTING, f"{headline_links} headline links around {len(body)} characters of prose"
+    )
 
 
 def link_text_share(document: HtmlDocument, body: str) -> float:

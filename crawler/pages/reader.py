@@ -21,13 +21,12 @@ from zoneinfo import ZoneInfo
 import trafilatura
 from trafilatura.settings import Document as TrafilaturaDocument
 
-from crawler.pages.dates import guess_zone, implausible_time, parse_datetime
+from crawler.pages.dates import guess_zone, implausible_time, mostly_chinese, parse_datetime
 from crawler.pages.density import MainText, find_main_text
 from crawler.pages.document import HtmlDocument, clean_text, element_text
 from crawler.registry import Layout, Outlet, Selectors
 
 T = TypeVar("T")
-CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—_]\s+|\s*[|｜_]\s*")
 
 
@@ -62,8 +61,12 @@ class PageReader:
         outlet: Outlet | None = None,
         fetched_at: datetime | None = None,
         layout: Layout | None = None,
+        *,
+        require_article_url: bool = False,
     ):
         self.document = document
+        # The crawl's rule: a page at a URL none of the outlet's patterns matches is no article.
+        self.require_article_url = require_article_url
         self.url = url or document.url or self._page_own_url()
         self.outlet = outlet
         self.fetched_at = fetched_at
@@ -80,11 +83,10 @@ class PageReader:
 
     def _guess_zone(self) -> ZoneInfo:
         """A page of a site nobody configured: the zone of its country, language or script."""
-        sample = self.document.title_tag or ""
         return guess_zone(
             urlsplit(self.url or "").hostname or "",
             self.document.declared_language,
-            len(CHINESE_CHARACTER.findall(sample)) * 2 > len(sample.strip()),
+            mostly_chinese(self.document.title_tag or ""),
         )
 
     @cached_property

@@ -266,10 +266,11 @@ class TextFields(PageReader):
         candidate = urljoin(self.url or "", candidate.strip())
         if urlsplit(candidate).scheme not in ("http", "https"):
             return None
-        if self.outlet and self.url:
+        if self.outlet and self.url and self.outlet.owns_host(urlsplit(candidate).hostname or ""):
             ours = match_article_url(self.outlet, self.url)
             theirs = match_article_url(self.outlet, candidate)
-            # A canonical link to another article (or a section front) is a template bug.
+            # A canonical link to another of the outlet's articles (or a section front) is a
+            # template bug; one to another site is kept as the page says, and never followed.
             if ours and (theirs is None or theirs.article_id != ours.article_id):
                 return None
         return candidate

@@ -3,7 +3,9 @@ lines hold at least `url`, `title`, `body` and `published_at`.
 
 Each record goes through the stages a crawled article goes through after extraction (it is an
 article already): identity from the registry (the outlet owning the URL's host, unless the
-record names one; the outlet's own article id and edition read from the canonical URL), then
+record names one; the outlet's own article id and edition read by its URL patterns, else the
+record's article_id, else the canonical URL: crawler.identity.identify), a host no outlet owns
+being its site outlet (`site:rfa.org`), then
 language and script tagging (`crawler.language.tag_article`, as the crawl's LanguagePipeline),
 then the archive's store path, which versions the article, records its URLs, links it to the
 archived copies of its story (deduplication, as the crawl's DedupPipeline) and keeps the
@@ -25,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -33,11 +36,13 @@ from crawler.archive.articles import ArticleChange
 from crawler.archive.connection import storage_failure
 from crawler.article_fields import ARTICLE_FIELDS, Article
 from crawler.date_span import outside_span
-from crawler.identity import canonical_url
+from crawler.identity import ArticleIdentity, ArticleKey, identify
 from crawler.items import stage_error
 from crawler.language import tag_article
-from crawler.registry import Outlet, Registry, match_article_url
+from crawler.pages.dates import guess_zone, mostly_chinese
+from crawler.registry import Outlet, Registry
 from crawler.regular_files import open_regular
+from crawler.sites import is_site_outlet, site_outlet_slug
 
 BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 IMPORT_EXTRACTOR = "import"
@@ -121,50 +126,67 @@ def _describe(error: ValidationError) -> str:
     return f'"{name}": {first["msg"].removeprefix("Value error, ")}'
 
 
-def _local_time(value: str | None, outlet: Outlet) -> str | None:
+def _local_time(value: str | None, zone: ZoneInfo) -> str | None:
     """A time without an offset is the outlet's local time, as the crawl reads the outlets' pages."""
     if value is None or BARE_DATE.match(value):
         return value
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=outlet.zone)
+        moment = moment.replace(tzinfo=zone)
     return moment.isoformat(timespec="seconds")
 
 
-def _identity(record: ImportedRecord, registry: Registry) -> tuple[Outlet, str, str]:
-    """Outlet, article id and edition: from the URL by the registry, as a crawl finds them."""
-    if record.outlet:
-        if record.outlet not in registry:
-            raise RejectedRecord(f'"outlet": {record.outlet!r} is not a configured outlet')
+def _outlet(record: ImportedRecord, registry: Registry) -> Outlet | None:
+    """The record's outlet: the one it names, else the one owning its host; None: its site outlet."""
+    if record.outlet and record.outlet in registry:
         outlet = registry.get(record.outlet)
-        host = urlsplit(record.url).hostname or ""
-        if not outlet.owns_host(host):
+        # Its domains hold every host it publishes under (sister and earlier sites among them).
+        if not outlet.owns_host(host := urlsplit(record.url).hostname or ""):
             raise RejectedRecord(
                 f'"url": {host} is not a host of outlet {outlet.slug!r} ({", ".join(outlet.domains)})'
             )
-    else:
-        found = registry.for_url(record.url)
-        if found is None:
-            raise RejectedRecord(f'no configured outlet for the host of {record.url} (give "outlet")')
-        outlet = found
-    # As the crawl does: tracking parameters, mobile hosts and old suffixes do not make another article.
-    article_url = match_article_url(outlet, canonical_url(record.url, outlet))
-    if article_url is not None:
-        return outlet, article_url.article_id, article_url.edition
-    if record.article_id:
-        return outlet, record.article_id, record.edition
-    raise RejectedRecord(f'{record.url} is not an article URL of outlet {outlet.slug!r} (give "article_id")')
+        return outlet
+    if record.outlet and not is_site_outlet(record.outlet):
+        raise RejectedRecord(f'"outlet": {record.outlet!r} is not a configured outlet')
+    if record.outlet and record.outlet != (site := site_outlet_slug(record.url)):
+        raise RejectedRecord(f'"outlet": {record.outlet!r} is not the site of {record.url} ({site})')
+    # A site outlet's record whose host an outlet of the registry owns now is that outlet's.
+    return registry.for_url(record.url)
 
 
-def article_from_record(record: ImportedRecord, registry: Registry) -> tuple[Article, Outlet]:
-    outlet, article_id, edition = _identity(record, registry)
+def _identity(record: ImportedRecord, outlet: Outlet | None) -> ArticleIdentity:
+    """As the crawl finds it: tracking parameters, mobile hosts and old suffixes make no other article.
+
+    The outlet's URL patterns read the key; else the record's own article_id; else the canonical URL.
+    """
+    identity = identify(outlet, record.url, record.canonical_url)
+    assert identity is not None, "an ImportedRecord's URL is an absolute http(s) URL"
+    if identity.source == "canonical" and record.article_id and record.article_id != identity.key.article_id:
+        key = ArticleKey(identity.key.outlet, record.article_id, record.edition)
+        return ArticleIdentity(key, "record")
+    return identity
+
+
+def _zone(record: ImportedRecord, outlet: Outlet | None) -> ZoneInfo:
+    """The outlet's zone; for a site outlet, the one its domain, declared language or script suggests."""
+    if outlet is not None:
+        return outlet.zone
+    chinese = mostly_chinese(record.title)
+    return guess_zone(urlsplit(record.url).hostname or "", record.declared_language, chinese)
+
+
+def article_from_record(record: ImportedRecord, registry: Registry) -> tuple[Article, Outlet | None]:
+    outlet = _outlet(record, registry)
+    identity = _identity(record, outlet)
+    zone = _zone(record, outlet)
     fields = {name: getattr(record, name) for name in IMPORTED_FIELDS}
     fields |= {
-        "outlet": outlet.slug,
-        "article_id": article_id,
-        "edition": edition,
-        "published_at": _local_time(record.published_at, outlet),
-        "modified_at": _local_time(record.modified_at, outlet),
+        "outlet": identity.key.outlet,
+        "article_id": identity.key.article_id,
+        "edition": identity.key.edition,
+        "key_source": identity.source,
+        "published_at": _local_time(record.published_at, zone),
+        "modified_at": _local_time(record.modified_at, zone),
     }
     return Article(**fields, extractor=IMPORT_EXTRACTOR), outlet
 
