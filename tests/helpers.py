@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import html
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,18 @@ from crawler.warc_snapshots import RecordedExchange, write_snapshot
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SOURCEVAULT = Path(sys.executable).parent / "sourcevault"
+CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def console_examples(doc: Path) -> list[tuple[str, str]]:
+    """(command, output as shown) for every `$ …` line of a docs page's console blocks."""
+    shown = []
+    for block in CONSOLE_BLOCK.findall(doc.read_text(encoding="utf-8")):
+        for example in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
+            if example.strip():
+                command, _, output = example.partition("\n")
+                shown.append((command.removeprefix("$ "), output))
+    return shown
 
 
 def fixture_page(relative: str) -> bytes:

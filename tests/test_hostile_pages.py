@@ -22,6 +22,7 @@ from crawler import exit_status, settings
 from pipelines.stage import CaptureStage
 from tests.faulty_stages import RAISES, UNSTORABLE, pipelines_with_faults
 from tests.helpers import ROOT, SOURCEVAULT, exchange, invoke, make_snapshot
+from tests.test_crawl import PARAGRAPHS
 
 BASE = "https://news.example.org"
 REGISTRY = """
@@ -45,10 +46,6 @@ title = ["h1"]
 body = ["article > p"]
 published_at = ["time::attr(datetime)"]
 """
-PARAGRAPHS = (
-    "<p>（中央社記者王小明台北1日電）台北市今天舉行年度防災演習，市府動員超過兩千名人員參與。</p>"
-    "<p>市長表示，演習模擬強震後的救援與收容，希望市民熟悉避難路線與集合地點。</p>"
-)
 # JSON-LD nested 50,000 deep: json.loads raised RecursionError and the capture was lost.
 DEEP_JSON_LD = "[" * 50_000 + "]" * 50_000
 

@@ -22,6 +22,9 @@ GOOD = {
 
 def test_import_refuses_hostile_lines_by_number_and_imports_the_rest(cli, tmp_path):
     other = GOOD | {"url": "https://udn.com/news/story/7315/654321", "title": "另一篇匯入測試"}
+    # A sister site is a host of its outlet (the registry's `hosts`, under its domains).
+    sister_url = "https://money.udn.com/money/story/5603/4909425"
+    sister = GOOD | {"outlet": "udn", "url": sister_url, "title": "姊妹站"}
     lines = [
         json.dumps(GOOD, ensure_ascii=False),
         # Nested 50,000 deep: json.loads raised RecursionError and the whole file was lost.
@@ -31,8 +34,11 @@ def test_import_refuses_hostile_lines_by_number_and_imports_the_rest(cli, tmp_pa
         json.dumps(GOOD | {"modified_at": "1066-10-14T09:00:00+00:00"}),
         json.dumps(GOOD | {"fetched_at": "9999-12-31T00:00:00Z"}),
         json.dumps(GOOD | {"outlet": "udn", "url": "http://evil.example/x", "article_id": "1"}),
+        # A site outlet is its registered domain's: another site's URL is not its article.
+        json.dumps(GOOD | {"outlet": "site:rfa.org", "url": "http://evil.example/x", "article_id": "1"}),
         "{" + " " * MAX_RECORD_BYTES + "}",
         json.dumps(other, ensure_ascii=False),
+        json.dumps(sister, ensure_ascii=False),
     ]
     records = tmp_path / "records.jsonl"
     records.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -40,7 +46,7 @@ def test_import_refuses_hostile_lines_by_number_and_imports_the_rest(cli, tmp_pa
     result = cli("import", str(records), "--db", str(database))
     assert result.exit_code == exit_status.FAILED
     assert "Traceback" not in result.output
-    assert result.stdout.strip() == f"imported {records}: 2 new, 0 updated, 0 unchanged, 7 rejected"
+    assert result.stdout.strip() == f"imported {records}: 3 new, 0 updated, 0 unchanged, 8 rejected"
     assert result.stderr.splitlines() == [
         f"{records}:2: not a record: JSON nested too deep",
         f"{records}:3: not text: a lone surrogate escape (\\ud800) no UTF-8 can hold",
@@ -48,11 +54,13 @@ def test_import_refuses_hostile_lines_by_number_and_imports_the_rest(cli, tmp_pa
         f'{records}:5: "modified_at": 1066-10-14T09:00:00+00:00 is outside 1900–2100',
         f'{records}:6: "fetched_at": 9999-12-31T00:00:00+00:00 is outside 1900–2100',
         f"{records}:7: \"url\": evil.example is not a host of outlet 'udn' (udn.com)",
-        f"{records}:8: longer than {MAX_RECORD_BYTES:,} bytes: not read",
+        f"{records}:8: \"outlet\": 'site:rfa.org' is not the site of http://evil.example/x"
+        " (site:evil.example)",
+        f"{records}:9: longer than {MAX_RECORD_BYTES:,} bytes: not read",
     ]
     with Archive(database, readonly=True) as archive:
         rows = archive.db.execute("SELECT url FROM articles ORDER BY id").fetchall()
-        assert rows == [(GOOD["url"],), (other["url"],)]
+        assert rows == [(GOOD["url"],), (other["url"],), (sister["url"],)]
     # Nothing imported breaks the date filters that a year 9999 broke.
     found = cli("search", "颱風", "--db", str(database), "--since", "2000-01-01", "--count")
-    assert found.exit_code == 0 and found.stdout.strip() == "2"
+    assert found.exit_code == 0 and found.stdout.strip() == "3"

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crawler.date_span import FIRST_DAY, LAST_DAY
+from crawler.date_span import FIRST_DAY, LAST_DAY, leading_date
 from crawler.search.index import INDEX_TABLE
 from crawler.search.query import NO_FILTERS, Filters, QueryError, SearchQuery, match_expression
 from crawler.search.snippets import Snippet, make_snippet
-from crawler.search.tokens import published_date
 
 # bm25 ranks this many matches at most: at ~4 µs each, 5,000 keep a search near 20 ms.
 RANK_WINDOW = 5_000
@@ -114,8 +113,8 @@ def archive_date_span(connection: sqlite3.Connection) -> tuple[date, date]:
     )
     # Dates outside the archive's span (another SQLite tool may have written 9999-12-31) stay out.
     today = date.today()
-    first = max(published_date(earliest) or FIRST_DAY, FIRST_DAY)
-    return first, min(max(published_date(latest) or today, today), LAST_DAY)
+    first = max(leading_date(earliest) or FIRST_DAY, FIRST_DAY)
+    return first, min(max(leading_date(latest) or today, today), LAST_DAY)
 
 
 def _full_expression(
