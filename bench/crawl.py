@@ -28,7 +28,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.loopback import PARAGRAPHS, LoopbackSite, article_html, outlet_toml, sitemap_index, urlset
+from tests.loopback import (
+    ALLOW_LOOPBACK,
+    PARAGRAPHS,
+    LoopbackSite,
+    article_html,
+    outlet_toml,
+    sitemap_index,
+    urlset,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCEVAULT = Path(sys.executable).parent / "sourcevault"
@@ -124,7 +132,8 @@ def measure_sourcevault(base_url: str, folder: Path, pages: int) -> Measure:
     registry.write_text(outlet_toml("bench", base_url, sitemaps=["/bench/sitemap.xml"], concurrency=16))
     database = folder / f"archive-{pages}.db"
     overrides = [argument for name, value in POLITENESS_OFF.items() for argument in ("-s", f"{name}={value}")]
-    command = [str(SOURCEVAULT), "crawl", "--registry", str(registry), "--db", str(database), *overrides]
+    arguments = ["--registry", str(registry), "--db", str(database), *ALLOW_LOOPBACK, *overrides]
+    command = [str(SOURCEVAULT), "crawl", *arguments]
     seconds, peak, _ = measured(command)
     archived = sqlite3.connect(database).execute("SELECT count(*) FROM articles").fetchone()[0]
     return Measure(seconds, peak, archived)

@@ -10,13 +10,19 @@ every set of pages under tests/fixtures/generic/ (provenance in its SOURCES.md):
   accuracy against twnews' test assertions — CNA, LTN and UDN are configured outlets, but
   every page here goes the generic path;
 - fundus-people: character 4-gram F1 of the body against Fundus' expected paragraphs;
+- cited-pages: 43 pages of the kind briefings cite (sister sites and older URL schemes of
+  configured outlets, Taiwanese pages 2005–2014, mainland and foreign Chinese sites), each
+  reviewed: the article recognised, its headline, its authors (people only), its publication
+  time (the minute and the offset, or a bare date), and the first and last words of its text.
+  `--unlicensed-pages DIR` adds the 10 reviewed pages of a repository without a licence, which
+  this repository does not hold (DIR: a copy laid out as `unlicensed_page` says), as a set apart;
 - gne: agreement with GeneralNewsExtractor's own 2019 output, which is NOT gold (nobody
   checked it): printed apart, as a sanity check on 56 more mainland pages.
 
 sourcevault's text is its body plus the credit lines it lifted out of it (kept verbatim in
 `bylines`), since both are kept in the archive. Prints one table and the ratios.
 
-    python bench/generic.py [--pages]
+    python bench/generic.py [--pages] [--unlicensed-pages DIR]
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,22 +57,25 @@ class Extracted:
     title: str
     authors: list[str]
     published: datetime | None
+    # The body and the credit lines lifted out of it.
     text: str
+    # The article's text alone.
+    body: str
 
 
 def ours(body: bytes, url: str | None) -> Extracted:
     article = extract_page(body, url=url).article
     if article is None:
-        return Extracted("", [], None, "")
+        return Extracted("", [], None, "", "")
     published = datetime.fromisoformat(article.published_at) if article.published_at else None
     text = "\n".join([*article.bylines, article.body or ""])
-    return Extracted(article.title or "", article.authors, published, text)
+    return Extracted(article.title or "", article.authors, published, text, article.body or "")
 
 
 def bare_trafilatura(body: bytes, url: str | None) -> Extracted:
     document = trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False)
     if not isinstance(document, TrafilaturaDocument):
-        return Extracted("", [], None, "")
+        return Extracted("", [], None, "", "")
     published = None
     if document.date:
         try:
@@ -73,7 +83,7 @@ def bare_trafilatura(body: bytes, url: str | None) -> Extracted:
         except ValueError:
             published = None
     authors = [name.strip() for name in re.split(r"[;,]", document.author or "") if name.strip()]
-    return Extracted(document.title or "", authors, published, document.text or "")
+    return Extracted(document.title or "", authors, published, document.text or "", document.text or "")
 
 
 EXTRACTORS: dict[str, Callable[[bytes, str | None], Extracted]] = {
@@ -100,6 +110,16 @@ def ngram_f1(candidate: str, reference: str) -> float:
 
 def page(path: Path) -> bytes:
     return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """A time as its wall clock to the minute and its offset (2013-06-29T16:17+08:00); a naive
+    time (a bare date) as the day only."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%dT%H:%M") + moment.isoformat()[-6:]
 
 
 def minute(moment: datetime | None, zone: ZoneInfo) -> str | None:
@@ -159,6 +179,42 @@ def score_twnews(extract: Callable[[bytes, str | None], Extracted], show: bool) 
     return {field: count / len(cases) for field, count in totals.items()}
 
 
+def score_cited(
+    extract: Callable[[bytes, str | None], Extracted], show: bool, pages: Path | None = None
+) -> dict[str, float]:
+    """The reviewed pages of cited-pages/ (or, given `pages`, those kept out of this repository)."""
+    folder = GENERIC / "cited-pages"
+    cases = json.loads((folder / "expected.json").read_text(encoding="utf-8"))["cases"]
+    cases = [case for case in cases if bool(pages) == ("unlicensed_page" in case)]
+    totals: Counter[str] = Counter()
+    scored: Counter[str] = Counter()
+    for case in cases:
+        path = pages / case["unlicensed_page"] if pages else folder / case["page"]
+        result = extract(page(path), case["url"])
+        text = compact(result.body)
+        checks = {
+            "article": bool(text),
+            "title": compact(result.title) == compact(case["title"]),
+            "authors": None if case["authors"] is None else sorted(result.authors) == sorted(case["authors"]),
+            "time (minute, offset)": stamp(result.published) == case["published"],
+            "body start": text.startswith(compact(case["body_start"])),
+            "body end": text.endswith(compact(case["body_end"])),
+        }
+        for field, ok in checks.items():
+            if ok is not None:
+                scored[field] += 1
+                totals[field] += int(ok)
+        if show:
+            marks = " ".join(
+                f"{f.split(' (')[0].replace(' ', '-')}={'ok' if ok else 'NO'}"
+                for f, ok in checks.items()
+                if ok is not None
+            )
+            got = f"{result.title[:14]!r} {result.authors} {stamp(result.published)}"
+            print(f"    {Path(case.get('page') or case['unlicensed_page']).name[:36]:<38}{marks}  {got}")
+    return {**{field: totals[field] / scored[field] for field in scored}, "pages": len(cases)}
+
+
 def score_fundus_people(extract: Callable[[bytes, str | None], Extracted], show: bool) -> dict[str, float]:
     folder = GENERIC / "fundus-people"
     meta = json.loads((folder / "meta.info").read_text(encoding="utf-8"))
@@ -215,6 +271,7 @@ def score_gne(extract: Callable[[bytes, str | None], Extracted], show: bool) -> 
 SETS = {
     "trafilatura-zh": score_trafilatura_zh,
     "twnews": score_twnews,
+    "cited-pages": score_cited,
     "fundus-people": score_fundus_people,
 }
 
@@ -222,10 +279,19 @@ SETS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", action="store_true", help="Print the score of every page too.")
+    parser.add_argument(
+        "--unlicensed-pages",
+        type=Path,
+        metavar="DIR",
+        help="Score also the reviewed pages of cited-pages/expected.json kept out of this repository.",
+    )
     arguments = parser.parse_args()
 
-    print(f"{'set':<16}{'measure':<26}{'sourcevault':>12}{'trafilatura':>12}{'ratio':>8}")
-    for set_name, score in [*SETS.items(), ("gne (NOT gold)", score_gne)]:
+    sets = list(SETS.items())
+    if arguments.unlicensed_pages:
+        sets.append(("cited-unlicensed", partial(score_cited, pages=arguments.unlicensed_pages)))
+    print(f"{'set':<18}{'measure':<24}{'sourcevault':>12}{'trafilatura':>12}{'ratio':>8}")
+    for set_name, score in [*sets, ("gne (NOT gold)", score_gne)]:
         results = {}
         for extractor_name, extract in EXTRACTORS.items():
             if arguments.pages:
@@ -234,10 +300,10 @@ def main() -> None:
         for measure, mine in results["sourcevault"].items():
             reference = results["trafilatura"][measure]
             if measure == "pages":
-                print(f"{set_name:<16}{measure:<26}{mine:>12}")
+                print(f"{set_name:<18}{measure:<24}{mine:>12}")
                 continue
             ratio = f"{mine / reference:>8.2f}" if reference else f"{'-':>8}"
-            print(f"{set_name:<16}{measure:<26}{mine:>12.3f}{reference:>12.3f}{ratio}")
+            print(f"{set_name:<18}{measure:<24}{mine:>12.3f}{reference:>12.3f}{ratio}")
 
 
 if __name__ == "__main__":

@@ -129,6 +129,16 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
     ),
     ArticleField("declared_language", str | None, "The language the page declares (html lang, og:locale)."),
     ArticleField(
+        "wayback_original_url",
+        str | None,
+        "For a page saved from the Wayback Machine: the address the Wayback Machine captured.",
+    ),
+    ArticleField(
+        "wayback_captured_at",
+        str | None,
+        "For a page saved from the Wayback Machine: when it captured the page, ISO 8601 UTC.",
+    ),
+    ArticleField(
         "field_methods",
         dict[str, str],
         "JSON: which step gave each field (selector, json-ld, meta, byline, trafilatura, url, import).",
@@ -199,6 +209,8 @@ class Article:
     bylines: list[str] = field(default_factory=list)
     partial_reason: str | None = None
     declared_language: str | None = None
+    wayback_original_url: str | None = None
+    wayback_captured_at: str | None = None
     field_methods: dict[str, str] = field(default_factory=dict)
     extractor: str = ""
     # Filled by language tagging (crawler.language.tag_article), not by the page object.

@@ -49,16 +49,20 @@ def failed_fetch(failure: Failure) -> FailedFetch:
     return FailedFetch(describe_exception(failure.value), nothing_sent=False)
 
 
-def failure_capture(request: Request, reason: str) -> Capture:
-    """The capture of a request that got no response: recorded all the same, the page was wanted."""
+def failure_capture(request: Request, reason: str, *, blocked: bool = False) -> Capture:
+    """The capture of a request that got no response, or that the network policy refused (`blocked`):
+    recorded all the same, the page was wanted. After redirects: the URL first asked for, the last hop."""
+    redirects = request.meta.get("redirect_urls") or []
     return Capture(
         outlet=request.meta["outlet"],
         page_kind=request.meta.get("page_kind", "article"),
-        url=request.url,
+        url=redirects[0] if redirects else request.url,
+        final_url=request.url if redirects else None,
         fetched_at=datetime.now(UTC),
         request_method=request.method,
         request_body=request.body,
-        fetch_error=reason,
+        fetch_error=None if blocked else reason,
+        blocked=reason if blocked else None,
         fetch_queue_id=request.meta.get("fetch_queue_id"),
         revisit=request.meta.get("revisit", False),
     )

@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import jmespath
+import jmespath.exceptions
 from parsel import Selector
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -23,9 +24,11 @@ from scrapy.utils.sitemap import Sitemap
 from crawler.identity import canonical_url
 from crawler.pages.judge import SCRIPT_REDIRECT, SCRIPT_REDIRECT_MAX_BYTES
 from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, match_article_url
+from crawler.settings import DOWNLOAD_MAXSIZE
 
 GZIP_MAGIC = b"\x1f\x8b"
-SITEMAP_MAX_BYTES = 50_000_000
+# The problem of a JSON document nested deeper than the interpreter's recursion limit.
+JSON_TOO_DEEP = "not read: JSON nested too deep"
 
 
 @dataclass(frozen=True)
@@ -71,19 +74,23 @@ def _entry_links(entry: Any) -> list[str]:
     return list(dict.fromkeys(link for link in links if link))
 
 
-def read_sitemap(body: bytes, url: str) -> Discovered:
-    """A urlset's page URLs, or a sitemap index's sitemaps (as `documents`); gzipped or not."""
+def read_sitemap(body: bytes, url: str, max_bytes: int = DOWNLOAD_MAXSIZE) -> Discovered:
+    """A urlset's page URLs, or a sitemap index's sitemaps (as `documents`); gzipped or not, and
+    then at most `max_bytes` once decompressed."""
     try:
         if body[:2] == GZIP_MAGIC:
-            body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
+            body = gunzip(body, max_size=max_bytes)
         sitemap = Sitemap(body)
         kind = sitemap.type
     except Exception as error:  # lxml, gzip and size errors all mean "not a sitemap"
         return Discovered(problem=f"not a sitemap: {error}")
     if kind not in ("urlset", "sitemapindex"):
         return Discovered(problem=f"not a sitemap: root element <{kind}>")
-    locations = tuple(urljoin(url, entry["loc"]) for entry in sitemap if entry.get("loc"))
+    listed = [absolute_url(url, entry["loc"]) for entry in sitemap if entry.get("loc")]
+    locations = tuple(location for location in listed if location is not None)
     problem = None if locations else f"sitemap ({kind}) lists no URLs"
+    if len(locations) < len(listed):
+        problem = f"not URLs: {len(listed) - len(locations):,} of its <loc> entries"
     if kind == "urlset":
         return Discovered(locations, problem=problem)
     if url in locations:
@@ -101,12 +108,21 @@ def read_listing(html: str | None, source: ListingSource) -> Discovered:
 
 
 def read_json_api(body: bytes, source: JsonApiSource) -> Discovered:
-    """The strings or numbers the API's JMESPath expression finds, through its link template if any."""
+    """The strings or numbers the API's JMESPath expression finds, through its link template if any.
+
+    JSON nested deeper than the interpreter's recursion limit (about 1,000 levels) is a problem
+    of the document, as are numbers longer than Python's 4,300 digits.
+    """
     try:
         document = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        return Discovered(problem=JSON_TOO_DEEP)
+    except ValueError as error:  # UnicodeDecodeError, JSONDecodeError, a number too long
         return Discovered(problem=f"not JSON: {error}")
-    found = jmespath.search(source.links, document)
+    try:
+        found = jmespath.search(source.links, document)
+    except (jmespath.exceptions.JMESPathError, RecursionError) as error:
+        return Discovered(problem=f"links at {source.links!r} not read: {type(error).__name__}: {error}")
     values = found if isinstance(found, list) else [found] if found else []
     links = [str(value) for value in values if isinstance(value, str | int) and str(value)]
     if source.link_template:
@@ -125,14 +141,22 @@ def redirect_stub_links(body: bytes, url: str, outlet: Outlet) -> list[str]:
     return [target] if outlet.owns_host(urlsplit(target).hostname or "") else []
 
 
+def absolute_url(base_url: str, link: str) -> str | None:
+    """`link` made absolute against `base_url`; None if it is not a URL (an unclosed "[" host)."""
+    try:
+        return urljoin(base_url, link.strip())
+    except ValueError:
+        return None
+
+
 def article_urls(outlet: Outlet, links: Iterable[str], base_url: str) -> ArticleUrls:
     """The outlet's article URLs among `links` (relative to `base_url`), one per article, canonical."""
     articles: dict[tuple[str, str], ArticleUrl] = {}
     other_links = 0
     for link in links:
-        listed = urljoin(base_url, link.strip())
+        listed = absolute_url(base_url, link)
         # Tracking parameters, mobile hosts, old suffixes would make one article look like many.
-        article = match_article_url(outlet, canonical_url(listed, outlet))
+        article = match_article_url(outlet, canonical_url(listed, outlet)) if listed else None
         if article is None:
             other_links += 1
             continue

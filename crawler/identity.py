@@ -63,7 +63,7 @@ def canonical_url(url: str, outlet: Outlet | None = None) -> str:
     netloc = outlet.article.mobile_hosts.get(host, parts.netloc)
     path = parts.path
     for pattern in outlet.article.patterns:
-        match = pattern.compiled.match(f"{parts.scheme}://{netloc}{path}")
+        match = pattern.match_start(f"{parts.scheme}://{netloc}{path}")
         if match is not None:
             if pattern.canonical_path is not None:
                 path = pattern.canonical_path.format(**match.groupdict(default=""))

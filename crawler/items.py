@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from crawler.story_matching import Fingerprint
 
 PageKind = Literal["article", "feed", "sitemap", "listing", "list_api"]
-Outcome = Literal["article", "not_article", "discovery", "failed", "removed"]
+Outcome = Literal["article", "not_article", "discovery", "failed", "removed", "blocked"]
 
 NOT_MODIFIED = "not modified since the last fetch"
 # The stages after the fetch whose exceptions a capture records (`Capture.fail_stage`) as its
@@ -49,6 +49,8 @@ class Capture:
     body: bytes = b""
     # Why no response arrived (DNS, timeout, refused, too large); None when one did.
     fetch_error: str | None = None
+    # Why the network policy refused the request ("blocked: …", crawler/network_policy.py): never sent.
+    blocked: str | None = None
     # Snapshot file the response was replayed from; None for a live fetch.
     replayed_from: str | None = None
     # What went wrong with a discovery document that arrived (not XML, not JSON, no links).
@@ -75,6 +77,8 @@ class Capture:
     @property
     def outcome(self) -> tuple[Outcome, str | None]:
         """What this capture amounts to, and why, as recorded in the archive."""
+        if self.blocked:
+            return "blocked", self.blocked
         if self.fetch_error:
             return "failed", self.fetch_error
         if self.block_page:
@@ -99,9 +103,8 @@ class Capture:
     def discovery_failed(self) -> bool:
         """A feed, sitemap, listing or list API that failed or could not be read (not a 304)."""
         outcome, reason = self.outcome
-        return self.page_kind != "article" and (
-            outcome == "failed" or (outcome == "discovery" and reason not in (None, NOT_MODIFIED))
-        )
+        unread = outcome == "discovery" and reason not in (None, NOT_MODIFIED)
+        return self.page_kind != "article" and (outcome in ("failed", "blocked") or unread)
 
     @property
     def takedown_reason(self) -> str | None:

@@ -43,7 +43,8 @@ RETRY_AFTER_MAX = 120.0
 # A fetch given up on is logged once, as a warning naming its reason (OutletSpider.on_failure).
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 DOWNLOAD_TIMEOUT = 30
-# A news article is well under a megabyte; a body far above is not one worth archiving.
+# A news article is well under a megabyte; a body far above is not one worth archiving. The bound
+# holds after decompression (Content-Encoding, gzipped sitemaps) and for replayed bodies too.
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
@@ -57,7 +58,28 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # (the default of 100 cost a third of the crawl's CPU time in bench/crawl.py).
 CONCURRENT_ITEMS = 1
 
+# The network policy (crawler/network_policy.py, docs/security.md): http(s) only, each outlet's
+# registry hosts only, public addresses only. Its middleware checks every request and redirect hop
+# in place of Scrapy's OffsiteMiddleware, and its resolver every address a connection is to use.
+NETWORK_ALLOW_LOOPBACK = False  # True lets tests reach 127.0.0.0/8 and ::1, and nothing else private
+TWISTED_DNS_RESOLVER = "crawler.middlewares.network_policy.PolicyResolver"
+# Longer request URLs are refused (recorded), not dropped silently as Scrapy's UrlLengthMiddleware does.
+URLLENGTH_LIMIT = 4096
+# Only http and https are fetched: the handlers of other schemes are switched off as well.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None}
+
+# Discovery documents are the remote's to write: what the spider takes from each is bounded.
+# A sitemap index (or a list API naming further APIs) is followed this many levels deep ...
+DISCOVERY_MAX_DEPTH = 3
+# ... and this many of the documents it lists are read (the sitemap protocol allows 50,000);
+DISCOVERY_MAX_DOCUMENTS = 1000
+# of the URLs a document lists, this many are taken (the sitemap protocol's maximum per sitemap).
+DISCOVERY_MAX_LINKS = 50_000
+
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.network_policy.NetworkPolicyMiddleware": 50,
     # A robots.txt that cannot be fetched is one warning per host, not a traceback.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.RobotsTxtMiddleware": 100,

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from crawler.regex_safety import nested_quantifier
 from crawler.registry_sections import Strict, check_host, check_url
 
 if TYPE_CHECKING:
@@ -36,16 +37,26 @@ if TYPE_CHECKING:
 # The one pattern of an outlet that gives a single `url_pattern`.
 MAIN_PATTERN = "main"
 PATTERN_NAME = r"^[a-z0-9][a-z0-9_-]*$"
+# Patterns are matched against at most this many characters: no longer URL is fetched
+# (URLLENGTH_LIMIT's default), and a bounded input bounds what a pattern's backtracking can cost.
+PATTERN_INPUT_MAX_CHARS = 4096
 
 
 def check_url_regex(pattern: str) -> str:
-    """A URL pattern that compiles and names the article's id; ValueError saying why not."""
+    """A URL pattern that compiles, names the article's id and cannot hang a crawl (no nested
+    quantifiers, crawler/regex_safety.py); ValueError saying why not."""
     try:
         compiled = re.compile(pattern)
     except re.error as error:
         raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
     if "id" not in compiled.groupindex:
         raise ValueError(f"regular expression {pattern!r} has no named group (?P<id>...)")
+    if nested_quantifier(pattern):
+        raise ValueError(
+            f"regular expression {pattern!r} nests quantifiers, as (a+)+ does: matching a long URL"
+            " could take forever; end each round at a character the inner one cannot match,"
+            " as in (?:[a-z0-9]+/)*"
+        )
     return pattern
 
 
@@ -108,7 +119,11 @@ class UrlPattern(Strict):
         return re.compile(self.regex)
 
     def match(self, url: str) -> re.Match[str] | None:
-        return self.compiled.match(bare_url(url)) or self.compiled.match(url.split("#", 1)[0])
+        return self.match_start(bare_url(url)) or self.match_start(url.split("#", 1)[0])
+
+    def match_start(self, text: str) -> re.Match[str] | None:
+        """The pattern matched at the start of `text`; None for text too long to be a URL."""
+        return None if len(text) > PATTERN_INPUT_MAX_CHARS else self.compiled.match(text)
 
     def article_id(self, match: re.Match[str]) -> str:
         return f"{self.id_namespace}:{match['id']}" if self.id_namespace else match["id"]

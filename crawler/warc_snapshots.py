@@ -8,7 +8,6 @@ and Transfer-Encoding are renamed to X-Archive-Orig-* as pywb and warcprox do.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import tomllib
@@ -21,11 +20,13 @@ from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.exit_status import BadInput
-from crawler.regular_files import read_regular
+from crawler.file_limits import gunzip_at_most, inside_folder, read_regular_file
+from crawler.settings import DOWNLOAD_MAXSIZE
 
 # Hop-by-hop and encoding headers that no longer describe the stored (decoded) body.
 RENAMED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -48,6 +49,10 @@ REASONS = {
 
 class SnapshotError(BadInput, ValueError):
     """A snapshot or snapshot manifest that cannot be read; the message names file and place."""
+
+
+class RecordTooLarge(SnapshotError):
+    """A recorded body larger than the snapshot is allowed to hand out."""
 
 
 @dataclass(frozen=True)
@@ -130,10 +135,15 @@ def write_snapshot(exchanges: Iterable[RecordedExchange], output: BinaryIO) -> i
 
 
 class Snapshot:
-    """An indexed WARC file: responses looked up by request, read from disk on demand."""
+    """An indexed WARC file: responses looked up by request, read from disk on demand.
 
-    def __init__(self, path: Path | str):
+    A recorded body (decoded: a foreign WARC may keep it gzipped) is read to at most
+    `max_body_bytes`, as a live download is (DOWNLOAD_MAXSIZE); a larger one is RecordTooLarge.
+    """
+
+    def __init__(self, path: Path | str, max_body_bytes: int = DOWNLOAD_MAXSIZE):
         self.path = Path(path)
+        self.max_body_bytes = max_body_bytes
         self._index: dict[tuple[str, str, str], int] = {}
         try:
             self._build_index()
@@ -162,7 +172,7 @@ class Snapshot:
                 if record.rec_type == "request":
                     method = (record.http_headers.protocol if record.http_headers else "GET") or "GET"
                     target = record.rec_headers.get_header("WARC-Concurrent-To") or ""
-                    requests[target] = (method.upper(), record.content_stream().read())
+                    requests[target] = (method.upper(), self._body(record, f"WARC record {number}"))
                 elif record.rec_type == "response" and record.http_headers:
                     url = record.rec_headers.get_header("WARC-Target-URI")
                     responses[record_id] = (url, records.get_record_offset())
@@ -200,12 +210,18 @@ class Snapshot:
                 url=record.rec_headers.get_header("WARC-Target-URI"),
                 status=int(http_headers.get_statuscode()),
                 headers=headers,
-                body=record.content_stream().read(),
+                body=self._body(record, f"the response to {method} {url}"),
                 fetched_at=datetime.fromisoformat(date.replace("Z", "+00:00")) if date else datetime.now(UTC),
                 method=method,
                 request_body=request_body,
                 origin=record.rec_headers.get_header("WARC-Sourcevault-Origin"),
             )
+
+    def _body(self, record: ArcWarcRecord, what: str) -> bytes:
+        body = record.content_stream().read(self.max_body_bytes + 1)
+        if len(body) > self.max_body_bytes:
+            raise RecordTooLarge(f"{self.path}: {what} is larger than {self.max_body_bytes:,} bytes")
+        return body
 
 
 # --- manifests: how a snapshot is built from files in the repository ---------------------------
@@ -225,11 +241,17 @@ class ManifestEntry:
     origin: str | None = None
 
 
-def read_manifest(path: Path) -> Iterator[RecordedExchange]:
-    """Exchanges listed in a TOML manifest of [[response]] tables (see crawler/demo/manifest.toml)."""
+def read_manifest(
+    path: Path, within: Path | None = None, max_body_bytes: int = DOWNLOAD_MAXSIZE
+) -> Iterator[RecordedExchange]:
+    """Exchanges listed in a TOML manifest of [[response]] tables (see crawler/demo/manifest.toml).
+
+    A `file` is named relative to the manifest; it must be a regular file inside `within` (the
+    manifest's folder unless given), its body (gunzipped if it ends in .gz) at most `max_body_bytes`.
+    """
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        document = tomllib.loads(read_regular_file(path, max_body_bytes).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SnapshotError(f"{path}: cannot read manifest ({error})") from None
     if not document.get("response"):
         raise SnapshotError(f"{path}: no [[response]] tables: nothing to write")
@@ -241,13 +263,7 @@ def read_manifest(path: Path) -> Iterator[RecordedExchange]:
         if (entry.body is None) == (entry.file is None):
             raise SnapshotError(f"{path}: response #{position} ({entry.url}): give exactly one of body, file")
         if entry.file is not None:
-            source = path.parent / entry.file
-            try:
-                body = read_regular(source)
-            except OSError as error:
-                raise SnapshotError(f"{path}: response #{position}: {error}") from None
-            if source.suffix == ".gz":
-                body = gzip.decompress(body)
+            body = _manifest_file(path, position, entry.file, within or path.parent, max_body_bytes)
         else:
             body = (entry.body or "").encode("utf-8")
         headers = list(entry.headers.items())
@@ -266,3 +282,14 @@ def read_manifest(path: Path) -> Iterator[RecordedExchange]:
             request_body=entry.request_body.encode("utf-8"),
             origin=entry.origin,
         )
+
+
+def _manifest_file(manifest: Path, position: int, name: str, within: Path, max_bytes: int) -> bytes:
+    try:
+        source = inside_folder(manifest.parent, name, within)
+        body = read_regular_file(source, max_bytes)
+        if source.suffix == ".gz":
+            body = gunzip_at_most(body, max_bytes, str(source))
+    except (OSError, SnapshotError, ValueError) as error:
+        raise SnapshotError(f"{manifest}: response #{position}: {error}") from None
+    return body

@@ -1,7 +1,7 @@
 """What the bundled demo snapshot holds, read from its manifest and the fixtures' reviewed output.
 
 The demo's tests derive every outlet, count and expectation from these and a registry, so
-adding an outlet (README, "Add an outlet") or removing one never means editing them.
+adding an outlet (docs/adding-an-outlet.md) or removing one never means editing them.
 """
 
 from __future__ import annotations

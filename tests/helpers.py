@@ -6,6 +6,7 @@ import gzip
 import html
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -28,18 +29,6 @@ from crawler.warc_snapshots import RecordedExchange, write_snapshot
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SOURCEVAULT = Path(sys.executable).parent / "sourcevault"
-CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-
-
-def console_examples(doc: Path) -> list[tuple[str, str]]:
-    """(command, output as shown) for every `$ …` line of a docs page's console blocks."""
-    shown = []
-    for block in CONSOLE_BLOCK.findall(doc.read_text(encoding="utf-8")):
-        for example in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
-            if example.strip():
-                command, _, output = example.partition("\n")
-                shown.append((command.removeprefix("$ "), output))
-    return shown
 
 
 def fixture_page(relative: str) -> bytes:
@@ -60,6 +49,20 @@ def run_sourcevault(
         check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+
+
+def archive_tables(path: Path, leave_out: str) -> dict[str, set[str]]:
+    """A new archive's tables and their columns, but SQLite's own and those matching `leave_out`."""
+    Archive(path).close()
+    connection = sqlite3.connect(path)
+    names = [
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not re.match(f"sqlite_|{leave_out}", name)
+    ]
+    tables = {name: {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')} for name in names}
+    connection.close()
+    return tables
 
 
 def invoke(*args: str, input: str | None = None) -> Result:

@@ -10,6 +10,7 @@ import pytest
 from crawler import __version__
 from crawler.archive import Archive
 from crawler.cli import main
+from tests.doc_commands import shown_shell_commands, unknown_words
 from tests.helpers import fixture_page
 
 CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
@@ -33,7 +34,11 @@ def test_every_command_has_help_with_an_example(cli, path):
         command = command.commands[name]
     # A group that only gathers subcommands shows their list instead of an example.
     if not (isinstance(command, click.Group) and not command.invoke_without_command):
-        assert "Example" in result.output
+        examples = result.output.split("Example:", 1)[1].split("Options:", 1)[0]
+        # The example's commands and options exist (tests/doc_commands.py reads shell lines).
+        shown = [arguments for line in examples.splitlines() for arguments in shown_shell_commands(line)]
+        assert shown
+        assert [word for arguments in shown for word in unknown_words(arguments)] == []
 
 
 def test_version(cli):

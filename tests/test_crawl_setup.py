@@ -12,7 +12,7 @@ import pytest
 from crawler.cli import DEMO_SNAPSHOT
 from crawler.extensions.throttle import adjusted_delay
 from tests.helpers import ROOT, run_sourcevault
-from tests.loopback import LoopbackSite, outlet_toml
+from tests.loopback import ALLOW_LOOPBACK, LoopbackSite, outlet_toml
 
 # Runs a command of sourcevault or Scrapy in this process, counting the registry files read whole
 # (crawler.registry.load_registry reads each through read_entries) and printing the count last.
@@ -109,6 +109,7 @@ def test_autothrottle_paces_each_outlet_from_its_own_delay_up(tmp_path):
             str(registry),
             "--db",
             str(tmp_path / "archive.db"),
+            *ALLOW_LOOPBACK,
             "-s",
             "AUTOTHROTTLE_DEBUG=True",
             "-s",

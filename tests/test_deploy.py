@@ -15,7 +15,7 @@ import pytest
 
 from crawler.cli import main
 from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault
-from tests.loopback import LoopbackSite, outlet_toml
+from tests.loopback import ALLOW_LOOPBACK, LoopbackSite, outlet_toml
 
 DEPLOY = ROOT / "deploy"
 CRAWL_UNIT = DEPLOY / "sourcevault-crawl.service"
@@ -27,7 +27,7 @@ CHECKOUT = "/opt/sourcevault"
 COMMAND = f"{CHECKOUT}/.venv/bin/sourcevault"
 STATE_DIR = "/var/lib/sourcevault"
 # Downloads allowed to take far longer than the loopback site's slowest page.
-SLOW_DOWNLOADS = ("-s", "DOWNLOAD_TIMEOUT=60", "-s", "AUTOTHROTTLE_ENABLED=False")
+SLOW_DOWNLOADS = (*ALLOW_LOOPBACK, "-s", "DOWNLOAD_TIMEOUT=60", "-s", "AUTOTHROTTLE_ENABLED=False")
 
 
 def unit_settings(unit) -> list[tuple[str, str]]:
@@ -86,14 +86,14 @@ def test_the_folders_the_deploy_writes_to_are_made_by_it():
     for unit in (CRAWL_UNIT, REPORT_UNIT):
         assert setting(unit, "StateDirectory") == ["sourcevault"]
         assert setting(unit, "WorkingDirectory") == [STATE_DIR]
-    # cron makes nothing itself: the one-time `install -d` the crontab and the README show does.
+    # cron makes nothing itself: the one-time `install -d` the crontab and the operator guide show does.
     (install_line,) = re.findall(r"^#\s+(install -d .*)$", CRONTAB.read_text(encoding="utf-8"), re.M)
     made = shlex.split(install_line)[-2:]
     (job,) = cron_jobs()
     assert job.split(maxsplit=5)[5].startswith(f"cd {STATE_DIR} && ")
     logs = re.findall(r">>\s*(\S+)", job)
     assert {STATE_DIR, *(log.rsplit("/", 1)[0] for log in logs)} == set(made)
-    assert install_line in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert install_line in (ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
 
 
 def test_documentation_links_name_files_of_the_checkout():

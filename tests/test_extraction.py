@@ -9,8 +9,9 @@ import pytest
 
 from crawler.extraction import extract_article
 from crawler.pages import extract_page
-from crawler.pages.bylines import lift_bylines, parse_credit_line
-from crawler.pages.dates import parse_datetime
+from crawler.pages.bylines import lift_bylines
+from crawler.pages.credit_lines import parse_credit_line
+from crawler.pages.dates import find_visible_times, parse_datetime
 from crawler.pages.decoding import decode_html
 from crawler.registry import load_registry
 from tests.helpers import fixture_page
@@ -18,6 +19,7 @@ from tests.test_registry import GOOD_ENTRY, write
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 PARAGRAPH = "桃園市平鎮區一家輪胎行今天清晨發生大火，7人從火場中疏散，消防局派員前往搶救。"
+FOLLOW_UP = "消防局表示，起火原因仍在調查中，所幸其他住戶都已平安撤離。"
 
 
 def page(body: str, title: str = "測試新聞標題", head: str = "") -> str:
@@ -34,16 +36,41 @@ def page(body: str, title: str = "測試新聞標題", head: str = "") -> str:
         ("（中央社記者王承中、陳家倫台北4日電）", ["王承中", "陳家倫"], "中央社"),
         ("（中央社華盛頓3日綜合外電報導）", [], "中央社"),
         ("〔記者王冠仁／台北報導〕", ["王冠仁"], None),
+        ("【記者王冠仁／台北報導】", ["王冠仁"], None),
+        # Unbracketed, the text running on after it.
+        ("記者王冠仁／台北報導", ["王冠仁"], None),
+        ("駐美特派員張宗智／華盛頓報導", ["張宗智"], None),
+        ("（中央社駐東京特派員楊明珠5日專電）", ["楊明珠"], "中央社"),
         ("〔即時新聞／綜合報導〕", [], None),
         ("（大紀元記者林文華台北報導）", ["林文華"], "大紀元"),
         ("【大紀元2022年12月28日訊】（大紀元記者李辰綜合報導）", ["李辰"], "大紀元"),
         ("新京报快讯（记者 裴剑飞）", ["裴剑飞"], "新京报快讯"),
+        # UDN 2013-2014, Apple Daily 2005-2014, LTN 2013: full-width brackets and the ╱ bar.
+        ("【聯合晚報╱記者邱瓊平/台北報導】", ["邱瓊平"], "聯合晚報"),
+        ("【聯合報╱本報記者古硯偉】", ["古硯偉"], "聯合報"),
+        ("【王家俊／台北報導】", ["王家俊"], None),
+        ("【丁牧群╱台北報導】", ["丁牧群"], None),
+        ("【陳怡妏╱綜合外電報導】", ["陳怡妏"], None),
+        ("〔本報訊〕", [], None),
+        ("〔綜合報導〕", [], None),
+        ("〔體育中心／綜合報導〕", [], None),
+        ("〔駐美特派員張宗智／華盛頓報導〕", ["張宗智"], None),
+        ("〔編譯盧永山／綜合報導〕", ["盧永山"], None),
+        ("（記者王小明／台北報導）", ["王小明"], None),
+        ("（本報記者王小明）", ["王小明"], None),
+        ("撰文／王小明、李大華\n", ["王小明", "李大華"], None),
+        # A wire's dateline naming no one, then a space: the agency only.
+        ("新华社北京11月17日电 ", [], "新华社北京11月17日电"),
+        ("新浪科技讯 ", [], "新浪科技讯"),
     ],
 )
 def test_lead_bylines_are_lifted(byline, authors, agency):
-    paragraphs, credits = lift_bylines([byline + PARAGRAPH, PARAGRAPH])
+    # A byline in a paragraph of its own (ending in a line break here) or leading the first one.
+    paragraphs, credits = lift_bylines([*byline.split("\n")[:-1], PARAGRAPH, PARAGRAPH])
+    if "\n" not in byline:
+        paragraphs, credits = lift_bylines([byline + PARAGRAPH, PARAGRAPH])
     assert paragraphs == [PARAGRAPH, PARAGRAPH]
-    assert credits.bylines == [byline]
+    assert credits.bylines == [byline.strip()]
     assert credits.authors == authors
     assert credits.agency == agency
 
@@ -55,6 +82,10 @@ def test_lead_bylines_are_lifted(byline, authors, agency):
         ("責任編輯：李欣", ["李欣"], None),
         ("责任编辑：张申 ", ["张申"], None),
         ("（轉自自由亞洲電台）", [], "自由亞洲電台"),
+        ("[责任编辑:肖春芳]", ["肖春芳"], None),
+        # A source, not an author.
+        ("来源：新华网", [], "新华网"),
+        ("來源：中央社", [], "中央社"),
     ],
 )
 def test_closing_credits_are_lifted(last, editors, source):
@@ -64,11 +95,63 @@ def test_closing_credits_are_lifted(last, editors, source):
     assert all("編輯" not in p and "编辑" not in p and "轉自" not in p for p in paragraphs)
 
 
+@pytest.mark.parametrize(
+    ("last", "lifted", "authors"),
+    [
+        (PARAGRAPH + "1020629", "1020629", []),  # CNA's ROC date ending the text
+        (PARAGRAPH + "（编译/林靖东）", "（编译/林靖东）", ["林靖东"]),
+        (PARAGRAPH + "(李楠)", "(李楠)", []),  # a name closing the text, its role unsaid
+        ("（羅森）", "（羅森）", []),
+        ("作者︱春春", "作者︱春春", ["春春"]),
+        ("(作者：方敏北京大学经济学院教授)", "作者：方敏北京大学经济学院教授", ["方敏"]),
+        ("原标题：最强“中国芯”本月商用", "原标题：最强“中国芯”本月商用", []),
+    ],
+)
+def test_closing_credits_of_every_form_leave_the_text(last, lifted, authors):
+    paragraphs, credits = lift_bylines([PARAGRAPH, last])
+    assert paragraphs == [PARAGRAPH] * (2 if last.startswith(PARAGRAPH) else 1)
+    assert credits.bylines == [lifted] and credits.authors == authors
+
+
+def test_an_end_mark_and_a_closing_bracket_that_names_no_one_stay_apart():
+    paragraphs, credits = lift_bylines([PARAGRAPH, PARAGRAPH + "（完）"])
+    assert paragraphs == [PARAGRAPH, PARAGRAPH] and credits.bylines == []
+    paragraphs, credits = lift_bylines([PARAGRAPH, PARAGRAPH + "（資料照）"])
+    assert paragraphs == [PARAGRAPH, PARAGRAPH + "（資料照）"] and credits.bylines == []
+
+
+def test_photo_credits_leave_the_text_and_name_no_author():
+    html = page(
+        "<h1>測試新聞標題</h1><p>江坤宇敲出再見全壘打。（記者廖耀東攝）</p>"
+        f"<p>〔體育中心／綜合報導〕{PARAGRAPH}</p><p>{FOLLOW_UP}</p><p>▲消防人員在現場搶救。（圖／讀者提供）</p>"
+    )
+    article = extract_page(html.encode()).article
+    assert article is not None
+    assert article.body == f"{PARAGRAPH}\n\n{FOLLOW_UP}"
+    assert article.authors == [] and article.bylines == ["〔體育中心／綜合報導〕"]
+
+
+def test_simplified_photo_credits_leave_the_text_and_name_no_author():
+    html = page(
+        "<h1>测试新闻标题</h1><p>新华社记者 李鑫 摄</p><p>图为会议现场。（新华社记者李鑫 摄）</p>"
+        f"<p>新华社北京11月17日电 {PARAGRAPH}</p><p>{FOLLOW_UP}</p><p>来源：新华网</p>",
+        title="测试新闻标题",
+    )
+    article = extract_page(html.encode()).article
+    assert article is not None
+    assert article.body == f"{PARAGRAPH}\n\n{FOLLOW_UP}"
+    assert article.authors == [] and article.source == "新华网"
+
+
 def test_credit_lines_name_people_not_desks():
     assert parse_credit_line("聯合報 記者陳嘉寧／桃園機場報導").authors == ["陳嘉寧"]
     assert parse_credit_line("聯合報 記者陳嘉寧／桃園機場報導").agency == "聯合報"
     assert parse_credit_line("2018-02-28 14:31 中央社 澎湖縣28日電").authors == []
     assert parse_credit_line("文／王小明、李大華").authors == ["王小明", "李大華"]
+    assert parse_credit_line("上報快訊／范姜佳鈺").authors == ["范姜佳鈺"]
+    assert parse_credit_line("中廣溫蘭魁").authors == ["溫蘭魁"]
+    assert parse_credit_line("彭佳芸 黃翊真 報導 地區：台北市報導").authors == ["彭佳芸", "黃翊真"]
+    assert parse_credit_line("〔本報訊〕").authors == []
 
 
 # --- dates --------------------------------------------------------------------------------------
@@ -89,6 +172,62 @@ def test_credit_lines_name_people_not_desks():
 def test_times_get_the_outlet_offset(text, local_z, expected):
     moment = parse_datetime(text, TAIPEI, utc_designator_is_local=local_z)
     assert moment is not None and moment.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "published"),
+    [
+        ("2013.06.29 04:17 pm", "2013-06-29 16:17"),  # UDN 2013
+        ("2014.09.22 10:29 am", "2014-09-22 10:29"),
+        ("2013.06.29 12:05 AM", "2013-06-29 00:05"),
+        ("2013年6月29日 下午4:17", "2013-06-29 16:17"),
+        ("Dec 28 Sat 2013 00:28", "2013-12-28 00:28"),  # a PIXNET blog's date badge
+        ("December 28, 2013 12:28 pm", "2013-12-28 12:28"),
+        ("2014年\n03月\n21日\n20:36", "2014-03-21 20:36"),  # NOWnews 2014
+    ],
+)
+def test_datelines_are_read_on_a_24_hour_clock(line, published):
+    assert find_visible_times([line]).published == published
+
+
+def test_a_time_given_with_another_offset_is_read_in_the_outlet_zone():
+    ld = '{"@type": "NewsArticle", "datePublished": "2023-08-23T23:31:03Z"}'
+    head = f'<script type="application/ld+json">{ld}</script>'
+    html = page(f"<h1>測試新聞標題</h1><p>{PARAGRAPH}</p><p>{FOLLOW_UP}</p>", head=head).encode()
+    # A site on .tw prints Taipei time; one whose country is unknown keeps the offset it gives.
+    article = extract_page(html, url="https://news.example.org.tw/article/1").article
+    assert article is not None and article.published_at == "2023-08-24T07:31:03+08:00"
+    article = extract_page(html, url="https://news.example.com/article/1").article
+    assert article is not None and article.published_at == "2023-08-23T23:31:03+00:00"
+
+
+@pytest.mark.parametrize(
+    ("title", "headline"),
+    [
+        ("自由電子報 - 果汁？啤酒？難分", "果汁？啤酒？難分"),  # the site first: the headline is printed
+        ("果汁？啤酒？難分 | 生活 | 自由電子報", "果汁？啤酒？難分"),
+        ("果汁？啤酒？難分--上報", "果汁？啤酒？難分"),
+        ("又傳酒駕釀禍 少婦被撞陷昏迷 【17:52】 - 自由電子報 即時新聞", "又傳酒駕釀禍 少婦被撞陷昏迷"),
+    ],
+)
+def test_the_headline_is_never_the_site_name(title, headline):
+    html = page(f"<div><b>{headline}</b></div><p>{PARAGRAPH}</p><p>{FOLLOW_UP}</p>", title=title).encode()
+    article = extract_page(html, url="http://www.libertytimes.com.tw/2013/new/jun/29/today-t2.htm").article
+    assert article is not None and article.title == headline
+
+
+def test_the_head_of_a_text_is_read_not_kept():
+    title = "義光禁食》林義雄宣布停止禁食"
+    html = page(
+        f"<h1>{title}</h1><div class='content'><p>{title} 2014-04-30 14:49</p><p>2014/04/30 李欣芳</p>"
+        f"<p>前民進黨主席林義雄宣布停止禁食。（記者方賓照攝）</p><p>停止禁食 願再為台奮鬥</p>"
+        f"<p>〔記者李欣芳／台北報導〕{PARAGRAPH}</p><p>{FOLLOW_UP}</p></div>",
+        title=f"{title} - 政治 - 自由時報電子報",
+    ).encode()
+    article = extract_page(html, url="http://news.example.com.tw/news/politics/breakingnews/998126").article
+    assert article is not None
+    assert article.body == f"{PARAGRAPH}\n\n{FOLLOW_UP}"
+    assert article.published_at == "2014-04-30T14:49:00+08:00" and article.authors == ["李欣芳"]
 
 
 @pytest.mark.parametrize("text", ["23:39", "", "昨天", "2099-01-01 00:00", "1970-01-01"])

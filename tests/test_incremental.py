@@ -11,7 +11,7 @@ from itertools import pairwise
 import pytest
 
 from tests.helpers import SOURCEVAULT, invoke, run_sourcevault
-from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml
+from tests.loopback import ALLOW_LOOPBACK, FAST_CRAWL, LoopbackSite, outlet_toml
 
 
 def crawl(registry, database, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -122,6 +122,7 @@ def test_each_outlet_keeps_its_own_pace(tmp_path):
             str(registry),
             "--db",
             str(tmp_path / "archive.db"),
+            *ALLOW_LOOPBACK,
             "-s",
             "DOWNLOAD_TIMEOUT=120",
             "-s",

@@ -2,8 +2,8 @@
 
 Fixtures are discovered from tests/fixtures/outlets/<slug>/: adding an outlet or a page
 never means editing this file. Regenerate with `sourcevault outlets check --update` and
-review the diff. The checks take the registry and the fixtures as arguments: the test of
-README's "Add an outlet" runs them on the copies it adds an outlet to.
+review the diff. The checks take the registry and the fixtures as arguments: the test that
+follows docs/adding-an-outlet.md runs them on the clone it adds an outlet to.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from crawler.outlets import outlet_module
 from crawler.pages import extract_page, layout_class_name, page_class
 from crawler.pages.article import ArticlePage
 from crawler.registry import load_registry
-from tests.test_extraction import PARAGRAPH, page
+from tests.test_extraction import FOLLOW_UP, PARAGRAPH, page
 from tests.test_registry import GOOD_ENTRY, write
 
 PAGE_CLASS = re.compile(r"^Page(\d{8})?$")
@@ -49,6 +49,6 @@ def test_a_slug_naming_a_library_module_is_an_outlet_like_any_other(tmp_path, sl
         slug
     )
     assert outlet_module(slug) is None and page_class(slug) is ArticlePage
-    html = page(f"<h1>輪胎行大火</h1><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p>")
+    html = page(f"<h1>輪胎行大火</h1><p>{PARAGRAPH}</p><p>{FOLLOW_UP}</p>")
     extraction = extract_page(html.encode(), url="https://news.example.org/a/1", outlet=outlet)
     assert extraction.article is not None and extraction.article.outlet == slug

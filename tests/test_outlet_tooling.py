@@ -1,7 +1,7 @@
 """Adding an outlet: `outlets new`, `outlets fixture`, `outlets check`, on temporary copies.
 
 Pages are real saved pages (tests/fixtures) or written here; a URL is fetched only from a
-server this test runs on 127.0.0.1.
+server this test runs on 127.0.0.1 (tests/loopback.py), as a page of a loopback outlet.
 """
 
 from __future__ import annotations
@@ -10,22 +10,18 @@ import gzip
 import json
 import re
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
-import crawler.outlet_tools.fixtures as fixtures_module
-import crawler.outlet_tools.page_fetch as fetch_module
 from crawler.cli import outlet_tools
 from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.registry import load_registry, match_article_url
 from crawler.registry_file import DEFAULT_REGISTRY_PATH
+from tests.doc_commands import DOCS, Clone, run_document
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
+from tests.loopback import ALLOW_LOOPBACK, LoopbackSite, outlet_toml, refused_port
 from tests.test_crawl import check_demo, check_demo_rerun_and_reextraction
 from tests.test_outlet_fixtures import (
     check_provenance,
@@ -231,86 +227,88 @@ def test_pages_with_no_body_or_an_odd_charset_are_stored_with_the_reason(cli, tm
         assert expected["article"]["title"] == "颱風來襲"
 
 
-class _Site(BaseHTTPRequestHandler):
-    """Pages served on 127.0.0.1: a path maps to answers given in turn (the last one repeats)."""
-
-    answers: ClassVar[dict[str, list[tuple[int, dict[str, str], bytes]]]] = {}
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        answers = self.answers.get(self.path, [(404, {}, b"not here")])
-        status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
 @pytest.fixture
-def local_site(monkeypatch) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _Site.requests = []
-    # The local server stands in for udn.com: its address is no outlet's domain, so the
-    # source URL's ownership check (tested on its own above) is set aside, and retries wait
-    # hundredths of a second instead of seconds.
-    monkeypatch.setattr(fixtures_module, "url_problem", lambda outlet, url: None)
-    monkeypatch.setattr(fetch_module, "fetch_page", _quick(fetch_module.fetch_page))
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def loop_site(tmp_path: Path) -> Iterator[tuple[LoopbackSite, Path]]:
+    """A loopback site standing in for an outlet, and a registry whose outlet `loop` it is."""
+    site = LoopbackSite()
+    with site.running():
+        registry = tmp_path / "outlets.toml"
+        registry.write_text(outlet_toml("loop", site.base_url, feeds=["/loop/feed.xml"]), encoding="utf-8")
+        yield site, registry
 
 
-def _quick(fetch):
-    def quick(url: str, **options: object):
-        return fetch(url, backoff_seconds=0.01, **options)
-
-    return quick
-
-
-def test_fixture_from_a_url_fetches_it_with_retries(cli, tmp_path, local_site):
-    page = fixture_page("outlets/udn/udn_story_7315_3004543_twnews_2018.html.gz")
-    _Site.answers = {
-        "/busy": [(503, {}, b"busy"), (200, {"Content-Type": "text/html; charset=utf-8"}, page)],
-        "/moved": [(301, {"Location": "/busy"}, b"")],
-    }
-    result = cli(
-        "outlets", "fixture", "udn", f"{local_site}/moved", "--url", "https://udn.com/news/story/7315/3004543",
-        "--captured-at", "2018-10-31", "--fixtures", str(tmp_path),
+def fetch_fixture(registry: Path, url: str, fixtures: Path, *options: str):
+    """`outlets fixture loop URL` in its own process: it runs Scrapy's reactor, once per process."""
+    return run_sourcevault(
+        "outlets", "fixture", "loop", url, "--registry", str(registry), "--fixtures", str(fixtures),
+        "-s", "RETRY_BACKOFF_BASE=0.01", *options,
     )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    # The redirect is followed; the 503 is retried from the start.
-    assert _Site.requests == ["/moved", "/busy", "/moved", "/busy"]
-    (record_path,) = (tmp_path / "udn").glob("*.json")
+
+
+def test_fixture_from_a_url_fetches_it_with_retries(tmp_path, loop_site):
+    site, registry = loop_site
+    site.add_article("/loop/a/7", "市府舉行防災演習")
+    site.fault("/loop/a/7", "status", times=1, status=503)
+    site.redirect("/moved", "/loop/a/7")
+    result = fetch_fixture(registry, f"{site.base_url}/moved", tmp_path, *ALLOW_LOOPBACK)
+    assert result.returncode == 0, result.stderr
+    # The redirect is followed, the 503 retried; robots.txt is asked first, as in a crawl.
+    assert [hit.path for hit in site.requests] == ["/robots.txt", "/moved", "/loop/a/7", "/loop/a/7"]
+    (record_path,) = (tmp_path / "loop").glob("*.json")
     record = json.loads(record_path.read_text(encoding="utf-8"))
+    assert record["page"]["url"] == f"{site.base_url}/loop/a/7"
     assert record["page"]["content_type"] == "text/html; charset=utf-8"
-    assert record["page"]["origin"] == f"fetched by `sourcevault outlets fixture` from {local_site}/moved"
-    assert record["expected"]["article"]["article_id"] == "3004543"
+    assert record["page"]["origin"] == f"fetched by `sourcevault outlets fixture` from {site.base_url}/moved"
+    assert record["expected"]["article"]["article_id"] == "7"
 
 
-def test_a_url_that_keeps_failing_is_one_line(cli, tmp_path, local_site):
-    _Site.answers = {"/gone": [(410, {}, b"gone")], "/down": [(503, {}, b"down")]}
-    result = cli("outlets", "fixture", "udn", f"{local_site}/gone", "--fixtures", str(tmp_path))
-    assert result.exit_code == 1 and result.output.strip() == f"Error: {local_site}/gone: HTTP 410"
-    result = cli("outlets", "fixture", "udn", f"{local_site}/down", "--fixtures", str(tmp_path))
-    assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {local_site}/down: HTTP 503 (gave up after 3 attempts)"
-    assert _Site.requests.count("/down") == 3
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{unused.getsockname()[1]}/page"
-    result = cli("outlets", "fixture", "udn", closed, "--fixtures", str(tmp_path))
+def test_a_url_that_keeps_failing_is_one_line(tmp_path, loop_site):
+    site, registry = loop_site
+    site.add("/gone", "gone", status=410)
+    site.add("/down", "down", status=503)
+    for path, reason in (("/gone", "HTTP 410"), ("/down", "HTTP 503 (gave up after 4 attempts)")):
+        result = fetch_fixture(registry, f"{site.base_url}{path}", tmp_path, *ALLOW_LOOPBACK)
+        assert result.returncode == 1 and result.stderr.strip() == f"Error: {site.base_url}{path}: {reason}"
+    assert len(site.hits("/down")) == 4
+    with refused_port() as port:
+        closed = f"http://127.0.0.1:{port}/page"
+        registry.write_text(outlet_toml("loop", f"http://127.0.0.1:{port}", feeds=["/f"]), encoding="utf-8")
+        result = fetch_fixture(registry, closed, tmp_path, *ALLOW_LOOPBACK)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"Error: {closed}: DownloadConnectionRefusedError: ")
+    assert result.stderr.strip().endswith("(gave up after 4 attempts)")
+    assert not (tmp_path / "loop").exists()
+
+
+def test_a_fixture_fetch_follows_no_redirect_off_the_outlets_hosts(tmp_path, loop_site):
+    site, registry = loop_site
+    port = site.base_url.rsplit(":", 1)[1]
+    site.redirect("/loop/a/8", f"http://localhost:{port}/elsewhere")
+    site.add_article("/elsewhere", "別處的頁面")
+    result = fetch_fixture(registry, f"{site.base_url}/loop/a/8", tmp_path, *ALLOW_LOOPBACK)
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"Error: {site.base_url}/loop/a/8: blocked: host localhost is not outlet loop's"
+    )
+    # Without the test's setting, loopback itself is off limits.
+    site.add_article("/loop/a/9", "市府舉行防災演習")
+    result = fetch_fixture(registry, f"{site.base_url}/loop/a/9", tmp_path)
+    assert result.returncode == 1 and result.stderr.strip() == (
+        f"Error: {site.base_url}/loop/a/9: "
+        "blocked: 127.0.0.1 is a loopback address (NETWORK_ALLOW_LOOPBACK is off)"
+    )
+    assert [hit.path for hit in site.requests if hit.path != "/robots.txt"] == ["/loop/a/8"]
+    assert not (tmp_path / "loop").exists()
+
+
+@pytest.mark.parametrize("name", ["../../x", "../x", "a/b", "..", ".hidden", "/tmp/x", "x" * 81, ""])
+def test_a_fixture_name_never_leaves_the_outlets_folder(cli, tmp_path, saved_page, name):
+    result = cli("outlets", "fixture", "udn", str(saved_page), "--url", "https://udn.com/news/story/7266/7000001",
+                 "--name", name, "--fixtures", str(tmp_path / "fixtures"))  # fmt: skip
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
-    assert result.output.startswith(f"Error: {closed}: ") and "(gave up after 3 attempts)" in result.output
+    assert f"fixture name {name!r}: give a plain file name" in result.output
+    assert not (tmp_path / "fixtures").exists() and not (tmp_path / "x").exists()
 
 
 # --- outlets check --------------------------------------------------------------------------------
@@ -383,18 +381,9 @@ def test_check_fails_a_fixture_whose_url_is_not_the_outlets(cli, tmp_path):
     )
 
 
-# --- the whole routine, as README's "Add an outlet" walks it -------------------------------------
+# --- the whole routine, as docs/adding-an-outlet.md walks it -----------------------------------------
 
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the shipped registry and outlet fixtures: what an operator's checkout holds."""
-    registry = tmp_path / "config" / "outlets.toml"
-    registry.parent.mkdir()
-    shutil.copy(DEFAULT_REGISTRY_PATH, registry)
-    fixtures = tmp_path / "fixtures" / "outlets"
-    shutil.copytree(FIXTURES / "outlets", fixtures)
-    return registry, fixtures
+WALKTHROUGH = DOCS / "adding-an-outlet.md"
 
 
 def remove_outlet(registry: Path, fixtures: Path, slug: str) -> None:
@@ -425,52 +414,14 @@ def check_registry_driven_tests(registry_path: Path, fixtures: Path, tmp_path: P
     check_demo_rerun_and_reextraction(database, registry)
 
 
-def test_adding_an_outlet_as_readme_walks_it_and_removing_one_leave_the_suite_green(
-    cli, tmp_path, project_copy
-):
-    registry, fixtures = project_copy
+def test_adding_an_outlet_as_the_docs_walk_it_and_removing_one_leave_the_suite_green(tmp_path):
+    clone = Clone(tmp_path / "clone")
+    registry = clone.root / "config" / "outlets.toml"
+    fixtures = clone.root / "tests" / "fixtures" / "outlets"
     if "chinatimes" in load_registry(registry):
         remove_outlet(registry, fixtures, "chinatimes")
-    where = ("--registry", str(registry), "--fixtures", str(fixtures))
-    # 1. Save an article page.
-    saved = tmp_path / "saved"
-    saved.mkdir()
-    (saved / "chinatimes-article.html").write_bytes(fixture_page(CHINATIMES_PAGE))
-    # 2. Scaffold the outlet.
-    result = cli(
-        "outlets", "new", "chinatimes", "--home", "https://www.chinatimes.com/", "--name", "China Times",
-        "--native-name", "中時新聞網", "--language", "zh", "--script", "Hant", "--timezone", "Asia/Taipei",
-        *where,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    # 3. Store the page as a fixture.
-    result = cli(
-        "outlets", "fixture", "chinatimes", str(saved / "chinatimes-article.html"),
-        "--captured-at", "2018-10-31", *where,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "matched nothing" not in result.output
-    # 4. Fill in the entry as README shows (the new entry is the last: its lines are replaced).
-    fill_in = {
-        "# aliases = ": 'aliases = ["中時", "中國時報", "中時電子報"]',
-        "url_pattern = ": "url_pattern = '^https?://www\\.chinatimes\\.com/(?:realtimenews|newspapers)/"
-        "(?P<id>\\d{14})-\\d{6}$'",
-        "title = ": 'title = ["h1.article-title"]',
-        "body = ": 'body = ["div.article-body > p"]',
-        "authors = ": 'authors = ["header.article-header div.author a::text"]',
-        "remove = ": 'remove = ["div.ad"]',
-    }
-    head, entry = registry.read_text(encoding="utf-8").rsplit('slug = "chinatimes"', 1)
-    lines = entry.splitlines()
-    for start, line in fill_in.items():
-        lines[next(i for i, old in enumerate(lines) if old.startswith(start))] = line
-    registry.write_text(head + 'slug = "chinatimes"' + "\n".join(lines) + "\n", encoding="utf-8")
-    # 5. Check, update, review.
-    result = cli("outlets", "check", "chinatimes", *where)
-    assert result.exit_code == 1 and "authors: expected ['陳昱光'], got ['謝明俊']" in result.output
-    assert cli("outlets", "check", "chinatimes", "--update", *where).exit_code == 0
-    result = cli("outlets", "check", "chinatimes", *where)
-    assert result.exit_code == 0 and result.output.strip().endswith("1 fixture pages, 0 failing")
+    # Steps 1 to 7: every command of the page, its output compared with the page's.
+    assert run_document(WALKTHROUGH, clone) > 0
     (record_path,) = (fixtures / "chinatimes").glob("*.json")
     article = json.loads(record_path.read_text(encoding="utf-8"))["expected"]["article"]
     assert (article["title"], article["authors"], article["published_at"]) == (
@@ -478,50 +429,7 @@ def test_adding_an_outlet_as_readme_walks_it_and_removing_one_leave_the_suite_gr
         ["謝明俊"],
         "2018-09-16T15:31:57+08:00",
     )
-    # 6. Crawl it offline.
-    (saved / "chinatimes-snapshot.toml").write_text(CHINATIMES_MANIFEST, encoding="utf-8")
-    snapshot = saved / "chinatimes.warc.gz"
-    assert (
-        cli("snapshot", "build", str(saved / "chinatimes-snapshot.toml"), "-o", str(snapshot)).exit_code == 0
-    )
-    crawl = run_sourcevault(
-        "crawl", "chinatimes", "--replay", str(snapshot), "--registry", str(registry),
-        "--db", str(tmp_path / "archive.db"),
-    )  # fmt: skip
-    assert crawl.returncode == 0, crawl.stderr
-    # discovery failed, discovered, fetched, revisited, new, updated, removed, not article, failed, blocked
-    counts = crawl.stdout.splitlines()[1].split()
-    assert counts == ["chinatimes", "0", "1", "1", "0", "1", "0", "0", "0", "0", "0"]
-    # 7. Commit: the registry and fixtures are the project's now. And an outlet the briefings no
+    # Committed: the registry and fixtures are the project's now. And an outlet the briefings no
     # longer cite goes. The tests that follow the registry pass on both changes.
     remove_outlet(registry, fixtures, load_registry(registry).slugs[0])
     check_registry_driven_tests(registry, fixtures, tmp_path)
-
-
-# The replay manifest of README's step 6: a hand-written robots.txt and home page, and the saved page.
-CHINATIMES_HOME = (
-    '<html><body><a href="/realtimenews/20180916001767-260402">'
-    "悲慟！北市士林年邁母子 住處上吊自殺身亡</a></body></html>"
-)
-CHINATIMES_MANIFEST = f"""
-[[response]]
-url = "https://www.chinatimes.com/robots.txt"
-fetched_at = 2018-10-31T00:00:00Z
-content_type = "text/plain"
-origin = "synthetic"
-body = "User-agent: *\\nDisallow: /search\\n"
-
-[[response]]
-url = "https://www.chinatimes.com/"
-fetched_at = 2018-10-31T00:00:00Z
-content_type = "text/html; charset=utf-8"
-origin = "synthetic: a home page linking the saved article"
-body = '{CHINATIMES_HOME}'
-
-[[response]]
-url = "https://www.chinatimes.com/realtimenews/20180916001767-260402"
-fetched_at = 2018-10-31T00:00:00Z
-content_type = "text/html; charset=utf-8"
-origin = "saved from the browser"
-file = "chinatimes-article.html"
-"""

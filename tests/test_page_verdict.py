@@ -14,7 +14,7 @@ from crawler.items import Capture
 from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages import extract_page
 from crawler.registry import load_registry
-from tests.test_extraction import PARAGRAPH, page
+from tests.test_extraction import FOLLOW_UP, PARAGRAPH, page
 from tests.test_registry import GOOD_ENTRY, write
 
 RULES = """
@@ -23,7 +23,7 @@ not_found_text = ["查無此新聞"]
 partial_text = ["訂閱後閱讀全文"]
 """
 ARTICLE_URL = "https://news.example.org/a/1"
-ARTICLE = page(f"<h1>輪胎行大火</h1><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p>")
+ARTICLE = page(f"<h1>輪胎行大火</h1><p>{PARAGRAPH}</p><p>{FOLLOW_UP}</p>")
 LISTING = page(
     "<ul>"
     + "".join(f"<li><a href='/a/{n}'>桃園市平鎮區一家輪胎行今天清晨發生大火{n}</a></li>" for n in range(12))

@@ -23,14 +23,14 @@ from crawler.registry import load_registry
 from crawler.research.reextraction import reextract
 from crawler.sites import registered_domain, site_outlet_slug
 from tests.helpers import FIXTURES, fixture_page, page_capture
-from tests.test_extraction import PARAGRAPH, page
+from tests.test_extraction import FOLLOW_UP, PARAGRAPH, page
 from tests.test_registry import GOOD_ENTRY, write
 from tests.test_url_patterns import entry as with_patterns
 
 PAGES = json.loads((FIXTURES / "urls" / "pages.json").read_text(encoding="utf-8"))["pages"]
 SITE_URL = "https://www.rfa.org/mandarin/yataibaodao/renquanfazhi/synthetic-1.html"
 # Synthetic: an article page of the test registry's outlet (example.org, /a/<id>) with a head.
-ARTICLE_BODY = f"<h1>輪胎行大火</h1><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p>"
+ARTICLE_BODY = f"<h1>輪胎行大火</h1><p>{PARAGRAPH}</p><p>{FOLLOW_UP}</p>"
 
 
 def urls_page(name: str) -> bytes:

@@ -7,8 +7,11 @@ import json
 import pytest
 
 from crawler.archive import Archive
+from tests.doc_commands import DOCS, matches, output_shown_after
 from tests.helpers import invoke, run_sourcevault
 from tests.loopback import CLOUDFLARE_CHALLENGE, FAST_CRAWL, LoopbackSite, article_html, outlet_toml
+
+OPERATOR_GUIDE = DOCS / "operator.md"
 
 
 @pytest.mark.slow
@@ -53,6 +56,10 @@ def test_layout_drift_blocking_and_missing_articles_raise_one_alert_each(tmp_pat
 
     report = invoke("report", "--db", str(database))
     assert report.exit_code == 3, report.stdout
+    # The operator guide shows this report (its times left out).
+    assert matches(
+        output_shown_after(OPERATOR_GUIDE, "The fourth night of `tests/test_report.py`"), report.stdout
+    )
     alerts = [line for line in report.stdout.splitlines() if line.startswith("ALERT")]
     assert alerts == [
         "ALERT drift: layout change? 'published_at' found in 0% of 5 articles, "

@@ -31,7 +31,13 @@ from crawler.archive import Archive
 from crawler.items import Capture
 from crawler.research.importing import import_record
 from crawler.serve import archive_metadata
-from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault, store_article, store_fixture_articles
+from tests.helpers import (
+    SOURCEVAULT,
+    archive_tables,
+    run_sourcevault,
+    store_article,
+    store_fixture_articles,
+)
 from tests.test_hostile_queries import BUSY_ARTICLES, fill
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,44 +73,11 @@ EMPTY_FONTCONFIG = (
 )
 
 
-def described_tables(path: Path) -> dict[str, set[str]]:
-    connection = sqlite3.connect(path)
-    tables = [
-        name
-        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        if not re.match(r"article_search_|sqlite_", name)
-    ]
-    columns = {
-        table: {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')} for table in tables
-    }
-    connection.close()
-    return columns
-
-
 def test_the_metadata_describes_every_table_and_column(tmp_path):
-    path = tmp_path / "archive.db"
-    Archive(path).close()
     tables = archive_metadata()["databases"]["archive"]["tables"]
-    for table, columns in described_tables(path).items():
+    for table, columns in archive_tables(tmp_path / "archive.db", leave_out="article_search_").items():
         assert tables[table]["description"], table
         assert set(tables[table]["columns"]) == columns, table
-
-
-def test_the_readme_documents_every_column(tmp_path):
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## The archive schema", 1)[1]
-    section = section.split("\n## ", 1)[0]
-    # Columns documented, until the schema has a docs page of its own, in the docs page of the
-    # feature that added them.
-    for page in sorted((ROOT / "docs").glob("*.md")):
-        section += page.read_text(encoding="utf-8").partition("## Archive columns")[2]
-    path = tmp_path / "archive.db"
-    Archive(path).close()
-    for table, columns in described_tables(path).items():
-        if table.startswith("_"):
-            continue
-        assert f"`{table}`" in section, table
-        for column in columns:
-            assert f"`{column}`" in section, f"{table}.{column}"
 
 
 def test_articles_are_faceted_by_outlet_language_script_date_and_cluster():

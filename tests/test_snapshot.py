@@ -8,7 +8,7 @@ import pytest
 
 from crawler.cli import DEMO_MANIFEST, DEMO_SNAPSHOT
 from crawler.warc_snapshots import Snapshot, SnapshotError, read_manifest
-from tests.helpers import exchange, make_snapshot
+from tests.helpers import ROOT, exchange, make_snapshot
 
 
 def test_responses_round_trip_and_are_found_by_request(tmp_path):
@@ -58,7 +58,7 @@ def test_bad_snapshot_files_are_one_line_errors(tmp_path):
 
 def test_the_bundled_snapshot_matches_its_manifest():
     snapshot = Snapshot(DEMO_SNAPSHOT)
-    expected = list(read_manifest(DEMO_MANIFEST))
+    expected = list(read_manifest(DEMO_MANIFEST, within=ROOT))
     assert len(snapshot) == len(expected)
     for wanted in expected:
         found = snapshot.lookup(wanted.method, wanted.url, wanted.request_body)

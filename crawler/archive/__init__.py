@@ -161,7 +161,10 @@ class Archive(ArchiveConnection):
         from crawler.identity import ArticleKey
 
         assert capture.fetch_queue_id is not None
-        entry = self.queue.settle(capture.fetch_queue_id, reason if outcome == "failed" else None)
+        # A page the network policy refused is tried again next run, as a failed one: the
+        # registry may have been given its host meanwhile.
+        failure = reason if outcome in ("failed", "blocked") else None
+        entry = self.queue.settle(capture.fetch_queue_id, failure)
         if entry is None:
             return
         key = ArticleKey(entry.outlet, entry.article_id, entry.edition)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 from crawler.article_fields import ARTICLE_FIELDS
 from crawler.items import NOT_MODIFIED
+from crawler.network_policy import BLOCKED_PREFIX
 from crawler.page_verdict import Verdict, stored_reason_pattern
 
 # Fields whose share among a run's extracted articles is recorded; a drop means a layout change.
@@ -48,6 +49,7 @@ class OutletRecord:
     not_article: int = 0
     failed: int = 0
     blocked: int = 0
+    off_policy: int = 0
     failures: dict[str, int] = field(default_factory=dict)
     articles_extracted: int = 0
     field_coverage: dict[str, float] = field(default_factory=dict)
@@ -61,7 +63,12 @@ COUNT_COLUMNS = tuple(column.name for column in fields(OutletRecord) if column.t
 
 
 def failure_group(page_kind: str, reason: str | None) -> str:
-    """A failure reason without its particulars (URL, parser message), for counting alike ones."""
+    """A failure reason without its particulars (URL, parser message), for counting alike ones.
+
+    A refusal of the network policy is kept whole: it names no URL, and what it refused matters.
+    """
+    if reason and reason.startswith(BLOCKED_PREFIX):
+        return f"{page_kind}: {reason}"
     return f"{page_kind}: {(reason or 'unknown').split(':', 1)[0]}"
 
 
@@ -69,7 +76,10 @@ def failure_group(page_kind: str, reason: str | None) -> str:
 CAPTURE_COUNTS: tuple[tuple[str, str], ...] = (
     ("discovery_fetched", "page_kind != 'article'"),
     ("discovery_not_modified", "page_kind != 'article' AND outcome_reason = :not_modified"),
-    ("discovery_failed", "page_kind != 'article' AND (outcome = 'failed' OR (DISCOVERY_PROBLEM))"),
+    (
+        "discovery_failed",
+        "page_kind != 'article' AND (outcome IN ('failed', 'blocked') OR (DISCOVERY_PROBLEM))",
+    ),
     ("discovered", "article_links_new"),
     ("fetched", "page_kind = 'article'"),
     ("revisited", "page_kind = 'article' AND revisit = 1"),
@@ -80,6 +90,7 @@ CAPTURE_COUNTS: tuple[tuple[str, str], ...] = (
     ("not_article", "outcome = 'not_article'"),
     ("failed", "page_kind = 'article' AND outcome = 'failed'"),
     ("blocked", BLOCKED),
+    ("off_policy", "outcome = 'blocked'"),
 )
 DISCOVERY_PROBLEM = "outcome = 'discovery' AND outcome_reason IS NOT NULL AND outcome_reason != :not_modified"
 
@@ -99,7 +110,7 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
         records[outlet] = OutletRecord(**dict(zip((name for name, _ in CAPTURE_COUNTS), counts, strict=True)))
     failures = db.execute(
         f"""SELECT outlet, page_kind, outcome_reason, count(*) FROM captures
-        WHERE crawl_run_id = :run AND (outcome = 'failed' OR ({DISCOVERY_PROBLEM}))
+        WHERE crawl_run_id = :run AND (outcome IN ('failed', 'blocked') OR ({DISCOVERY_PROBLEM}))
         GROUP BY outlet, page_kind, outcome_reason""",
         parameters,
     )

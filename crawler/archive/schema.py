@@ -1,8 +1,8 @@
 """The archive's schema, built by ordered sqlite-utils migrations (`crawler/archive/migrations/`).
 
 Never edit an applied migration: add the next one, as a module of its own appended to
-MIGRATIONS. Table and column names are meant to read well in any SQLite tool; the README's
-"Archive schema" section documents them.
+MIGRATIONS. Table and column names are meant to read well in any SQLite tool; docs/schema.md
+documents them.
 
 sqlite-utils is imported only to apply migrations: reading which ones an archive has is a
 query on its `_sqlite_migrations` table, so the commands that only read stay quick to start.
@@ -23,6 +23,8 @@ from crawler.archive.migrations.m004b_story_clusters import m004b_story_clusters
 from crawler.archive.migrations.m005_search import m005_search
 from crawler.archive.migrations.m006_search_without_sql_functions import m006_search_without_sql_functions
 from crawler.archive.migrations.m007_article_key_source import m007_article_key_source
+from crawler.archive.migrations.m008_off_policy_requests import m008_off_policy_requests
+from crawler.archive.migrations.m009_wayback_captures import m009_wayback_captures
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -43,6 +45,8 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m005_search,
     m006_search_without_sql_functions,
     m007_article_key_source,
+    m008_off_policy_requests,
+    m009_wayback_captures,
 )
 
 

@@ -10,7 +10,14 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.options import FilePath, db_option, one_line_errors, registry_option, writing
+from crawler.cli.options import (
+    FilePath,
+    db_option,
+    one_line_errors,
+    registry_option,
+    settings_option,
+    writing,
+)
 
 # The bundled offline snapshot of real outlet pages (and the manifest it is built from).
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
@@ -87,20 +94,6 @@ def _run_crawl(
     return status, result.finish_reason
 
 
-def _setting_overrides(
-    _context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]
-) -> dict[str, str]:
-    overrides = {}
-    for value in values:
-        name, equals, setting = value.partition("=")
-        if not equals or not name.isupper():
-            raise click.BadParameter(
-                f"{value!r} is not NAME=VALUE (a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=60)"
-            )
-        overrides[name] = setting
-    return overrides
-
-
 @click.command()
 @click.argument("outlets", nargs=-1)
 @db_option
@@ -110,15 +103,7 @@ def _setting_overrides(
     help="Serve responses from this WARC snapshot instead of the network.",
 )
 @registry_option
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    callback=_setting_overrides,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
-)
+@settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
 @one_line_errors
 def crawl(
@@ -236,9 +221,10 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
     Alerts: an outlet whose feeds or APIs listed articles not yet archived but that yielded
     no new one; a field (title, body, authors…) found in far fewer articles than in the
     outlet's recent runs (a layout change); pages answered 403 or 429, or a challenge page
-    served with 200 (blocked); discovery documents that all failed; pages kept without their
-    article because extraction, tagging or storing it raised (fix, then `reextract`); a run
-    that did not finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
+    served with 200 (blocked); requests the network policy refused (off policy: another host,
+    a private address, not http(s)); discovery documents that all failed; pages kept without
+    their article because extraction, tagging or storing it raised (fix, then `reextract`); a
+    run that did not finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
 
     \b
     Example:

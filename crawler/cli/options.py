@@ -20,7 +20,7 @@ import click
 from crawler import exit_status
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH
 from crawler.archive.lock import ArchiveBusy, CrawlLock
-from crawler.regular_files import not_a_regular_file
+from crawler.file_limits import not_a_regular_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,6 +93,31 @@ fixtures_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     callback=_fixtures_root,
     help="Folder of the outlets' fixture folders (default: tests/fixtures/outlets of this checkout).",
+)
+
+
+def _setting_overrides(
+    _context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        name, equals, setting = value.partition("=")
+        if not equals or not name.isupper():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=VALUE (a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=60)"
+            )
+        overrides[name] = setting
+    return overrides
+
+
+settings_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting_overrides,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting of crawler/settings.py for this run (repeatable).",
 )
 
 

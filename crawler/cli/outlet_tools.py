@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import sys
@@ -13,14 +12,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler import exit_status
-from crawler.cli.options import fixtures_option, one_line_errors, registry_option
-from crawler.regular_files import NotARegularFile, open_regular
+from crawler.cli.options import fixtures_option, one_line_errors, registry_option, settings_option
 
 if TYPE_CHECKING:
     from crawler.outlet_tools.fixtures import Fixture
 
 OUTLETS_DIR = Path(__file__).resolve().parent.parent / "outlets"
-GZIP_MAGIC = b"\x1f\x8b"
 FIXTURE_KINDS = ("raw", "rendered DOM", "synthetic")
 
 
@@ -112,7 +109,7 @@ def outlets_new(
 
     The entry is appended to config/outlets.toml as text, with a TODO beside every field to
     fill in; it validates as written. Then store a page with `outlets fixture` and fill in
-    selectors until `outlets check SLUG` passes (README, "Add an outlet").
+    selectors until `outlets check SLUG` passes (docs/adding-an-outlet.md).
 
     \b
     Example:
@@ -154,7 +151,9 @@ def _shown(path: Path) -> Path:
 
 
 def _read_page(source: str) -> tuple[bytes, datetime]:
-    """A saved page's bytes (gunzipped if need be) and when the file was written."""
+    """A saved page's bytes (gunzipped if need be, both within the page bound) and when the file
+    was written."""
+    from crawler.file_limits import GZIP_MAGIC, FileRefused, gunzip_at_most, open_regular
     from crawler.pages import DEFAULT_MAX_PAGE_BYTES
 
     path = Path(source)
@@ -162,17 +161,14 @@ def _read_page(source: str) -> tuple[bytes, datetime]:
         with open_regular(path) as stream:
             body = stream.read(DEFAULT_MAX_PAGE_BYTES + 1)
             modified = datetime.fromtimestamp(os.fstat(stream.fileno()).st_mtime, UTC)
-    except NotARegularFile as error:
+    except FileRefused as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror or error}") from None
-    if body.startswith(GZIP_MAGIC):
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as error:
-            raise click.ClickException(f"{path}: not a readable gzip file ({error})") from None
     if len(body) > DEFAULT_MAX_PAGE_BYTES:
         raise click.ClickException(f"{path}: larger than {DEFAULT_MAX_PAGE_BYTES:,} bytes")
+    if body.startswith(GZIP_MAGIC):
+        body = gunzip_at_most(body, DEFAULT_MAX_PAGE_BYTES, str(path))
     return body, modified
 
 
@@ -210,6 +206,7 @@ def _print_unmatched(problems: list[str]) -> None:
 @click.option("--force", is_flag=True, help="Replace a fixture of the same name.")
 @registry_option
 @fixtures_option
+@settings_option
 @one_line_errors
 def outlets_fixture(
     *,
@@ -223,12 +220,14 @@ def outlets_fixture(
     force: bool,
     registry_path: Path | None,
     fixtures_root: Path,
+    overrides: dict[str, str],
 ) -> None:
     """Store SOURCE (a saved page, or a URL to fetch) as a fixture page of outlet SLUG.
 
     Writes the page gzipped with its URL and capture date, and the JSON extracted from it as
     its expected output: review that JSON (fix selectors, then `outlets check SLUG --update`)
-    before committing. The capture date picks the outlet's layout, as for any capture.
+    before committing. The capture date picks the outlet's layout, as for any capture. A URL is
+    fetched as a crawl fetches (crawler/settings.py, which -s overrides): on the outlet's hosts only.
 
     \b
     Example:
@@ -237,6 +236,7 @@ def outlets_fixture(
     """
     from crawler.extraction import extract_article
     from crawler.outlet_tools.fixtures import (
+        checked_name,
         discover_fixtures,
         fixture_name,
         summarise,
@@ -250,11 +250,13 @@ def outlets_fixture(
 
     registry = load_registry(registry_path)
     outlet = registry.get(slug)
+    if name is not None:
+        checked_name(name)
     content_type = None
     if source.startswith(("http://", "https://")):
         if problem := url_problem(outlet, source):
             raise click.ClickException(problem)
-        fetched = fetch_page(source, max_bytes=DEFAULT_MAX_PAGE_BYTES)
+        fetched = fetch_page(source, outlet, registry, max_bytes=DEFAULT_MAX_PAGE_BYTES, overrides=overrides)
         body, url, content_type = fetched.body, url or fetched.url, fetched.content_type
         captured_at = captured_at or fetched.fetched_at
         origin = origin or f"fetched by `sourcevault outlets fixture` from {source}"

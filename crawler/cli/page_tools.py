@@ -13,7 +13,7 @@ import click
 
 from crawler import exit_status
 from crawler.cli.options import FilePath, one_line_errors, registry_option
-from crawler.regular_files import NotARegularFile, open_regular, read_regular
+from crawler.file_limits import FileRefused, open_regular
 
 if TYPE_CHECKING:
     from crawler.pages import Extraction
@@ -121,8 +121,9 @@ def _extract_file(path: Path, url: str | None, outlet: Any, registry: Registry) 
 
     try:
         # One byte past the limit is enough for extraction to refuse an oversized page.
-        body = read_regular(path, DEFAULT_MAX_PAGE_BYTES + 1)
-    except NotARegularFile as error:
+        with open_regular(path) as stream:
+            body = stream.read(DEFAULT_MAX_PAGE_BYTES + 1)
+    except FileRefused as error:
         return {"url": url, "error": str(error)}
     except OSError as error:
         return {"url": url, "error": f"{path}: {error.strerror or error}"}
@@ -144,7 +145,7 @@ def _documents(
     for name in files or (STDIN_NAME,):
         try:
             stream = sys.stdin.buffer if name == STDIN_NAME else open_regular(name)
-        except NotARegularFile as error:
+        except FileRefused as error:
             yield {"file": name}, None, str(error)
             continue
         except OSError as error:

@@ -9,11 +9,15 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.statscollectors import StatsCollector
 
-from crawler.warc_snapshots import Snapshot
+from crawler.warc_snapshots import RecordTooLarge, Snapshot
 
 
 class NotInSnapshot(IgnoreRequest):
     """The snapshot holds no response for this request."""
+
+
+class ReplayTooLarge(IgnoreRequest):
+    """The snapshot's response to this request is larger than DOWNLOAD_MAXSIZE."""
 
 
 class ReplayMiddleware:
@@ -21,7 +25,8 @@ class ReplayMiddleware:
 
     Like Scrapy's HttpCacheMiddleware it answers in process_request, so the engine, robots.txt,
     retries, redirects and every pipeline run as in a live crawl, with no politeness delay.
-    A request the snapshot lacks is dropped (NotInSnapshot), as an offline crawl cannot fetch it.
+    A request the snapshot lacks is dropped (NotInSnapshot), as an offline crawl cannot fetch it;
+    a recorded body larger than DOWNLOAD_MAXSIZE is refused (ReplayTooLarge), as a live one is.
     """
 
     def __init__(self, snapshot: Snapshot, stats: StatsCollector):
@@ -34,10 +39,14 @@ class ReplayMiddleware:
         if not path:
             raise NotConfigured
         assert crawler.stats is not None
-        return cls(Snapshot(path), crawler.stats)
+        return cls(Snapshot(path, crawler.settings.getint("DOWNLOAD_MAXSIZE")), crawler.stats)
 
     def process_request(self, request: Request) -> Response:
-        exchange = self.snapshot.lookup(request.method, request.url, request.body)
+        try:
+            exchange = self.snapshot.lookup(request.method, request.url, request.body)
+        except RecordTooLarge as error:
+            self.stats.inc_value("replay/too_large")
+            raise ReplayTooLarge(f"{error} (DOWNLOAD_MAXSIZE)") from None
         if exchange is None:
             self.stats.inc_value("replay/missing")
             raise NotInSnapshot(

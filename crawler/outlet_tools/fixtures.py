@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.article_fields import ARTICLE_FIELDS
 from crawler.config_files import CHECKOUT_DIR, in_checkout
+from crawler.exit_status import BadInput
 from crawler.extraction import extract_article
 from crawler.pages import Extraction
 from crawler.pages.document import HtmlDocument, UnparseableDocument
@@ -37,6 +38,22 @@ COMPARED_FIELDS = tuple(f.name for f in ARTICLE_FIELDS if f.compared)
 COVERAGE_FIELDS = {f.name: f.coverage_heading for f in ARTICLE_FIELDS if f.coverage_heading}
 NAME_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 MAX_NAME_CHARS = 80
+# A fixture's name, however given, is a file name in its outlet's folder and nothing more.
+SAFE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME_CHARS - 1}}}")
+
+
+class FixtureNameError(BadInput, ValueError):
+    """A fixture name that would not be a plain file name in the outlet's folder."""
+
+
+def checked_name(name: str) -> str:
+    """`name` if it is a plain file name (letters, digits, . _ -, no ".."), else FixtureNameError."""
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise FixtureNameError(
+            f"fixture name {name!r}: give a plain file name (letters, digits, '.', '_', '-';"
+            f" at most {MAX_NAME_CHARS} characters), it is stored in the outlet's fixture folder"
+        )
+    return name
 
 
 @dataclass(frozen=True)
@@ -152,8 +169,8 @@ def write_fixture(
     root: Path, slug: str, name: str, body: bytes, *, page: dict[str, Any], expected: dict[str, Any]
 ) -> Fixture:
     folder = root / slug
+    fixture = Fixture(slug, checked_name(name), folder / f"{name}.html.gz", folder / f"{name}.json")
     folder.mkdir(parents=True, exist_ok=True)
-    fixture = Fixture(slug, name, folder / f"{name}.html.gz", folder / f"{name}.json")
     # mtime 0: the same page gives the same bytes, so a re-stored page is no diff.
     fixture.page_path.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
     record = {"page": page, "expected": expected}

@@ -1,36 +1,35 @@
-"""One page fetched over HTTP outside any crawl, for `sourcevault outlets fixture URL`.
+"""One page fetched for `sourcevault outlets fixture URL`: a crawl of one request.
 
-Crawls go through Scrapy; a single page an operator wants as a fixture does not need an
-engine. urllib3 follows redirects and undoes content encodings (the body kept is the entity
-as a client receives it, as in the archive); tenacity retries what a retry can fix.
+It goes through Scrapy with the crawl's settings (crawler/settings.py), so through the same
+network policy, robots.txt, retries with backoff, redirects, decompression and size bound as
+every crawl: a redirect to another host or a private address is refused, never fetched. The
+body kept is the entity as a client receives it (content encodings undone), as in the archive.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-import urllib3
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.settings import Settings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
-from crawler import __version__
+from crawler.capture_building import describe_exception
 from crawler.exit_status import BadInput
-
-USER_AGENT = f"sourcevault/{__version__} (outlet fixture)"
-TIMEOUT = urllib3.Timeout(connect=10, read=30)
-MAX_REDIRECTS = 5
-ATTEMPTS = 3
-# Answers worth asking again for: the server was busy, rate-limiting, or briefly down.
-RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-READ_CHUNK_BYTES = 65_536
+from crawler.registry import Outlet, Registry
+from crawler.runner import SETTINGS_MODULE, check_overrides
 
 
 class FetchError(BadInput):
     """The page could not be fetched; the message is one line naming the URL and why."""
-
-
-class _Retryable(Exception):
-    """A failure worth another attempt (connection error, timeout, status in RETRIED_STATUSES)."""
 
 
 @dataclass(frozen=True)
@@ -42,63 +41,81 @@ class FetchedPage:
     fetched_at: datetime
 
 
-_pool = urllib3.PoolManager(headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
+class PageSpider(scrapy.Spider):
+    """Fetches the one URL it is given, as a page of `outlet`; keeps the response or why it failed."""
 
+    name = "page"
 
-def _read_limited(response: urllib3.BaseHTTPResponse, max_bytes: int, url: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.stream(READ_CHUNK_BYTES, decode_content=True):
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(f"{url}: page larger than {max_bytes:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    def __init__(self, url: str, outlet: Outlet, registry: Registry, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.url = url
+        # What the network policy's middleware reads: the registry and the outlets crawled.
+        self.registry = registry
+        self.outlets = [outlet]
+        self.fetched: FetchedPage | None = None
+        self.failure: str | None = None
 
-
-def _attempt(url: str, max_bytes: int) -> FetchedPage:
-    try:
-        response = _pool.request(
-            "GET",
-            url,
-            timeout=TIMEOUT,
-            retries=urllib3.Retry(total=None, connect=0, read=0, status=0, redirect=MAX_REDIRECTS),
-            preload_content=False,
+    async def start(self) -> AsyncIterator[Request]:
+        outlet = self.outlets[0]
+        yield Request(
+            self.url,
+            callback=self.keep,
+            errback=self.failed,
+            meta={"outlet": outlet.slug, "download_slot": outlet.slug},
+            dont_filter=True,
         )
-    except urllib3.exceptions.MaxRetryError as error:
-        if isinstance(error.reason, urllib3.exceptions.ResponseError):
-            raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
-        raise _Retryable(f"{url}: {error.reason}") from None
-    except urllib3.exceptions.HTTPError as error:
-        raise _Retryable(f"{url}: {error}") from None
-    try:
-        if response.status in RETRIED_STATUSES:
-            raise _Retryable(f"{url}: HTTP {response.status}")
-        if response.status != 200:
-            raise FetchError(f"{url}: HTTP {response.status}")
-        body = _read_limited(response, max_bytes, url)
-    finally:
-        response.release_conn()
-    return FetchedPage(
-        url=response.geturl() or url,
-        status=response.status,
-        content_type=response.headers.get("Content-Type"),
-        body=body,
-        fetched_at=datetime.now(UTC),
+
+    def keep(self, response: Response) -> None:
+        self.fetched = FetchedPage(
+            url=response.url,
+            status=response.status,
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+            body=response.body,
+            fetched_at=datetime.now(UTC),
+        )
+
+    def failed(self, failure: Failure) -> None:
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            reason = str(failure.value) or type(failure.value).__name__
+        else:
+            reason = describe_exception(failure.value)
+        retries = failure.request.meta.get("retry_times", 0)  # type: ignore[attr-defined]
+        self.failure = f"{reason} (gave up after {retries + 1} attempts)" if retries else reason
+
+
+def page_settings(max_bytes: int, overrides: dict[str, str]) -> Settings:
+    """The crawl's settings for one page: no pipelines, no throttling, its own size bound."""
+    settings = Settings()
+    settings.setmodule(SETTINGS_MODULE, priority="project")
+    check_overrides(settings, overrides)
+    settings.setdict(
+        {
+            "ITEM_PIPELINES": {},
+            "AUTOTHROTTLE_ENABLED": False,
+            "DOWNLOAD_DELAY": 0,
+            "DOWNLOAD_MAXSIZE": max_bytes,
+            "LOG_LEVEL": "ERROR",
+        },
+        priority="spider",
     )
+    settings.setdict(overrides, priority="cmdline")
+    return settings
 
 
 def fetch_page(
-    url: str, *, max_bytes: int, attempts: int = ATTEMPTS, backoff_seconds: float = 1.0
+    url: str, outlet: Outlet, registry: Registry, *, max_bytes: int, overrides: dict[str, str] | None = None
 ) -> FetchedPage:
-    """GET `url`, following redirects; retry connection errors and busy answers."""
-    fetch = retry(
-        retry=retry_if_exception_type(_Retryable),
-        stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=backoff_seconds, max=10 * backoff_seconds),
-        reraise=True,
-    )(_attempt)
-    try:
-        return fetch(url, max_bytes)
-    except _Retryable as error:
-        raise FetchError(f"{error} (gave up after {attempts} attempts)") from None
+    """GET `url` as a page of `outlet` through Scrapy and the network policy (once per process)."""
+    process = CrawlerProcess(page_settings(max_bytes, overrides or {}))
+    crawler = process.create_crawler(PageSpider)
+    process.crawl(crawler, url=url, outlet=outlet, registry=registry)
+    process.start()
+    # Scrapy's root handler would keep printing later log records of this process.
+    logging.getLogger().handlers.clear()
+    spider = crawler.spider
+    assert isinstance(spider, PageSpider)
+    if spider.fetched is None:
+        raise FetchError(f"{url}: {spider.failure or 'not fetched'}")
+    return spider.fetched

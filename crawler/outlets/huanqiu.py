@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Request
 
-from crawler.discovery import Discovered
+from crawler.discovery import JSON_TOO_DEEP, Discovered
 from crawler.registry import JsonApiSource, Outlet
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def read_channel_tree(body: bytes, channel: str) -> Discovered:
         nodes = leaf_nodes(json.loads(body.decode("utf-8-sig")))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return Discovered(problem=f"not JSON: {error}")
+    except RecursionError:
+        return Discovered(problem=JSON_TOO_DEEP)
     if not nodes:
         return Discovered(problem="channel tree has no nodes")
     node_list = ",".join(f'"{node}"' for node in nodes)

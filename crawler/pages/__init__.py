@@ -117,6 +117,9 @@ def extract_page(
         document = HtmlDocument(body, content_type, url)
     except UnparseableDocument as error:
         return Extraction(None, PageVerdict(Verdict.UNPARSEABLE, str(error)), None)
+    if document.wayback:
+        # A Wayback capture: the page of the address captured, as it stood when captured.
+        url, fetched_at = document.wayback.original_url, document.wayback.captured_at
     if outlet is None and registry is not None:
         own_url = url or ArticlePage(document).url
         outlet = registry.for_url(own_url) if own_url else None

@@ -68,7 +68,8 @@ class ArticlePage(CreditFields):
         # The key: from the outlet's URL patterns, else the canonical URL (the site's outlet for a
         # site with no entry); a page saved without any URL of its own has none.
         identity = identify(self.outlet, self.url, fields["canonical_url"].value) if self.url else None
-        _, credits = self._lifted
+        credits = self._text_credits
+        wayback = self.document.wayback
         return Article(
             url=self.url,
             outlet=identity.key.outlet if identity else (self.outlet.slug if self.outlet else None),
@@ -82,6 +83,8 @@ class ArticlePage(CreditFields):
             bylines=credits.bylines,
             partial_reason=verdict.detail if verdict.kind is Verdict.PARTIAL else None,
             declared_language=self.document.declared_language,
+            wayback_original_url=wayback.original_url if wayback else None,
+            wayback_captured_at=wayback.captured_at.isoformat() if wayback else None,
             field_methods={name: value.method for name, value in fields.items() if value.method},
             extractor=f"sourcevault/{__version__} {self.name}"
             + (f" layout {self.layout.since.isoformat()}" if self.layout else ""),

@@ -12,7 +12,8 @@ import re
 from functools import cached_property
 from typing import Any
 
-from crawler.pages.bylines import (
+from crawler.pages.credit_lines import (
+    PERSON_NAME,
     Credits,
     agency_name,
     parse_credit_line,
@@ -20,27 +21,45 @@ from crawler.pages.bylines import (
     parse_editor_line,
     parse_labelled_credits,
 )
-from crawler.pages.dates import VISIBLE_TIME
+from crawler.pages.dates import without_times
 from crawler.pages.document import ld_people
 from crawler.pages.reader import Extracted, first_found
 from crawler.pages.text_fields import TextFields
 
 # Elements whose short text is a credit without a label: <div class="author">謝明俊</div>.
 CREDIT_ELEMENT = re.compile(r"author|byline|reporter|writer|journalist|editor", re.IGNORECASE)
-MAX_CREDIT_ELEMENT_CHARS = 30
+# Long enough for two Latin-script names (DAVID E. SANGER, STEVEN LEE MYERS).
+MAX_CREDIT_ELEMENT_CHARS = 48
 
 
 class CreditFields(TextFields):
     """Authors, editors and source, on top of the text's fields."""
 
     @cached_property
-    def page_credits(self) -> Credits:
-        """Credits printed around the text of a page of a site with no outlet entry."""
+    def head_credits(self) -> Credits:
+        """Credits in the lines heading the text (a byline bar, the reporter's name alone)."""
         credits = Credits()
-        if self.outlet is not None or self.main_text is None:
+        head, _ = self._head_and_text
+        for line in head:
+            text = without_times(line)
+            if self.is_site_name(text):
+                continue
+            parsed = parse_credit_paragraph(text) or parse_labelled_credits(text, whole_line=False)
+            if parsed is None and PERSON_NAME.match(text) and text != self.title().value:
+                parsed = Credits(authors=[text], bylines=[line])
+            if parsed is not None:
+                parsed.bylines = [line]
+                credits.merge(parsed)
+        return credits
+
+    @cached_property
+    def page_credits(self) -> Credits:
+        """Credits printed around the text, on a page read as generic."""
+        credits = Credits()
+        if not self._read_as_generic or self.main_text is None:
             return credits
         for line in [*self.main_text.lines_before, *self.main_text.lines_after]:
-            text = VISIBLE_TIME.sub(" ", line.text).strip()
+            text = without_times(line.text)
             parsed = parse_credit_paragraph(text) or parse_labelled_credits(text, whole_line=False)
             if (
                 parsed is None
@@ -50,6 +69,15 @@ class CreditFields(TextFields):
                 parsed = parse_credit_line(text)
             if parsed is not None:
                 credits.merge(parsed)
+        return credits
+
+    @cached_property
+    def _text_credits(self) -> Credits:
+        """The credits lifted from the text and its head."""
+        _, lifted = self._lifted
+        credits = Credits()
+        credits.merge(self.head_credits)
+        credits.merge(lifted)
         return credits
 
     @staticmethod
@@ -67,7 +95,7 @@ class CreditFields(TextFields):
         return credits
 
     def authors(self) -> Extracted[list[str]]:
-        _, lifted = self._lifted
+        lifted = self._text_credits
         selected = [name for name in self._credits_from_selectors().authors if not self._is_own_name(name)]
         ld_authors: list[str] = []
         for credit in ld_people(self.document.json_ld_article.get("author")):
@@ -76,16 +104,24 @@ class CreditFields(TextFields):
                 for name in parse_credit_line(credit).authors
                 if not self._is_own_name(name) and name not in ld_authors
             ]
-        meta_author = self.document.meta("author", "dc.creator")
+        # article:author is often the outlet's Facebook page, not a person.
+        meta_authors = [
+            value
+            for value in (self.document.meta("author", "dc.creator"), self.document.meta("article:author"))
+            if value and not value.startswith(("http://", "https://"))
+        ]
+        editors = set(self.editors().value or [])
+
+        def people(found: list[str]) -> list[str]:
+            # A meta tag or a byline bar naming the page's editor does not make them an author.
+            return [name for name in found if not self._is_own_name(name) and name not in editors]
+
         extracted = first_found(
             ("selector", lambda: selected),
             ("byline", lambda: list(lifted.authors)),
-            ("page", lambda: [name for name in self.page_credits.authors if not self._is_own_name(name)]),
+            ("page", lambda: people(self.page_credits.authors)),
             ("json-ld", lambda: ld_authors),
-            (
-                "meta",
-                lambda: [n for n in parse_credit_line(meta_author or "").authors if not self._is_own_name(n)],
-            ),
+            ("meta", lambda: people([n for value in meta_authors for n in parse_credit_line(value).authors])),
         )
         if extracted.value and extracted.method != "byline":
             merged = extracted.value + [name for name in lifted.authors if name not in extracted.value]
@@ -93,7 +129,7 @@ class CreditFields(TextFields):
         return extracted
 
     def editors(self) -> Extracted[list[str]]:
-        _, lifted = self._lifted
+        lifted = self._text_credits
         selected: list[str] = []
         for line in self.select_all("editors"):
             selected += [name for name in parse_editor_line(line) if name not in selected]
@@ -109,17 +145,24 @@ class CreditFields(TextFields):
 
     def source(self) -> Extracted[str]:
         """The outlet a reposted text comes from (a wire agency, another paper)."""
-        _, lifted = self._lifted
+        lifted = self._text_credits
         selector_credits = self._credits_from_selectors()
         agency = lifted.agency or selector_credits.agency
         page = self.page_credits
         return first_found(
-            ("selector", lambda: self.select("source")),
+            (
+                "selector",
+                lambda: next(
+                    (name for name in self.select_all("source") if not self._is_own_name(name)), None
+                ),
+            ),
             ("byline", lambda: lifted.source or self._other_agency(agency)),
             (
                 "page",
                 lambda: (
-                    page.source if not self._is_own_name(page.source) else self._other_agency(page.agency)
+                    page.source
+                    if page.source and not self._is_own_name(page.source)
+                    else self._other_agency(page.agency)
                 ),
             ),
         )

@@ -27,12 +27,23 @@ ANY_YEAR = re.compile(r"\d{4}")
 TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：時时点點]\s*\d{2}")
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
-# A time printed on the page: 2019-09-07 13:43:45, 2019年06月15日08:18, 2018/09/16 15:31 +08:00.
+# A time printed on the page: 2019-09-07 13:43:45, 2019年06月15日08:18, 2018/09/16 15:31 +08:00,
+# 2013.06.29 04:17 pm, 2013年6月29日 下午4:17.
 VISIBLE_TIME = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
-    r"(?:\s*T?\s*(?P<H>[01]?\d|2[0-3])\s*[:：時时点點]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d))?"
+    r"(?:\s*T?\s*(?P<half>上午|下午|晚上|晚間|晚间|凌晨|早上|中午)?\s*(?P<H>[01]?\d|2[0-3])\s*[:：時时点點]\s*(?P<M>[0-5]\d)"
+    r"(?:\s*[:：分]\s*(?P<S>[0-5]\d))?(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"
     r"(?:\s*(?P<offset>Z|[+-]\d{2}:?\d{2}|GMT[+-]\d{1,2}|UTC[+-]\d{1,2}))?)?"
 )
+# The same in English, as blogs print it: Dec 28 Sat 2013 00:28, December 28, 2013 12:28 am.
+ENGLISH_TIME = re.compile(
+    r"\b(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?"
+    r"\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?(?P<y>(?:19|20)\d{2})"
+    r"(?:,?\s+(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?)?",
+    re.IGNORECASE,
+)
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+AFTERNOON = ("下午", "晚上", "晚間", "晚间", "中午")
 # Words just before a printed time saying it is when the page was last changed.
 MODIFIED_LABEL = re.compile(r"(?:更新|修改|修訂|修订|編輯於|编辑于)[^\d]{0,8}$")
 # Zones of hosts and page languages, for pages of sites nobody configured; every one of them
@@ -43,6 +54,10 @@ ZONE_BY_TOP_LEVEL_DOMAIN = {
     "mo": "Asia/Macau",
     "cn": "Asia/Shanghai",
     "sg": "Asia/Singapore",
+    # Chinese services of broadcasters abroad (BBC 中文 on bbc.co.uk, RFI on rfi.fr, DW on dw.de).
+    "uk": "Europe/London",
+    "fr": "Europe/Paris",
+    "de": "Europe/Berlin",
 }
 ZONE_BY_LANGUAGE_REGION = {
     "tw": "Asia/Taipei",
@@ -126,19 +141,43 @@ class VisibleTimes:
     modified: str | None
 
 
+def _hour(match: re.Match[str]) -> int:
+    """The hour on a 24-hour clock, from 04:17 pm or 下午4:17 as well as 16:17."""
+    hour = int(match["H"])
+    groups = match.groupdict()
+    ampm = (groups["ampm"] or "").lower()[:1]
+    if (ampm == "p" or groups.get("half") in AFTERNOON) and hour < 12:
+        return hour + 12
+    return 0 if ampm == "a" and hour == 12 else hour
+
+
 def _as_text(match: re.Match[str]) -> str:
-    text = f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}"
+    groups = match.groupdict()
+    month = MONTHS.index(groups["month"].lower()) + 1 if groups.get("month") else int(groups["m"])
+    text = f"{match['y']}-{month:02d}-{int(match['d']):02d}"
     if match["H"] is not None:
-        text += f" {int(match['H']):02d}:{match['M']}" + (f":{match['S']}" if match["S"] else "")
-        text += match["offset"] or ""
+        text += f" {_hour(match):02d}:{match['M']}" + (f":{match['S']}" if match["S"] else "")
+        text += groups.get("offset") or ""
     return text
+
+
+def printed_times(line: str) -> list[re.Match[str]]:
+    """The times printed in a line, numeric (2013.06.29 04:17 pm) or in English (Dec 28 2013 00:28)."""
+    return sorted(
+        [*VISIBLE_TIME.finditer(line), *ENGLISH_TIME.finditer(line)], key=lambda match: match.start()
+    )
+
+
+def without_times(line: str) -> str:
+    """The line with the times printed in it taken out."""
+    return ENGLISH_TIME.sub(" ", VISIBLE_TIME.sub(" ", line)).strip()
 
 
 def find_visible_times(lines: Iterable[str]) -> VisibleTimes:
     """The first publication time (one with a time of day before a bare date) and change time."""
     published = bare_date = modified = None
     for line in lines:
-        for match in VISIBLE_TIME.finditer(line):
+        for match in printed_times(line):
             if MODIFIED_LABEL.search(line[: match.start()]):
                 modified = modified or _as_text(match)
             elif match["H"] is not None:
@@ -155,13 +194,21 @@ def mostly_chinese(text: str) -> bool:
     return len(CHINESE_CHARACTER.findall(text)) * 2 > len(text.strip())
 
 
-def guess_zone(host: str, declared_language: str | None, is_chinese: bool) -> ZoneInfo:
-    """The zone of a page of a site nobody configured: its country's domain, language, or script."""
+def country_zone(host: str, declared_language: str | None) -> ZoneInfo | None:
+    """The zone of the country a page's domain or declared language names, if either names one."""
     top_level = host.lower().rstrip(".").rsplit(".", 1)[-1]
     if top_level in ZONE_BY_TOP_LEVEL_DOMAIN:
         return ZoneInfo(ZONE_BY_TOP_LEVEL_DOMAIN[top_level])
     language = (declared_language or "").lower().replace("_", "-").split("-")
     if language[0] == "zh":
         region = next((part for part in language[1:] if part in ZONE_BY_LANGUAGE_REGION), None)
-        return ZoneInfo(ZONE_BY_LANGUAGE_REGION[region] if region else CHINESE_DEFAULT_ZONE)
-    return ZoneInfo(CHINESE_DEFAULT_ZONE) if is_chinese else ZoneInfo("UTC")
+        return ZoneInfo(ZONE_BY_LANGUAGE_REGION[region]) if region else None
+    return None
+
+
+def guess_zone(host: str, declared_language: str | None, is_chinese: bool) -> ZoneInfo:
+    """The zone of a page of a site nobody configured: its country's domain, language, or script."""
+    if zone := country_zone(host, declared_language):
+        return zone
+    chinese = is_chinese or (declared_language or "").lower().startswith("zh")
+    return ZoneInfo(CHINESE_DEFAULT_ZONE) if chinese else ZoneInfo("UTC")

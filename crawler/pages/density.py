@@ -41,6 +41,10 @@ UNLIKELY_CONTAINER = re.compile(
     r"qrcode|download|toolbar|tool[-_]?bar|keyword|tags\b|reply|replies|remark",
     re.IGNORECASE,
 )
+# Photo captions, whatever else their names say (LTN's <div class="pic_text">, BBC's <p class="caption">).
+CAPTION_CONTAINER = re.compile(
+    r"caption|img[-_]?desc|pic[-_]?(?:text|desc)|photo[-_]?(?:text|desc)|image[-_]?desc", re.IGNORECASE
+)
 LIKELY_CONTAINER = re.compile(
     r"article|content|body|main|text|detail|post|story|entry|zw|para", re.IGNORECASE
 )
@@ -58,9 +62,14 @@ STANDFIRST_KEY_CHARS = 24
 # are read around the text when no heading is found or for closing credits.
 HEADER_MAX_LINES = 40
 HEADER_FALLBACK_LINES = 12
+# Lines just above the headline that still head the text (a blog's date badge).
+LINES_ABOVE_HEADLINE = 2
 TRAILER_MAX_LINES = 8
 MAX_LINK_SHARE = 0.5
 SIBLING_SHARE = 0.2
+# A container named like an ad slot or a sidebar that holds this share of the page's text is the
+# page's own wrapper (China Times' <div class="page_container newspapers_ad">), not a sidebar.
+WRAPPER_TEXT_SHARE = 0.5
 
 
 @dataclass
@@ -94,13 +103,32 @@ def _class_and_id(element: lxml.html.HtmlElement) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}"
 
 
-def _is_unlikely(element: lxml.html.HtmlElement) -> bool:
+def _is_unlikely(element: lxml.html.HtmlElement, page_chars: int) -> bool:
     if element.tag in NEVER_CONTENT_TAGS:
         return True
     if element.tag in ("body", "html", "article", "main"):
         return False
     names = _class_and_id(element)
-    return bool(UNLIKELY_CONTAINER.search(names)) and not LIKELY_CONTAINER.search(names)
+    if CAPTION_CONTAINER.search(names):
+        return True
+    if not UNLIKELY_CONTAINER.search(names) or LIKELY_CONTAINER.search(names):
+        return False
+    return _visible_chars(element) < page_chars * WRAPPER_TEXT_SHARE
+
+
+def _visible_chars(element: lxml.html.HtmlElement) -> int:
+    """Characters of text a reader sees in `element` (scripts and styles left out)."""
+    if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+        return 0
+    return len((element.text or "").strip()) + sum(
+        _visible_chars(child) + len((child.tail or "").strip()) for child in element
+    )
+
+
+def _closing_link(text: str, link: str) -> re.Match[str] | None:
+    """A link in brackets closing a paragraph after its last sentence: another story's headline
+    (upmedia: …謹慎才是。（<a>中職二度延賽至4月11日</a>）), not the paragraph's words."""
+    return re.search(rf"(?<=[。！？」』”])\s*[（(]\s*{re.escape(link)}\s*[）)]$", text)
 
 
 def _blocks(root: lxml.html.HtmlElement, *, skip_unlikely: bool) -> Iterator[TextBlock]:
@@ -108,18 +136,23 @@ def _blocks(root: lxml.html.HtmlElement, *, skip_unlikely: bool) -> Iterator[Tex
     parts: list[str] = []
     link_chars = 0
     owners: list[lxml.html.HtmlElement] = [root]
+    page_chars = _visible_chars(root) if skip_unlikely else 0
+
+    last_link = ""
 
     def flush() -> Iterator[TextBlock]:
-        nonlocal parts, link_chars
+        nonlocal parts, link_chars, last_link
         text = clean_text(SOURCE_LINE_BREAK.sub("", "".join(parts)))
+        if last_link and (see_also := _closing_link(text, last_link)):
+            text, link_chars = text[: see_also.start()], link_chars - len(last_link)
         if text:
-            yield TextBlock(text, min(link_chars, len(text)), owners[-1])
-        parts, link_chars = [], 0
+            yield TextBlock(text, max(0, min(link_chars, len(text))), owners[-1])
+        parts, link_chars, last_link = [], 0, ""
 
     def walk(node: lxml.html.HtmlElement, in_link: bool) -> Iterator[TextBlock]:
-        nonlocal link_chars
+        nonlocal link_chars, last_link
         tag = node.tag if isinstance(node.tag, str) else ""
-        if not tag or tag in SKIPPED_TAGS or (skip_unlikely and _is_unlikely(node)):
+        if not tag or tag in SKIPPED_TAGS or (skip_unlikely and _is_unlikely(node, page_chars)):
             return
         is_block = tag in BLOCK_TAGS
         if is_block or tag == "br":
@@ -137,6 +170,8 @@ def _blocks(root: lxml.html.HtmlElement, *, skip_unlikely: bool) -> Iterator[Tex
                 parts.append(child.tail)
                 if inside_link:
                     link_chars += len(child.tail.strip())
+        if tag == "a" and not in_link:
+            last_link = clean_text(node.text_content())
         if is_block:
             yield from flush()
             owners.pop()
@@ -158,6 +193,13 @@ class MainText:
     lines_before: list[TextBlock]
     # The first few lines after its last paragraph: where closing credits sit.
     lines_after: list[TextBlock]
+
+
+def _same_kind(element: lxml.html.HtmlElement, other: lxml.html.HtmlElement) -> bool:
+    """Two elements of the same tag and (named) class: pieces of one column cut apart."""
+    return (
+        element.tag == other.tag and bool(element.get("class")) and element.get("class") == other.get("class")
+    )
 
 
 def _best_containers(blocks: list[TextBlock]) -> set[lxml.html.HtmlElement]:
@@ -190,7 +232,21 @@ def _best_containers(blocks: list[TextBlock]) -> set[lxml.html.HtmlElement]:
     parent = top.getparent()
     if parent is not None:
         threshold = max(10.0, ranked[top] * SIBLING_SHARE)
-        chosen.update(sibling for sibling in parent if ranked.get(sibling, 0.0) >= threshold)
+        # The text column can be cut into sections of the same kind between ad slots (NYT Chinese:
+        # <div class="article-partial"> after each ad): the sections' own blocks count too.
+        grandparent = parent.getparent()
+        sections = [parent]
+        if grandparent is not None:
+            sections += [other for other in grandparent if other is not parent and _same_kind(other, parent)]
+        # Containers of the same kind as the best one (the other paragraphs' <div>s) are text
+        # however short; others must score well.
+        for section in sections:
+            chosen.update(
+                child
+                for child in section
+                if ranked.get(child, 0.0) >= threshold
+                or (ranked.get(child, 0.0) > 0 and _same_kind(child, top))
+            )
     return chosen
 
 
@@ -210,11 +266,14 @@ def _standfirst(
     return None
 
 
-def find_main_text(tree: lxml.html.HtmlElement, description: str | None = None) -> MainText | None:
+def find_main_text(
+    tree: lxml.html.HtmlElement, description: str | None = None, headline: str | None = None
+) -> MainText | None:
     """The page's main text, or None when no block of it reads as prose.
 
     `description` (the page's meta description) identifies a standfirst printed outside the
-    text column, which then leads the text.
+    text column, which then leads the text; `headline` is where the head of the text starts
+    (else the nearest <h1>/<h2> above it, which may be a photo caption).
     """
     body = tree.find("body")
     root = body if body is not None else tree
@@ -230,8 +289,15 @@ def find_main_text(tree: lxml.html.HtmlElement, description: str | None = None) 
     lines = list(_blocks(root, skip_unlikely=False))
     inside = [index for index, line in enumerate(lines) if _within(line.owner, chosen)]
     first, last = inside[0], inside[-1]
+    above = range(first - 1, max(-1, first - HEADER_MAX_LINES), -1)
+    compact_headline = WHITESPACE.sub("", headline or "")
     heading = next(
-        (index for index in range(first - 1, max(-1, first - HEADER_MAX_LINES), -1) if lines[index].is_title),
-        max(0, first - HEADER_FALLBACK_LINES),
+        (
+            index
+            for index in above
+            if compact_headline and WHITESPACE.sub("", lines[index].text) == compact_headline
+        ),
+        next((index for index in above if lines[index].is_title), max(0, first - HEADER_FALLBACK_LINES)),
     )
-    return MainText(paragraphs, lines[heading:first], lines[last + 1 : last + 1 + TRAILER_MAX_LINES])
+    head_start = max(0, heading - LINES_ABOVE_HEADLINE)
+    return MainText(paragraphs, lines[head_start:first], lines[last + 1 : last + 1 + TRAILER_MAX_LINES])

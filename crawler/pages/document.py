@@ -13,6 +13,7 @@ import lxml.html
 from parsel import Selector
 
 from crawler.pages.decoding import DecodedText, decode_html
+from crawler.pages.wayback import WaybackCapture, read_wayback
 
 SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "textarea", "select"})
 BLOCK_BREAK_TAGS = frozenset({"br"})
@@ -33,6 +34,9 @@ ARTICLE_LD_TYPES = frozenset(
 MAX_JSON_LD_DEPTH = 32
 # JSON may escape half a surrogate pair ("\\ud800"): json.loads keeps it, UTF-8 cannot encode it.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The mark a browser's "save page" leaves before <html>.
+SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(?P<url>https?://[^\s>]+?)\s*-->", re.IGNORECASE)
+SAVED_FROM_WITHIN = 1024
 _WHITESPACE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000\ufeff]+")
 _LINEBREAKS = re.compile(r"\s*\n\s*")
 
@@ -75,7 +79,10 @@ class HtmlDocument:
     def __init__(self, body: bytes, content_type: str | None = None, url: str | None = None):
         self.url = url
         self.decoded: DecodedText = decode_html(body, content_type)
-        self.html = self.decoded.text
+        self.html: str
+        self.wayback: WaybackCapture | None
+        # A page saved from the Wayback Machine is read as its site served it.
+        self.html, self.wayback = read_wayback(self.decoded.text, url)
         if not self.html.strip():
             raise UnparseableDocument("empty body")
         if "\x00" in self.html[:4096]:
@@ -110,6 +117,12 @@ class HtmlDocument:
     def meta(self, *keys: str) -> str | None:
         """First non-empty <meta> content whose name, property or itemprop is one of `keys`."""
         return next((self._meta_index[key] for key in keys if key in self._meta_index), None)
+
+    @cached_property
+    def saved_from(self) -> str | None:
+        """The address a browser saved the page from (`<!-- saved from url=(0071)https://… -->`)."""
+        match = SAVED_FROM.search(self.decoded.text[:SAVED_FROM_WITHIN])
+        return match["url"] if match else None
 
     def link(self, rel: str) -> str | None:
         values = self.tree.xpath("//link[@rel=$rel]/@href", rel=rel)

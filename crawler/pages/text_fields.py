@@ -16,10 +16,13 @@ from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from crawler.pages.boilerplate import drop_boilerplate
-from crawler.pages.bylines import Credits, lift_bylines
+from crawler.pages.bylines import lift_bylines
+from crawler.pages.credit_lines import Credits
 from crawler.pages.dates import VisibleTimes, find_visible_times, has_time_of_day, isoformat
+from crawler.pages.density import MainText, find_main_text
 from crawler.pages.document import clean_text, element_text, ld_text
-from crawler.pages.reader import TITLE_SEPARATORS, Extracted, PageReader, first_found
+from crawler.pages.reader import TITLE_SEPARATORS, TITLE_TIME, Extracted, PageReader, first_found
+from crawler.pages.text_head import split_head
 from crawler.registry import match_article_url
 
 # Below this length a heading is a kicker or a section name, not the article's title.
@@ -28,6 +31,7 @@ HEADING_TITLE_TAGS = ("h1", "h2", "h3")
 # A paragraph this long met twice is the page printing its text twice (mobile and desktop copies).
 MIN_REPEATED_PARAGRAPH_CHARS = 20
 WHITESPACE = re.compile(r"\s+")
+LD_BODY_OPENING_CHARS = 30
 TAG_SEPARATORS = re.compile(r"\s*[,，、;；|]\s*")
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/")
 PUBLISHED_META = (
@@ -38,6 +42,7 @@ PUBLISHED_META = (
     "publish-date",
     "dc.date.issued",
     "og:published_time",
+    "dcterms.created",
     "date",
 )
 MODIFIED_META = (
@@ -45,12 +50,20 @@ MODIFIED_META = (
     "datemodified",
     "og:updated_time",
     "lastmod",
+    "dcterms.modified",
     "weibo: article:update_at",
 )
 
 
 class TextFields(PageReader):
     """The fields of the text and its metadata; credits are CreditFields' (crawler/pages/credit_fields.py)."""
+
+    @cached_property
+    def main_text(self) -> MainText | None:
+        """The page's densest prose and the lines around it; computed only if a field needs it."""
+        return find_main_text(
+            self.document.tree, self.document.meta("description", "og:description"), self.title().value
+        )
 
     @cached_property
     def paragraphs(self) -> Extracted[list[str]]:
@@ -62,7 +75,9 @@ class TextFields(PageReader):
 
         def from_json_ld() -> list[str] | None:
             body = ld_text(self.document.json_ld_article.get("articleBody"))
-            return [clean_text(line) for line in body.split("\n")] if body else None
+            if not body or self._printed_text_leads(body):
+                return None
+            return [clean_text(line) for line in body.split("\n")]
 
         def from_text_density() -> list[str] | None:
             return self.main_text.paragraphs if self.main_text else None
@@ -86,37 +101,76 @@ class TextFields(PageReader):
             deduplicated.append(paragraph)
         return Extracted(deduplicated, extracted.method)
 
+    @property
+    def _read_as_generic(self) -> bool:
+        """Whether the page's text was found without the outlet's selectors (a page of another
+        site, or of an outlet's sister site or older layout): then what is printed around it
+        counts, as on any page."""
+        return self.paragraphs.method != "selector"
+
+    def _printed_text_leads(self, ld_body: str) -> bool:
+        """Whether the text the page prints opens before the JSON-LD articleBody does (PTS leaves
+        its lead paragraph out of articleBody): then the printed text is the whole article."""
+        if self.main_text is None:
+            return False
+        opening = WHITESPACE.sub("", ld_body)[:LD_BODY_OPENING_CHARS]
+        printed = WHITESPACE.sub("", "".join(self.main_text.paragraphs))
+        return len(opening) == LD_BODY_OPENING_CHARS and printed.find(opening) > 0
+
     @cached_property
     def page_times(self) -> VisibleTimes:
-        """Times printed around the text of a page of a site with no outlet entry."""
-        if self.outlet is not None or self.main_text is None:
+        """Times printed at the head of the text and around it, on a page read as generic."""
+        if not self._read_as_generic:
             return VisibleTimes(None, None)
-        before = find_visible_times(line.text for line in self.main_text.lines_before)
-        after = find_visible_times(line.text for line in self.main_text.lines_after)
-        return VisibleTimes(before.published or after.published, before.modified or after.modified)
+        head, _ = self._head_and_text
+        lines = [head]
+        if self.main_text is not None:
+            lines += [[line.text for line in self.main_text.lines_before]]
+            lines += [[line.text for line in self.main_text.lines_after]]
+        found = [find_visible_times(group) for group in lines]
+        return VisibleTimes(
+            next((times.published for times in found if times.published), None),
+            next((times.modified for times in found if times.modified), None),
+        )
+
+    @cached_property
+    def _head_and_text(self) -> tuple[list[str], list[str]]:
+        """The lines heading the text that are not its words (headline, dateline, captions,
+        related links above the lead byline), and the text."""
+        return split_head(list(self.paragraphs.value or []), self.title().value or "", self.is_site_name)
 
     @cached_property
     def _lifted(self) -> tuple[list[str], Credits]:
-        return lift_bylines(list(self.paragraphs.value or []))
+        _, text = self._head_and_text
+        return lift_bylines(text)
 
     def body(self) -> Extracted[str]:
         paragraphs, _ = self._lifted
         return Extracted("\n\n".join(paragraphs) or None, self.paragraphs.method)
 
     def title(self) -> Extracted[str]:
-        return first_found(
+        return self._title
+
+    @cached_property
+    def _title(self) -> Extracted[str]:
+        extracted = first_found(
             ("selector", lambda: self.select("title")),
             ("heading", self._heading_title),
             ("json-ld", lambda: ld_text(self.document.json_ld_article.get("headline"))),
             ("meta", lambda: self._strip_site_name(self.document.meta("og:title", "twitter:title"))),
             ("trafilatura", self._trafilatura_title),
-            ("title-tag", lambda: self._strip_site_name(self.document.title_tag)),
+            ("title-tag", lambda: self.headline_part),
         )
+        # A time of day the headline carries is not part of it.
+        value = TITLE_TIME.sub("", extracted.value).strip() if extracted.value else None
+        return Extracted(value or None, extracted.method if value else None)
 
     def _trafilatura_title(self) -> str | None:
         title = self._trafilatura("title")
-        # trafilatura falls back on the <title> tag, site name and all.
-        return self._strip_site_name(title) if title and title == self.document.title_tag else title
+        # trafilatura falls back on the <title> tag, site name and all, or on one of its parts.
+        if title and title.strip() in (self.document.title_tag or ""):
+            return self.headline_part
+        return title
 
     def _heading_title(self) -> str | None:
         """The first <h1> (else <h2>, <h3>) that the page's <title> or og:title repeats.
@@ -133,11 +187,13 @@ class TextFields(PageReader):
             )
             if text
         ]
-        title = WHITESPACE.sub("", self._strip_site_name(self.document.title_tag) or "")
+        title = WHITESPACE.sub("", self.headline_part or "")
         for tag in HEADING_TITLE_TAGS:
             for element in self.document.tree.iter(tag):
                 text = element_text(element)
                 compact = WHITESPACE.sub("", text)
+                if self.is_site_name(text):
+                    continue
                 # A heading must be most of the title, not a section name the title also holds.
                 long_enough = len(compact) >= MIN_HEADING_TITLE_CHARS and len(compact) * 2 >= len(title)
                 if long_enough and any(compact in reference for reference in references):
@@ -185,6 +241,8 @@ class TextFields(PageReader):
                     if refused is None and (why := self._time_refused(text)):
                         refused = f"refused: {method} {why}"
                     continue
+                if self.zone_is_known:
+                    moment = moment.astimezone(self.zone)
                 if not has_time_of_day(text):
                     # No time of day was given, so none is invented.
                     bare_date = bare_date or Extracted(moment.date().isoformat(), method)

@@ -36,12 +36,12 @@ from crawler.archive.articles import ArticleChange
 from crawler.archive.connection import storage_failure
 from crawler.article_fields import ARTICLE_FIELDS, Article
 from crawler.date_span import outside_span
+from crawler.file_limits import open_regular
 from crawler.identity import ArticleIdentity, ArticleKey, identify
 from crawler.items import stage_error
 from crawler.language import tag_article
 from crawler.pages.dates import guess_zone, mostly_chinese
 from crawler.registry import Outlet, Registry
-from crawler.regular_files import open_regular
 from crawler.sites import is_site_outlet, site_outlet_slug
 
 BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -90,6 +90,8 @@ class ImportedRecord(BaseModel):
     image: str | None = None
     partial_reason: str | None = None
     declared_language: str | None = None
+    wayback_original_url: str | None = None
+    wayback_captured_at: str | None = None
     field_methods: dict[str, str] = {}
     fetched_at: datetime | None = None
 
@@ -107,7 +109,7 @@ class ImportedRecord(BaseModel):
             raise ValueError(problem)
         return value
 
-    @field_validator("published_at", "modified_at")
+    @field_validator("published_at", "modified_at", "wayback_captured_at")
     @classmethod
     def _iso(cls, value: str | None) -> str | None:
         if problem := outside_span(value):

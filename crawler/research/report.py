@@ -22,6 +22,7 @@ from crawler.archive.run_records import (
     stored_run_records,
 )
 from crawler.items import STAGES
+from crawler.network_policy import BLOCKED_PREFIX
 
 # A field's share among an outlet's extracted articles this far below its recent median (0.25 =
 # 25 percentage points) means its selectors no longer match: the layout changed.
@@ -44,12 +45,14 @@ TABLE_COLUMNS = (
     ("not_article", "not article"),
     ("failed", "failed"),
     ("blocked", "blocked"),
+    ("off_policy", "off policy"),
 )
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # run_unfinished, discovery_broken, no_new_articles, blocked, stage_error, coverage_drop
+    # run_unfinished, discovery_broken, no_new_articles, blocked, off_policy, stage_error, coverage_drop
+    kind: str
     outlet: str | None
     message: str
 
@@ -127,6 +130,11 @@ def _outlet_alerts(archive: Archive, run: dict[str, Any], slug: str, record: Out
     if record.blocked:
         blocks = _failures(blocked_failures(archive.connection, run["id"], slug))
         alerts.append(Alert("blocked", slug, f"blocked: {record.blocked} pages refused ({blocks})"))
+    if record.off_policy:
+        refusals = _failures(record.failures, lambda group: f": {BLOCKED_PREFIX}" in group)
+        alerts.append(
+            Alert("off_policy", slug, f"off policy: {record.off_policy} requests not sent ({refusals})")
+        )
     if stage_errors := _failures(record.failures, lambda group: group.split(": ", 1)[-1] in STAGE_ERRORS):
         alerts.append(
             Alert(

@@ -11,6 +11,12 @@ articles. The spider hands the queue to Scrapy a few requests per outlet at a ti
 as each capture is archived (`item_scraped`), and when the crawl goes idle (`spider_idle`),
 which keeps it open while the queue holds more. Articles due for a revisit come the same way.
 Discovery documents are fetched with conditional GET when the archive holds their validators.
+
+Every request goes through the network policy (crawler/middlewares/network_policy.py): a
+request it refuses is recorded as a capture with outcome `blocked`. What a document lists is
+bounded: documents listing documents (sitemap indexes) are followed DISCOVERY_MAX_DEPTH levels
+deep, DISCOVERY_MAX_DOCUMENTS of them and DISCOVERY_MAX_LINKS URLs taken per document; what is
+left is said in the document's capture.
 """
 
 from __future__ import annotations
@@ -29,7 +35,13 @@ from twisted.python.failure import Failure
 
 from crawler.archive import Archive
 from crawler.archive.fetch_queue import QueueEntry
-from crawler.capture_building import error_response, failed_fetch, failure_capture, response_capture
+from crawler.capture_building import (
+    describe_exception,
+    error_response,
+    failed_fetch,
+    failure_capture,
+    response_capture,
+)
 from crawler.discovery import (
     Discovered,
     article_urls,
@@ -41,6 +53,8 @@ from crawler.discovery import (
 )
 from crawler.extensions.throttle import outlet_download_slots
 from crawler.items import Capture, PageKind
+from crawler.middlewares.network_policy import PolicyBlocked
+from crawler.network_policy import EXPLICIT_HOSTS_META, explicit_hosts
 from crawler.outlets import outlet_module
 from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, Registry, load_registry
 
@@ -56,8 +70,8 @@ def feed_links(response: Response) -> Discovered:
     return read_feed(response.body)
 
 
-def sitemap_links(response: Response) -> Discovered:
-    return read_sitemap(response.body, response.url)
+def sitemap_links(response: Response, max_bytes: int) -> Discovered:
+    return read_sitemap(response.body, response.url, max_bytes)
 
 
 def listing_links(response: Response, source: ListingSource) -> Discovered:
@@ -80,7 +94,8 @@ class OutletSpider(scrapy.Spider):
 
     Arguments: `outlets` (slugs, comma-separated), `registry` (a loaded Registry, else the file
     REGISTRY_PATH names is loaded). Settings: REGISTRY_PATH, ARCHIVE_PATH (required: the archive
-    holds the fetch queue), DOWNLOAD_SLOTS (the outlets' own are added, crawler/extensions/throttle.py).
+    holds the fetch queue), DOWNLOAD_SLOTS (the outlets' own are added, crawler/extensions/throttle.py),
+    DISCOVERY_MAX_DEPTH, DISCOVERY_MAX_DOCUMENTS, DISCOVERY_MAX_LINKS.
     """
 
     name = "outlets"
@@ -94,6 +109,9 @@ class OutletSpider(scrapy.Spider):
     requests_ahead: dict[str, int]
     in_flight: Counter[str]
     last_queued: dict[str, int]
+    max_depth: int
+    max_documents: int
+    max_links: int
 
     @classmethod
     def from_crawler(
@@ -106,7 +124,9 @@ class OutletSpider(scrapy.Spider):
         if isinstance(requested, str):
             requested = [slug.strip() for slug in requested.split(",") if slug.strip()]
         spider.outlets = spider.registry.select(list(requested))
-        spider.allowed_domains = sorted({domain for outlet in spider.outlets for domain in outlet.domains})
+        spider.max_depth = settings.getint("DISCOVERY_MAX_DEPTH")
+        spider.max_documents = settings.getint("DISCOVERY_MAX_DOCUMENTS")
+        spider.max_links = settings.getint("DISCOVERY_MAX_LINKS")
         spider.archive_path = settings.get("ARCHIVE_PATH") or ""
         if not spider.archive_path:
             raise ValueError("ARCHIVE_PATH is empty: the outlets spider keeps its fetch queue in the archive")
@@ -177,16 +197,19 @@ class OutletSpider(scrapy.Spider):
     # --- discovery ------------------------------------------------------------------------------
 
     def discovery_requests(self, outlet: Outlet) -> Iterator[Request]:
+        """The outlet's discovery documents as the registry names them: their hosts are allowed."""
         discovery = outlet.discovery
         for url in discovery.feeds:
-            yield self.discovery_request(url, "feed", outlet, feed_links)
+            yield self.discovery_request(url, "feed", outlet, feed_links, from_registry=True)
+        # A gzipped sitemap is bounded once decompressed as a compressed response is.
+        sitemap_reader = partial(sitemap_links, max_bytes=self.settings.getint("DOWNLOAD_MAXSIZE"))
         for url in discovery.sitemaps:
-            yield self.discovery_request(url, "sitemap", outlet, sitemap_links)
+            yield self.discovery_request(url, "sitemap", outlet, sitemap_reader, from_registry=True)
         for listing in discovery.listings:
             read = partial(listing_links, source=listing)
-            yield self.discovery_request(listing.url, "listing", outlet, read)
+            yield self.discovery_request(listing.url, "listing", outlet, read, from_registry=True)
         for api in discovery.json_apis:
-            yield self.json_api_request(api, outlet)
+            yield self.json_api_request(api, outlet, from_registry=True)
         yield from self._outlet_module_requests(outlet)
 
     def _outlet_module_requests(self, outlet: Outlet) -> Iterable[Request]:
@@ -195,39 +218,55 @@ class OutletSpider(scrapy.Spider):
         return hook(self, outlet) if hook else ()
 
     def discovery_request(
-        self, url: str, page_kind: PageKind, outlet: Outlet, read: DocumentReader
+        self,
+        url: str,
+        page_kind: PageKind,
+        outlet: Outlet,
+        read: DocumentReader,
+        *,
+        depth: int = 0,
+        from_registry: bool = False,
     ) -> Request:
-        """A request for a discovery document, read by `read` once fetched."""
+        """A request for a discovery document, read by `read` once fetched; `depth` documents down
+        from one the registry (or the outlet's module) names."""
         return Request(
             url,
             callback=self.parse_discovery,
             errback=self.on_failure,
             headers=self.conditional_headers(url),
             cb_kwargs={"outlet": outlet, "read": read},
-            meta=self.discovery_meta(outlet, page_kind),
+            meta=self.discovery_meta(outlet, page_kind, url, depth, from_registry),
         )
 
-    def json_api_request(self, api: JsonApiSource, outlet: Outlet) -> Request:
+    def json_api_request(
+        self, api: JsonApiSource, outlet: Outlet, *, depth: int = 0, from_registry: bool = False
+    ) -> Request:
         arguments: dict[str, Any] = {
             "callback": self.parse_discovery,
             "errback": self.on_failure,
             "cb_kwargs": {"outlet": outlet, "read": partial(json_api_links, source=api)},
-            "meta": self.discovery_meta(outlet, "list_api"),
+            "meta": self.discovery_meta(outlet, "list_api", api.url, depth, from_registry),
         }
         if api.method == "POST":
             return JsonRequest(api.url, data=api.body or {}, method="POST", headers=api.headers, **arguments)
         return Request(api.url, headers={**api.headers, **self.conditional_headers(api.url)}, **arguments)
 
     @staticmethod
-    def discovery_meta(outlet: Outlet, page_kind: PageKind) -> dict[str, Any]:
-        return {
+    def discovery_meta(
+        outlet: Outlet, page_kind: PageKind, url: str, depth: int, from_registry: bool
+    ) -> dict[str, Any]:
+        meta: dict[str, Any] = {
             "outlet": outlet.slug,
             "page_kind": page_kind,
-            # Feeds often live on other hosts (feedburner, feed.mix.sina.com.cn).
-            "allow_offsite": True,
+            "discovery_depth": depth,
             "download_slot": outlet.slug,
             "handle_httpstatus_list": [304],
         }
+        if from_registry:
+            # Feeds often live on other hosts (feedburner, feed.mix.sina.com.cn): a host the
+            # registry names is allowed for its document, not for what the document lists.
+            meta[EXPLICIT_HOSTS_META] = explicit_hosts([url])
+        return meta
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since from the last full fetch of a discovery document."""
@@ -245,23 +284,48 @@ class OutletSpider(scrapy.Spider):
             # Unchanged since its links went into the fetch queue: nothing new to read.
             yield response_capture(response, outlet, page_kind)
             return
-        found = read(response)
-        articles = self.article_links(outlet, found.links, response.url) if found.links else []
+        try:
+            found = read(response)
+        except Exception as error:  # a reader's failure is the document's problem, not the crawl's
+            found = Discovered(problem=f"unreadable: {describe_exception(error)}")
+        depth = response.meta.get("discovery_depth", 0) + 1
+        links, documents = found.links[: self.max_links], found.documents[: self.max_documents]
+        if depth > self.max_depth:
+            documents = ()
+        articles = self.article_links(outlet, links, response.url) if links else []
         # A document that leads to others (a sitemap index) is never fetched conditionally:
         # a run killed before reading them would lose them.
         yield response_capture(
             response,
             outlet,
             page_kind,
-            found.problem,
+            self.bounded(found, depth) or found.problem,
             articles,
             conditional_get=False if found.documents else None,
         )
-        for document in found.documents:
+        for document in documents:
             if isinstance(document, JsonApiSource):
-                yield self.json_api_request(document, outlet)
+                yield self.json_api_request(document, outlet, depth=depth)
             else:
-                yield self.discovery_request(document, page_kind, outlet, read)
+                yield self.discovery_request(document, page_kind, outlet, read, depth=depth)
+
+    def bounded(self, found: Discovered, depth: int) -> str | None:
+        """What the discovery bounds left out of a document, in words; None if nothing."""
+        if found.documents and depth > self.max_depth:
+            return (
+                f"{depth} levels deep, more than DISCOVERY_MAX_DEPTH ({self.max_depth}):"
+                f" the documents it lists ({len(found.documents):,}) not read"
+            )
+        if len(found.documents) > self.max_documents:
+            return (
+                f"lists {len(found.documents):,} documents: the first {self.max_documents:,} read"
+                " (DISCOVERY_MAX_DOCUMENTS)"
+            )
+        if len(found.links) > self.max_links:
+            return (
+                f"lists {len(found.links):,} URLs: the first {self.max_links:,} taken (DISCOVERY_MAX_LINKS)"
+            )
+        return None
 
     def article_links(self, outlet: Outlet, links: Iterable[str], base_url: str) -> list[ArticleUrl]:
         """The outlet's article URLs among `links`, one per article, for the fetch queue."""
@@ -299,6 +363,9 @@ class OutletSpider(scrapy.Spider):
     def on_failure(self, failure: Failure) -> Iterator[Capture]:
         request: Request = failure.request  # type: ignore[attr-defined]
         self.answered(request)
+        if failure.check(PolicyBlocked):
+            yield failure_capture(request, str(failure.value), blocked=True)
+            return
         response = error_response(failure)
         if response is not None:
             outlet = self.registry.get(request.meta["outlet"])
