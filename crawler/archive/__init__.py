@@ -37,7 +37,7 @@ from crawler.archive.runs import Runs
 
 if TYPE_CHECKING:
     from crawler.items import Capture
-    from crawler.pages import Article
+    from crawler.pages import Article, Extraction
     from crawler.registry import Outlet, Registry
 
 
@@ -205,15 +205,13 @@ class Archive(ArchiveConnection):
             self.captures.record_article_change(capture_id, stored.change)
         return stored.change or "unchanged"
 
+    def record_stage_failure(self, capture: StoredCapture, reason: str) -> None:
+        """A stage raised on a stored capture extracted again: say so; its article stays as it was."""
+        with self.db.atomic():
+            self.captures.record_stage_failure(capture.id, reason)
+
     def record_reextraction(
-        self,
-        capture: StoredCapture,
-        outcome: str,
-        reason: str | None,
-        encoding: str | None,
-        article: Article | None,
-        *,
-        outlet: Outlet | None = None,
+        self, capture: StoredCapture, extraction: Extraction, *, outlet: Outlet | None = None
     ) -> StoreResult:
         """Replace what an earlier extraction made of a stored capture.
 
@@ -223,8 +221,10 @@ class Archive(ArchiveConnection):
         """
         from crawler.identity import ArticleKey
 
+        article = extraction.article
+        outcome = "article" if article is not None else "not_article"
         with self.db.atomic():
-            self.captures.record_outcome(capture.id, outcome, reason, encoding)
+            self.captures.record_outcome(capture.id, outcome, extraction)
             if article is not None:
                 key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
                 self.articles.remove(capture.id, keeping=key)

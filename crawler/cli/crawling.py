@@ -10,7 +10,14 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.options import db_option, one_line_errors, registry_option, settings_option, writing
+from crawler.cli.options import (
+    FilePath,
+    db_option,
+    one_line_errors,
+    registry_option,
+    settings_option,
+    writing,
+)
 
 # The bundled offline snapshot of real outlet pages (and the manifest it is built from).
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
@@ -68,6 +75,9 @@ def _run_crawl(
         Snapshot(replay)
     Archive(db_path).close()
     result = run_crawl(settings, list(outlets), registry)
+    if result.run_id is None:
+        # Closed before its run began (no room left beside the archive, say): nothing to tabulate.
+        return exit_status.crawl_exit_status(result.finish_reason), result.finish_reason
     with Archive(db_path, readonly=True) as archive:
         report = build_report(archive, result.run_id)
         for line in run_table(report.outlets, report.run["outlets"]):
@@ -89,7 +99,7 @@ def _run_crawl(
 @db_option
 @click.option(
     "--replay",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=FilePath(exists=True),
     help="Serve responses from this WARC snapshot instead of the network.",
 )
 @registry_option
@@ -212,8 +222,9 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
     no new one; a field (title, body, authors…) found in far fewer articles than in the
     outlet's recent runs (a layout change); pages answered 403 or 429, or a challenge page
     served with 200 (blocked); requests the network policy refused (off policy: another host,
-    a private address, not http(s)); discovery documents that all failed; a run that did not
-    finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
+    a private address, not http(s)); discovery documents that all failed; pages kept without
+    their article because extraction, tagging or storing it raised (fix, then `reextract`); a
+    run that did not finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
 
     \b
     Example:
