@@ -1,22 +1,34 @@
 """Files named by a user or a manifest, read within bounds.
 
 A name in a manifest stays inside the manifest's folder (no absolute path, no `..` or symlink
-leading out); only regular files are read (a FIFO would hang the reader, /dev/zero never end);
-and no more than a given size is read, before and after gunzipping.
+leading out). Only regular files are read: reading a FIFO waits for a writer that may never come,
+a device (/dev/zero, /dev/urandom) never ends, a directory holds no bytes to read; each is refused
+up front, in one line naming the path and what it is. The decision is made on the descriptor
+opened (without waiting, O_NONBLOCK), so nothing put in the file's place between a check and the
+read is read either. And no more than a given size is read, before and after gunzipping.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import io
 import os
 import stat
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from crawler.exit_status import BadInput
 
 GZIP_MAGIC = b"\x1f\x8b"
+KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 class FileRefused(BadInput, ValueError):
@@ -35,16 +47,40 @@ def inside_folder(folder: Path, name: str, within: Path | None = None) -> Path:
     return path
 
 
-def read_regular_file(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most `max_bytes`; FIFOs, devices and folders refused.
+def _problem(path: Path | str, mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in KINDS if test(mode)), "not a file")
+    return f"{path}: {kind}, not a regular file"
 
-    Opened without blocking, so a FIFO is refused rather than waited on, and checked once open,
-    so the file read is the file checked.
-    """
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise FileRefused(f"{path}: not a regular file")
+
+def not_a_regular_file(path: Path | str) -> str | None:
+    """Why `path` cannot be read as a file (following symlinks); None for a regular file or nothing there."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return _problem(path, mode)
+
+
+def open_regular(path: Path | str) -> BinaryIO:
+    """`path` opened for reading in binary; FileRefused if it is no regular file (or the OSError of
+    opening it)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if problem := _problem(path, os.fstat(descriptor).st_mode):
+            raise FileRefused(problem)
+        flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
+        fcntl.fcntl(descriptor, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
+
+
+def read_regular_file(path: Path | str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`; FIFOs, devices and folders refused."""
+    with open_regular(path) as stream:
         data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FileRefused(f"{path}: larger than {max_bytes:,} bytes")

@@ -20,6 +20,11 @@ PageKind = Literal["article", "feed", "sitemap", "listing", "list_api", "redirec
 Outcome = Literal["article", "not_article", "discovery", "failed", "removed", "blocked", "redirect"]
 
 NOT_MODIFIED = "not modified since the last fetch"
+# The stages after the fetch whose exceptions a capture records (`Capture.fail_stage`) as its
+# reason, `<stage>_error: <exception>`: the capture is archived without an article, and
+# `sourcevault reextract` makes one of it once the stage is fixed.
+STAGES = ("extract", "language", "dedup", "store")
+STAGE_ERROR_CHARS = 300
 # HTTP answers that say an archived article was taken down.
 TAKEDOWN_STATUSES = (404, 410)
 
@@ -35,6 +40,12 @@ class CitedFetch:
     # gives it (a web archive's copy closest to it is the one wanted).
     cited_url: str = ""
     claimed_date: date | None = None
+
+
+def stage_error(stage: str, error: BaseException) -> str:
+    """The reason a capture records when `stage` raised `error` on it: `extract_error: RecursionError: …`."""
+    message = " ".join(str(error).split())[:STAGE_ERROR_CHARS]
+    return f"{stage}_error: {type(error).__name__}" + (f": {message}" if message else "")
 
 
 @dataclass
@@ -84,6 +95,8 @@ class Capture:
     web_archive_snapshot_at: datetime | None = None
     # Filled by the archive stage: the rows the capture (and its article) went into.
     stored: StoreResult | None = None
+    # Why a stage after the fetch failed on this page (`fail_stage`); the later ones skip it.
+    stage_error: str | None = None
 
     @property
     def outcome(self) -> tuple[Outcome, str | None]:
@@ -102,6 +115,8 @@ class Capture:
             return "discovery", NOT_MODIFIED
         if self.http_status is None or not 200 <= self.http_status < 300:
             return "failed", f"HTTP {self.http_status}"
+        if self.stage_error:
+            return "failed", self.stage_error
         if self.page_kind != "article":
             return "discovery", self.discovery_problem
         if self.extraction is None:
@@ -128,6 +143,12 @@ class Capture:
         if judged is not None and judged.kind is Verdict.SOFT_404:
             return judged.reason
         return None
+
+    def fail_stage(self, stage: str, error: BaseException) -> None:
+        """A stage raised on this page: keep the capture, drop what the stages made of it, say why."""
+        self.stage_error = stage_error(stage, error)
+        self.extraction = None
+        self.dedup = None
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()

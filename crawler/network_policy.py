@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
 if TYPE_CHECKING:
-    from crawler.registry import Outlet
+    from crawler.registry import Outlet, PostPlatform
 
 FETCHED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -102,6 +102,12 @@ def outlet_hosts(outlet: Outlet) -> AllowedHosts:
         if parts.port and outlet.owns_host(parts.hostname or ""):
             ports.add(parts.port)
     return AllowedHosts(f"outlet {outlet.slug}", tuple(outlet.domains), frozenset(ports))
+
+
+def platform_hosts(platform: PostPlatform) -> AllowedHosts:
+    """A post platform's hosts: its registry `domains` (API hosts and short-link hosts), on the
+    schemes' default ports. A post request and each of its redirects may reach these only."""
+    return AllowedHosts(f"platform {platform.slug}", tuple(platform.domains))
 
 
 def explicit_hosts(urls: Iterable[str]) -> tuple[HostPort, ...]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +57,7 @@ __all__ = [
     "Layout",
     "ListingSource",
     "Outlet",
+    "PostPlatform",
     "Registry",
     "RegistryError",
     "Selectors",
@@ -192,6 +194,31 @@ class Outlet(Strict):
         return self.selectors.model_copy(update=replaced)
 
 
+class PostPlatform(Strict):
+    """A platform whose posts briefings cite (Weibo, X): never crawled, its posts read one at a time
+    through its public endpoints (crawler/posts/). `domains` are the hosts those requests and its
+    short links reach, the hosts the network policy allows for them; `crawl` the pace kept."""
+
+    slug: Literal["weibo", "x"]
+    name: str = Field(min_length=1)
+    native_name: str = ""
+    home: str
+    domains: list[str] = Field(min_length=1)
+    timezone: str
+    crawl: Politeness = Politeness()
+
+    _home = field_validator("home")(check_url)
+    _zone = field_validator("timezone")(Outlet._zone.__func__)  # type: ignore[attr-defined]
+    _hosts = field_validator("domains")(Outlet._hosts.__func__)  # type: ignore[attr-defined]
+
+    def owns_host(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return any(host == domain or host.endswith("." + domain) for domain in self.domains)
+
+
+EntryModel = TypeVar("EntryModel", "Outlet", "PostPlatform")
+
+
 def name_key(name: str) -> str:
     """A name as briefings vary it, with case, spacing and full-width forms set aside."""
     return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
@@ -200,8 +227,9 @@ def name_key(name: str) -> str:
 class Registry:
     """The validated outlets of one registry file, looked up by slug or by URL."""
 
-    def __init__(self, outlets: list[Outlet], path: Path):
+    def __init__(self, outlets: list[Outlet], path: Path, platforms: list[PostPlatform] = ()):
         self.path = path
+        self.platforms = {platform.slug: platform for platform in platforms}
         self._by_slug = {outlet.slug: outlet for outlet in outlets}
         self._by_cited_name = {name_key(name): outlet for outlet in outlets for name in outlet.cited_as}
 
@@ -233,6 +261,15 @@ class Registry:
             return next((outlet for outlet in owners if match_article_url(outlet, url)), owners[0])
         return owners[0] if owners else None
 
+    def platform(self, slug: str) -> PostPlatform:
+        try:
+            return self.platforms[slug]
+        except KeyError:
+            raise RegistryError(
+                f"{self.path}: no [[platform]] {slug!r}: posts of it cannot be fetched"
+                f" (known: {', '.join(self.platforms) or 'none'})"
+            ) from None
+
     def cited_as(self, label: str) -> Outlet | None:
         """The outlet a briefing means by `label` (one of its `cited_as` names), if any."""
         return self._by_cited_name.get(name_key(label))
@@ -258,16 +295,10 @@ def _describe(error: ValidationError) -> str:
 def load_registry(path: Path | str | None = None) -> Registry:
     """Load and validate a registry file; raise RegistryError with a one-line reason."""
     path = registry_path(path)
-    entries = read_entries(path)
+    entries, platform_entries = read_entries(path)
     outlets: list[Outlet] = []
     for position, entry in enumerate(entries, start=1):
-        label = f"outlet {entry.get('slug')!r}" if entry.get("slug") else f"outlet #{position}"
-        try:
-            outlet = Outlet.model_validate(entry)
-        except ValidationError as error:
-            raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
-        if any(existing.slug == outlet.slug for existing in outlets):
-            raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+        outlet, label = _validated(Outlet, entry, position=position, path=path, earlier=outlets)
         for name in outlet.cited_as:
             owner = next(
                 (other for other in outlets if name_key(name) in map(name_key, other.cited_as)), None
@@ -279,7 +310,38 @@ def load_registry(path: Path | str | None = None) -> Registry:
         if clash := _shared_host(outlet, outlets):
             raise RegistryError(f"{path}: {label}: field 'domains': {clash}")
         outlets.append(outlet)
-    return Registry(outlets, path)
+    return Registry(outlets, path, _platforms(path, platform_entries, outlets))
+
+
+def _validated(
+    model: type[EntryModel], entry: Any, *, position: int, path: Path, earlier: list[EntryModel]
+) -> tuple[EntryModel, str]:
+    """One [[outlet]] or [[platform]] entry validated, and how errors name it; RegistryError naming
+    file, entry and field when it is not valid or repeats an earlier slug."""
+    kind = "outlet" if model is Outlet else "platform"
+    slug = entry.get("slug") if isinstance(entry, dict) else None
+    label = f"{kind} {slug!r}" if slug else f"{kind} #{position}"
+    try:
+        validated = model.model_validate(entry)
+    except ValidationError as error:
+        raise RegistryError(f"{path}: {label}: {_describe(error)}") from None
+    if any(existing.slug == validated.slug for existing in earlier):  # type: ignore[attr-defined]
+        raise RegistryError(f"{path}: {label}: field 'slug': duplicate slug")
+    return validated, label
+
+
+def _platforms(path: Path, entries: list[dict[str, Any]], outlets: list[Outlet]) -> list[PostPlatform]:
+    platforms: list[PostPlatform] = []
+    for position, entry in enumerate(entries, start=1):
+        platform, label = _validated(PostPlatform, entry, position=position, path=path, earlier=platforms)
+        for domain in platform.domains:
+            owner = next((outlet for outlet in outlets if outlet.owns_host(domain)), None)
+            if owner is not None:
+                raise RegistryError(
+                    f"{path}: {label}: field 'domains': {domain!r} belongs to outlet {owner.slug!r}"
+                )
+        platforms.append(platform)
+    return platforms
 
 
 def _shared_host(outlet: Outlet, earlier: list[Outlet]) -> str | None:

@@ -1,4 +1,5 @@
-"""The registry file as TOML, before validation: where it is, its [[outlet]] tables, their slugs.
+"""The registry file as TOML, before validation: where it is, its [[outlet]] and [[platform]] tables,
+the outlets' slugs.
 
 crawler/registry.py validates every entry (pydantic models, selectors, URL patterns), which
 costs a fifth of a second of CPU before anything else; `search` and `stats` only need the
@@ -30,8 +31,9 @@ def registry_path(path: Path | str | None) -> Path:
     return Path(path or os.environ.get(REGISTRY_ENV_VAR) or DEFAULT_REGISTRY_PATH)
 
 
-def read_entries(path: Path) -> list[dict[str, Any]]:
-    """The [[outlet]] tables of a registry file, as TOML gives them; RegistryError if there are none."""
+def read_entries(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The [[outlet]] and [[platform]] tables of a registry file, as TOML gives them; RegistryError
+    if there are no outlets."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -46,10 +48,15 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
     entries = document.get("outlet")
     if not isinstance(entries, list) or not entries:
         raise RegistryError(f"{path}: no [[outlet]] entries")
-    unknown = sorted(set(document) - {"outlet"})
+    unknown = sorted(set(document) - {"outlet", "platform"})
     if unknown:
-        raise RegistryError(f"{path}: unknown top-level key {unknown[0]!r} (expected [[outlet]] tables)")
-    return entries
+        raise RegistryError(
+            f"{path}: unknown top-level key {unknown[0]!r} (expected [[outlet]] and [[platform]] tables)"
+        )
+    platforms = document.get("platform", [])
+    if not isinstance(platforms, list):
+        raise RegistryError(f"{path}: 'platform' must be [[platform]] tables")
+    return entries, platforms
 
 
 def no_such_outlet(path: Path, slug: str, known: list[str]) -> RegistryError:
@@ -65,7 +72,7 @@ class OutletSlugs:
         self.path = registry_path(path)
         self.slugs = [
             entry["slug"]
-            for entry in read_entries(self.path)
+            for entry in read_entries(self.path)[0]
             if isinstance(entry, dict) and isinstance(entry.get("slug"), str)
         ]
 

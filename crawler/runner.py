@@ -6,14 +6,21 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import BaseSettings, Settings
 from twisted.python.failure import Failure
 
 from crawler.exit_status import BadInput
+from crawler.extensions.throttle import outlet_download_slots
 from crawler.registry import Registry
 from crawler.spiders.outlets import OutletSpider
+from crawler.spiders.posts import PostSpider, PostTarget
+
+if TYPE_CHECKING:
+    from crawler.posts.checks import PostFetch
 
 SETTINGS_MODULE = "crawler.settings"
 # How a setting whose default has this type is read, and what to call such a value.
@@ -106,3 +113,47 @@ def run_crawl(settings: Settings, outlets: list[str], registry: Registry | None 
         finish_reason=str(stats.get("finish_reason")) if stats.get("finish_reason") else None,
         stats=stats,
     )
+
+
+def post_settings(
+    archive_path: Path,
+    registry: Registry,
+    *,
+    replay_snapshot: Path | None = None,
+    registry_path: Path | None = None,
+    overrides: dict[str, str] | None = None,
+) -> Settings:
+    """The project's settings for a posts run: its own pipeline, the platforms' pace as download slots."""
+    settings = project_settings(
+        archive_path, replay_snapshot=replay_snapshot, registry_path=registry_path, overrides=overrides
+    )
+    settings.set("ITEM_PIPELINES", settings.getdict("POSTS_ITEM_PIPELINES"), priority="cmdline")
+    settings.set("ROBOTSTXT_OBEY", settings.getbool("POSTS_ROBOTSTXT_OBEY"), priority="cmdline")
+    settings.set("PROGRESS_ENABLED", False, priority="cmdline")
+    slots = {
+        **outlet_download_slots(registry.platforms.values(), settings),
+        **settings.getdict("DOWNLOAD_SLOTS"),
+    }
+    settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
+    return settings
+
+
+def run_posts(settings: Settings, targets: list[PostTarget], registry: Registry) -> list[PostFetch]:
+    """Check these posts (crawler/spiders/posts.py); blocks until done. Each fetch comes back with
+    what the archive made of it (`PostFetch.recorded`), in the order they were stored."""
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(PostSpider)
+    stored: list[PostFetch] = []
+    failures: list[Failure] = []
+
+    def archived(item: PostFetch) -> None:
+        stored.append(item)
+
+    crawler.signals.connect(archived, signal=signals.item_scraped, weak=False)
+    process.crawl(crawler, targets=targets, registry=registry).addErrback(failures.append)
+    process.start()
+    logging.getLogger().handlers.clear()
+    if failures:
+        error = failures[0].value
+        raise CrawlNotStarted(f"posts run did not start: {type(error).__name__}: {error}")
+    return stored

@@ -125,3 +125,12 @@ WAYBACK_SNAPSHOT_URL = "https://web.archive.org/web/{timestamp}id_/{url}"
 # paced to this, and a run asks about at most WAYBACK_MAX_LOOKUPS pages (the rest are said skipped).
 WAYBACK_REQUESTS_PER_MINUTE = 4.0
 WAYBACK_MAX_LOOKUPS = 20
+
+# --- posts (`sourcevault posts add/recheck`: crawler/spiders/posts.py, docs/posts.md) ------------
+# A posts run archives what the posts spider yields, through this pipeline only.
+POSTS_ITEM_PIPELINES = {"pipelines.posts.PostArchivePipeline": 900}
+# The endpoints read are the platforms' public APIs for one post at a time, asked for a post a
+# user cites (as an embed asks for it), not pages of a crawl: robots.txt is not consulted for them.
+POSTS_ROBOTSTXT_OBEY = False
+# Short links followed from one URL at most (t.cn -> t.cn -> ...): a chain longer is refused.
+POSTS_SHORT_LINK_HOPS = 5

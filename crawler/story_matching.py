@@ -56,7 +56,10 @@ MINHASH_SCHEME = "affine32"
 SHINGLE_CHARS = 5
 # Below this many characters (normalised) a body says too little to tell one story from another.
 MIN_COMPARABLE_CHARS = 100
-# Share of the shorter body's 5-grams found in the longer one, above which two bodies are one story.
+# A post shorter than this (normalised) quotes too little to say which article it quotes.
+MIN_QUOTED_CHARS = 20
+# Share of the shorter body's 5-grams found in the longer one, above which two bodies are one story
+# (and a post's found in an article, above which the post quotes it).
 NEAR_DUPLICATE_SIMILARITY = 0.5
 # Two articles of one outlet are one story only if this share of the shorter title's character
 # bigrams is in the other title as well.
@@ -109,6 +112,15 @@ def overlap(first: set[str], second: set[str]) -> float:
     if not first or not second:
         return 0.0
     return len(first & second) / min(len(first), len(second))
+
+
+def quoted_share(quote: str, body: str | None) -> float:
+    """Share of a quote's 5-grams (a post's text, compared as bodies are) found in an article's body:
+    1.0 when the post quotes a paragraph of it word for word. 0.0 for a quote too short to say."""
+    quoted = comparable_text(quote)
+    if len(quoted) < MIN_QUOTED_CHARS:
+        return 0.0
+    return overlap(shingles(quoted), shingles(comparable_body(body)))
 
 
 def titles_agree(first: str | None, second: str | None) -> bool:

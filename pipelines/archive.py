@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.utils.defer import deferred_from_coro
 
+from crawler import exit_status
 from crawler.archive import Archive
+from crawler.archive.articles import StoreResult
+from crawler.archive.connection import ArchiveError, storage_failure
 from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.archive.reserve import SpaceReserve
 from crawler.archive.run_records import count_run, nothing_fetched
 from crawler.exit_status import crawl_exit_status
 from crawler.items import Capture
@@ -22,6 +27,13 @@ class ArchivePipeline:
 
     Opening a run also closes the record of a run whose process died, and queues the articles
     due for a revisit. Closing it writes the run's per-outlet records (`crawl_run_outlets`).
+
+    A capture whose article cannot be stored (an exception in versioning, indexing or linking
+    its story) is stored without it, failed with the reason `store_error: …`. When the archive
+    itself cannot be written (disk full, read-only, I/O error: `storage_failure`), the crawl
+    stops: the run is recorded as failed with that reason, in the room the crawl kept free
+    beside the archive (`SpaceReserve`), and the captures still arriving are left for the next
+    run (their pages stay queued).
 
     Crawl stats: `archive/<outcome>` per capture, `archive/article_new|updated|unchanged` per
     article, `dedup/linked_articles` for articles linked to archived copies of their story.
@@ -43,8 +55,11 @@ class ArchivePipeline:
         self.revisit_after_hours = revisit_after_hours
         self.registry = registry
         self.lock: CrawlLock | None = None
+        self.reserve = SpaceReserve(path)
         self.archive: Archive | None = None
         self.run_id: int | None = None
+        # Why the archive cannot be written any more, once it cannot.
+        self.storage_failed: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -67,6 +82,11 @@ class ArchivePipeline:
             self.crawler.spider.logger.error(str(busy))  # type: ignore[union-attr]
             raise CloseSpider(ARCHIVE_BUSY) from None
         self.lock = lock
+        try:
+            self.reserve.hold()
+        except ArchiveError as no_room:
+            # The crawl closes at once, no run started; its close reason says why.
+            raise CloseSpider(str(no_room)) from None
         self.archive = Archive(self.path, revisit_after_hours=self.revisit_after_hours)
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
@@ -77,9 +97,11 @@ class ArchivePipeline:
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
 
     def process_item(self, item: Capture) -> Capture:
-        assert self.archive is not None
-        outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
-        stored = self.archive.store(item, self.run_id, outlet=outlet)
+        if self.archive is None or self.storage_failed is not None:
+            # Not archived, so still queued: the next run fetches the page again.
+            raise DropItem(self.storage_failed or "the archive is not open", log_level="DEBUG")
+        assert self.crawler.stats is not None
+        stored = self._store(item)
         item.stored = stored
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
         if stored.change is not None:
@@ -89,15 +111,58 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("dedup/linked_articles")
         return item
 
+    def _store(self, item: Capture) -> StoreResult:
+        """Store the capture; without its article if storing that raised; DropItem if nothing can be."""
+        assert self.archive is not None
+        outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
+        try:
+            return self.archive.store(item, self.run_id, outlet=outlet)
+        except Exception as error:
+            failure = storage_failure(error)
+            if failure is None:
+                item.fail_stage("store", error)
+                self.crawler.spider.logger.warning("%s: %s", item.url, item.stage_error)  # type: ignore[union-attr]
+        if failure is None:
+            try:
+                return self.archive.store(item, self.run_id, outlet=outlet)
+            except Exception as error:
+                failure = storage_failure(error) or (
+                    f"the archive cannot store captures: {type(error).__name__}: {error}"
+                )
+        self._stop(failure)
+        raise DropItem(failure, log_level="DEBUG")
+
+    def _stop(self, failure: str) -> None:
+        """The archive cannot be written: record the run as failed, in the reserve, and stop the crawl."""
+        self.storage_failed = failure
+        self.reserve.free()
+        self._finish_run("failed", failure, exit_status.FAILED)
+        # Said once the run is on record as failed (or could not be: `_finish_run` says so first).
+        self.crawler.spider.logger.error("%s (%s): the crawl stops", failure, self.path)  # type: ignore[union-attr]
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=failure))  # type: ignore[union-attr]
+
+    def _finish_run(self, status: str, reason: str, exit_code: int) -> None:
+        assert self.archive is not None and self.run_id is not None
+        try:
+            self.archive.runs.finish(self.run_id, status, reason, exit_code)
+        except Exception as error:
+            if storage_failure(error) is None:
+                raise
+            # The next run marks it interrupted; the crawl's exit status and last line still say why.
+            self.crawler.spider.logger.error(  # type: ignore[union-attr]
+                "run %s not recorded as %s: %s", self.run_id, status, storage_failure(error)
+            )
+        self.run_id = None
+
     def spider_closed(self, reason: str) -> None:
         if self.archive is not None:
             if self.run_id is not None:
                 status = "finished" if reason == "finished" else "failed"
                 fetched_nothing = nothing_fetched(count_run(self.archive.connection, self.run_id))
-                exit_status = crawl_exit_status(reason, nothing_fetched=fetched_nothing)
-                self.archive.runs.finish(self.run_id, status, reason, exit_status)
+                self._finish_run(status, reason, crawl_exit_status(reason, nothing_fetched=fetched_nothing))
             self.archive.close()
             self.archive = None
+        self.reserve.free()
         if self.lock is not None:
             self.lock.release()
             self.lock = None

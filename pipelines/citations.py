@@ -1,6 +1,7 @@
 """Citation stage: each capture a briefing's citation asked for, linked to its citations.
 
-Runs after the archive stage, so the capture is stored whatever happens here. A redirect is
+Runs after the archive stage, so the capture is stored whatever happens here: an exception
+here is logged and noted on the citations (`citation_error: …`), never the crawl's. A redirect is
 one hop of the citations' chain; the capture that ends the chain gives them their status
 (crawler/briefings/statuses.py); a page found gone is looked up in the Wayback Machine, whose
 copy, once fetched, is what the citation is archived as.
@@ -8,16 +9,18 @@ copy, once fetched, is what the citation is archived as.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from urllib.parse import urljoin
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.archive import Archive
+from crawler.archive.articles import StoreResult
 from crawler.archive.captures import seen_at
 from crawler.briefings.fetching import CitationSpider
 from crawler.briefings.statuses import WEB_ARCHIVE_WORTHY, resolve
-from crawler.items import Capture
+from crawler.items import Capture, CitedFetch, stage_error
 from crawler.registry import Registry
 
 
@@ -54,6 +57,21 @@ class CitationPipeline:
         cited, stored = item.cited, item.stored
         if cited is None or stored is None:
             return item
+        try:
+            self._link(item, cited, stored)
+        except Exception as error:
+            # The capture is archived already; its citations keep their status (pending) and say why.
+            reason = stage_error("citation", error)
+            assert self.crawler.spider is not None and self.crawler.stats is not None
+            self.crawler.spider.logger.warning("%s: %s", item.url, reason)
+            self.crawler.stats.inc_value("pipeline/citation_error")
+            # What failed may be the archive itself: the log line above is then all there is.
+            with suppress(Exception):
+                assert self.archive is not None
+                self.archive.briefings.note(cited.citation_ids, reason)
+        return item
+
+    def _link(self, item: Capture, cited: CitedFetch, stored: StoreResult) -> None:
         assert self.archive is not None
         briefings = self.archive.briefings
         fetched_at = seen_at(item.fetched_at)
@@ -61,7 +79,7 @@ class CitationPipeline:
             if item.http_status != 200 or item.discovery_problem:
                 why = item.discovery_problem or item.fetch_error or f"HTTP {item.http_status}"
                 briefings.note(cited.citation_ids, f"web archive: {why}")
-            return item
+            return
         if item.web_archive_of:
             resolution = resolve(item)
             if resolution.status == "archived_from_web_archive":
@@ -74,7 +92,7 @@ class CitationPipeline:
                 )
             else:
                 briefings.note(cited.citation_ids, f"web archive's copy not used: {resolution.reason}")
-            return item
+            return
         location = item.header("Location") if item.page_kind == "redirect" else None
         briefings.record_hop(
             citation_ids=cited.citation_ids,
@@ -86,7 +104,7 @@ class CitationPipeline:
             fetched_at=fetched_at,
         )
         if item.page_kind == "redirect":
-            return item
+            return
         final_url = item.final_url or item.url
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
         went_home = cited.hop > 1 and outlet is not None and outlet.is_home_page(final_url)
@@ -105,4 +123,3 @@ class CitationPipeline:
                 briefings.note(cited.citation_ids, lookup)
             elif lookup is not None:
                 self.crawler.engine.crawl(lookup)
-        return item

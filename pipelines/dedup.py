@@ -6,26 +6,20 @@ its other script edition) in the same transaction that stores it; see `crawler.s
 
 from __future__ import annotations
 
-from scrapy.crawler import Crawler
-
 from crawler.items import Capture
 from crawler.story_matching import fingerprint
+from pipelines.stage import CaptureStage
 
 
-class DedupPipeline:
+class DedupPipeline(CaptureStage):
     """Fingerprints every extracted article's body (`crawler.story_matching.fingerprint`).
 
     Crawl stats: `dedup/comparable`, and `dedup/too_short` for bodies too short to compare.
     """
 
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
+    stage = "dedup"
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        return cls(crawler)
-
-    def process_item(self, item: Capture) -> Capture:
+    def process(self, item: Capture) -> Capture:
         if item.extraction is None or item.extraction.article is None:
             return item
         item.dedup = fingerprint(item.extraction.article.body)

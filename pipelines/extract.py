@@ -8,9 +8,10 @@ from crawler.items import Capture
 from crawler.pages import DEFAULT_MAX_PAGE_BYTES, extract_page
 from crawler.registry import Registry
 from crawler.spiders.outlets import crawl_registry
+from pipelines.stage import CaptureStage
 
 
-class ExtractPipeline:
+class ExtractPipeline(CaptureStage):
     """Runs the outlet's page object over every successful article capture.
 
     A page a briefing cites (`Capture.cited`) is read whatever its URL, the page deciding whether
@@ -20,18 +21,22 @@ class ExtractPipeline:
     Settings: EXTRACT_MAX_PAGE_BYTES (pages above it are archived but not parsed).
     """
 
-    def __init__(self, registry: Registry, max_page_bytes: int):
+    stage = "extract"
+
+    def __init__(self, crawler: Crawler, registry: Registry, max_page_bytes: int):
+        super().__init__(crawler)
         self.registry = registry
         self.max_page_bytes = max_page_bytes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(
+            crawler,
             crawl_registry(crawler),
             crawler.settings.getint("EXTRACT_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES),
         )
 
-    def process_item(self, item: Capture) -> Capture:
+    def process(self, item: Capture) -> Capture:
         if item.page_kind != "article" or item.fetch_error or item.http_status != 200:
             return item
         item.extraction = extract_page(

@@ -9,24 +9,27 @@ from crawler.items import Capture
 from crawler.language import tag_extraction
 from crawler.registry import Registry
 from crawler.spiders.outlets import crawl_registry
+from pipelines.stage import CaptureStage
 
 
-class LanguagePipeline:
+class LanguagePipeline(CaptureStage):
     """Runs `crawler.language.tag_article` over the article ExtractPipeline made of a capture.
 
     Crawl stats: `language/<tag>` per BCP 47 tag (zh-Hant, zh-Hans, …) and
     `language/script_mismatch` for articles seen in another script than their outlet's.
     """
 
+    stage = "language"
+
     def __init__(self, crawler: Crawler, registry: Registry):
-        self.crawler = crawler
+        super().__init__(crawler)
         self.registry = registry
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LanguagePipeline:
         return cls(crawler, crawl_registry(crawler))
 
-    def process_item(self, item: Capture) -> Capture:
+    def process(self, item: Capture) -> Capture:
         if item.extraction is None or item.extraction.article is None:
             return item
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None

@@ -247,3 +247,17 @@ def store_fixture_articles(archive: Archive, registry: Registry) -> int:
         archive.store(capture, run_id=None)
         stored += capture.extraction.article is not None
     return stored
+
+
+CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def shown_commands(page: Path) -> list[tuple[str, str]]:
+    """(command, output as shown) for every `$ …` line of a docs page's console blocks, in order."""
+    shown = []
+    for block in CONSOLE_BLOCK.findall(page.read_text(encoding="utf-8")):
+        for example in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
+            if example.strip():
+                command, _, output = example.partition("\n")
+                shown.append((command.removeprefix("$ "), output))
+    return shown

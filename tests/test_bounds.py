@@ -325,10 +325,12 @@ def test_manifest_files_stay_inside_the_manifests_folder(cli, tmp_path):
 
 def test_fifos_devices_and_oversized_files_are_refused_without_reading_them(cli, tmp_path):
     os.mkfifo(tmp_path / "pipe.html")
-    assert build(cli, manifest_naming(tmp_path, "pipe.html")).endswith("pipe.html: not a regular file")
+    assert build(cli, manifest_naming(tmp_path, "pipe.html")).endswith(
+        "pipe.html: a FIFO (named pipe), not a regular file"
+    )
     (tmp_path / "zero.html").symlink_to("/dev/zero")
     assert build(cli, manifest_naming(tmp_path, "zero.html"), "--within", "/").endswith(
-        "zero.html: not a regular file"
+        "zero.html: a character device, not a regular file"
     )
     with (tmp_path / "huge.html").open("wb") as huge:
         huge.truncate(DOWNLOAD_MAXSIZE + 1)

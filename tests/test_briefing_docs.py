@@ -6,28 +6,20 @@ with the rest of the documentation, in a fresh clone (tests/test_docs.py).
 
 from __future__ import annotations
 
-import re
 import shlex
 
 import pytest
 
 from tests.helpers import ROOT
+from tests.helpers import shown_commands as shown_page_commands
 
 DOC = ROOT / "docs" / "briefings.md"
 PARSE = "sourcevault briefing parse "
-CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def shown_commands() -> list[tuple[str, str]]:
-    """(command, output as shown) for every `$ sourcevault …` line of the page's console blocks."""
-    shown = []
-    for block in CONSOLE_BLOCK.findall(DOC.read_text(encoding="utf-8")):
-        for example in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
-            if example.strip():
-                command, _, output = example.partition("\n")
-                if command.startswith(f"$ {PARSE}"):
-                    shown.append((command.removeprefix("$ "), output))
-    return shown
+    """The page's `briefing parse` examples: they need no archive."""
+    return [(command, output) for command, output in shown_page_commands(DOC) if command.startswith(PARSE)]
 
 
 def test_the_page_shows_commands():

@@ -169,7 +169,8 @@ def test_a_wrongly_labelled_big5_page_is_read_right(faulty_crawl):
         "SELECT a.title, c.text_encoding FROM articles a JOIN captures c ON c.id = a.capture_id"
         " WHERE a.url = 'https://news.example.org/a/4'"
     ).fetchone()
-    assert (title, encoding) == ("颱風來襲", "big5hkscs")
+    # The capture records that the page's own label was overruled.
+    assert (title, encoding) == ("颱風來襲", "big5hkscs (declared utf-8 overruled)")
 
 
 def test_a_redirect_keeps_both_addresses(faulty_crawl):

@@ -20,7 +20,14 @@ from tests.loopback import ALLOW_LOOPBACK, LoopbackSite, outlet_toml
 DEPLOY = ROOT / "deploy"
 CRAWL_UNIT = DEPLOY / "sourcevault-crawl.service"
 REPORT_UNIT = DEPLOY / "sourcevault-report.service"
-UNITS = (CRAWL_UNIT, REPORT_UNIT, DEPLOY / "sourcevault-crawl.timer")
+POSTS_UNIT = DEPLOY / "sourcevault-posts.service"
+UNITS = (
+    CRAWL_UNIT,
+    REPORT_UNIT,
+    DEPLOY / "sourcevault-crawl.timer",
+    POSTS_UNIT,
+    DEPLOY / "sourcevault-posts.timer",
+)
 CRONTAB = DEPLOY / "crontab"
 # Where the units and the crontab expect the checkout, its venv and the archive.
 CHECKOUT = "/opt/sourcevault"
@@ -62,10 +69,20 @@ def sourcevault_invocations() -> list[list[str]]:
 
 def test_deploy_runs_the_crawl_then_the_report_with_valid_options():
     invocations = sourcevault_invocations()
-    assert [arguments[0] for arguments in invocations] == ["crawl", "report", "crawl", "report"]
-    for name, *options in invocations:
+    assert [arguments[0] for arguments in invocations] == [
+        "crawl",
+        "report",
+        "posts",
+        "crawl",
+        "report",
+        "posts",
+    ]
+    for arguments in invocations:
         # Parsing raises on an option that does not exist or a value that does not fit.
-        main.commands[name].make_context(name, list(options))
+        words = arguments[1:] if arguments[0] == "posts" else arguments
+        group = main.commands["posts"] if arguments[0] == "posts" else main
+        name, *options = words
+        group.commands[name].make_context(name, list(options))
         assert options[options.index("--db") + 1] == f"{STATE_DIR}/archive.db"
 
 
@@ -76,22 +93,23 @@ def test_the_report_follows_the_crawl_however_it_ends():
     assert setting(CRAWL_UNIT, "TimeoutStartSec") and setting(CRAWL_UNIT, "Type") == ["oneshot"]
     assert [command.split()[1] for command in setting(REPORT_UNIT, "ExecStart")] == ["report"]
     # cron: the crawl, cut off by timeout(1) as systemd cuts it off, then the report after `;`.
-    (job,) = cron_jobs()
+    job, posts_job = cron_jobs()
+    assert f"{COMMAND} posts recheck --due " in posts_job
     crawl, report = job.split(maxsplit=5)[5].split(";")
     assert re.search(rf"timeout --kill-after=\S+ \S+ {COMMAND} crawl ", crawl)
     assert report.split()[:2] == [COMMAND, "report"]
 
 
 def test_the_folders_the_deploy_writes_to_are_made_by_it():
-    for unit in (CRAWL_UNIT, REPORT_UNIT):
+    for unit in (CRAWL_UNIT, REPORT_UNIT, POSTS_UNIT):
         assert setting(unit, "StateDirectory") == ["sourcevault"]
         assert setting(unit, "WorkingDirectory") == [STATE_DIR]
     # cron makes nothing itself: the one-time `install -d` the crontab and the operator guide show does.
     (install_line,) = re.findall(r"^#\s+(install -d .*)$", CRONTAB.read_text(encoding="utf-8"), re.M)
     made = shlex.split(install_line)[-2:]
-    (job,) = cron_jobs()
-    assert job.split(maxsplit=5)[5].startswith(f"cd {STATE_DIR} && ")
-    logs = re.findall(r">>\s*(\S+)", job)
+    jobs = cron_jobs()
+    assert all(job.split(maxsplit=5)[5].startswith(f"cd {STATE_DIR} && ") for job in jobs)
+    logs = [log for job in jobs for log in re.findall(r">>\s*(\S+)", job)]
     assert {STATE_DIR, *(log.rsplit("/", 1)[0] for log in logs)} == set(made)
     assert install_line in (ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
 

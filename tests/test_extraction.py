@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crawler.extraction import extract_article
 from crawler.pages import extract_page
 from crawler.pages.bylines import lift_bylines
 from crawler.pages.credit_lines import parse_credit_line
@@ -263,6 +264,40 @@ def test_a_truncated_multibyte_tail_keeps_the_declared_charset():
     body = page(f"<p>{PARAGRAPH * 5}</p>").encode("utf-8")[:-20] + "桃".encode()[:2]
     decoded = decode_html(body, "text/html; charset=utf-8")
     assert decoded.encoding == "utf-8" and PARAGRAPH in decoded.text
+
+
+# Real pages (tests/fixtures) in the encodings Chinese pages use, each labelled with another that
+# decodes their bytes with few errors, into mojibake: the label is overruled, and said to be.
+MISLABELLED = [
+    ("outlets/udn/udn_story_7315_3705102_twnews_2019.html.gz", "utf-8", "utf-16", "utf-16"),
+    ("outlets/udn/udn_story_7315_3705102_twnews_2019.html.gz", "utf-8", "utf-16le", "utf-16-le"),
+    ("outlets/udn/udn_story_7315_3705102_twnews_2019.html.gz", "utf-8", "gbk", "gb18030"),
+    ("outlets/udn/udn_story_7315_3705102_twnews_2019.html.gz", "utf-8", "big5", "big5hkscs"),
+    ("outlets/sina/sina_news_c_2019-09-07_iicezzrq4076655_gne.html.gz", "utf-8", "utf-32", "utf-32"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "encoding", "label", "overruled"), MISLABELLED)
+def test_a_label_that_misreads_the_bytes_is_overruled_and_recorded(fixture, encoding, label, overruled):
+    body = fixture_page(fixture)
+    truth = decode_html(body)
+    assert truth.encoding == encoding and truth.rejected_declaration is None
+    decoded = decode_html(body, f"text/html; charset={label}")
+    assert (decoded.encoding, decoded.rejected_declaration, decoded.text) == (encoding, overruled, truth.text)
+    extraction = extract_article(body, content_type=f"text/html; charset={label}")
+    assert extraction.encoding_record == f"{encoding} (declared {overruled} overruled)"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "big5hkscs"])
+def test_a_right_label_in_another_encoding_is_followed(encoding):
+    text = decode_html(fixture_page(MISLABELLED[0][0])).text.replace("charset=utf-8", f"charset={encoding}")
+    body = text.encode(encoding, "replace")
+    decoded = decode_html(body, f"text/html; charset={encoding}")
+    assert (decoded.encoding, decoded.encoding_source, decoded.rejected_declaration) == (
+        encoding,
+        "header",
+        None,
+    )
 
 
 # --- whole pages --------------------------------------------------------------------------------

@@ -199,3 +199,35 @@ def test_cli_reports_a_bad_registry_in_one_line(tmp_path, cli):
     assert lines == [
         f"Error: {path}: outlet 'example': field 'timezone': unknown IANA time zone 'Mars/Olympus'"
     ]
+
+
+def test_platforms_are_registry_entries_with_their_hosts_and_pace(registry, tmp_path):
+    weibo, x = registry.platform("weibo"), registry.platform("x")
+    assert weibo.owns_host("m.weibo.cn") and weibo.owns_host("passport.weibo.com") and weibo.owns_host("t.cn")
+    assert (
+        x.owns_host("cdn.syndication.twimg.com")
+        and x.owns_host("publish.twitter.com")
+        and x.owns_host("t.co")
+    )
+    assert (weibo.crawl.delay, weibo.crawl.concurrency) == (10.0, 1)
+    platform = "\n".join(
+        [
+            "",
+            "[[platform]]",
+            'slug = "weibo"',
+            'name = "Weibo"',
+            'home = "https://m.weibo.cn/"',
+            'timezone = "UTC"',
+            "",
+        ]
+    )
+    with pytest.raises(RegistryError, match=r"platform 'weibo': field 'domains': required field is missing"):
+        load_registry(write(tmp_path, GOOD_ENTRY + platform))
+    overlapping = platform + 'domains = ["example.org"]\n'
+    with pytest.raises(
+        RegistryError,
+        match=re.escape("platform 'weibo': field 'domains': 'example.org' belongs to outlet 'example'"),
+    ):
+        load_registry(write(tmp_path, GOOD_ENTRY + overlapping))
+    with pytest.raises(RegistryError, match=r"no \[\[platform\]\] 'x': posts of it cannot be fetched"):
+        load_registry(write(tmp_path, GOOD_ENTRY)).platform("x")

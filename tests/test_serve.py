@@ -19,6 +19,7 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,14 @@ from crawler.archive import Archive
 from crawler.items import Capture
 from crawler.research.importing import import_record
 from crawler.serve import archive_metadata
-from tests.helpers import SOURCEVAULT, archive_tables, run_sourcevault, store_article, store_fixture_articles
+from tests.helpers import (
+    SOURCEVAULT,
+    archive_tables,
+    run_sourcevault,
+    store_article,
+    store_fixture_articles,
+)
+from tests.test_hostile_queries import BUSY_ARTICLES, fill
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Set by .ci/run, which installs Debian's chromium: there a missing browser fails the test.
@@ -67,7 +75,7 @@ EMPTY_FONTCONFIG = (
 
 def test_the_metadata_describes_every_table_and_column(tmp_path):
     tables = archive_metadata()["databases"]["archive"]["tables"]
-    for table, columns in archive_tables(tmp_path / "archive.db", leave_out="article_search_").items():
+    for table, columns in archive_tables(tmp_path / "archive.db", leave_out="(article|post)_search_").items():
         assert tables[table]["description"], table
         assert set(tables[table]["columns"]) == columns, table
 
@@ -103,13 +111,16 @@ class Served:
     feed_capture: int
 
 
-def start_serving(path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str, list[str]]:
-    """`sourcevault serve --port 0`: the port it took and what it said, read from its "Serving" line.
+def start_serving(
+    path: Path, env: dict[str, str], *options: str
+) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """`sourcevault serve --port 0 OPTIONS`: the port it took and what it said, read from its
+    "Serving" line.
 
     The socket listens before that line is printed, so the server can be asked at once.
     """
     process = subprocess.Popen(
-        [str(SOURCEVAULT), "serve", "--db", str(path), "--port", "0"],
+        [str(SOURCEVAULT), "serve", "--db", str(path), "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -481,3 +492,63 @@ def test_the_article_page_shows_authors_source_tags_versions_and_what_points_at_
     assert every_field.locator("th").all_inner_texts()[: len(FIRST_COLUMNS)] == FIRST_COLUMNS
     assert EDITED_AGAIN in every_field.locator("td.col-body").inner_text()
     page.close()
+
+
+# --- hostile searches ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def busy_archive(tmp_path_factory, registry) -> Path:
+    """Many articles holding 的 (tests/test_hostile_queries.py), and two with dates outside 1900–2100
+    that another SQLite tool wrote."""
+    path = tmp_path_factory.mktemp("busy-serve") / "archive.db"
+    with Archive(path) as archive:
+        archive.sync_outlets(registry)
+        fill(archive, registry)
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE articles SET published_at = '9999-12-31' WHERE id = 1")
+        connection.execute("UPDATE articles SET published_at = '0001-01-01' WHERE id = 2")
+    # Opened read-write once, as a crawl or import would: the index takes in those edits.
+    Archive(path).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def busy_server(busy_archive):
+    process, base, _ = start_serving(busy_archive, dict(os.environ))
+    yield base
+    stop_serving(process)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("的 " * 500, 200, f"{BUSY_ARTICLES:,} articles match"),
+        (
+            " ".join(f"詞{number}號" for number in range(9)),
+            400,
+            "too many words (9 different words or phrases",
+        ),
+        ("的 是 在", 400, "too many single characters (3 searched apart; at most 2)"),
+        ("颱風&since=1000-01-01&until=9999-12-31", 200, f"{BUSY_ARTICLES - 2:,} articles match"),
+        ("颱風&since=2101-01-01", 200, "No article matches"),
+    ],
+)
+def test_hostile_searches_are_answered_within_their_budget(busy_server, query, status, message):
+    text, _, filters = query.partition("&")
+    code, _, page = _get(f"{busy_server}/-/search?q={quote(text)}{'&' + filters if filters else ''}")
+    html = page.decode()
+    assert code == status and message in html and "Traceback" not in html
+
+
+def test_a_search_over_the_time_limit_is_a_503_page_and_other_pages_still_answer(busy_archive):
+    process, base, _ = start_serving(busy_archive, dict(os.environ), "--time-limit", "1e-9")
+    try:
+        code, _, page = _get(f"{base}/-/search?q={quote('的')}")
+        assert code == 503
+        assert "search stopped after 1e-09 s: narrow it" in page.decode()
+        # A query of a few SQLite steps is done before the limit is first looked at.
+        code, _, page = _get(f"{base}/archive/outlets.json?_shape=array")
+        assert code == 200 and {row["slug"] for row in json.loads(page)} >= {"cna", "udn", "ltn"}
+    finally:
+        stop_serving(process)

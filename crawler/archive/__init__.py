@@ -7,6 +7,7 @@ one per concern, each over the same connection:
 - `articles`: articles, their versions and URL aliases, and the story links made as they are stored;
 - `runs`: crawl runs (`crawl_runs`; per-outlet records in `run_records`);
 - `queue`: the article pages waiting to be fetched (`fetch_queue`);
+- `posts`: cited Weibo and X posts, their checks and versions (`posts`, `post_checks`, ...);
 - `queries`: the read side, across tables: stats, story clusters, article records, digests;
 - `briefings`: briefings, their versions and citations, and the redirect hops of cited URLs.
 
@@ -32,12 +33,13 @@ from crawler.archive.briefings import Briefings
 from crawler.archive.captures import Captures, StoredCapture, seen_at
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH, ArchiveConnection, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
+from crawler.archive.posts import Posts
 from crawler.archive.queries import Queries
 from crawler.archive.runs import Runs
 
 if TYPE_CHECKING:
     from crawler.items import Capture
-    from crawler.pages import Article
+    from crawler.pages import Article, Extraction
     from crawler.registry import Outlet, Registry
 
 
@@ -79,6 +81,10 @@ class Archive(ArchiveConnection):
     @cached_property
     def briefings(self) -> Briefings:
         return Briefings(self)
+
+    @cached_property
+    def posts(self) -> Posts:
+        return Posts(self, self.captures)
 
     @cached_property
     def queries(self) -> Queries:
@@ -211,15 +217,13 @@ class Archive(ArchiveConnection):
             self.captures.record_article_change(capture_id, stored.change)
         return stored.change or "unchanged"
 
+    def record_stage_failure(self, capture: StoredCapture, reason: str) -> None:
+        """A stage raised on a stored capture extracted again: say so; its article stays as it was."""
+        with self.db.atomic():
+            self.captures.record_stage_failure(capture.id, reason)
+
     def record_reextraction(
-        self,
-        capture: StoredCapture,
-        outcome: str,
-        reason: str | None,
-        encoding: str | None,
-        article: Article | None,
-        *,
-        outlet: Outlet | None = None,
+        self, capture: StoredCapture, extraction: Extraction, *, outlet: Outlet | None = None
     ) -> StoreResult:
         """Replace what an earlier extraction made of a stored capture.
 
@@ -229,8 +233,10 @@ class Archive(ArchiveConnection):
         """
         from crawler.identity import ArticleKey
 
+        article = extraction.article
+        outcome = "article" if article is not None else "not_article"
         with self.db.atomic():
-            self.captures.record_outcome(capture.id, outcome, reason, encoding)
+            self.captures.record_outcome(capture.id, outcome, extraction)
             if article is not None:
                 key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
                 self.articles.remove(capture.id, keeping=key)

@@ -18,20 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.archive.connection import ArchiveError, CorruptOriginal, marks, rows_by_id, to_json
+from crawler.items import STAGES
 
 if TYPE_CHECKING:
     from crawler.archive.articles import ArticleChange
     from crawler.items import Capture
-    from crawler.pages import Article
+    from crawler.pages import Article, Extraction
 
 # Captures of articles read from another archive's export (or any JSON lines), not fetched.
 IMPORT_PAGE_KIND = "import"
 DISCOVERY_PAGE_KINDS = ("feed", "sitemap", "listing", "list_api")
 # Article pages that re-extraction reads again. A capture judged a takedown of an archived
-# article, or a block page, is not judged again.
+# article, or a block page, is not judged again; one a stage after the fetch failed on is.
+STAGE_FAILED = " OR ".join(f"outcome_reason LIKE '{stage}\\_error:%' ESCAPE '\\'" for stage in STAGES)
 REEXTRACTABLE_CAPTURES = (
     "page_kind = 'article' AND http_status BETWEEN 200 AND 299 AND body_sha256 IS NOT NULL"
-    " AND outcome NOT IN ('removed', 'failed')"
+    f" AND (outcome NOT IN ('removed', 'failed') OR (outcome = 'failed' AND ({STAGE_FAILED})))"
 )
 
 
@@ -144,7 +146,7 @@ class Captures:
                 "replayed_from": capture.replayed_from,
                 "body_sha256": self.store_body(capture.body) if capture.body else None,
                 "body_size_bytes": len(capture.body),
-                "text_encoding": extraction.encoding if extraction else None,
+                "text_encoding": extraction.encoding_record if extraction else None,
                 "fetch_error": capture.fetch_error,
                 "outcome": outcome,
                 "outcome_reason": reason,
@@ -196,11 +198,17 @@ class Captures:
     def record_article_change(self, capture_id: int, change: ArticleChange | None) -> None:
         self.connection.execute("UPDATE captures SET article_change = ? WHERE id = ?", [change, capture_id])
 
-    def record_outcome(self, capture_id: int, outcome: str, reason: str | None, encoding: str | None) -> None:
+    def record_outcome(self, capture_id: int, outcome: str, extraction: Extraction) -> None:
         """What a re-extraction made of a stored capture."""
         self.connection.execute(
             "UPDATE captures SET outcome = ?, outcome_reason = ?, text_encoding = ? WHERE id = ?",
-            [outcome, reason, encoding, capture_id],
+            [outcome, extraction.reason, extraction.encoding_record, capture_id],
+        )
+
+    def record_stage_failure(self, capture_id: int, reason: str) -> None:
+        """A stage raised on a stored capture extracted again (its article, if any, stays as it was)."""
+        self.connection.execute(
+            "UPDATE captures SET outcome = 'failed', outcome_reason = ? WHERE id = ?", [reason, capture_id]
         )
 
     def move_to_outlet(self, capture_id: int, outlet: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sized
 from datetime import UTC, datetime
@@ -31,6 +32,10 @@ BUSY_TIMEOUT_MS = 60_000
 PAGE_CACHE_KIB = 65_536
 # Rows read per query when reading many by id.
 RECORD_BATCH = 500
+# SQLite's primary result codes saying that the archive's file or disk failed, not the statement:
+# full, I/O error, read-only, cannot open, corrupt, not a database, no permission, busy, locked,
+# too large for the file system.
+STORAGE_FAILURE_CODES = frozenset({13, 10, 8, 14, 11, 26, 3, 5, 6, 22})
 
 
 class ArchiveError(BadInput, RuntimeError):
@@ -39,6 +44,24 @@ class ArchiveError(BadInput, RuntimeError):
 
 class CorruptOriginal(ArchiveError):
     """A stored body no longer matches its sha256."""
+
+
+def storage_failure(error: BaseException) -> str | None:
+    """Why the archive cannot be written, when `error` says its file or disk failed; else None."""
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in STORAGE_FAILURE_CODES:
+            return f"the archive cannot be written: {error}"
+        return None
+    if isinstance(error, OSError):
+        return f"the archive cannot be written: {error.strerror or error}"
+    return None
+
+
+def beside_archive(archive_path: Path | str, suffix: str) -> Path:
+    """A file of the archive's (its lock, its reserve) in the archive's real folder, named after its
+    real path: the same archive reached through a symlink or another relative path has the same one."""
+    return Path(os.path.realpath(archive_path) + suffix)
 
 
 def utc_now() -> str:

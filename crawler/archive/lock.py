@@ -13,18 +13,29 @@ once when busy) and the archive pipeline takes it again, which also covers a cra
 The holder removes the file when it releases the lock, while still holding it. A process that
 opened the file just before that and then got the lock holds a file no longer in the folder: it
 sees that (the path names another file, or none) and opens the path again.
+
+The lock file lies in the archive's real folder, named after its real path (`beside_archive`):
+the same archive reached through a symlink or another relative path is one lock. It is opened
+without following a symlink and must be a regular file: a symlink, FIFO or device planted at
+its place is refused, never truncated or written through.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import ClassVar
 
-from crawler.archive.connection import ArchiveError, utc_now
+from crawler.archive.connection import ArchiveError, beside_archive, utc_now
+
+LOCK_SUFFIX = ".lock"
+# Never through a symlink; a FIFO is opened without waiting for a writer (and then refused).
+OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 class ArchiveBusy(RuntimeError):
@@ -32,7 +43,7 @@ class ArchiveBusy(RuntimeError):
 
 
 def lock_path(archive_path: Path | str) -> Path:
-    return Path(f"{archive_path}.lock")
+    return beside_archive(archive_path, LOCK_SUFFIX)
 
 
 class CrawlLock:
@@ -42,7 +53,7 @@ class CrawlLock:
 
     def __init__(self, archive_path: Path | str):
         self.archive_path = Path(archive_path)
-        self.path = lock_path(archive_path).resolve()
+        self.path = lock_path(archive_path)
 
     def acquire(self, purpose: str = "crawl") -> None:
         """Take the lock for `purpose`, or raise ArchiveBusy naming the process that holds it."""
@@ -53,18 +64,33 @@ class CrawlLock:
         try:
             descriptor = self._open_locked()
         except OSError as error:
+            why = "a symbolic link, not followed" if error.errno == errno.ELOOP else error.strerror or error
+            raise ArchiveError(
+                f"{self.archive_path}: cannot take the write lock {self.path} ({why})"
+            ) from None
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{purpose}, pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
+        except OSError as error:
+            # As a release does: the file goes while still locked.
+            with suppress(FileNotFoundError):
+                os.unlink(self.path)
+            os.close(descriptor)
             raise ArchiveError(
                 f"{self.archive_path}: cannot take the write lock {self.path} ({error.strerror or error})"
             ) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{purpose}, pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
         self._held[self.path] = (descriptor, 1)
 
     def _open_locked(self) -> int:
         """A descriptor of the lock file, locked; ArchiveBusy when another process has it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | OPEN_FLAGS, 0o644)
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                os.close(descriptor)
+                raise ArchiveError(
+                    f"{self.archive_path}: cannot take the write lock {self.path} (not a regular file)"
+                )
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -81,7 +107,7 @@ class CrawlLock:
     def _names(self, descriptor: int) -> bool:
         """Whether the lock file's path still names the file open on `descriptor`."""
         try:
-            at_path = os.stat(self.path)
+            at_path = os.lstat(self.path)
         except FileNotFoundError:
             return False
         opened = os.fstat(descriptor)
@@ -110,8 +136,9 @@ class CrawlLock:
         if self.path in self._held:
             return True
         try:
-            descriptor = os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError:
+            descriptor = os.open(self.path, os.O_RDONLY | OPEN_FLAGS)
+        except OSError:
+            # None, or a symlink planted there: no sourcevault holds a lock through either.
             return False
         try:
             fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)

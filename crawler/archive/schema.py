@@ -25,7 +25,8 @@ from crawler.archive.migrations.m006_search_without_sql_functions import m006_se
 from crawler.archive.migrations.m007_article_key_source import m007_article_key_source
 from crawler.archive.migrations.m008_off_policy_requests import m008_off_policy_requests
 from crawler.archive.migrations.m009_wayback_captures import m009_wayback_captures
-from crawler.archive.migrations.m010_briefings import m010_briefings
+from crawler.archive.migrations.m010_posts import m010_posts
+from crawler.archive.migrations.m011_briefings import m011_briefings
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -48,7 +49,8 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m007_article_key_source,
     m008_off_policy_requests,
     m009_wayback_captures,
-    m010_briefings,
+    m010_posts,
+    m011_briefings,
 )
 
 

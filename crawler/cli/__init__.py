@@ -9,6 +9,7 @@ from crawler.cli.briefings import briefing
 from crawler.cli.crawling import DEMO_MANIFEST, DEMO_SNAPSHOT, crawl, demo, reextract, report
 from crawler.cli.outlet_tools import outlets
 from crawler.cli.page_tools import extract, lang
+from crawler.cli.posts import posts
 from crawler.cli.research import (
     clusters,
     duplicates,
@@ -55,6 +56,7 @@ for command in (
     duplicates,
     snapshot,
     briefing,
+    posts,
 ):
     main.add_command(command)
 

@@ -79,6 +79,9 @@ def _run_crawl(
         Snapshot(replay)
     Archive(db_path).close()
     result = run_crawl(settings, list(outlets), registry)
+    if result.run_id is None:
+        # Closed before its run began (no room left beside the archive, say): nothing to tabulate.
+        return exit_status.crawl_exit_status(result.finish_reason), result.finish_reason
     with Archive(db_path, readonly=True) as archive:
         report = build_report(archive, result.run_id)
         for line in run_table(report.outlets, report.run["outlets"]):
@@ -260,8 +263,9 @@ def report(db_path: Path, run_id: int | None, as_json: bool) -> None:
     no new one; a field (title, body, authors…) found in far fewer articles than in the
     outlet's recent runs (a layout change); pages answered 403 or 429, or a challenge page
     served with 200 (blocked); requests the network policy refused (off policy: another host,
-    a private address, not http(s)); discovery documents that all failed; a run that did not
-    finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
+    a private address, not http(s)); discovery documents that all failed; pages kept without
+    their article because extraction, tagging or storing it raised (fix, then `reextract`); a
+    run that did not finish. Exit status: 0 no alert, 3 alerts, 1 no such archive or run.
 
     \b
     Example:

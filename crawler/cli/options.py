@@ -6,6 +6,7 @@ commands: `sourcevault --help` lists every command without importing Scrapy or t
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import click
 from crawler import exit_status
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH
 from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.file_limits import not_a_regular_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,10 +49,23 @@ def one_line_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class FilePath(click.Path):
+    """A file the command reads (or, for --db, writes): refused up front, in one line, when it is
+    a directory, FIFO, device or socket (reading one would hang, or never end)."""
+
+    def __init__(self, *, exists: bool = False):
+        super().__init__(exists=exists, dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str | os.PathLike) and (problem := not_a_regular_file(value)):
+            raise click.ClickException(problem)
+        return super().convert(value, param, ctx)
+
+
 db_option = click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(),
     default=DEFAULT_ARCHIVE_PATH,
     show_default=True,
     help="SQLite archive file.",
@@ -58,7 +73,7 @@ db_option = click.option(
 registry_option = click.option(
     "--registry",
     "registry_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(),
     default=None,
     help="Outlet registry (default: the file $SOURCEVAULT_REGISTRY names, else config/outlets.toml).",
 )
@@ -66,7 +81,7 @@ registry_option = click.option(
 
 replay_option = click.option(
     "--replay",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=FilePath(exists=True),
     help="Serve responses from this WARC snapshot instead of the network.",
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -152,14 +153,16 @@ def _shown(path: Path) -> Path:
 def _read_page(source: str) -> tuple[bytes, datetime]:
     """A saved page's bytes (gunzipped if need be, both within the page bound) and when the file
     was written."""
-    from crawler.file_limits import GZIP_MAGIC, gunzip_at_most
+    from crawler.file_limits import GZIP_MAGIC, FileRefused, gunzip_at_most, open_regular
     from crawler.pages import DEFAULT_MAX_PAGE_BYTES
 
     path = Path(source)
     try:
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             body = stream.read(DEFAULT_MAX_PAGE_BYTES + 1)
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            modified = datetime.fromtimestamp(os.fstat(stream.fileno()).st_mtime, UTC)
+    except FileRefused as error:
+        raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror or error}") from None
     if len(body) > DEFAULT_MAX_PAGE_BYTES:

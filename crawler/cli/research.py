@@ -13,7 +13,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.options import F, db_option, one_line_errors, registry_option, writing
+from crawler.cli.options import F, FilePath, db_option, one_line_errors, registry_option, writing
 from crawler.registry_file import OutletSlugs
 
 if TYPE_CHECKING:
@@ -173,6 +173,14 @@ def _warn_of_unindexed_edits(archive: Archive) -> None:
         )
 
 
+time_limit_option = click.option(
+    "--time-limit",
+    "time_limit_seconds",
+    type=click.FloatRange(min=0, min_open=True, max=3_600),
+    help="Stop a search that takes longer than this many seconds (default: 10).",
+)
+
+
 def filter_options(command: F) -> F:
     """--outlet, --since, --until and --lang, for the commands that pick articles."""
     options = (
@@ -231,6 +239,7 @@ def _print_results(results: SearchResults, query: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per matching article.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matching articles.")
+@time_limit_option
 @registry_option
 @one_line_errors
 def search_command(
@@ -245,6 +254,7 @@ def search_command(
     as_json: bool,
     as_csv: bool,
     count_only: bool,
+    time_limit_seconds: float | None,
     registry_path: Path | None,
 ) -> None:
     """Search the archive's titles and bodies for QUERY, in Chinese or any language.
@@ -252,7 +262,8 @@ def search_command(
     Traditional and Simplified find each other (臺灣 finds 台湾); any run of characters
     matches, one character or many. Words separated by spaces must all occur; "quoted text"
     occurs as written. Best matches first (bm25), each with a snippet of the article's own
-    text, the matches marked «like this».
+    text, the matches marked «like this». A word given twice counts once; at most 8 different
+    words or phrases, 2 of them single characters; a search stops after --time-limit seconds.
 
     \b
     Example:
@@ -261,7 +272,7 @@ def search_command(
         sourcevault search 'Apple 发布会' --lang zh-Hans --count
     """
     from crawler.search.query import parse_query
-    from crawler.search.results import Hit, count_matches
+    from crawler.search.results import SEARCH_TIME_LIMIT_SECONDS, Hit, count_matches, time_limit
     from crawler.search.results import search as search_archive
 
     if as_json and as_csv:
@@ -270,10 +281,11 @@ def search_command(
     parsed = parse_query(query)
     with Archive(db_path, readonly=True) as archive:
         _warn_of_unindexed_edits(archive)
-        if count_only:
-            click.echo(count_matches(archive.connection, parsed, filters))
-            return
-        results = search_archive(archive.connection, parsed, filters, limit)
+        with time_limit(archive.connection, time_limit_seconds or SEARCH_TIME_LIMIT_SECONDS):
+            if count_only:
+                click.echo(count_matches(archive.connection, parsed, filters))
+                return
+            results = search_archive(archive.connection, parsed, filters, limit)
     if not (as_json or as_csv):
         _print_results(results, query)
         return
@@ -388,6 +400,7 @@ def show(article_id: int, db_path: Path, raw: bool, as_json: bool, diff_from: in
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: standard output; a file is needed for warc).",
 )
+@time_limit_option
 @registry_option
 @one_line_errors
 def export(
@@ -400,6 +413,7 @@ def export(
     query_text: str | None,
     export_format: str,
     output: Path | None,
+    time_limit_seconds: float | None,
     registry_path: Path | None,
 ) -> None:
     """Export articles (all, or those the filters pick) as JSON lines, CSV or WARC.
@@ -417,7 +431,7 @@ def export(
     """
     from crawler.research.export import write_csv, write_jsonl, write_warc
     from crawler.search.query import parse_query
-    from crawler.search.results import matching_article_ids
+    from crawler.search.results import SEARCH_TIME_LIMIT_SECONDS, matching_article_ids, time_limit
 
     filters = _filters(registry_path, outlets, since, until, language)
     query = parse_query(query_text) if query_text is not None else None
@@ -426,7 +440,9 @@ def export(
     with Archive(db_path, readonly=True) as archive:
         if query is not None or not filters.empty:
             _warn_of_unindexed_edits(archive)
-        article_ids = list(matching_article_ids(archive.connection, query, filters))
+        # The search is limited in time; writing what it found is not.
+        with time_limit(archive.connection, time_limit_seconds or SEARCH_TIME_LIMIT_SECONDS):
+            article_ids = list(matching_article_ids(archive.connection, query, filters))
         if export_format == "warc":
             assert output is not None
             with output.open("wb") as stream:
@@ -441,7 +457,7 @@ def export(
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=FilePath(exists=True))
 @db_option
 @registry_option
 @one_line_errors
@@ -484,12 +500,21 @@ def import_command(file: Path, db_path: Path, registry_path: Path | None) -> Non
     show_default=True,
     help="Port (0: any free one, printed).",
 )
+@click.option(
+    "--time-limit",
+    "time_limit_seconds",
+    type=click.FloatRange(min=0, min_open=True, max=3_600),
+    default=5.0,
+    show_default=True,
+    help="Stop a search of /-/search that takes longer than this many seconds (503).",
+)
 @one_line_errors
-def serve(db_path: Path, host: str, port: int) -> None:
+def serve(db_path: Path, host: str, port: int, time_limit_seconds: float) -> None:
     """Browse and search the archive in Datasette, read-only, in a web browser.
 
     Tables and columns are described, articles faceted by outlet, language, script, date and
-    cluster; /-/search searches in Chinese exactly as `sourcevault search` does; originals
+    cluster; /-/search searches in Chinese exactly as `sourcevault search` does (a search
+    over its time limit, or waiting that long behind other searches, is answered 503); originals
     are shown as text, never rendered.
 
     \b
@@ -508,4 +533,4 @@ def serve(db_path: Path, host: str, port: int) -> None:
         click.echo(NO_CJK_FONT_WARNING, err=True)
     port = listener.getsockname()[1]
     click.echo(f"Serving {db_path} read-only at http://{host}:{port}/ (search: /-/search; Ctrl-C stops)")
-    serve_archive(db_path, listener)
+    serve_archive(db_path, listener, time_limit_seconds)

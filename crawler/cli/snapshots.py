@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.options import one_line_errors
+from crawler.cli.options import FilePath, one_line_errors
 
 
 @click.group()
@@ -15,7 +15,7 @@ def snapshot() -> None:
 
 
 @snapshot.command("build")
-@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("manifest", type=FilePath(exists=True))
 @click.option(
     "-o",
     "--output",

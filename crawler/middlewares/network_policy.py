@@ -38,6 +38,7 @@ from crawler.network_policy import (
     explicit_hosts,
     literal_address,
     outlet_hosts,
+    platform_hosts,
     registry_urls,
     url_problem,
 )
@@ -99,9 +100,10 @@ class PolicyResolver(CachingThreadedResolver):
 class NetworkPolicyMiddleware:
     """Downloader middleware refusing every request the network policy does not allow.
 
-    A request of an outlet (meta `outlet`) may reach that outlet's hosts, and the hosts its
-    meta EXPLICIT_HOSTS_META allows; any other (robots.txt) the hosts of the crawl's outlets and
-    those the spider's `explicit_hosts` lists (the hosts the user's requests named).
+    A request of an outlet (meta `outlet`: a post platform's slug for the posts spider's requests)
+    may reach that outlet's (or platform's) hosts, and the hosts its meta EXPLICIT_HOSTS_META
+    allows; any other (robots.txt) the hosts of the crawl's outlets and those the spider's
+    `explicit_hosts` lists (the hosts the user's requests named).
     A site outlet (`site:rfa.org`, crawler/sites.py) has no hosts of its own: its requests reach
     only the hosts the user's request named.
     Replaces Scrapy's OffsiteMiddleware, whose allow-all (`dont_filter`, `allow_offsite`, a spider
@@ -180,6 +182,9 @@ class NetworkPolicyMiddleware:
         if is_site_outlet(slug):
             return AllowedHosts(f"site outlet {slug}")
         registry: Registry = self._spider().registry
+        # A post's request names its platform (crawler/spiders/posts.py): the platform's hosts.
+        if slug in registry.platforms:
+            return platform_hosts(registry.platform(slug))
         return outlet_hosts(registry.get(slug))
 
     def _crawl_hosts(self) -> AllowedHosts:

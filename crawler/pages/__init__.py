@@ -34,10 +34,20 @@ class Extraction:
     article: Article | None
     not_article: PageVerdict | None
     encoding: str | None
+    # The charset the page declared and `encoding` overruled, having misread the bytes.
+    overruled_charset: str | None = None
 
     def __post_init__(self) -> None:
         if (self.article is None) == (self.not_article is None):
             raise ValueError("an extraction has either an article or the verdict on a page holding none")
+
+    @property
+    def encoding_record(self) -> str | None:
+        """How the page was decoded, as a capture records it: `utf-8`, or `utf-8 (declared utf-16
+        overruled)` when the charset the page declared misread its bytes."""
+        if self.encoding and self.overruled_charset:
+            return f"{self.encoding} (declared {self.overruled_charset} overruled)"
+        return self.encoding
 
     @property
     def is_article(self) -> bool:
@@ -117,11 +127,12 @@ def extract_page(
     page = page_class(outlet.slug if outlet else None, layout)(
         document, url, outlet, fetched_at, layout, require_article_url=require_article_url
     )
+    decoded = document.decoded
     try:
         article = page.to_article()
     except NotAnArticle as refused:
-        return Extraction(None, refused.verdict, document.decoded.encoding)
-    return Extraction(article, None, document.decoded.encoding)
+        return Extraction(None, refused.verdict, decoded.encoding, decoded.rejected_declaration)
+    return Extraction(article, None, decoded.encoding, decoded.rejected_declaration)
 
 
 __all__ = [

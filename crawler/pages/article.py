@@ -15,6 +15,7 @@ from typing import Any
 
 from crawler import __version__
 from crawler.article_fields import ARTICLE_FIELDS, Article
+from crawler.date_span import outside_span
 from crawler.identity import identify
 from crawler.page_verdict import PageVerdict, Verdict
 from crawler.pages.credit_fields import CreditFields
@@ -22,6 +23,7 @@ from crawler.pages.judge import BodyText, judge_page
 from crawler.pages.reader import Extracted
 
 CASCADE_FIELDS = tuple(article_field for article_field in ARTICLE_FIELDS if article_field.cascade)
+TIME_FIELDS = ("published_at", "modified_at")
 
 
 class NotAnArticle(Exception):
@@ -59,6 +61,10 @@ class ArticlePage(CreditFields):
         fields: dict[str, Extracted[Any]] = {
             article_field.name: getattr(self, article_field.name)() for article_field in CASCADE_FIELDS
         }
+        for name in TIME_FIELDS:
+            # A page object of an outlet may read a time by its own means: the archive's span holds.
+            if problem := outside_span(fields[name].value):
+                fields[name] = Extracted(None, f"refused: {fields[name].method} {problem}")
         # The key: from the outlet's URL patterns, else the canonical URL (the site's outlet for a
         # site with no entry); a page saved without any URL of its own has none.
         identity = identify(self.outlet, self.url, fields["canonical_url"].value) if self.url else None

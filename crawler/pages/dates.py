@@ -22,6 +22,8 @@ EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 # Labels printed before a time: 最新更新：, 發布時間：, 更新时间 …
 TIME_LABEL = re.compile(r"^[^\d]*?(?:時間|时间|更新|發布|发布|日期|上稿)[：:\s]*")
 HAS_YEAR = re.compile(r"(?:19|20)\d{2}")
+# Any four digits, for saying why a time of another century (9999-12-31) is not believed.
+ANY_YEAR = re.compile(r"\d{4}")
 TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：時时点點]\s*\d{2}")
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
@@ -75,14 +77,36 @@ def parse_datetime(
     now: datetime | None = None,
 ) -> datetime | None:
     """Read one timestamp; None when the text holds no plausible date."""
+    moment = _read(text, zone, utc_designator_is_local)
+    return moment if moment is not None and _plausible(moment, now) else None
+
+
+def implausible_time(
+    text: str | None,
+    zone: ZoneInfo,
+    *,
+    utc_designator_is_local: bool = False,
+    now: datetime | None = None,
+) -> str | None:
+    """Why a timestamp that reads as a time is refused (too early, or in the future); else None."""
+    moment = _read(text, zone, utc_designator_is_local, year=ANY_YEAR)
+    if moment is None or _plausible(moment, now):
+        return None
+    latest = (now or datetime.now(UTC)) + LATEST_PLAUSIBLE_AHEAD
+    return f"{isoformat(moment)} is outside {EARLIEST_PLAUSIBLE:%Y-%m-%d} … {latest:%Y-%m-%d}"
+
+
+def _read(
+    text: str | None, zone: ZoneInfo, utc_designator_is_local: bool, year: re.Pattern[str] = HAS_YEAR
+) -> datetime | None:
     if not text:
         return None
     text = text.strip()
     if EPOCH.match(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
-        return _plausible(datetime.fromtimestamp(seconds, UTC).astimezone(zone), now)
+        return datetime.fromtimestamp(seconds, UTC).astimezone(zone)
     text = CJK_DATE.sub(r"\1-\2-\3 ", TIME_LABEL.sub("", text)).strip()
-    if not HAS_YEAR.search(text):
+    if not year.search(text):
         # "23:39" alone would be read as today: a time of day is not a date.
         return None
     try:
@@ -91,7 +115,7 @@ def parse_datetime(
         return None
     if parsed.tzinfo is None or (utc_designator_is_local and parsed.utcoffset() == timedelta(0)):
         parsed = parsed.replace(tzinfo=zone)
-    return _plausible(parsed, now)
+    return parsed
 
 
 def has_time_of_day(text: str) -> bool:
@@ -99,9 +123,9 @@ def has_time_of_day(text: str) -> bool:
     return bool(EPOCH.match(text.strip()) or TIME_OF_DAY.search(text))
 
 
-def _plausible(moment: datetime, now: datetime | None) -> datetime | None:
+def _plausible(moment: datetime, now: datetime | None) -> bool:
     latest = (now or datetime.now(UTC)) + LATEST_PLAUSIBLE_AHEAD
-    return moment if EARLIEST_PLAUSIBLE <= moment <= latest else None
+    return EARLIEST_PLAUSIBLE <= moment <= latest
 
 
 def isoformat(moment: datetime | None) -> str | None:

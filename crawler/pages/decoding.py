@@ -1,10 +1,14 @@
 """Bytes to text for HTML pages whose declared charset is missing or wrong.
 
 Order, as a browser would: byte-order mark, HTTP header, <meta> declaration (w3lib maps
-GB2312/GBK to GB18030 and Big5 to Big5-HKSCS). A declaration that does not decode cleanly
-is not believed: the text between the tags is then sniffed with charset-normalizer,
-restricted to the encodings Chinese-language pages actually use, so a Big5 page labelled
-UTF-8, or a GBK page with no label at all, still reads.
+GB2312/GBK to GB18030 and Big5 to Big5-HKSCS). A declaration is not believed when it does not
+decode cleanly, nor when it decodes into a misreading: the page's markup (ASCII) gone, as
+UTF-16 makes of UTF-8 bytes, or ideographs almost none of which are common ones, as GB18030
+makes of UTF-8 (鏂伴椈 for 新闻). The text between the tags is then sniffed with
+charset-normalizer, restricted to the encodings Chinese-language pages actually use, so a Big5
+page labelled UTF-8, a UTF-8 page labelled UTF-16, or a GBK page with no label at all, still
+reads; the declaration overruled is kept (`DecodedText.rejected_declaration`; a capture's
+`text_encoding` then reads `utf-8 (declared utf-16 overruled)`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ FREQUENT_CHARACTERS = frozenset(
     "点點正业業外将將两兩高间間由问問很最重并並物手应應战戰向头頭文体體政美相见見被利什二等产產或新己制身果加西斯月话話"
 )
 FREQUENT_SHARE_SAMPLE = 20_000
+# Below this share of FREQUENT_CHARACTERS among its ideographs a text is a misreading: the real
+# pages of tests/fixtures measure 0.21 to 0.62, their UTF-8 bytes read as GB18030, Big5 or
+# UTF-16 at most 0.05. Judged on texts of MIN_IDEOGRAPHS_JUDGED ideographs or more.
+MISREAD_FREQUENT_SHARE = 0.1
+MIN_IDEOGRAPHS_JUDGED = 50
 _UTF8_REPLACEMENT = "\ufffd".encode()
 
 
@@ -78,6 +87,16 @@ def _frequent_share(text: str) -> float:
     return sum(character in FREQUENT_CHARACTERS for character in ideographs) / max(1, len(ideographs))
 
 
+def _misread(text: str, body: bytes) -> bool:
+    """Whether a text decoded with few errors still misreads its bytes: the markup (ASCII, so
+    read alike by every encoding a page uses) mostly gone, or ideographs nearly all rare ones."""
+    if body.count(b"<") > 2 * text.count("<") + 2:
+        return True
+    sample = text[:FREQUENT_SHARE_SAMPLE]
+    ideographs = sum(1 for character in sample if "\u4e00" <= character <= "\u9fff")
+    return ideographs >= MIN_IDEOGRAPHS_JUDGED and _frequent_share(sample) < MISREAD_FREQUENT_SHARE
+
+
 def _most_chinese(text: bytes) -> str | None:
     readable = [
         encoding for encoding in CHINESE_ENCODINGS if _tolerable(_replacement_count(text, encoding), text)
@@ -112,11 +131,22 @@ def decode_html(body: bytes, content_type: str | None = None) -> DecodedText:
         declared, source = "utf-8", "default"
 
     declared_errors = _replacement_count(body, declared)
+    misread = False
     if _tolerable(declared_errors, body):
-        return DecodedText(body.decode(declared, "replace"), declared, source)
+        text = body.decode(declared, "replace")
+        # Bytes that are valid UTF-8 are UTF-8: only a declaration can misread them.
+        misread = source != "default" and _misread(text, body)
+        if not misread:
+            return DecodedText(text, declared, source)
 
     sniffed = _sniff(body)
-    if sniffed and _replacement_count(body, sniffed) < declared_errors:
-        rejected = declared if source != "default" else None
-        return DecodedText(body.decode(sniffed, "replace"), sniffed, "detected", rejected)
+    if sniffed and sniffed != declared:
+        sniffed_errors = _replacement_count(body, sniffed)
+        if (
+            not _misread(body.decode(sniffed, "replace"), body) and _tolerable(sniffed_errors, body)
+            if misread
+            else sniffed_errors < declared_errors
+        ):
+            rejected = declared if source != "default" else None
+            return DecodedText(body.decode(sniffed, "replace"), sniffed, "detected", rejected)
     return DecodedText(body.decode(declared, "replace"), declared, source)

@@ -29,6 +29,11 @@ ARTICLE_LD_TYPES = frozenset(
         "LiveBlogPosting",
     }
 )
+# JSON-LD nested deeper than this is not a page's metadata (real blocks are a few levels deep), and
+# walking it would exhaust Python's recursion limit: such a block is skipped, as a broken one is.
+MAX_JSON_LD_DEPTH = 32
+# JSON may escape half a surrogate pair ("\\ud800"): json.loads keeps it, UTF-8 cannot encode it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # The mark a browser's "save page" leaves before <html>.
 SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(?P<url>https?://[^\s>]+?)\s*-->", re.IGNORECASE)
 SAVED_FROM_WITHIN = 1024
@@ -140,9 +145,10 @@ class HtmlDocument:
         for script in self.tree.xpath('//script[@type="application/ld+json"]/text()'):
             try:
                 data = json.loads(script, strict=False)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 continue
-            objects.extend(_flatten_ld(data))
+            if nested_within(data, MAX_JSON_LD_DEPTH):
+                objects.extend(_flatten_ld(_without_lone_surrogates(data)))
         return objects
 
     @cached_property
@@ -153,6 +159,32 @@ class HtmlDocument:
                 if ld_types(item) & wanted:
                     return item
         return {}
+
+
+def nested_within(data: Any, depth: int) -> bool:
+    """Whether JSON data nests lists and objects at most `depth` deep (walked without recursion)."""
+    level: list[Any] = [data]
+    for _ in range(depth):
+        level = [
+            child
+            for value in level
+            if isinstance(value, list | dict)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return True
+    return not any(isinstance(value, list | dict) for value in level)
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """JSON data with each lone surrogate escape ("\\ud800", which no text can hold) as U+FFFD."""
+    if isinstance(data, str):
+        return LONE_SURROGATE.sub("\ufffd", data)
+    if isinstance(data, list):
+        return [_without_lone_surrogates(item) for item in data]
+    if isinstance(data, dict):
+        return {_without_lone_surrogates(key): _without_lone_surrogates(value) for key, value in data.items()}
+    return data
 
 
 def _flatten_ld(data: Any) -> Iterator[dict[str, Any]]:

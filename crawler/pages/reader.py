@@ -22,7 +22,7 @@ import courlan
 import trafilatura
 from trafilatura.settings import Document as TrafilaturaDocument
 
-from crawler.pages.dates import country_zone, guess_zone, mostly_chinese, parse_datetime
+from crawler.pages.dates import country_zone, guess_zone, implausible_time, mostly_chinese, parse_datetime
 from crawler.pages.document import HtmlDocument, clean_text, element_text
 from crawler.registry import Layout, Outlet, Selectors
 
@@ -144,6 +144,15 @@ class PageReader:
 
     def _time(self, text: str | None) -> datetime | None:
         return parse_datetime(
+            text,
+            self.zone,
+            utc_designator_is_local=bool(self.outlet and self.outlet.utc_designator_is_local),
+            now=self.fetched_at,
+        )
+
+    def _time_refused(self, text: str | None) -> str | None:
+        """Why a text that reads as a time is not believed (too early, in the future); else None."""
+        return implausible_time(
             text,
             self.zone,
             utc_designator_is_local=bool(self.outlet and self.outlet.utc_designator_is_local),

@@ -227,12 +227,19 @@ class TextFields(PageReader):
         )
 
     def _first_time(self, *steps: tuple[str, Callable[[], list[str]]]) -> Extracted[str]:
-        """The first step giving a time; a bare date waits for a later step's time on that day."""
+        """The first step giving a time; a bare date waits for a later step's time on that day.
+
+        When no step gives one but some gave a time too early or in the future, the field stays
+        empty and its method says which and why: `refused: json-ld 9999-12-31T00:00:00+08:00 is outside …`.
+        """
         bare_date: Extracted[str] | None = None
+        refused: str | None = None
         for method, step in steps:
             for text in step():
                 moment = self._time(text)
                 if moment is None:
+                    if refused is None and (why := self._time_refused(text)):
+                        refused = f"refused: {method} {why}"
                     continue
                 if self.zone_is_known:
                     moment = moment.astimezone(self.zone)
@@ -242,7 +249,7 @@ class TextFields(PageReader):
                     continue
                 if bare_date is None or moment.date().isoformat() == bare_date.value:
                     return Extracted(isoformat(moment), method)
-        return bare_date or Extracted.none()
+        return bare_date or Extracted(None, refused)
 
     def _url_date(self) -> str | None:
         match = URL_DATE.search(urlsplit(self.url or "").path)

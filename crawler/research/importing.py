@@ -33,8 +33,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crawler.archive import Archive
 from crawler.archive.articles import ArticleChange
+from crawler.archive.connection import storage_failure
 from crawler.article_fields import ARTICLE_FIELDS, Article
+from crawler.date_span import outside_span
+from crawler.file_limits import open_regular
 from crawler.identity import ArticleIdentity, ArticleKey, identify
+from crawler.items import stage_error
 from crawler.language import tag_article
 from crawler.pages.dates import guess_zone, mostly_chinese
 from crawler.registry import Outlet, Registry
@@ -45,6 +49,8 @@ IMPORT_EXTRACTOR = "import"
 # The article's fields a record may give (ImportedRecord declares each, with its type and checks).
 IMPORTED_FIELDS = tuple(f.name for f in ARTICLE_FIELDS if f.imported)
 NonEmpty = Annotated[str, Field(min_length=1)]
+# An exported article is a few dozen kilobytes; a longer line is not read into memory whole.
+MAX_RECORD_BYTES = 10_000_000
 
 
 class RejectedRecord(ValueError):
@@ -53,9 +59,10 @@ class RejectedRecord(ValueError):
 
 def _timestamp(value: str | None) -> str | None:
     """An ISO 8601 date or time as given (a bare date stays a date); raises ValueError otherwise."""
-    if value is None or BARE_DATE.match(value):
+    if value is None:
         return value
-    datetime.fromisoformat(value)
+    if not BARE_DATE.match(value):
+        datetime.fromisoformat(value)
     return value
 
 
@@ -95,9 +102,18 @@ class ImportedRecord(BaseModel):
             raise ValueError(f"not an absolute http(s) URL: {url!r}")
         return url
 
+    @field_validator("fetched_at")
+    @classmethod
+    def _in_span(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (problem := outside_span(value.isoformat())):
+            raise ValueError(problem)
+        return value
+
     @field_validator("published_at", "modified_at", "wayback_captured_at")
     @classmethod
     def _iso(cls, value: str | None) -> str | None:
+        if problem := outside_span(value):
+            raise ValueError(problem)
         try:
             return _timestamp(value)
         except ValueError:
@@ -125,7 +141,13 @@ def _local_time(value: str | None, zone: ZoneInfo) -> str | None:
 def _outlet(record: ImportedRecord, registry: Registry) -> Outlet | None:
     """The record's outlet: the one it names, else the one owning its host; None: its site outlet."""
     if record.outlet and record.outlet in registry:
-        return registry.get(record.outlet)
+        outlet = registry.get(record.outlet)
+        # Its domains hold every host it publishes under (sister and earlier sites among them).
+        if not outlet.owns_host(host := urlsplit(record.url).hostname or ""):
+            raise RejectedRecord(
+                f'"url": {host} is not a host of outlet {outlet.slug!r} ({", ".join(outlet.domains)})'
+            )
+        return outlet
     if record.outlet and not is_site_outlet(record.outlet):
         raise RejectedRecord(f'"outlet": {record.outlet!r} is not a configured outlet')
     if record.outlet and record.outlet != (site := site_outlet_slug(record.url)):
@@ -178,8 +200,16 @@ def parse_record(line: bytes) -> ImportedRecord:
         raise RejectedRecord(f"not UTF-8 ({error.reason} at byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise RejectedRecord(f"not JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise RejectedRecord("not a record: JSON nested too deep") from None
     if not isinstance(document, dict):
         raise RejectedRecord(f"expected a JSON object, got {type(document).__name__}")
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RejectedRecord(
+            f"not text: a lone surrogate escape (\\u{ord(error.object[error.start]):04x}) no UTF-8 can hold"
+        ) from None
     try:
         return ImportedRecord.model_validate(document)
     except ValidationError as error:
@@ -204,9 +234,17 @@ class ImportProblem:
     reason: str
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    with path.open("rb") as stream:
-        for number, raw_line in enumerate(stream, start=1):
+def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """Each non-blank line and its number; None for a line longer than MAX_RECORD_BYTES (not kept)."""
+    with open_regular(path) as stream:
+        number = 0
+        while raw_line := stream.readline(MAX_RECORD_BYTES + 1):
+            number += 1
+            if len(raw_line) > MAX_RECORD_BYTES and not raw_line.endswith(b"\n"):
+                while (rest := stream.readline(MAX_RECORD_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, None
+                continue
             line = raw_line.rstrip(b"\r\n")
             if line.strip():
                 yield number, line
@@ -224,10 +262,20 @@ def import_file(
     problems = []
     for number, line in _lines(path):
         try:
+            if line is None:
+                raise RejectedRecord(f"longer than {MAX_RECORD_BYTES:,} bytes: not read")
             counts[import_record(archive, registry, line, f"{path}:{number}")] += 1
         except RejectedRecord as error:
             problem = ImportProblem(number, str(error))
-            problems.append(problem)
-            if on_problem is not None:
-                on_problem(problem)
+        except Exception as error:
+            # A record no stage foresaw (a bug): its line says so, the others still import. The
+            # archive failing (disk full) ends the import.
+            if storage_failure(error) is not None:
+                raise
+            problem = ImportProblem(number, stage_error("import", error))
+        else:
+            continue
+        problems.append(problem)
+        if on_problem is not None:
+            on_problem(problem)
     return counts, problems

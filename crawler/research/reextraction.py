@@ -6,7 +6,10 @@ from collections import Counter
 from collections.abc import Callable
 
 from crawler.archive import Archive
+from crawler.archive.captures import StoredCapture
+from crawler.archive.connection import storage_failure
 from crawler.extraction import extract_article
+from crawler.items import stage_error
 from crawler.registry import Outlet, Registry
 from crawler.sites import is_site_outlet
 
@@ -16,6 +19,7 @@ CHANGE_COUNTS = (
     "articles changed",
     "articles new",
     "articles removed",
+    "captures failed",
 )
 
 
@@ -52,26 +56,10 @@ def reextract(
     # Outlets whose pages were a site outlet's: their articles are counted among the new ones.
     moved_to: set[str] = set()
     for position, capture in enumerate(archive.captures.reextractable(outlets), start=1):
-        extraction = extract_article(
-            capture.body,
-            url=capture.final_url or capture.url,
-            content_type=capture.content_type,
-            outlet=_outlet_of(capture.outlet, capture.final_url or capture.url, registry),
-            fetched_at=capture.fetched_at,
-        )
-        outcome = "article" if extraction.article else "not_article"
-        article = extraction.article
-        if article is not None and article.outlet and article.outlet != capture.outlet:
-            moved_to.add(article.outlet)
-        archive.record_reextraction(
-            capture,
-            outcome,
-            extraction.reason,
-            extraction.encoding,
-            article,
-            outlet=registry.get(article.outlet) if article and article.outlet in registry else None,
-        )
+        outcome, stored_under = _extract_again(archive, capture, registry)
         captures[outcome] += 1
+        if stored_under is not None and stored_under != capture.outlet:
+            moved_to.add(stored_under)
         if on_progress:
             on_progress(position)
     archive.briefings.reattach_versions()
@@ -82,8 +70,43 @@ def reextract(
         sum(1 for key in after if key in before and before[key] != after[key]),
         sum(1 for key in after if key not in before),
         sum(1 for key in before if key not in after),
+        captures["failed"],
     )
     return Counter(dict(zip(CHANGE_COUNTS, counts, strict=True)))
+
+
+def _extract_again(archive: Archive, capture: StoredCapture, registry: Registry) -> tuple[str, str | None]:
+    """Extract one stored capture again and record what it is now (article, not_article or failed),
+    with the outlet of the article it made, if any.
+
+    An exception in extraction, tagging or storing the article is recorded as the capture's reason
+    (`extract_error: …`, `store_error: …`) and its article left as it was; the archive failing
+    (`storage_failure`) ends the re-extraction.
+    """
+    try:
+        extraction = extract_article(
+            capture.body,
+            url=capture.final_url or capture.url,
+            content_type=capture.content_type,
+            outlet=_outlet_of(capture.outlet, capture.final_url or capture.url, registry),
+            fetched_at=capture.fetched_at,
+        )
+    except Exception as error:
+        archive.record_stage_failure(capture, stage_error("extract", error))
+        return "failed", None
+    article = extraction.article
+    try:
+        archive.record_reextraction(
+            capture,
+            extraction,
+            outlet=registry.get(article.outlet) if article and article.outlet in registry else None,
+        )
+    except Exception as error:
+        if storage_failure(error) is not None:
+            raise
+        archive.record_stage_failure(capture, stage_error("store", error))
+        return "failed", None
+    return ("article", article.outlet) if article else ("not_article", None)
 
 
 def _outlet_of(slug: str, url: str, registry: Registry) -> Outlet | None:

@@ -21,6 +21,7 @@ from crawler.archive.run_records import (
     recent_coverage,
     stored_run_records,
 )
+from crawler.items import STAGES
 from crawler.network_policy import BLOCKED_PREFIX
 
 # A field's share among an outlet's extracted articles this far below its recent median (0.25 =
@@ -31,6 +32,8 @@ COVERAGE_MIN_ARTICLES = 5
 # The baseline: the median over the outlet's latest runs, given at least the minimum of them.
 COVERAGE_BASELINE_RUNS = 7
 COVERAGE_BASELINE_MIN_RUNS = 3
+# The failure groups of captures a stage after the fetch failed on (`Capture.fail_stage`).
+STAGE_ERRORS = frozenset(f"{stage}_error" for stage in STAGES)
 TABLE_COLUMNS = (
     ("discovery_failed", "discovery failed"),
     ("discovered", "discovered"),
@@ -48,7 +51,8 @@ TABLE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # run_unfinished, discovery_broken, no_new_articles, blocked, off_policy, coverage_drop
+    # run_unfinished, discovery_broken, no_new_articles, blocked, off_policy, stage_error, coverage_drop
+    kind: str
     outlet: str | None
     message: str
 
@@ -130,6 +134,15 @@ def _outlet_alerts(archive: Archive, run: dict[str, Any], slug: str, record: Out
         refusals = _failures(record.failures, lambda group: f": {BLOCKED_PREFIX}" in group)
         alerts.append(
             Alert("off_policy", slug, f"off policy: {record.off_policy} requests not sent ({refusals})")
+        )
+    if stage_errors := _failures(record.failures, lambda group: group.split(": ", 1)[-1] in STAGE_ERRORS):
+        alerts.append(
+            Alert(
+                "stage_error",
+                slug,
+                f"pages kept without their article: a stage after the fetch failed ({stage_errors});"
+                " once it is fixed, `sourcevault reextract` makes their articles",
+            )
         )
     alerts += _coverage_alerts(archive, run["id"], slug, record)
     return alerts

@@ -31,6 +31,13 @@ from crawler.search.tokens import (
 )
 
 MAX_QUERY_CHARS = 1_000
+# The search's budget. Every term is one more doclist of the index walked in step with the others
+# (a repeated term counts once): a search costs about its number of terms times the articles its
+# rarest term is in. A single character is in nearly every article (its doclist is the largest:
+# every pair it starts), and so may be a common word: without these caps, 500 terms took minutes.
+# bench/search_budget.py measures the worst queries they allow (under 2 s at 100,000 articles).
+MAX_QUERY_TERMS = 8
+MAX_SINGLE_CHARACTER_TERMS = 2
 CONTENT_COLUMNS = "{title body}"
 FILTER_COLUMN = "{filters}"
 # Phrase quotes: ASCII and the curly pair Chinese keyboards type.
@@ -70,6 +77,11 @@ class QueryTerm:
     def forms(self) -> tuple[str, ...]:
         # Articles not in Chinese are indexed as written: their Han characters match as typed.
         return (self.simplified,) if self.as_typed == self.simplified else (self.simplified, self.as_typed)
+
+    @property
+    def single_character(self) -> bool:
+        """Searched as a one-character prefix: the pairs of every article it occurs in."""
+        return any(len(runs) == 1 and len(runs[0]) == 1 for runs in map(WORD_RUN.findall, self.forms))
 
     def expression(self) -> str:
         phrases = [phrase for phrase in map(_phrase, self.forms) if phrase]
@@ -135,22 +147,35 @@ def _split_terms(text: str) -> Iterator[str]:
 def parse_query(text: str) -> SearchQuery:
     """Parse a query; raise QueryError (one line) when there is nothing to search for.
 
-    Words are separated by spaces and must all occur; "quoted text" (or “…”) occurs as one
-    piece, its words in that order. Everything else is literal text: FTS5 operators (AND, OR,
-    NEAR, *, ^, column:) and SQL are searched for as the letters they hold. Punctuation, and a
-    space inside quotes, stand for any break in the text: 中国，美国 finds 中国、美国 and 中国 美国.
+    Words are separated by spaces and must all occur (a word given twice counts once; at most
+    MAX_QUERY_TERMS different ones, MAX_SINGLE_CHARACTER_TERMS of them single characters);
+    "quoted text" (or “…”) occurs as one piece, its words in that order. Everything else is
+    literal text: FTS5 operators (AND, OR, NEAR, *, ^, column:) and SQL are searched for as the
+    letters they hold. Punctuation, and a space inside quotes, stand for any break in the text:
+    中国，美国 finds 中国、美国 and 中国 美国.
     """
     if not text or not text.strip():
         raise QueryError("empty query: give the word or phrase to search for")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text):,} characters; at most {MAX_QUERY_CHARS:,})")
-    terms = []
+    terms: dict[QueryTerm, None] = {}
     for piece in _split_terms(text.strip()):
         as_typed = normalise(piece)
         if WORD_RUN.search(as_typed):
-            terms.append(QueryTerm(normalise(to_simplified(piece)), as_typed))
+            terms[QueryTerm(normalise(to_simplified(piece)), as_typed)] = None
     if not terms:
         raise QueryError(f"nothing to search for in {text!r}: no letters, digits or Chinese characters")
+    if len(terms) > MAX_QUERY_TERMS:
+        raise QueryError(
+            f"too many words ({len(terms)} different words or phrases; at most {MAX_QUERY_TERMS}):"
+            " quote a phrase to search for it as one"
+        )
+    single = sum(1 for term in terms if term.single_character)
+    if single > MAX_SINGLE_CHARACTER_TERMS:
+        raise QueryError(
+            f"too many single characters ({single} searched apart; at most {MAX_SINGLE_CHARACTER_TERMS}):"
+            " each is in nearly every article; search words of two characters or more, or a quoted phrase"
+        )
     return SearchQuery(tuple(terms))
 
 

@@ -3,20 +3,26 @@
 **Ranking.** bm25 (title weighted 3, body 1). Ranking costs a few microseconds per matching
 article, so a query matching more than `RANK_WINDOW` articles (a common single character) is
 ranked among the most recently archived `RANK_WINDOW` of them; the count stays exact.
+
+**Budget.** A query's terms are de-duplicated and capped (`crawler.search.query`), and whatever
+SQLite does for a search runs under `time_limit`: past it, SearchTimeout (a one-line QueryError)
+instead of a search that holds the archive (and a `serve` thread) for minutes.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from crawler.date_span import FIRST_DAY, LAST_DAY, leading_date
 from crawler.search.index import INDEX_TABLE
-from crawler.search.query import NO_FILTERS, Filters, SearchQuery, match_expression
+from crawler.search.query import NO_FILTERS, Filters, QueryError, SearchQuery, match_expression
 from crawler.search.snippets import Snippet, make_snippet
-from crawler.search.tokens import published_date
 
 # bm25 ranks this many matches at most: at ~4 µs each, 5,000 keep a search near 20 ms.
 RANK_WINDOW = 5_000
@@ -24,6 +30,35 @@ RANK_WINDOW = 5_000
 MATCH_FUNCTION = "sourcevault_match"
 # published_at strings that start with a digit, for the archive's date span (index range scan).
 DATED_RANGE = ("0", ":")
+# How long the SQLite side of one search may take, unless the caller gives its own limit.
+SEARCH_TIME_LIMIT_SECONDS = 10.0
+# SQLite virtual-machine steps between two looks at the clock (a look costs well under a
+# microsecond, 1,000 steps tens of them). FTS5 does much of its work inside one step: a search is
+# stopped at the first step past its limit.
+PROGRESS_STEPS = 1_000
+SQLITE_INTERRUPT = 9
+
+
+class SearchTimeout(QueryError):
+    """A search that took longer than its time limit."""
+
+
+@contextmanager
+def time_limit(connection: sqlite3.Connection, seconds: float) -> Iterator[None]:
+    """Interrupt whatever SQLite runs on `connection` for longer than `seconds`: SearchTimeout."""
+    deadline = time.monotonic() + seconds
+    connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", None) != SQLITE_INTERRUPT:
+            raise
+        raise SearchTimeout(
+            f"search stopped after {seconds:g} s: narrow it (more characters, fewer single-character"
+            " words, --outlet, --since, --lang)"
+        ) from None
+    finally:
+        connection.set_progress_handler(None, 0)
 
 
 def register_functions(connection: sqlite3.Connection) -> None:
@@ -76,8 +111,10 @@ def archive_date_span(connection: sqlite3.Connection) -> tuple[date, date]:
         ).fetchone()[0]
         for bound in ("min", "max")
     )
+    # Dates outside the archive's span (another SQLite tool may have written 9999-12-31) stay out.
     today = date.today()
-    return published_date(earliest) or date(1900, 1, 1), max(published_date(latest) or today, today)
+    first = max(leading_date(earliest) or FIRST_DAY, FIRST_DAY)
+    return first, min(max(leading_date(latest) or today, today), LAST_DAY)
 
 
 def _full_expression(

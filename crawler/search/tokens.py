@@ -19,11 +19,12 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from crawler.date_span import leading_date
+
 # Letters and digits of any script; FTS5's unicode61 keeps all of them inside one token.
 WORD_RUN = re.compile(r"[^\W_]+")
 # At each position of a run, the character there and the next one if the run goes on.
 CHARACTER_PAIRS = re.compile(r"(?=([^\W_]{1,2}))")
-ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
 def normalise(text: str) -> str:
@@ -53,16 +54,6 @@ def language_tokens(tag: str) -> list[str]:
     return [_hex_token("l", "-".join(subtags[:length])) for length in range(len(subtags), 0, -1)]
 
 
-def published_date(published_at: str | None) -> date | None:
-    match = ISO_DATE.match(published_at or "")
-    if match is None:
-        return None
-    try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
 def _year_token(day: date) -> str:
     return f"y{day:%Y}"
 
@@ -80,7 +71,7 @@ def filter_tokens(outlet: str | None, language_tag: str | None, published_at: st
     tokens = [outlet_token(outlet)] if outlet else []
     if language_tag:
         tokens += language_tokens(language_tag)
-    day = published_date(published_at)
+    day = leading_date(published_at)
     if day is not None:
         tokens += [_year_token(day), _month_token(day), _day_token(day)]
     return " ".join(tokens)

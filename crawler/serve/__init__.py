@@ -26,6 +26,7 @@ from crawler.config_files import config_file
 from crawler.serve import plugin
 from crawler.serve.article_page import PLUGIN_NAME
 from crawler.serve.cells import ARCHIVE_DATABASE
+from crawler.serve.plugin import DEFAULT_SEARCH_SECONDS
 
 METADATA_PATH = config_file("datasette.toml")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -58,16 +59,19 @@ def archive_metadata(metadata_path: Path = METADATA_PATH) -> dict[str, Any]:
     return {
         "title": document["title"],
         "description_html": document["description_html"],
-        "databases": {ARCHIVE_DATABASE: {"tables": document.get("tables", {})}},
+        "databases": {
+            ARCHIVE_DATABASE: {"tables": document.get("tables", {}), "queries": document.get("queries", {})}
+        },
     }
 
 
-def make_datasette(path: Path) -> Datasette:
+def make_datasette(path: Path, search_seconds: float = DEFAULT_SEARCH_SECONDS) -> Datasette:
     if not pm.is_registered(plugin):
         pm.register(plugin, name=PLUGIN_NAME)
     datasette = Datasette(
         metadata=archive_metadata(), template_dir=str(TEMPLATES), settings=DATASETTE_SETTINGS
     )
+    plugin.set_search_time_limit(datasette, search_seconds)
     datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=ARCHIVE_DATABASE)
     return datasette
 
@@ -104,8 +108,10 @@ def no_cjk_font() -> bool:
     return listed.returncode == 0 and not listed.stdout.strip()
 
 
-def serve_archive(path: Path, listener: socket.socket) -> None:
+def serve_archive(
+    path: Path, listener: socket.socket, search_seconds: float = DEFAULT_SEARCH_SECONDS
+) -> None:
     """Serve on `listener` until interrupted."""
-    datasette = make_datasette(path)
+    datasette = make_datasette(path, search_seconds)
     asyncio.run(datasette.invoke_startup())
     uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning")).run(sockets=[listener])

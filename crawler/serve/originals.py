@@ -51,9 +51,11 @@ def _capture(connection: sqlite3.Connection, capture_id: int) -> tuple[dict[str,
 
 
 def _as_text(body: bytes, encoding: str | None) -> str:
-    """The body decoded as the archive decoded it (UTF-8 when it did not); bad bytes become U+FFFD."""
+    """The body decoded as the archive decoded it (UTF-8 when it did not); bad bytes become U+FFFD.
+
+    `encoding` as captures record it: a codec, maybe followed by the declaration it overruled."""
     try:
-        codec = codecs.lookup(encoding or "utf-8").name
+        codec = codecs.lookup((encoding or "utf-8").split(" ", 1)[0]).name
     except LookupError:
         codec = "utf-8"
     return body.decode(codec, errors="replace")

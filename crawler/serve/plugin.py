@@ -3,7 +3,11 @@
 - Every connection gets `sourcevault_match`, so SQL typed into Datasette can use
   `article_search MATCH sourcevault_match('臺灣')`.
 - `/-/search` runs `crawler.search.results.search`, the function `sourcevault search` runs: the same
-  matching, ranking and snippets (the matches marked with <mark>, the text escaped).
+  matching, ranking and snippets (the matches marked with <mark>, the text escaped). A search runs
+  under its time limit (`serve --time-limit`), and at most all but one of Datasette's SQL threads
+  search at once: however many hostile searches arrive, the other pages keep a thread. A search
+  over its time, or one that waited that long for a thread, is answered 503 with the reason; a
+  query that cannot be searched, 400.
 - `/-/original/<capture id>` and its `.raw` download: `crawler.serve.originals`.
 - Tables show the columns their `first_columns` setting names first; a row page lists its fields
   one per line; an article's page adds the rows that point at it (`crawler.serve.article_page`); a
@@ -12,9 +16,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from datasette import hookimpl
 from datasette.app import Datasette
@@ -22,7 +28,7 @@ from datasette.utils.asgi import Request, Response
 from markupsafe import Markup
 
 from crawler.search.query import Filters, QueryError, SearchQuery, parse_day, parse_query
-from crawler.search.results import SearchResults, register_functions, search
+from crawler.search.results import SearchResults, SearchTimeout, register_functions, search, time_limit
 from crawler.serve.article_page import ARTICLES, first_columns, referring_sections
 from crawler.serve.briefing_page import BRIEFINGS, briefing_citations
 from crawler.serve.cells import ARCHIVE_DATABASE, formatted_cell, json_names
@@ -30,6 +36,45 @@ from crawler.serve.originals import original_download, original_page
 
 SEARCH_PAGE_SIZE = 30
 SEARCH_TEMPLATE = "sourcevault_search.html"
+DEFAULT_SEARCH_SECONDS = 5.0
+# Per served Datasette: its searches' time limit, and the SQL threads they may hold at once.
+_search_seconds: WeakKeyDictionary[Datasette, float] = WeakKeyDictionary()
+_search_slots: WeakKeyDictionary[Datasette, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def set_search_time_limit(datasette: Datasette, seconds: float) -> None:
+    _search_seconds[datasette] = seconds
+
+
+class SearchBusy(SearchTimeout):
+    """Every thread searches may use was busy for longer than a search may take."""
+
+
+def _slots(datasette: Datasette) -> asyncio.Semaphore:
+    if datasette not in _search_slots:
+        _search_slots[datasette] = asyncio.Semaphore(max(1, datasette.setting("num_sql_threads") - 1))
+    return _search_slots[datasette]
+
+
+async def _search(datasette: Datasette, query: SearchQuery, filters: Filters) -> SearchResults:
+    """The search, in one of Datasette's SQL threads, within its time limit."""
+    seconds = _search_seconds.get(datasette, DEFAULT_SEARCH_SECONDS)
+    slots = _slots(datasette)
+    try:
+        await asyncio.wait_for(slots.acquire(), timeout=seconds)
+    except TimeoutError:
+        raise SearchBusy(
+            f"the archive is busy with other searches (more than {seconds:g} s): try again in a moment"
+        ) from None
+    try:
+
+        def limited(connection: sqlite3.Connection) -> SearchResults:
+            with time_limit(connection, seconds):
+                return search(connection, query, filters, SEARCH_PAGE_SIZE)
+
+        return await datasette.get_database(ARCHIVE_DATABASE).execute_fn(limited)
+    finally:
+        slots.release()
 
 
 @hookimpl
@@ -116,11 +161,9 @@ async def search_page(datasette: Datasette, request: Request) -> Response:
     status = 200
     if "q" in request.args:
         try:
-            query: SearchQuery = parse_query(text)
-            filters = _filters(request, outlets)
-            results = await database.execute_fn(
-                lambda connection: search(connection, query, filters, SEARCH_PAGE_SIZE)
-            )
+            results = await _search(datasette, parse_query(text), _filters(request, outlets))
+        except SearchTimeout as problem:
+            error, status = str(problem), 503
         except QueryError as problem:
             error, status = str(problem), 400
     context = {

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 
-def m010_briefings(db: Database) -> None:
+def m011_briefings(db: Database) -> None:
     execute_each(
         db,
         """
