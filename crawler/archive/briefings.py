@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.archive.briefing_queries import BriefingQueries
 from crawler.archive.connection import ArchiveConnection, utc_now
+from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
+    from crawler.briefings.links import LinkKind
     from crawler.briefings.parsing import ParsedBriefing
+    from crawler.briefings.posts import CitedPostCheck
     from crawler.briefings.statuses import Resolution
 
 
@@ -114,8 +117,59 @@ class Briefings(BriefingQueries):
     # --- which citations to fetch -----------------------------------------------------------------
 
     def pending(self, version_id: int) -> list[CitationToFetch]:
-        """Citations of a briefing version not fetched yet (all, after an interrupted add: none)."""
-        return self._to_fetch("c.briefing_version = ? AND c.status = 'pending'", [version_id])
+        """Pages a briefing version cites not fetched yet (all, after an interrupted add: none)."""
+        where = "c.briefing_version = ? AND c.status = 'pending' AND c.kind != 'social_post'"
+        return self._to_fetch(where, [version_id])
+
+    def pending_posts(self, version_id: int) -> list[CitationToFetch]:
+        """Posts a briefing version cites not fetched yet: the posts spider's (crawler/briefings/posts.py)."""
+        where = "c.briefing_version = ? AND c.status = 'pending' AND c.kind = 'social_post'"
+        return self._to_fetch(where, [version_id])
+
+    def attach(self, citation: int, url: str, link: LinkKind, outlet: str | None) -> int:
+        """Give a citation with no URL (`missing_url`) the URL found for it, to be fetched; its version.
+
+        BadInput when there is no such citation, or it has a URL already.
+        """
+        row = self.connection.execute(
+            "SELECT briefing_version, kind, url FROM citations WHERE id = ?", [citation]
+        ).fetchone()
+        if row is None:
+            raise BadInput(f"citation {citation}: no such citation (sourcevault briefing report --json)")
+        version_id, kind, cited_url = row
+        if kind != "missing_url":
+            raise BadInput(f"citation {citation}: it has a URL already ({cited_url})")
+        with self.archive.db.atomic():
+            self.connection.execute(
+                """UPDATE citations SET url = ?, kind = ?, platform = coalesce(?, platform), post_id = ?,
+                    outlet = coalesce(?, outlet), status = 'pending', reason = NULL WHERE id = ?""",
+                [url, link.kind, link.platform, link.post_id, outlet, citation],
+            )
+        return int(version_id)
+
+    def resolve_post(self, citation_ids: tuple[int, ...], found: CitedPostCheck, checked_at: str) -> None:
+        """What the posts spider found of the cited post: the citations point at the answer it rests on."""
+        with self.archive.db.atomic():
+            for citation in citation_ids:
+                self.connection.execute(
+                    """UPDATE citations SET status = ?, reason = ?, capture_id = ?, final_url = ?,
+                        checked_at = ?, latest_capture_id = ?,
+                        removed_at = CASE WHEN ? IS NULL THEN removed_at ELSE coalesce(removed_at, ?) END,
+                        removed_kind = coalesce(removed_kind, ?)
+                    WHERE id = ?""",
+                    [
+                        found.status,
+                        found.reason,
+                        found.capture_id,
+                        found.post_url,
+                        checked_at,
+                        found.capture_id,
+                        found.removal,
+                        checked_at,
+                        found.removal,
+                        citation,
+                    ],
+                )
 
     def to_recheck(self, briefing_ids: list[int] | None, checked_before: str | None) -> list[CitationToFetch]:
         """Fetched citations of the briefings' current versions (all briefings when None)."""

@@ -49,6 +49,8 @@ FIELDS = (
     "capture_id",
     "article_id",
     "article_version",
+    # What `briefing attach` takes.
+    "citation_id",
 )
 DEFAULT_SERVE_URL = "http://127.0.0.1:8001"
 
@@ -67,6 +69,7 @@ def report_rows(archive: Archive, version_id: int) -> list[dict[str, Any]]:
         claimed = date.fromisoformat(row["claimed_date"]) if row["claimed_date"] else None
         row["outlet"] = row["capture_outlet"] or row["outlet"]
         row["date_agrees"] = date_agrees(claimed, row["published_at"], _zone(row["timezone"]))
+        row["citation_id"] = row["id"]
         rows.append({name: row[name] for name in FIELDS})
     return rows
 

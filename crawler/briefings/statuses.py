@@ -40,7 +40,6 @@ RemovalKind = Literal["http_404", "http_410", "soft_404", "redirected_home", "dn
 WEB_ARCHIVE_WORTHY: frozenset[RemovalKind] = frozenset(
     {"http_404", "http_410", "soft_404", "redirected_home", "dns_failure"}
 )
-POSTS_NOT_FETCHED = "a social post: posts are archived by the post fetcher, not by `briefing add`"
 # What a failed fetch's reason says when the host has no address (Scrapy's and Twisted's words).
 _NO_ADDRESS = ("DNSLookupError", "CannotResolveHostError", "DNS lookup failed")
 PAYWALL_STATUSES = (401, 402)
@@ -58,8 +57,6 @@ def unfetched(kind: CitationKind, platform: str | None) -> Resolution | None:
     if kind == "missing_url":
         what = f"a {platform} post" if platform else "the source"
         return Resolution("no_url", f"the briefing names {what} without a URL")
-    if kind == "social_post":
-        return Resolution("failed", POSTS_NOT_FETCHED)
     return None
 
 

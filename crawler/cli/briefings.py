@@ -166,7 +166,6 @@ def add(
     """
     from crawler.archive import Archive
     from crawler.briefings import parse_briefing
-    from crawler.briefings.fetching import cited_urls, fetch_cited
     from crawler.briefings.statuses import unfetched
     from crawler.registry import load_registry
 
@@ -189,29 +188,129 @@ def add(
                 published=published.date() if published else None,
                 initial=initial,
             )
-            cited = cited_urls(archive.briefings.pending(added.version_id))
+            unfetched_urls = len(archive.briefings.pending(added.version_id)) + len(
+                archive.briefings.pending_posts(added.version_id)
+            )
         if not added.new:
             click.echo(
                 f"{file}: already added as briefing {added.briefing} version {added.version}: nothing added"
-                + (f"; fetching the {len(cited)} URLs not fetched yet" if cited else "")
+                + (f"; fetching the {unfetched_urls} URLs not fetched yet" if unfetched_urls else "")
             )
-        if cited:
-            fetch_cited(
-                db_path,
-                cited,
-                registry,
-                replay=replay,
-                registry_path=registry_path,
-                verbose=verbose,
-                overrides=overrides,
-                recheck=False,
-            )
+        _fetch_pending(
+            added.version_id,
+            db_path=db_path,
+            replay=replay,
+            registry_path=registry_path,
+            overrides=overrides,
+            verbose=verbose,
+        )
     with Archive(db_path, readonly=True) as archive:
         click.echo(
             f"briefing {added.briefing} version {added.version}: {len(parsed.citations)} citations"
             f" (sourcevault briefing report {added.briefing})"
         )
         _print_counts(archive, str(added.briefing))
+
+
+def _fetch_pending(
+    version_id: int,
+    *,
+    db_path: Path,
+    replay: Path | None,
+    registry_path: Path | None,
+    overrides: dict[str, str],
+    verbose: bool,
+) -> None:
+    """Fetch the citations of a briefing version not fetched yet: the pages in this process, the
+    posts through the posts spider (crawler/briefings/posts.py). The caller holds the write lock."""
+    from crawler.archive import Archive
+    from crawler.briefings.fetching import cited_urls, fetch_cited
+    from crawler.briefings.posts import archive_cited_posts
+    from crawler.registry import load_registry
+
+    with Archive(db_path) as archive:
+        cited = cited_urls(archive.briefings.pending(version_id))
+        posts = archive.briefings.pending_posts(version_id)
+        if posts:
+            archive_cited_posts(
+                archive,
+                posts,
+                db_path=db_path,
+                replay=replay,
+                registry_path=registry_path,
+                overrides=overrides,
+            )
+    if cited:
+        fetch_cited(
+            db_path,
+            cited,
+            load_registry(registry_path),
+            replay=replay,
+            registry_path=registry_path,
+            verbose=verbose,
+            overrides=overrides,
+            recheck=False,
+        )
+
+
+@briefing.command()
+@click.argument("citation", type=click.IntRange(min=1))
+@click.argument("url")
+@db_option
+@replay_option
+@registry_option
+@settings_option
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@one_line_errors
+def attach(
+    *,
+    citation: int,
+    url: str,
+    db_path: Path,
+    replay: Path | None,
+    registry_path: Path | None,
+    overrides: dict[str, str],
+    verbose: bool,
+) -> None:
+    """Give a citation that has no URL (status no_url) the URL found for it, and archive it.
+
+    CITATION is the citation's id (`briefing report --json` gives each one's `citation_id`). A post's URL
+    (Weibo, X) is archived as `posts add` archives it; any other as `briefing add` fetches pages.
+
+    \b
+    Example:
+        sourcevault briefing attach 9 https://weibo.com/7827771738/N4xlMvjhI
+    """
+    from crawler.archive import Archive
+    from crawler.briefings.citation_text import find_urls
+    from crawler.briefings.links import LinkKinds
+    from crawler.registry import load_registry
+
+    found = find_urls(url)
+    if len(found) != 1 or found[0].url != url.strip():
+        raise BadInput(f"{url!r} is not one http(s) URL")
+    registry = load_registry(registry_path)
+    outlet = registry.for_url(url)
+    if not db_path.exists():
+        raise BadInput(f"{db_path}: no archive here")
+    with writing(db_path, "briefing attach"):
+        with Archive(db_path) as archive:
+            version_id = archive.briefings.attach(
+                citation, url, LinkKinds().of_url(url), outlet.slug if outlet else None
+            )
+        _fetch_pending(
+            version_id,
+            db_path=db_path,
+            replay=replay,
+            registry_path=registry_path,
+            overrides=overrides,
+            verbose=verbose,
+        )
+    with Archive(db_path, readonly=True) as archive:
+        status, reason = archive.connection.execute(
+            "SELECT status, reason FROM citations WHERE id = ?", [citation]
+        ).fetchone()
+    click.echo(f"citation {citation}: {status}" + (f" ({reason})" if reason else ""))
 
 
 def _briefing_reference(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
