@@ -1,16 +1,21 @@
-"""Crawl throughput and memory: sourcevault's whole crawl against a bare Scrapy spider, same run.
+"""Crawl throughput, CPU and memory: sourcevault against a hand-written pipeline and bare Scrapy, same run.
 
-Serves synthetic article pages (about 20 KB each, tests/loopback.py) from 127.0.0.1 behind a
-sitemap index of 1,000-URL sitemaps, and crawls them with politeness off (no delay, no
-AutoThrottle, 16 requests at a time per site, 32 in all), at two sizes, each size twice:
+The loopback site (bench/crawl_site.py: three outlets, news pages recombined from real paragraphs,
+both scripts, about 5 % exact and 5 % near copies across outlets) runs in a process of its own,
+and each crawler crawls it in a process of its own, politeness off (no delay, no AutoThrottle, at
+most 32 requests at a time):
 
-- sourcevault: `sourcevault crawl` — registry spider, fetch queue, extraction, SQLite archive;
-- bare Scrapy: a SitemapSpider that fetches the same pages and does nothing with them.
+- bare Scrapy: a SitemapSpider fetching every article and doing nothing with it;
+- hand-written: the pipeline a user would write by hand, a SitemapSpider whose parse() calls
+  `trafilatura.bare_extraction` and inserts the page's URL, title, date and text into SQLite with
+  sqlite-utils, one row per page;
+- sourcevault: `sourcevault crawl` of the three outlets (fetch queue, raw originals, extraction,
+  language and script, deduplication, search index).
 
-Each crawl is a process of its own: its wall time and its peak RSS (os.wait4) are printed,
-with the ratios. Peak memory at both sizes shows whether it stays flat as pages grow. The site
-runs in a process of its own too, and this one imports neither Scrapy nor the pages: Linux
-counts a child's resident memory from before its exec into its peak, so the parent stays small.
+For each crawl: pages fetched, wall seconds, pages/s, CPU ms per page (user + system of the crawl
+and every process it started, orphans included, from os.wait4), peak RSS (the largest process,
+os.wait4) and the peak of the whole process tree's RSS (sampled every 200 ms). Then sourcevault's
+ratios to the other two. This process imports neither Scrapy nor the pages, so its own memory does not count.
 
     python -m bench.crawl [--pages 1000 6000]
 """
@@ -18,176 +23,287 @@ counts a child's resident memory from before its exec into its peak, so the pare
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.loopback import (
-    ALLOW_LOOPBACK,
-    PARAGRAPHS,
-    LoopbackSite,
-    article_html,
-    outlet_toml,
-    sitemap_index,
-    urlset,
-)
+from tests.loopback import ALLOW_LOOPBACK
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCEVAULT = Path(sys.executable).parent / "sourcevault"
-SITEMAP_SIZE = 1000
-# Both crawlers get these; CONCURRENT_ITEMS as crawler/settings.py sets it, so the bare spider
-# does not pay for the 100 item workers Scrapy would start per response by default.
+SEED = 17
+CONCURRENCY = 32
+# All three crawlers: as many requests at a time, CONCURRENT_ITEMS as crawler/settings.py sets it
+# (Scrapy's default of 100 item workers per response costs the Scrapy spiders CPU for nothing).
 POLITENESS_OFF = {
     "CONCURRENT_ITEMS": "1",
-    "CONCURRENT_REQUESTS": "32",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "CONCURRENT_REQUESTS": str(CONCURRENCY),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": str(CONCURRENCY),
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
 }
-# A news page carries far more navigation than text: 150 links around ten paragraphs.
-NAVIGATION = "".join(f"<li><a href='/bench/section/{n}'>分類頻道 {n}</a></li>" for n in range(150))
+CRAWLERS = ("bare Scrapy", "hand-written", "sourcevault")
+SAMPLE_SECONDS = 0.2
+# prctl's option that makes a process the reaper of its descendants' orphans (linux/prctl.h).
+PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass(frozen=True)
 class Measure:
-    seconds: float
-    peak_rss_mib: float
     pages: int
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mib: float
+    peak_tree_mib: float
 
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds
 
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return self.cpu_seconds * 1000 / self.pages
 
-def run_bare(index_url: str) -> None:
-    """In a child process: crawl with a bare SitemapSpider, print the pages it fetched as JSON."""
+
+def run_scrapy(kind: str, sitemaps: list[str], database: str) -> None:
+    """In a child process: the bare or hand-written crawl; print the pages it fetched as JSON."""
     from scrapy.crawler import CrawlerProcess  # noqa: PLC0415
+    from scrapy.http import Response  # noqa: PLC0415
     from scrapy.spiders import SitemapSpider  # noqa: PLC0415
 
     class BareSpider(SitemapSpider):
         """Fetches every page the sitemaps list, and does nothing with it."""
 
         name = "bare"
+        fetched = 0
 
-        def parse(self, response: object) -> None:
-            """Nothing: the reference only downloads."""
+        def parse(self, response: Response) -> None:
+            """Nothing but counting: the reference only downloads."""
+            self.fetched += 1
 
-    process = CrawlerProcess(
-        {**POLITENESS_OFF, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True}
-    )
-    crawler = process.create_crawler(BareSpider)
-    process.crawl(crawler, sitemap_urls=[index_url])
+    class HandWrittenSpider(SitemapSpider):
+        """What a user would write: trafilatura on each page, a row per page with sqlite-utils."""
+
+        name = "hand_written"
+        fetched = 0
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            import sqlite_utils  # noqa: PLC0415
+
+            super().__init__(*args, **kwargs)
+            self.pages = sqlite_utils.Database(database)["pages"]
+
+        def parse(self, response: Response) -> None:
+            import trafilatura  # noqa: PLC0415
+
+            self.fetched += 1
+            document = trafilatura.bare_extraction(response.text, url=response.url, with_metadata=True)
+            found = document.as_dict() if document is not None else {}
+            self.pages.insert(  # type: ignore[union-attr]
+                {
+                    "url": response.url,
+                    "title": found.get("title"),
+                    "date": found.get("date"),
+                    "text": found.get("text"),
+                    "fetched_at": time.time(),
+                },
+            )
+
+    quiet = {"LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True}
+    process = CrawlerProcess({**POLITENESS_OFF, **quiet})
+    crawler = process.create_crawler(BareSpider if kind == "bare" else HandWrittenSpider)
+    process.crawl(crawler, sitemap_urls=sitemaps)
     process.start()
-    assert crawler.stats is not None
-    print(json.dumps({"pages": crawler.stats.get_value("response_received_count", 0)}))
+    print(json.dumps({"pages": crawler.spider.fetched}))  # type: ignore[union-attr]
 
 
-def run_site(pages: int) -> None:
-    """In a child process: serve `pages` articles, print the site's addresses, stop at end of input."""
-    site = LoopbackSite()
-    with site.running():
-        print(json.dumps({"base_url": site.base_url, "index_url": serve(site, pages)}), flush=True)
-        sys.stdin.read()
+def processes() -> dict[int, tuple[int, int]]:
+    """Every process's parent and resident pages, from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+        except (OSError, ValueError):
+            continue
+        found[int(entry)] = (int(fields[1]), int(fields[21]))
+    return found
 
 
-def measured(command: list[str]) -> tuple[float, float, str]:
-    """Run a command; its wall time in seconds, its own peak RSS in MiB, its standard output."""
-    with tempfile.TemporaryFile("w+") as output:
+def tree_rss_mib(root: int) -> float:
+    """The resident memory of a process and all its descendants."""
+    table = processes()
+    tree = {root}
+    grew = True
+    while grew:
+        found = {pid for pid, (parent, _) in table.items() if parent in tree} - tree
+        grew = bool(found)
+        tree |= found
+    return sum(table[pid][1] for pid in tree if pid in table) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def children() -> set[int]:
+    return {pid for pid, (parent, _) in processes().items() if parent == os.getpid()}
+
+
+def become_subreaper() -> None:
+    """Orphans of a crawl become this process's children, not init's, so that their CPU time counts.
+
+    sourcevault's worker processes are forked by a fork server, which outlives the crawl by a
+    moment: os.wait4 of the crawl counts only the descendants it waited for itself.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def measured(command: list[str]) -> tuple[float, float, float, float, str]:
+    """Run a command: wall seconds, CPU seconds, peak RSS and peak tree RSS in MiB, standard output.
+
+    CPU seconds are those of the command and of every process it started (its orphans included).
+    """
+    others = children()
+    with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as errors:
         started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.PIPE, text=True)
+        child = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=errors, text=True)
+        peak_tree = 0.0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak_tree
+            while not done.wait(SAMPLE_SECONDS):
+                peak_tree = max(peak_tree, tree_rss_mib(child.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
-        assert child.stderr is not None
-        errors = child.stderr.read()
-        if status != 0:
-            raise SystemExit(f"{command[0]} failed ({status}): {errors[-2000:]}")
+        done.set()
+        sampler.join()
+        cpu = usage.ru_utime + usage.ru_stime
+        for orphan in children() - others - {child.pid}:
+            _, _, orphan_usage = os.wait4(orphan, 0)
+            cpu += orphan_usage.ru_utime + orphan_usage.ru_stime
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{command[0]} failed ({child.returncode}): {errors.read()[-2000:]}")
         output.seek(0)
-        return seconds, usage.ru_maxrss / 1024, output.read()
+        return seconds, cpu, usage.ru_maxrss / 1024, max(peak_tree, usage.ru_maxrss / 1024), output.read()
 
 
-def serve(site: LoopbackSite, pages: int) -> str:
-    """Put `pages` articles on the site under a sitemap index; return the index's URL."""
-    paths = [f"/bench/a/{n}" for n in range(1, pages + 1)]
-    for path in paths:
-        body = article_html(f"第{path.rsplit('/', 1)[1]}則新聞", PARAGRAPHS * 4)
-        site.add(path, body.replace(b"<body>", f"<body><nav><ul>{NAVIGATION}</ul></nav>".encode()))
-    sitemaps = []
-    for start in range(0, pages, SITEMAP_SIZE):
-        sitemap = f"/bench/sitemap-{start // SITEMAP_SIZE}.xml"
-        site.add(sitemap, urlset(site.base_url + path for path in paths[start : start + SITEMAP_SIZE]))
-        sitemaps.append(site.base_url + sitemap)
-    site.add("/bench/sitemap.xml", sitemap_index(sitemaps), content_type="application/xml")
-    site.add("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
-    return f"{site.base_url}/bench/sitemap.xml"
+def measure_scrapy(kind: str, sitemaps: list[str], folder: Path) -> Measure:
+    database = folder / f"{kind}.db"
+    command = [sys.executable, "-m", "bench.crawl", f"--{kind}", str(database), *sitemaps]
+    seconds, cpu, peak, tree, output = measured(command)
+    return Measure(json.loads(output.strip().splitlines()[-1])["pages"], seconds, cpu, peak, tree)
 
 
-def measure_sourcevault(base_url: str, folder: Path, pages: int) -> Measure:
-    registry = folder / f"outlets-{pages}.toml"
-    registry.write_text(outlet_toml("bench", base_url, sitemaps=["/bench/sitemap.xml"], concurrency=16))
-    database = folder / f"archive-{pages}.db"
-    overrides = [argument for name, value in POLITENESS_OFF.items() for argument in ("-s", f"{name}={value}")]
+def measure_sourcevault(base_url: str, folder: Path, settings: list[str]) -> Measure:
+    from bench.crawl_site import OUTLETS, registry_toml  # noqa: PLC0415
+
+    registry = folder / "outlets.toml"
+    # Each outlet its share of the requests at a time; together the same as the Scrapy spiders'.
+    registry.write_text(registry_toml(base_url, concurrency=CONCURRENCY // len(OUTLETS) + 1))
+    database = folder / "sourcevault.db"
+    overrides = [
+        argument
+        for setting in [*(f"{name}={value}" for name, value in POLITENESS_OFF.items()), *settings]
+        for argument in ("-s", setting)
+    ]
     arguments = ["--registry", str(registry), "--db", str(database), *ALLOW_LOOPBACK, *overrides]
     command = [str(SOURCEVAULT), "crawl", *arguments]
-    seconds, peak, _ = measured(command)
-    archived = sqlite3.connect(database).execute("SELECT count(*) FROM articles").fetchone()[0]
-    return Measure(seconds, peak, archived)
+    seconds, cpu, peak, tree, _ = measured(command)
+    with sqlite3.connect(database) as archive:
+        (pages,) = archive.execute("SELECT count(*) FROM captures WHERE page_kind = 'article'").fetchone()
+    return Measure(pages, seconds, cpu, peak, tree)
 
 
-def measure_bare(index_url: str) -> Measure:
-    seconds, peak, output = measured([sys.executable, "-m", "bench.crawl", "--bare", index_url])
-    return Measure(seconds, peak, json.loads(output.strip().splitlines()[-1])["pages"])
+def crawl_all(pages: int, settings: list[str]) -> dict[str, Measure]:
+    """Serve a site of `pages` articles and crawl it with each crawler in turn, each in a fresh folder."""
+    command = [sys.executable, "-m", "bench.crawl", "--serve", str(pages)]
+    measures: dict[str, Measure] = {}
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
+    with subprocess.Popen(command, cwd=ROOT, **pipes) as site:  # type: ignore[call-overload]
+        assert site.stdout is not None and site.stdin is not None
+        addresses = json.loads(site.stdout.readline())
+        for name in CRAWLERS:
+            with tempfile.TemporaryDirectory(prefix="sourcevault-crawl-bench-") as folder:
+                if name == "sourcevault":
+                    measures[name] = measure_sourcevault(addresses["base_url"], Path(folder), settings)
+                else:
+                    kind = "bare" if name == "bare Scrapy" else "hand-written"
+                    measures[name] = measure_scrapy(kind, addresses["sitemaps"], Path(folder))
+        site.stdin.close()
+    return measures
+
+
+def print_results(results: dict[int, dict[str, Measure]]) -> None:
+    print(f"loadavg {' '.join(f'{load:.2f}' for load in os.getloadavg())} at the end; {os.cpu_count()} cores")
+    header = ("pages", "crawler", "fetched", "seconds", "pages/s", "CPU ms/page", "peak MiB", "tree MiB")
+    print(f"{header[0]:>6}  {header[1]:<13}" + "".join(f"{name:>12}" for name in header[2:]))
+    for pages, measures in results.items():
+        for name, measure in measures.items():
+            print(
+                f"{pages:>6}  {name:<13}{measure.pages:>12}{measure.seconds:>12.1f}"
+                f"{measure.pages_per_second:>12.1f}{measure.cpu_ms_per_page:>12.2f}"
+                f"{measure.peak_rss_mib:>12.1f}{measure.peak_tree_mib:>12.1f}"
+            )
+        ours = measures["sourcevault"]
+        for name in ("hand-written", "bare Scrapy"):
+            other = measures[name]
+            print(
+                f"{'':>6}  sourcevault/{name}: pages/s {ours.pages_per_second / other.pages_per_second:.2f}x,"
+                f" CPU/page {ours.cpu_ms_per_page / other.cpu_ms_per_page:.2f}x,"
+                f" peak tree RSS {ours.peak_tree_mib / other.peak_tree_mib:.2f}x"
+            )
+    if len(results) > 1:
+        (small, first), *_, (large, last) = results.items()
+        growth = ", ".join(
+            f"{name} {last[name].peak_tree_mib - first[name].peak_tree_mib:+.1f} MiB" for name in CRAWLERS
+        )
+        print(f"peak tree RSS from {small} to {large} pages: {growth}")
+    largest = max(results)
+    ours, hand, bare = (results[largest][name] for name in ("sourcevault", "hand-written", "bare Scrapy"))
+    print(
+        f"crawl ratios at {largest} pages: sourcevault/hand-written"
+        f" {ours.pages_per_second / hand.pages_per_second:.2f},"
+        f" sourcevault/bare {ours.pages_per_second / bare.pages_per_second:.2f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, nargs=2, default=[1000, 6000], metavar=("SMALL", "LARGE"))
-    parser.add_argument("--bare", metavar="SITEMAP_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--pages", type=int, nargs="+", default=[1000, 6000], metavar="N")
+    parser.add_argument(
+        "--setting", "-s", action="append", default=[], metavar="NAME=VALUE", help="For sourcevault's crawl."
+    )
+    parser.add_argument("--bare", nargs="+", metavar=("DB", "SITEMAP_URL"), help=argparse.SUPPRESS)
+    parser.add_argument("--hand-written", nargs="+", metavar=("DB", "SITEMAP_URL"), help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=int, metavar="PAGES", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.bare:
-        run_bare(arguments.bare)
-        return
+    for kind in ("bare", "hand_written"):
+        if given := getattr(arguments, kind):
+            run_scrapy(kind.replace("_", "-"), given[1:], given[0])
+            return
     if arguments.serve:
-        run_site(arguments.serve)
+        from bench.crawl_site import serve  # noqa: PLC0415
+
+        serve(arguments.serve, SEED)
         return
-
-    results: dict[int, tuple[Measure, Measure]] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        for pages in arguments.pages:
-            command = [sys.executable, "-m", "bench.crawl", "--serve", str(pages)]
-            with subprocess.Popen(
-                command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-            ) as site:
-                assert site.stdout is not None and site.stdin is not None
-                addresses = json.loads(site.stdout.readline())
-                ours = measure_sourcevault(addresses["base_url"], Path(folder), pages)
-                results[pages] = (ours, measure_bare(addresses["index_url"]))
-                site.stdin.close()
-
-    print("loopback crawl, politeness off; wall time and peak RSS of each crawl process")
-    print(f"{'pages':>6}  {'crawler':<12}{'fetched':>9}{'seconds':>9}{'pages/s':>9}{'peak MiB':>10}")
-    for pages, (ours, bare) in results.items():
-        for name, measure in (("sourcevault", ours), ("bare Scrapy", bare)):
-            print(
-                f"{pages:>6}  {name:<12}{measure.pages:>9}{measure.seconds:>9.1f}"
-                f"{measure.pages_per_second:>9.0f}{measure.peak_rss_mib:>10.1f}"
-            )
-        throughput = ours.pages_per_second / bare.pages_per_second
-        memory = ours.peak_rss_mib / bare.peak_rss_mib
-        print(f"{'':>6}  ratio sourcevault / bare: throughput {throughput:.2f}x, peak memory {memory:.2f}x")
-    (small, (ours_small, bare_small)), (large, (ours_large, bare_large)) = results.items()
-    ours_growth = ours_large.peak_rss_mib - ours_small.peak_rss_mib
-    bare_growth = bare_large.peak_rss_mib - bare_small.peak_rss_mib
-    print(
-        f"peak memory from {small} to {large} pages: sourcevault {ours_growth:+.1f} MiB, "
-        f"bare Scrapy {bare_growth:+.1f} MiB"
-    )
+    become_subreaper()
+    results = {pages: crawl_all(pages, arguments.setting) for pages in sorted(arguments.pages)}
+    print_results(results)
 
 
 if __name__ == "__main__":
