@@ -32,7 +32,8 @@ lint: $(STAMP)
 ## tagging against bare langdetect; crawl throughput and memory against bare Scrapy;
 ## deduplication precision, recall and cost as the archive grows; search latency, recall,
 ## index size and build rate at 10,000 and 100,000 articles; briefing parsing per 1,000
-## citations against reading the text alone (the whole run: about 90 minutes)
+## citations against reading the text alone; `briefing add` citations archived per second
+## against a bare Scrapy fetch of the same URLs (the whole run: about 90 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/extraction.py
@@ -42,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python -m bench.briefing_parse
+	$(BIN)/python -m bench.briefing_add
 
 clean:
 	rm -rf $(VENV) dist

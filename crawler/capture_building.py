@@ -70,21 +70,26 @@ def failure_capture(request: Request, reason: str, *, blocked: bool = False) -> 
 
 def response_capture(
     response: Response,
-    outlet: Outlet,
+    outlet: Outlet | str,
     page_kind: PageKind,
     discovery_problem: str | None = None,
     article_links: list[ArticleUrl] | None = None,
     *,
     conditional_get: bool | None = None,
 ) -> Capture:
-    """The capture of a response; a discovery document read whole may be fetched conditionally next."""
+    """The capture of a response; a discovery document read whole may be fetched conditionally next.
+
+    `outlet`: the registry outlet, or the slug of a site outlet (which has no home page to tell).
+    """
     request = response.request
     assert request is not None
     redirects = request.meta.get("redirect_urls") or []
     if conditional_get is None:
         conditional_get = page_kind != "article" and response.status == 200 and discovery_problem is None
+    slug = outlet if isinstance(outlet, str) else outlet.slug
+    went_home = bool(redirects) and not isinstance(outlet, str) and outlet.is_home_page(response.url)
     return Capture(
-        outlet=outlet.slug,
+        outlet=slug,
         page_kind=page_kind,
         url=redirects[0] if redirects else request.url,
         fetched_at=request.meta.get("replay_fetched_at") or datetime.now(UTC),
@@ -101,7 +106,7 @@ def response_capture(
         article_links=article_links or [],
         conditional_get=conditional_get,
         block_page=challenge_page(response.body),
-        redirected_home=bool(redirects) and outlet.is_home_page(response.url),
+        redirected_home=went_home,
     )
 
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from crawler.page_verdict import PageVerdict, Verdict
 
 if TYPE_CHECKING:
+    from crawler.archive.articles import StoreResult
     from crawler.pages import Extraction
     from crawler.registry import ArticleUrl
     from crawler.story_matching import Fingerprint
 
-PageKind = Literal["article", "feed", "sitemap", "listing", "list_api"]
-Outcome = Literal["article", "not_article", "discovery", "failed", "removed", "blocked"]
+# redirect: a hop of a cited URL's redirects (kept whole, the next hop fetched by the citation
+# spider); lookup: a web archive's answer on whether it holds a copy of a page.
+PageKind = Literal["article", "feed", "sitemap", "listing", "list_api", "redirect", "lookup"]
+Outcome = Literal["article", "not_article", "discovery", "failed", "removed", "blocked", "redirect"]
 
 NOT_MODIFIED = "not modified since the last fetch"
 # The stages after the fetch whose exceptions a capture records (`Capture.fail_stage`) as its
@@ -24,6 +27,19 @@ STAGES = ("extract", "language", "dedup", "store")
 STAGE_ERROR_CHARS = 300
 # HTTP answers that say an archived article was taken down.
 TAKEDOWN_STATUSES = (404, 410)
+
+
+@dataclass(frozen=True)
+class CitedFetch:
+    """Why a citation spider fetched a URL: for which citations, at which hop of its redirects."""
+
+    citation_ids: tuple[int, ...]
+    # 1 for the URL as cited, 2 for where it redirected, ...
+    hop: int = 1
+    # The URL as cited (the first hop's), whatever this fetch's URL, and the date the briefing
+    # gives it (a web archive's copy closest to it is the one wanted).
+    cited_url: str = ""
+    claimed_date: date | None = None
 
 
 def stage_error(stage: str, error: BaseException) -> str:
@@ -71,6 +87,14 @@ class Capture:
     redirected_home: bool = False
     # Filled by the deduplication stage for articles: what their copies are found by.
     dedup: Fingerprint | None = None
+    # The briefing citations this fetch is for (crawler/briefings/fetching.py): the page decides
+    # whether it is an article, whatever its URL; None for a crawl's fetch.
+    cited: CitedFetch | None = None
+    # A copy fetched from a web archive: the URL it is a copy of and the snapshot's time (UTC).
+    web_archive_of: str | None = None
+    web_archive_snapshot_at: datetime | None = None
+    # Filled by the archive stage: the rows the capture (and its article) went into.
+    stored: StoreResult | None = None
     # Why a stage after the fetch failed on this page (`fail_stage`); the later ones skip it.
     stage_error: str | None = None
 
@@ -85,6 +109,8 @@ class Capture:
             return "failed", PageVerdict(Verdict.BLOCKED, self.block_page).reason
         if self.revisit and (takedown := self.takedown_reason):
             return "removed", takedown
+        if self.page_kind == "redirect":
+            return "redirect", f"HTTP {self.http_status} to {self.header('Location')}"
         if self.http_status == 304 and self.page_kind != "article":
             return "discovery", NOT_MODIFIED
         if self.http_status is None or not 200 <= self.http_status < 300:

@@ -4,7 +4,8 @@ Every fetch goes through it: crawls, revisits and `outlets fixture URL` (all thr
 where crawler/middlewares/network_policy.py applies it to every request and every redirect hop,
 and its resolver to every address a connection is about to use). A URL is fetched only if
 
-- its scheme is http or https, and it is at most URLLENGTH_LIMIT characters long;
+- its scheme is http or https, it is at most URLLENGTH_LIMIT characters long, and it carries no
+  credentials (`user:password@`);
 - its host and port are the outlet's: one of its registry `domains` or a subdomain (which
   holds every host its `hosts` list names: sister sites, earlier sites), on the scheme's default
   port or a port the outlet's registry URLs name; or a host the user's explicit request allows
@@ -127,6 +128,8 @@ def url_problem(url: str, allowed: AllowedHosts, max_length: int) -> str | None:
         return f"{parts.scheme or 'scheme-less'}:// not allowed"
     if not host:
         return "URL names no host"
+    if parts.username is not None or parts.password is not None:
+        return "credentials in the URL (user name or password)"
     if (host, port) in allowed.explicit:
         return None
     owned = any(host == domain or host.endswith("." + domain) for domain in allowed.domains)

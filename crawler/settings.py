@@ -94,6 +94,8 @@ ITEM_PIPELINES = {
     "pipelines.language.LanguagePipeline": 500,
     "pipelines.dedup.DedupPipeline": 700,
     "pipelines.archive.ArchivePipeline": 900,
+    # Only a briefing's fetch (crawler/briefings/fetching.py): links captures to citations.
+    "pipelines.citations.CitationPipeline": 950,
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
@@ -111,6 +113,18 @@ REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000
 REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour, 1 day, 1 week after
 PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal
+
+# --- briefings: `sourcevault briefing add` and `recheck` (crawler/briefings/fetching.py) ---------
+# A cited page found gone (404, 410, soft 404, a host that no longer resolves) is looked up in
+# the Wayback Machine: its availability API, then the raw (id_) snapshot. Off for crawls and by
+# default; `briefing add` turns it on unless told -s WAYBACK_ENABLED=False.
+WAYBACK_ENABLED = False
+WAYBACK_AVAILABILITY_URL = "https://archive.org/wayback/available"
+WAYBACK_SNAPSHOT_URL = "https://web.archive.org/web/{timestamp}id_/{url}"
+# The Wayback Machine allows a few requests a minute: its requests share one download slot
+# paced to this, and a run asks about at most WAYBACK_MAX_LOOKUPS pages (the rest are said skipped).
+WAYBACK_REQUESTS_PER_MINUTE = 4.0
+WAYBACK_MAX_LOOKUPS = 20
 
 # --- posts (`sourcevault posts add/recheck`: crawler/spiders/posts.py, docs/posts.md) ------------
 # A posts run archives what the posts spider yields, through this pipeline only.

@@ -102,6 +102,7 @@ class ArchivePipeline:
             raise DropItem(self.storage_failed or "the archive is not open", log_level="DEBUG")
         assert self.crawler.stats is not None
         stored = self._store(item)
+        item.stored = stored
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
         if stored.change is not None:
             # new, updated (a new version) or unchanged: what each fetched article amounted to.

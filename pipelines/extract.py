@@ -14,6 +14,10 @@ from pipelines.stage import CaptureStage
 class ExtractPipeline(CaptureStage):
     """Runs the outlet's page object over every successful article capture.
 
+    A page a briefing cites (`Capture.cited`) is read whatever its URL, the page deciding whether
+    it is an article; one of a site no outlet owns goes the generic path. A Wayback Machine copy is
+    read as the page it captured (crawler/pages/wayback.py).
+
     Settings: EXTRACT_MAX_PAGE_BYTES (pages above it are archived but not parsed).
     """
 
@@ -39,10 +43,10 @@ class ExtractPipeline(CaptureStage):
             item.body,
             url=item.final_url or item.url,
             content_type=item.header("Content-Type"),
-            outlet=self.registry.get(item.outlet),
+            outlet=self.registry.get(item.outlet) if item.outlet in self.registry else None,
             fetched_at=item.fetched_at,
             max_bytes=self.max_page_bytes,
             # URL patterns are the crawl's filter: a page redirected off them is no article of it.
-            require_article_url=True,
+            require_article_url=item.cited is None,
         )
         return item

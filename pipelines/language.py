@@ -32,7 +32,8 @@ class LanguagePipeline(CaptureStage):
     def process(self, item: Capture) -> Capture:
         if item.extraction is None or item.extraction.article is None:
             return item
-        item.extraction = tag_extraction(item.extraction, self.registry.get(item.outlet))
+        outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
+        item.extraction = tag_extraction(item.extraction, outlet)
         article = item.extraction.article
         assert article is not None and self.crawler.stats is not None
         self.crawler.stats.inc_value(f"language/{article.language_tag}")

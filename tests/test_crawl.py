@@ -231,7 +231,8 @@ def test_the_demo_keeps_every_address_an_article_was_seen_under(demo_archive, re
         ("https://udn.com/news/story/7315/3705102?from=udn-rss", "link"),
     ]
     assert connection.execute(
-        "SELECT url FROM captures WHERE outlet = 'ltn' AND page_kind = 'article'"
+        # The crawl's (run 1); the demo's briefing fetches the page again, by a short link.
+        "SELECT url FROM captures WHERE outlet = 'ltn' AND page_kind = 'article' AND crawl_run_id = 1"
     ).fetchall() == [("http://news.ltn.com.tw/news/life/breakingnews/2504351",)]
 
 
@@ -257,17 +258,24 @@ def check_demo(database: Path, stdout: str, registry: Registry) -> None:
     assert [row.split()[0] for row in table] == [slug for slug in registry.slugs if slug not in missing]
     stats = invoke("stats", "--db", str(database), "--json", "--registry", str(registry.path))
     counts = json.loads(stats.stdout)
-    assert {slug: outlet["articles"] for slug, outlet in counts["outlets"].items()} == {
-        slug: sum(page.outlet == slug for page in articles) for slug in registry.slugs
+    # The demo's briefing adds the Wayback Machine's copy of the page it cites that is gone.
+    copies = web_archive_copies(database)
+    # (The briefing's short links and Wayback lookups are captures of site outlets, and a page it
+    # cites of an outlet the registry lacks is its site outlet's.)
+    assert {slug: outlet["articles"] for slug, outlet in counts["outlets"].items() if slug in registry} == {
+        slug: sum(page.outlet == slug for page in articles) + copies.get(slug, 0) for slug in registry.slugs
     }
-    assert counts["articles"] == len(articles)
+    briefed = sum(outlet["articles"] for slug, outlet in counts["outlets"].items() if slug not in registry)
+    assert counts["articles"] == len(articles) + sum(copies.values()) + briefed
     assert counts["script_mismatches"] == sum(bool(page.article["script_mismatch"]) for page in articles)
 
     connection = sqlite3.connect(database)
     connection.row_factory = sqlite3.Row
     for page in pages:
         capture = connection.execute(
-            "SELECT id, outcome, outcome_reason FROM captures WHERE ? IN (url, final_url)", [page.url]
+            # The newest: the demo's briefing fetches some of the pages again.
+            "SELECT id, outcome, outcome_reason FROM captures WHERE ? IN (url, final_url) ORDER BY id DESC",
+            [page.url],
         ).fetchone()
         assert capture is not None, page.url
         if page.article is None:
@@ -299,7 +307,8 @@ def check_demo(database: Path, stdout: str, registry: Registry) -> None:
     run = connection.execute(
         "SELECT status, finish_reason, finished_at IS NOT NULL FROM crawl_runs"
     ).fetchall()
-    assert [tuple(row) for row in run] == [("finished", "finished", 1)]
+    # The crawl, then the briefing's fetch.
+    assert [tuple(row) for row in run] == [("finished", "finished", 1)] * 2
     assert demo_clusters(database) == expected_clusters(articles)
     report = invoke("report", "--db", str(database))
     assert report.exit_code == 0 and report.stdout.strip().endswith("no alerts"), report.stdout
@@ -313,11 +322,16 @@ def check_demo_rerun_and_reextraction(database: Path, registry: Registry) -> Non
     result = run_sourcevault("demo", "--db", str(database), *registry_option)
     assert result.returncode == 0, result.stderr
     connection = sqlite3.connect(database)
+    # Runs 1 and 2 are the first demo's crawl and briefing; its briefing added, nothing is fetched for it.
+    assert connection.execute("SELECT count(*) FROM crawl_runs").fetchone() == (3,)
     assert connection.execute(
-        "SELECT count(*) FROM captures WHERE page_kind = 'article' AND crawl_run_id = 2"
+        "SELECT count(*) FROM captures WHERE page_kind = 'article' AND crawl_run_id = 3"
     ).fetchone() == (0,)
+    # The crawl's articles and the briefing's (a Wayback copy; a page of an outlet the registry lacks).
+    archived = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert archived >= len(articles) + sum(web_archive_copies(database).values())
     assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (
-        len(articles),
+        archived,
         1,
     )
 
@@ -334,16 +348,30 @@ def check_demo_rerun_and_reextraction(database: Path, registry: Registry) -> Non
     result = invoke("reextract", "--db", str(database), *registry_option)
     assert result.exit_code == 0, result.output
     assert "articles changed: 1" in result.stdout
-    assert f"articles unchanged: {len(articles) - 1}" in result.stdout
+    assert f"articles unchanged: {archived - 1}" in result.stdout
     restored = connection.execute("SELECT title FROM articles WHERE id = ?", [damaged_id]).fetchone()[0]
     assert restored == damaged.article["title"]
     # Re-extraction reads each original with the layout of its fetch date, as the crawl did.
     assert connection.execute("SELECT id, extractor FROM articles ORDER BY id").fetchall() == extractors
     assert demo_clusters(database) == expected_clusters(articles)
     assert connection.execute("SELECT count(*), max(version) FROM article_versions").fetchone() == (
-        len(articles),
+        archived,
         1,
     )
+
+
+def web_archive_copies(database: Path) -> dict[str, int]:
+    """Per outlet, the articles archived from a web archive's copy (the demo briefing's gone page)."""
+    connection = sqlite3.connect(database)
+    try:
+        return dict(
+            connection.execute(
+                "SELECT a.outlet, count(*) FROM articles a JOIN captures c ON c.id = a.capture_id"
+                " WHERE c.web_archive_of IS NOT NULL GROUP BY a.outlet"
+            ).fetchall()
+        )
+    finally:
+        connection.close()
 
 
 def expected_clusters(articles: list[DemoPage]) -> list[list[tuple[str, str, float, str]]]:

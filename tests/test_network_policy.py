@@ -91,7 +91,9 @@ UDN = AllowedHosts("outlet udn", ("udn.com",), frozenset({8443}))
         ("https://evil.example/admin", "host evil.example is not outlet udn's"),
         ("https://udn.com.evil.example/", "host udn.com.evil.example is not outlet udn's"),
         ("https://eviludn.com/", "host eviludn.com is not outlet udn's"),
-        ("https://udn.com@evil.example/", "host evil.example is not outlet udn's"),
+        # A user name that looks like the outlet's host: refused as credentials before the host is read.
+        ("https://udn.com@evil.example/", "credentials in the URL (user name or password)"),
+        ("https://editor:secret@udn.com/x", "credentials in the URL (user name or password)"),
         ("http://udn.com:6379/", "port 6379 of udn.com is not outlet udn's"),
         ("https://udn.com:99999/", "not a valid URL (Port out of range 0-65535)"),
         ("http:///nohost", "URL names no host"),

@@ -8,7 +8,8 @@ one per concern, each over the same connection:
 - `runs`: crawl runs (`crawl_runs`; per-outlet records in `run_records`);
 - `queue`: the article pages waiting to be fetched (`fetch_queue`);
 - `posts`: cited Weibo and X posts, their checks and versions (`posts`, `post_checks`, ...);
-- `queries`: the read side, across tables: stats, story clusters, article records, digests.
+- `queries`: the read side, across tables: stats, story clusters, article records, digests;
+- `briefings`: briefings, their versions and citations, and the redirect hops of cited URLs.
 
 The writes that span rooms are `Archive`'s own: a capture, its raw body, its article and what it
 means for the fetch queue are stored in one transaction, so a crash never leaves an article without
@@ -28,6 +29,7 @@ from crawler.archive.articles import (
     Articles,
     StoreResult,
 )
+from crawler.archive.briefings import Briefings
 from crawler.archive.captures import Captures, StoredCapture, seen_at
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH, ArchiveConnection, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
@@ -39,6 +41,12 @@ if TYPE_CHECKING:
     from crawler.items import Capture
     from crawler.pages import Article, Extraction
     from crawler.registry import Outlet, Registry
+
+
+def _article_urls(article: Article, url: str, final_url: str | None) -> tuple[str | None, ...]:
+    """The URLs an article was fetched under; for a Wayback Machine copy, the page it captured
+    (the archive's own address names no article)."""
+    return (article.url,) if article.wayback_original_url else (url, final_url)
 
 
 class Archive(ArchiveConnection):
@@ -69,6 +77,10 @@ class Archive(ArchiveConnection):
     @cached_property
     def runs(self) -> Runs:
         return Runs(self, self.queue)
+
+    @cached_property
+    def briefings(self) -> Briefings:
+        return Briefings(self)
 
     @cached_property
     def posts(self) -> Posts:
@@ -151,7 +163,7 @@ class Archive(ArchiveConnection):
                     capture_id,
                     seen_at(capture.fetched_at),
                     article,
-                    urls=(capture.url, capture.final_url),
+                    urls=_article_urls(article, capture.url, capture.final_url),
                     outlet=outlet,
                     dedup=capture.dedup,
                     crawled_at=now,
@@ -235,7 +247,7 @@ class Archive(ArchiveConnection):
                     capture.id,
                     seen_at(capture.fetched_at),
                     article,
-                    urls=(capture.url, capture.final_url),
+                    urls=_article_urls(article, capture.url, capture.final_url),
                     outlet=outlet,
                     dedup=None,
                 )

@@ -153,6 +153,10 @@ class Captures:
                 "revisit": int(capture.revisit),
                 "article_links_listed": len(capture.article_links) if capture.article_links else None,
                 "article_links_new": links_new,
+                "web_archive_of": capture.web_archive_of,
+                "web_archive_snapshot_at": seen_at(capture.web_archive_snapshot_at)
+                if capture.web_archive_snapshot_at
+                else None,
             }
         )
 

@@ -2,4 +2,6 @@
 
 from crawler.cli import main
 
-main()
+# Guarded: a child process started by `spawn` (crawler/briefings/posts.py) imports this module again.
+if __name__ == "__main__":
+    main()

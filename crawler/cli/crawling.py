@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,10 +12,10 @@ import click
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.cli.options import (
-    FilePath,
     db_option,
     one_line_errors,
     registry_option,
+    replay_option,
     settings_option,
     writing,
 )
@@ -23,6 +24,9 @@ from crawler.cli.options import (
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
 DEMO_SNAPSHOT = DEMO_FOLDER / "snapshot.warc.gz"
 DEMO_MANIFEST = DEMO_FOLDER / "manifest.toml"
+# A synthetic briefing whose citations the snapshot answers (a short link, a gone page and its
+# Wayback Machine copy, a listing, a post with no URL): the demo adds it after the crawl.
+DEMO_BRIEFING = DEMO_FOLDER / "briefing.txt"
 
 
 def _crawl(
@@ -97,11 +101,7 @@ def _run_crawl(
 @click.command()
 @click.argument("outlets", nargs=-1)
 @db_option
-@click.option(
-    "--replay",
-    type=FilePath(exists=True),
-    help="Serve responses from this WARC snapshot instead of the network.",
-)
+@replay_option
 @registry_option
 @settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
@@ -142,7 +142,8 @@ def crawl(
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
 @one_line_errors
 def demo(db_path: Path, registry_path: Path | None, verbose: bool) -> None:
-    """Crawl the bundled offline snapshot of real outlet pages and print per-outlet counts.
+    """Crawl the bundled offline snapshot of real outlet pages and print per-outlet counts;
+    then add the bundled synthetic briefing (`briefing add --replay`) and print its report.
 
     Outlets of the registry that the snapshot holds no page of (one added since it was built)
     are not crawled: a line names each.
@@ -166,7 +167,47 @@ def demo(db_path: Path, registry_path: Path | None, verbose: bool) -> None:
     for slug in registry.slugs:
         if slug not in recorded:
             click.echo(f"{slug}: no documents in the bundled snapshot")
+    if status == exit_status.OK:
+        status = _demo_briefing(db_path, registry_path)
     sys.exit(status)
+
+
+def _demo_briefing(db_path: Path, registry_path: Path | None) -> int:
+    """Add the bundled briefing and print its report; the exit status of the add.
+
+    `briefing add` runs as its own process, as a user runs it: Scrapy's reactor, which the
+    crawl ran in this one, cannot start twice in a process.
+    """
+    from crawler.briefings.report import report_rows_of, text_lines
+
+    click.echo(f"\nAdding the bundled synthetic briefing {DEMO_BRIEFING.name}, its sources from the snapshot")
+    registry_option = ["--registry", str(registry_path)] if registry_path else []
+    added = subprocess.run(
+        [
+            *(
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "briefing",
+                "add",
+                str(DEMO_BRIEFING),
+                "--db",
+                str(db_path),
+            ),
+            *("--replay", str(DEMO_SNAPSHOT), "--title", "Synthetic demo briefing", *registry_option),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    click.echo(added.stderr, err=True, nl=False)
+    if added.returncode != exit_status.OK:
+        click.echo(added.stdout, nl=False)
+        return added.returncode
+    briefing, rows = report_rows_of(db_path, "latest")
+    for line in text_lines(briefing, rows):
+        click.echo(line)
+    return exit_status.OK
 
 
 @click.command()

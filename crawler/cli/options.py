@@ -79,6 +79,13 @@ registry_option = click.option(
 )
 
 
+replay_option = click.option(
+    "--replay",
+    type=FilePath(exists=True),
+    help="Serve responses from this WARC snapshot instead of the network.",
+)
+
+
 def _fixtures_root(_context: click.Context, _parameter: click.Parameter, value: Path | None) -> Path:
     if value is not None:
         return value

@@ -298,24 +298,65 @@ def search_command(
         write_csv(records, sys.stdout, Hit.FIELDS)
 
 
+def _version_diff(archive: Archive, article_id: int, version: int) -> list[str]:
+    """A unified diff of an article's title and body, from `version` to its current version."""
+    import difflib
+
+    rows = dict(
+        (number, (title, body))
+        for number, title, body in archive.db.execute(
+            "SELECT v.version, v.title, v.body FROM article_versions v WHERE v.article = ?"
+            " AND v.version IN (?, (SELECT current_version FROM articles WHERE id = ?))",
+            [article_id, version, article_id],
+        ).fetchall()
+    )
+    current = max(rows)
+    if version not in rows:
+        raise click.ClickException(f"article {article_id} has no version {version} (its latest: {current})")
+    if version == current:
+        return [f"article {article_id}: version {version} is its current version"]
+
+    def lines(number: int) -> list[str]:
+        title, body = rows[number]
+        return [title or "", "", *(body or "").splitlines()]
+
+    return list(
+        difflib.unified_diff(
+            lines(version), lines(current), f"version {version}", f"version {current}", lineterm=""
+        )
+    )
+
+
 @click.command()
 @click.argument("article_id", type=int)
 @db_option
 @click.option("--raw", is_flag=True, help="Write the original exactly as fetched (bytes) to standard output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the article's every field as JSON.")
+@click.option(
+    "--diff-from",
+    "diff_from",
+    type=int,
+    metavar="VERSION",
+    help="Print how the article's text changed from this version to its current one (a unified diff).",
+)
 @one_line_errors
-def show(article_id: int, db_path: Path, raw: bool, as_json: bool) -> None:
+def show(article_id: int, db_path: Path, raw: bool, as_json: bool, diff_from: int | None) -> None:
     """Print article ARTICLE_ID (an id from `search`), or its raw original as fetched.
 
     \b
     Example:
         sourcevault show 12
         sourcevault show 12 --raw > original.html
+        sourcevault show 12 --diff-from 1
     """
     with Archive(db_path, readonly=True) as archive:
         record = next(archive.queries.article_records([article_id]), None)
         if record is None:
             raise click.ClickException(f"{db_path}: no article {article_id}")
+        if diff_from is not None:
+            for line in _version_diff(archive, article_id, diff_from):
+                click.echo(line)
+            return
         if raw:
             stream = click.get_binary_stream("stdout")
             stream.write(archive.captures.raw_body(record["original_sha256"]))

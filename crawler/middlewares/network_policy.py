@@ -102,7 +102,8 @@ class NetworkPolicyMiddleware:
 
     A request of an outlet (meta `outlet`: a post platform's slug for the posts spider's requests)
     may reach that outlet's (or platform's) hosts, and the hosts its meta EXPLICIT_HOSTS_META
-    allows; any other (robots.txt) the hosts of the crawl's outlets.
+    allows; any other (robots.txt) the hosts of the crawl's outlets and those the spider's
+    `explicit_hosts` lists (the hosts the user's requests named).
     A site outlet (`site:rfa.org`, crawler/sites.py) has no hosts of its own: its requests reach
     only the hosts the user's request named.
     Replaces Scrapy's OffsiteMiddleware, whose allow-all (`dont_filter`, `allow_offsite`, a spider
@@ -134,8 +135,10 @@ class NetworkPolicyMiddleware:
 
     async def process_request(self, request: Request) -> None:
         problem = url_problem(request.url, self.allowed_hosts(request), self.max_url_length)
-        if problem is None and self.check_addresses:
-            problem = await self.resolved_address_problem(urlparse_cached(request).hostname or "")
+        host = urlparse_cached(request).hostname or ""
+        # A replay connects nowhere, but a host written as an address says where it would.
+        if problem is None and (self.check_addresses or literal_address(host) is not None):
+            problem = await self.resolved_address_problem(host)
         if problem is not None:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("network_policy/blocked")
@@ -144,7 +147,7 @@ class NetworkPolicyMiddleware:
 
     def allowed_hosts(self, request: Request) -> AllowedHosts:
         slug = request.meta.get("outlet")
-        allowed = self.outlet_hosts(slug) if slug else self.crawl_hosts()
+        allowed = self.outlet_hosts(slug) if slug else self.crawl_hosts().with_explicit(self.asked_hosts())
         explicit = request.meta.get(EXPLICIT_HOSTS_META)
         return allowed.with_explicit(explicit) if explicit else allowed
 
@@ -164,6 +167,11 @@ class NetworkPolicyMiddleware:
         except DNSLookupError as error:
             raise CannotResolveHostError(str(error)) from error
         return None
+
+    def asked_hosts(self) -> tuple[tuple[str, int], ...]:
+        """The hosts the user's requests named so far in this crawl (a spider's `explicit_hosts`,
+        such as the cited URLs of a briefing): their robots.txt may be asked too."""
+        return tuple(getattr(self._spider(), "explicit_hosts", ()))
 
     def _spider(self) -> Any:
         spider = self.crawler.spider

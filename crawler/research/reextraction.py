@@ -49,6 +49,8 @@ def reextract(
     if not outlets:
         return Counter(dict.fromkeys(CHANGE_COUNTS, 0))
     before = archive.queries.article_digests(outlets)
+    # Citations point at versions, which are rebuilt: they point at the rebuilt ones after.
+    archive.briefings.detach_versions(outlets)
     archive.articles.forget_versions_and_links(outlets)
     captures: Counter[str] = Counter()
     # Outlets whose pages were a site outlet's: their articles are counted among the new ones.
@@ -60,6 +62,7 @@ def reextract(
             moved_to.add(stored_under)
         if on_progress:
             on_progress(position)
+    archive.briefings.reattach_versions()
     after = archive.queries.article_digests([*outlets, *sorted(moved_to - set(outlets))])
     counts = (
         captures.total(),

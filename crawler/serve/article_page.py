@@ -65,8 +65,10 @@ async def _referrers(database: Database, foreign_keys: ForeignKeys) -> list[Refe
             columns.setdefault(table, ([], []))[slot].append(key["other_column"])
     return [
         Referrer(table, tuple(direct), tuple(through_version))
-        # The versions first: they are the article's own history.
-        for table, (direct, through_version) in sorted(columns.items(), key=lambda item: item[0] != VERSIONS)
+        # The versions first: they are the article's own history; then by name.
+        for table, (direct, through_version) in sorted(
+            columns.items(), key=lambda item: (item[0] != VERSIONS, item[0])
+        )
     ]
 
 

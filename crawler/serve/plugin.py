@@ -10,7 +10,8 @@
   query that cannot be searched, 400.
 - `/-/original/<capture id>` and its `.raw` download: `crawler.serve.originals`.
 - Tables show the columns their `first_columns` setting names first; a row page lists its fields
-  one per line; an article's page adds the rows that point at it (`crawler.serve.article_page`).
+  one per line; an article's page adds the rows that point at it (`crawler.serve.article_page`); a
+  briefing's page lists its citations (`crawler.serve.briefing_page`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from markupsafe import Markup
 from crawler.search.query import Filters, QueryError, SearchQuery, parse_day, parse_query
 from crawler.search.results import SearchResults, SearchTimeout, register_functions, search, time_limit
 from crawler.serve.article_page import ARTICLES, first_columns, referring_sections
+from crawler.serve.briefing_page import BRIEFINGS, briefing_citations
 from crawler.serve.cells import ARCHIVE_DATABASE, formatted_cell, json_names
 from crawler.serve.originals import original_download, original_page
 
@@ -106,6 +108,13 @@ def extra_template_vars(
         "column_order": lambda names: column_order(first, names),
         "row_page": view_name == "row",
     }
+    if view_name == "row" and table == BRIEFINGS and request is not None:
+        briefing = int(request.url_vars["pks"])
+
+        async def with_citations() -> dict[str, Any]:
+            return {**variables, "citations": await briefing_citations(datasette, briefing)}
+
+        return with_citations
     if view_name != "row" or table != ARTICLES or request is None:
         return variables
 

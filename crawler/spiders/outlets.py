@@ -84,9 +84,9 @@ def json_api_links(response: Response, source: JsonApiSource) -> Discovered:
 
 def crawl_registry(crawler: Crawler) -> Registry:
     """The registry the crawl's spider loaded: one load per crawl, shared by its components."""
-    spider = crawler.spider
-    assert isinstance(spider, OutletSpider), "sourcevault's pipelines run with the outlets spider"
-    return spider.registry
+    registry = getattr(crawler.spider, "registry", None)
+    assert isinstance(registry, Registry), "sourcevault's pipelines run with a spider holding the registry"
+    return registry
 
 
 class OutletSpider(scrapy.Spider):
