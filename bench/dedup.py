@@ -308,11 +308,13 @@ def fill(archive: Archive, articles: Iterator[Text], count: int, start: int) -> 
             if fingerprint.minhash is not None:
                 article = cursor.lastrowid
                 archive.db.execute(
-                    "INSERT INTO article_minhashes VALUES (?, ?, ?)",
+                    "INSERT INTO article_minhashes (article, signature, shingle_count, comparable_text)"
+                    " VALUES (?, ?, ?, ?)",
                     [
                         article,
                         fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
                         len(fingerprint.shingles),
+                        fingerprint.text,
                     ],
                 )
                 archive.db.conn.executemany(

@@ -145,6 +145,7 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "m008_off_policy_requests",
             "m009_wayback_captures",
             "m010_posts",
+            "m012_stored_fingerprints",
         ]
         assert schema.pending(archive.connection) == []
         assert set(archive.db.table_names()) >= {

@@ -26,6 +26,7 @@ from crawler.archive.migrations.m007_article_key_source import m007_article_key_
 from crawler.archive.migrations.m008_off_policy_requests import m008_off_policy_requests
 from crawler.archive.migrations.m009_wayback_captures import m009_wayback_captures
 from crawler.archive.migrations.m010_posts import m010_posts
+from crawler.archive.migrations.m012_stored_fingerprints import m012_stored_fingerprints
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -49,6 +50,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m008_off_policy_requests,
     m009_wayback_captures,
     m010_posts,
+    m012_stored_fingerprints,
 )
 
 
