@@ -36,6 +36,26 @@ COMPARED_COLUMNS = ", ".join(
 COMPARED_FROM = "articles a LEFT JOIN article_minhashes m ON m.article = a.id"
 
 
+def store_fingerprint(connection: sqlite3.Connection, article: int, fingerprint: Fingerprint) -> None:
+    """Keep an article's MinHash, comparable text and LSH band keys, if it is long enough to compare."""
+    if fingerprint.minhash is None:
+        return
+    connection.execute(
+        "INSERT INTO article_minhashes (article, signature, shingle_count, comparable_text)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            article,
+            fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
+            len(fingerprint.shingles),
+            fingerprint.text,
+        ],
+    )
+    connection.executemany(
+        "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
+        [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
+    )
+
+
 class StoryIndex:
     """Links each stored article to the archived copies of its story, and keeps the clusters.
 
@@ -59,21 +79,7 @@ class StoryIndex:
         self.connection.execute(
             "UPDATE articles SET body_hash = ? WHERE id = ?", [fingerprint.body_hash, article]
         )
-        if fingerprint.minhash is not None:
-            self.connection.execute(
-                "INSERT INTO article_minhashes (article, signature, shingle_count, comparable_text)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    article,
-                    fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
-                    len(fingerprint.shingles),
-                    fingerprint.text,
-                ],
-            )
-            self.connection.executemany(
-                "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
-                [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
-            )
+        store_fingerprint(self.connection, article, fingerprint)
         links = [
             found
             for candidate in self._candidates(subject, fingerprint)
