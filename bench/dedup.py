@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler import story_matching as dedup  # noqa: E402
 from crawler.archive import Archive  # noqa: E402
-from crawler.archive.story_index import StoryIndex  # noqa: E402
+from crawler.archive.story_index import StoryIndex, store_fingerprint  # noqa: E402
 from crawler.chinese import to_simplified  # noqa: E402
 from crawler.items import Capture  # noqa: E402
 from crawler.outlet_tools.fixtures import FIXTURES_ROOT, discover_fixtures  # noqa: E402
@@ -305,20 +305,8 @@ def fill(archive: Archive, articles: Iterator[Text], count: int, start: int) -> 
                     fingerprint.body_hash,
                 ],
             )
-            if fingerprint.minhash is not None:
-                article = cursor.lastrowid
-                archive.db.execute(
-                    "INSERT INTO article_minhashes VALUES (?, ?, ?)",
-                    [
-                        article,
-                        fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
-                        len(fingerprint.shingles),
-                    ],
-                )
-                archive.db.conn.executemany(
-                    "INSERT INTO minhash_bands VALUES (?, ?, ?)",
-                    [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
-                )
+            assert cursor.lastrowid is not None
+            store_fingerprint(archive.connection, cursor.lastrowid, fingerprint)
     archive.db.execute("PRAGMA foreign_keys = ON")
     return bodies
 

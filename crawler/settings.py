@@ -112,6 +112,8 @@ REGISTRY_PATH = None  # None: $SOURCEVAULT_REGISTRY, else config/outlets.toml (c
 REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000
 REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour, 1 day, 1 week after
+# Candidates deduplication compares exactly per article, of each kind: exact copies, nearest near copies.
+DEDUP_MAX_VERIFIED = 30
 PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal
 
 # --- briefings: `sourcevault briefing add` and `recheck` (crawler/briefings/fetching.py) ---------

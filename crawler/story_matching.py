@@ -28,6 +28,7 @@ keys, links and clusters are kept, and how candidates are looked up, is the arch
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -152,10 +153,19 @@ class Fingerprint:
         if not self.comparable:
             return None
         datasketch = _datasketch()
+        # datasketch's default hash (the first 4 bytes of SHA-1, little-endian), computed here in
+        # one comprehension: the same values, without two Python calls per shingle.
         minhash = datasketch.MinHash(
-            num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, permutations=_permutations()
+            num_perm=NUM_PERM,
+            seed=MINHASH_SEED,
+            scheme=MINHASH_SCHEME,
+            permutations=_permutations(),
+            hashfunc=operator.index,
         )
-        minhash.update_batch([shingle.encode("utf-8") for shingle in self.shingles])
+        sha1 = hashlib.sha1
+        minhash.update_batch(
+            [int.from_bytes(sha1(shingle.encode()).digest()[:4], "little") for shingle in self.shingles]
+        )
         return datasketch.LeanMinHash(minhash)
 
     @cached_property
@@ -221,6 +231,15 @@ class ComparedArticle:
     title: str | None
     body: str | None
     body_hash: str | None
+    # The body as compared (`comparable_body`), as the story index stored it; None when it did not
+    # (a body too short to compare, or indexed before the archive kept it).
+    comparable_text: str | None = None
+
+    def fingerprint(self) -> Fingerprint:
+        """Its fingerprint: from the stored comparable text, normalised again only without one."""
+        if self.comparable_text is not None:
+            return Fingerprint(self.comparable_text)
+        return Fingerprint(comparable_body(self.body))
 
 
 def signature_values(signature: bytes) -> np.ndarray:
@@ -240,19 +259,23 @@ def worth_comparing(fingerprint: Fingerprint, signature: bytes, shingle_count: i
 
 
 def link(subject: ComparedArticle, fingerprint: Fingerprint, candidate: ComparedArticle) -> StoryLink | None:
-    """The link between a new article and one candidate, or None if they are different stories."""
-    other = Fingerprint(comparable_body(candidate.body))
+    """The link between a new article and one candidate, or None if they are different stories.
+
+    An exact copy is told by the body hashes alone; only a near copy's or another edition's
+    candidate text is shingled (from its stored comparable text when the archive holds it).
+    """
     same_outlet = candidate.outlet == subject.outlet
     if same_outlet and candidate.article_id == subject.article_id and candidate.edition != subject.edition:
-        similarity = round(overlap(fingerprint.shingles, other.shingles), 4)
+        similarity = round(overlap(fingerprint.shingles, candidate.fingerprint().shingles), 4)
         return StoryLink(subject.id, candidate.id, similarity, OTHER_EDITION)
-    if not (fingerprint.comparable and other.comparable):
+    # The story index stores a body hash for comparable bodies only.
+    if fingerprint.body_hash is None or candidate.body_hash is None:
         return None
     if same_outlet and not titles_agree(subject.title, candidate.title):
         return None
     if fingerprint.body_hash == candidate.body_hash:
         return StoryLink(subject.id, candidate.id, 1.0, EXACT_BODY_HASH)
-    similarity = round(overlap(fingerprint.shingles, other.shingles), 4)
+    similarity = round(overlap(fingerprint.shingles, candidate.fingerprint().shingles), 4)
     if similarity >= NEAR_DUPLICATE_SIMILARITY:
         return StoryLink(subject.id, candidate.id, similarity, NEAR_DUPLICATE)
     return None

@@ -38,7 +38,8 @@ class ArchivePipeline:
     Crawl stats: `archive/<outcome>` per capture, `archive/article_new|updated|unchanged` per
     article, `dedup/linked_articles` for articles linked to archived copies of their story.
     Settings: ARCHIVE_PATH (the SQLite file), REPLAY_SNAPSHOT (recorded on the run when the
-    crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again).
+    crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again),
+    DEDUP_MAX_VERIFIED (candidates compared exactly per article).
     """
 
     def __init__(
@@ -48,12 +49,15 @@ class ArchivePipeline:
         replay_snapshot: str | None,
         revisit_after_hours: tuple[float, ...],
         registry: Registry,
+        *,
+        dedup_max_verified: int,
     ):
         self.crawler = crawler
         self.path = path
         self.replay_snapshot = replay_snapshot
         self.revisit_after_hours = revisit_after_hours
         self.registry = registry
+        self.dedup_max_verified = dedup_max_verified
         self.lock: CrawlLock | None = None
         self.reserve = SpaceReserve(path)
         self.archive: Archive | None = None
@@ -70,6 +74,7 @@ class ArchivePipeline:
             settings.get("REPLAY_SNAPSHOT") or None,
             tuple(float(hours) for hours in settings.getlist("REVISIT_AFTER_HOURS")),
             crawl_registry(crawler),
+            dedup_max_verified=settings.getint("DEDUP_MAX_VERIFIED"),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -87,7 +92,11 @@ class ArchivePipeline:
         except ArchiveError as no_room:
             # The crawl closes at once, no run started; its close reason says why.
             raise CloseSpider(str(no_room)) from None
-        self.archive = Archive(self.path, revisit_after_hours=self.revisit_after_hours)
+        self.archive = Archive(
+            self.path,
+            revisit_after_hours=self.revisit_after_hours,
+            dedup_max_verified=self.dedup_max_verified,
+        )
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
         outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]

@@ -146,6 +146,7 @@ def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
             "m009_wayback_captures",
             "m010_posts",
             "m011_briefings",
+            "m012_stored_fingerprints",
         ]
         assert schema.pending(archive.connection) == []
         assert set(archive.db.table_names()) >= {

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import datasketch
 import opencc
 import pytest
 
+from crawler import story_matching
 from crawler.archive import Archive
 from crawler.chinese import to_simplified
 from crawler.items import Capture
@@ -240,6 +242,94 @@ def test_clusters_merge_and_split_as_articles_join_and_change(archive, registry)
     )
     assert changed.change == "updated" and changed.links == ()
     assert sorted(len(cluster["articles"]) for cluster in archive.queries.clusters()) == [2, 2]
+
+
+def test_candidates_are_told_by_the_stored_hash_and_text_without_normalising_them_again(
+    archive, registry, monkeypatch
+):
+    story = BUDGET + "\n\n" + TYPHOON
+    store(archive, registry, text_capture(registry, CNA.format("202611010001"), "a", story))
+    cut = "\n\n".join(story.split("\n\n")[:5])
+    near = store(archive, registry, text_capture(registry, UDN.format("9000001"), "b", cut))
+    assert [link.reason for link in near.links] == ["near_duplicate"]
+    stored = archive.db.execute("SELECT comparable_text FROM article_minhashes ORDER BY article").fetchall()
+    assert stored == [(comparable_body(story),), (comparable_body(cut),)]
+    normalised: list[str | None] = []
+    original = story_matching.comparable_body
+    monkeypatch.setattr(
+        story_matching, "comparable_body", lambda body: normalised.append(body) or original(body)
+    )
+    copy = store(archive, registry, text_capture(registry, LTN.format("9000002"), "c", story))
+    # Its own body only: the exact copy is told by the hash, the near copy by its stored text.
+    assert normalised == [story]
+    assert [(link.reason, link.similarity) for link in copy.links] == [
+        ("exact_body_hash", 1.0),
+        ("near_duplicate", 1.0),
+    ]
+    assert clusters(archive) == [
+        {("cna", "near_duplicate"), ("udn", "near_duplicate"), ("ltn", "exact_body_hash")}
+    ]
+    normalised.clear()
+    other = "\n\n".join(story.split("\n\n")[1:])
+    store(archive, registry, text_capture(registry, HUANQIU, "d", to_simplified(other)))
+    # A near copy's candidates are compared by their stored text, not normalised again.
+    assert normalised == [to_simplified(other)]
+
+
+def test_candidates_compared_by_their_stored_text_link_as_when_normalised_again(tmp_path, registry):
+    # An archive indexed before m012_stored_fingerprints holds no comparable text: its candidates are
+    # normalised again from their bodies, the way every candidate was before. Both link alike.
+    story = BUDGET + "\n\n" + TYPHOON
+    paragraphs = story.split("\n\n")
+    bodies = [
+        story,
+        to_simplified(story),
+        "\n\n".join(paragraphs[:5]),
+        story,
+        "\n\n".join(paragraphs[1:]),
+        BOILERPLATE + "\n\n" + story,
+        to_simplified("\n\n".join(paragraphs[:4])),
+        story,
+    ]
+
+    def crawl(path, *, keep_text: bool) -> tuple[list[tuple], list[set[tuple[str, str]]]]:
+        with Archive(path) as archive:
+            archive.sync_outlets(registry)
+            for number, body in enumerate(bodies):
+                if not keep_text:
+                    archive.db.execute("UPDATE article_minhashes SET comparable_text = NULL")
+                url = (
+                    UDN.format(f"90000{number}"),
+                    CNA.format(f"2026110100{number:02d}"),
+                    LTN.format(f"90000{number}"),
+                )[number % 3]
+                store(archive, registry, text_capture(registry, url, "預算三讀", body))
+            links = archive.db.execute(
+                "SELECT article, linked_article, similarity, reason FROM cluster_links ORDER BY id"
+            ).fetchall()
+            return links, clusters(archive)
+
+    stored = crawl(tmp_path / "stored.db", keep_text=True)
+    assert {reason for *_, reason in stored[0]} == {"exact_body_hash", "near_duplicate"}
+    assert stored == crawl(tmp_path / "normalised.db", keep_text=False)
+
+
+def test_candidates_verified_per_article_are_bounded_by_the_setting(tmp_path, registry):
+    with Archive(tmp_path / "archive.db", dedup_max_verified=2) as archive:
+        archive.sync_outlets(registry)
+        for number in range(4):
+            stored = store(
+                archive, registry, text_capture(registry, UDN.format(f"900000{number}"), "預算三讀", BUDGET)
+            )
+            assert len(stored.links) == min(number, 2)
+        assert len(archive.queries.clusters()) == 1
+
+
+def test_the_minhash_is_datasketchs_own_over_the_shingles():
+    body = comparable_body(BUDGET + "\n\n" + TYPHOON)
+    reference = datasketch.MinHash(num_perm=128, seed=1, scheme="affine32")
+    reference.update_batch([shingle.encode("utf-8") for shingle in story_matching.shingles(body)])
+    assert (story_matching.Fingerprint(body).minhash.hashvalues == reference.hashvalues).all()
 
 
 def test_reextract_rebuilds_versions_and_clusters_from_the_originals(tmp_path, registry):

@@ -58,9 +58,13 @@ class Archive(ArchiveConnection):
         *,
         readonly: bool = False,
         revisit_after_hours: tuple[float, ...] = DEFAULT_REVISIT_AFTER_HOURS,
+        dedup_max_verified: int | None = None,
     ):
+        """`dedup_max_verified`: candidates compared exactly per stored article (None: the story
+        index's MAX_VERIFIED)."""
         super().__init__(path, readonly=readonly)
         self.revisit_after_hours = revisit_after_hours
+        self.dedup_max_verified = dedup_max_verified
 
     @cached_property
     def captures(self) -> Captures:
@@ -68,7 +72,7 @@ class Archive(ArchiveConnection):
 
     @cached_property
     def articles(self) -> Articles:
-        return Articles(self, self.revisit_after_hours)
+        return Articles(self, self.revisit_after_hours, dedup_max_verified=self.dedup_max_verified)
 
     @cached_property
     def queue(self) -> FetchQueue:

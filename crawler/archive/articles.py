@@ -89,16 +89,25 @@ class Articles:
     transaction; the other writes open their own.
     """
 
-    def __init__(self, archive: ArchiveConnection, revisit_after_hours: tuple[float, ...]):
+    def __init__(
+        self,
+        archive: ArchiveConnection,
+        revisit_after_hours: tuple[float, ...],
+        *,
+        dedup_max_verified: int | None = None,
+    ):
         self.archive = archive
         self.connection = archive.connection
         self.revisit_after_hours = revisit_after_hours
+        self.dedup_max_verified = dedup_max_verified
 
     def _story_index(self) -> StoryIndex:
         # Deduplication's maths (numpy, datasketch) is loaded by the commands that write articles only.
         from crawler.archive.story_index import StoryIndex
 
-        return StoryIndex(self.connection)
+        if self.dedup_max_verified is None:
+            return StoryIndex(self.connection)
+        return StoryIndex(self.connection, self.dedup_max_verified)
 
     def store(
         self,

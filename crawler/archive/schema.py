@@ -27,6 +27,7 @@ from crawler.archive.migrations.m008_off_policy_requests import m008_off_policy_
 from crawler.archive.migrations.m009_wayback_captures import m009_wayback_captures
 from crawler.archive.migrations.m010_posts import m010_posts
 from crawler.archive.migrations.m011_briefings import m011_briefings
+from crawler.archive.migrations.m012_stored_fingerprints import m012_stored_fingerprints
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -51,6 +52,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     m009_wayback_captures,
     m010_posts,
     m011_briefings,
+    m012_stored_fingerprints,
 )
 
 

@@ -24,11 +24,36 @@ from crawler.story_matching import (
     worth_comparing,
 )
 
-# The candidates sharing the most bands are compared exactly; the rest are too far to matter.
-MAX_CANDIDATES = 30
+# Candidates compared exactly per article, at most, of each kind: exact copies (by body hash), and
+# near copies sharing the most bands whose MinHash estimate could reach the threshold; the rest
+# are too far to matter. The crawl's DEDUP_MAX_VERIFIED setting.
+MAX_VERIFIED = 30
 # Articles read per LSH bucket: a crowded bucket (text many articles share) adds no candidates past it.
 BUCKET_READ_LIMIT = 50
-COMPARED_COLUMNS = ", ".join(ComparedArticle.__dataclass_fields__)
+COMPARED_COLUMNS = ", ".join(
+    f"m.{name}" if name == "comparable_text" else f"a.{name}" for name in ComparedArticle.__dataclass_fields__
+)
+COMPARED_FROM = "articles a LEFT JOIN article_minhashes m ON m.article = a.id"
+
+
+def store_fingerprint(connection: sqlite3.Connection, article: int, fingerprint: Fingerprint) -> None:
+    """Keep an article's MinHash, comparable text and LSH band keys, if it is long enough to compare."""
+    if fingerprint.minhash is None:
+        return
+    connection.execute(
+        "INSERT INTO article_minhashes (article, signature, shingle_count, comparable_text)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            article,
+            fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
+            len(fingerprint.shingles),
+            fingerprint.text,
+        ],
+    )
+    connection.executemany(
+        "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
+        [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
+    )
 
 
 class StoryIndex:
@@ -38,14 +63,15 @@ class StoryIndex:
     so an article is never archived without its links or the reverse.
     """
 
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection, max_verified: int = MAX_VERIFIED):
         self.connection = connection
+        self.max_verified = max_verified
 
     def index(self, article: int, fingerprint: Fingerprint) -> list[StoryLink]:
         """Link a newly stored (or changed) article to the archived copies of its story."""
         self.unindex(article)
         row = self.connection.execute(
-            f"SELECT {COMPARED_COLUMNS} FROM articles WHERE id = ?", [article]
+            f"SELECT {COMPARED_COLUMNS} FROM {COMPARED_FROM} WHERE a.id = ?", [article]
         ).fetchone()
         if row is None:
             return []
@@ -53,15 +79,7 @@ class StoryIndex:
         self.connection.execute(
             "UPDATE articles SET body_hash = ? WHERE id = ?", [fingerprint.body_hash, article]
         )
-        if fingerprint.minhash is not None:
-            self.connection.execute(
-                "INSERT INTO article_minhashes (article, signature, shingle_count) VALUES (?, ?, ?)",
-                [article, fingerprint.minhash.hashvalues.astype("<u4").tobytes(), len(fingerprint.shingles)],
-            )
-            self.connection.executemany(
-                "INSERT INTO minhash_bands (band, bucket, article) VALUES (?, ?, ?)",
-                [(band, bucket, article) for band, bucket in fingerprint.band_buckets],
-            )
+        store_fingerprint(self.connection, article, fingerprint)
         links = [
             found
             for candidate in self._candidates(subject, fingerprint)
@@ -71,7 +89,11 @@ class StoryIndex:
         return links
 
     def _candidates(self, subject: ComparedArticle, fingerprint: Fingerprint) -> list[ComparedArticle]:
-        """Other editions, exact copies, and near copies whose estimated overlap is worth a look."""
+        """Other editions, exact copies, and near copies whose estimated overlap is worth a look.
+
+        Each is read with the text deduplication compares, as stored when it was indexed: an exact
+        copy is told by its body hash, a near copy shingled from that text, neither normalised again.
+        """
         ids = [
             other
             for (other,) in self.connection.execute(
@@ -84,7 +106,7 @@ class StoryIndex:
                 other
                 for (other,) in self.connection.execute(
                     "SELECT id FROM articles WHERE body_hash = ? AND id != ? ORDER BY id LIMIT ?",
-                    [fingerprint.body_hash, subject.id, MAX_CANDIDATES],
+                    [fingerprint.body_hash, subject.id, self.max_verified],
                 )
             ]
         ids += self._near_candidates(subject.id, fingerprint)
@@ -92,7 +114,7 @@ class StoryIndex:
         if not ids:
             return []
         rows = self.connection.execute(
-            f"SELECT {COMPARED_COLUMNS} FROM articles WHERE id IN ({marks(ids)}) ORDER BY id", ids
+            f"SELECT {COMPARED_COLUMNS} FROM {COMPARED_FROM} WHERE a.id IN ({marks(ids)}) ORDER BY a.id", ids
         )
         return [ComparedArticle(*row) for row in rows]
 
@@ -116,7 +138,7 @@ class StoryIndex:
                 [value for band, bucket in buckets for value in (band, bucket, article, BUCKET_READ_LIMIT)],
             )
         )
-        nearest = sorted(shared, key=lambda other: (-shared[other], other))[:MAX_CANDIDATES]
+        nearest = sorted(shared, key=lambda other: (-shared[other], other))[: self.max_verified]
         if not nearest:
             return []
         rows = self.connection.execute(
