@@ -111,7 +111,7 @@ Sources:
 3. Loopback news, October 27, 2026
 {base}/news/a/5
 4. Weibo, October 27, 2026
-5. X, October 27, 2026 https://x.com/someone/likes
+5. X, October 27, 2026 https://x.com/someone/status/1850000000000000000
 """
 
 
@@ -205,8 +205,12 @@ def test_add_archives_each_citation_and_says_what_became_of_it(briefed):
     # Claimed March 3, published November 1: a wrong citation is flagged, not corrected.
     assert rows[2]["date_agrees"] is False
     assert rows[8]["reason"] == "the briefing names a weibo post without a URL"
-    # A cited post is fetched by the posts spider (tests/test_briefing_posts.py); this URL names none.
-    assert rows[9]["status"] == "failed" and rows[9]["reason"].startswith("not an X post URL (known forms:")
+    # A cited post is fetched by the posts spider (tests/test_briefing_posts.py), on the platforms
+    # the registry lists: this one lists none.
+    assert (rows[9]["status"], rows[9]["reason"]) == (
+        "failed",
+        "platform x has no [[platform]] entry in the registry",
+    )
     assert rows[5]["reason"].startswith("not an article: soft 404")
     assert "the Wayback Machine holds no copy" in rows[5]["reason"]
     assert rows[6]["reason"].startswith("not an article: listing page")

@@ -80,18 +80,31 @@ def archive_cited_posts(
     overrides: dict[str, str],
 ) -> None:
     """Archive the posts the citations cite (in a child process), and record what became of each."""
+    from crawler.registry import load_registry  # noqa: PLC0415
+
+    platforms = load_registry(registry_path).platforms
     by_url: dict[str, list[int]] = {}
     for citation in citations:
         found = read_post_url(citation.url)
+        why = getattr(found, "reason", None) or "not a Weibo or X post URL"
         if isinstance(found, PostRef | ShortLink):
-            by_url.setdefault(citation.url, []).append(citation.id)
-        else:
-            why = getattr(found, "reason", None) or "not a Weibo or X post URL"
-            archive.briefings.resolve_post((citation.id,), CitedPostCheck("failed", why), utc_now())
+            if found.platform.value in platforms:
+                by_url.setdefault(citation.url, []).append(citation.id)
+                continue
+            why = f"platform {found.platform.value} has no [[platform]] entry in the registry"
+        archive.briefings.resolve_post((citation.id,), CitedPostCheck("failed", why), utc_now())
     if not by_url:
         return
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as child:
-        done = child.submit(_check_posts, db_path, list(by_url), replay, registry_path, overrides).result()
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as child:
+            asked = child.submit(_check_posts, db_path, list(by_url), replay, registry_path, overrides)
+            done = asked.result()
+    except Exception as error:
+        # The posts' answers stored before it are kept; the citations say why they have none.
+        failed = CitedPostCheck("failed", f"posts run failed: {type(error).__name__}: {error}")
+        for citation_ids in by_url.values():
+            archive.briefings.resolve_post(tuple(citation_ids), failed, utc_now())
+        return
     checked = {result.cited_url: result for result in done}
     for url, citation_ids in by_url.items():
         result = checked.get(url)
