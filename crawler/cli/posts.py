@@ -12,7 +12,14 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.cli.options import db_option, one_line_errors, registry_option, settings_option, writing
+from crawler.cli.options import (
+    db_option,
+    one_line_errors,
+    registry_option,
+    replay_option,
+    settings_option,
+    writing,
+)
 from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
@@ -21,11 +28,6 @@ if TYPE_CHECKING:
 
 # How much of a post's text a one-line summary shows.
 SHOWN_CHARACTERS = 40
-replay_option = click.option(
-    "--replay",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Serve the answers from this WARC snapshot instead of the network.",
-)
 
 
 @click.group()
