@@ -135,7 +135,7 @@ def _check_posts(
     from crawler.archive.captures import seen_at  # noqa: PLC0415
     from crawler.registry import load_registry  # noqa: PLC0415
     from crawler.runner import post_settings, run_posts  # noqa: PLC0415
-    from crawler.spiders.posts import PostTarget  # noqa: PLC0415
+    from crawler.spiders.post_requests import PostTarget  # noqa: PLC0415
 
     registry = load_registry(registry_path)
     targets = []
