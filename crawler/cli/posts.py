@@ -308,7 +308,7 @@ def _fetch_line(fetch: PostFetch) -> str:
 
 
 def _found(archive: Archive, name: str) -> int:
-    from crawler.archive.posts import NoSuchPost
+    from crawler.archive.post_index import NoSuchPost
 
     try:
         return archive.posts.find(name)
