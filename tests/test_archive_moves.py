@@ -4,22 +4,29 @@ command refusing a postgresql:// archive in one line."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import signal
 import sqlite3
+import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from crawler.archive import Archive
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.archive.postgres.tables import raw_bodies
+from crawler.cli import main
 from crawler.posts.post import Endpoint
 from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault
 from tests.post_fixtures import fetched
+from tests.test_serve import _get, start_serving, stop_serving
 
 # The FTS5 index's own tables: compared through what `search` finds, not byte for byte.
 SEARCH_SHADOW_TABLES = tuple(
@@ -173,3 +180,119 @@ def test_a_copy_killed_mid_table_goes_on_when_run_again_and_writes_no_row_twice(
     assert summary_row(resumed.stdout, "raw_bodies") == (len(bodies), len(bodies) - 2 * SMALL_BATCH, "ok")
     assert "verified: every table's row count matches" in resumed.stdout
     assert row_count(postgres_url) == len(bodies)
+
+
+def test_a_destination_holding_another_archive_is_refused_before_anything_is_written(
+    demo_with_posts, postgres_url, tmp_path, registry
+):
+    assert migrate(str(demo_with_posts), postgres_url).returncode == 0
+    other = tmp_path / "other.db"
+    with Archive(other) as archive:
+        archive.sync_outlets(registry)
+    refused = migrate(str(other), postgres_url)
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines()[-1].startswith("Error: postgresql://postgres@")
+    assert "holds another archive (article_urls differs from" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    # And the other way: a copy of it in SQLite, edited since, is another archive.
+    edited = tmp_path / "edited.db"
+    assert migrate(postgres_url, str(edited)).returncode == 0
+    with Archive(edited) as archive:
+        archive.connection.execute("UPDATE crawl_runs SET status = 'edited' WHERE id = 2")
+        archive.connection.commit()
+    refused = migrate(postgres_url, str(edited))
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert f"Error: {edited}: holds another archive (crawl_runs differs" in refused.stderr
+
+
+def test_sqlite_to_sqlite_and_a_copy_onto_itself_are_refused_in_one_line(demo_with_posts, tmp_path):
+    between_files = migrate(str(demo_with_posts), str(tmp_path / "copy.db"))
+    assert between_files.returncode == 1
+    assert "`sourcevault export --format sqlite`" in between_files.stderr
+    assert not (tmp_path / "copy.db").exists()
+
+
+def commands_with_a_db_option(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += commands_with_a_db_option(command, (*path, name))
+        elif any(parameter.name == "db_path" for parameter in command.params):
+            found.append((*path, name))
+    return found
+
+
+@pytest.mark.parametrize("command", commands_with_a_db_option(main), ids=" ".join)
+def test_every_other_command_refuses_a_postgresql_archive_in_one_line(command, cli):
+    result = cli(*command, "--db", "postgresql://sourcevault@127.0.0.1:1/archive")
+    typed = " ".join(["sourcevault", *command, *(["--format", "jsonl"] if command == ("export",) else [])])
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {typed} works on SQLite archives only for now; copy with `sourcevault migrate-archive`\n",
+    )
+
+
+def test_every_command_with_an_archive_is_checked_for_refusing_postgresql():
+    assert {("search",), ("serve",), ("crawl",), ("briefing", "add"), ("posts", "list")} <= set(
+        commands_with_a_db_option(main)
+    )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["migrate-archive", "data/archive.db", "postgresql://sourcevault@127.0.0.1:1/archive"],
+        ["export", "--format", "sqlite", "-o", "copy.db", "--db", "postgresql://sourcevault@127.0.0.1:1/a"],
+    ],
+)
+def test_without_the_postgresql_extra_a_postgresql_url_names_the_extra_to_install(arguments, tmp_path):
+    # SQLAlchemy as if not installed: an import of it fails as a missing package's does.
+    script = (
+        "import sys\nsys.modules['sqlalchemy'] = None\nfrom crawler.cli import main\n"
+        f"main({arguments!r}, prog_name='sourcevault')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: a postgresql:// archive needs the 'postgresql' extra (sqlalchemy is missing):"
+        " pip install 'sourcevault[postgresql]'\n"
+    )
+
+
+def test_export_sqlite_of_a_postgresql_archive_is_a_read_only_copy_serve_opens(
+    demo_with_posts, postgres_url, tmp_path, cli
+):
+    assert migrate(str(demo_with_posts), postgres_url).returncode == 0
+    served = tmp_path / "served.db"
+    result = cli("export", "--format", "sqlite", "-o", str(served), "--db", postgres_url)
+    assert result.exit_code == 0, result.output
+    assert f"to {served} (`sourcevault serve --db {served}`)" in result.output
+    assert stat.S_IMODE(served.stat().st_mode) == 0o444
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["served.db"]  # no -wal, -shm, .part
+    original, copy = every_row(demo_with_posts), every_row(served)
+    assert all(copy[table] == original[table] for table in original)
+    assert what_commands_say(cli, served) == what_commands_say(cli, demo_with_posts)
+    refused = cli("export", "--format", "sqlite", "--query", "颱風", "-o", str(served), "--db", postgres_url)
+    assert refused.exit_code == 1
+    process, base, _ = start_serving(served, dict(os.environ))
+    try:
+        status, _, page = _get(f"{base}/archive/articles.json?_shape=array&_col=title&id=3")
+    finally:
+        stop_serving(process)
+    assert status == 200
+    assert json.loads(page)[0]["title"] == "血濺桃機 他把老婆丟下樓再跳樓"
+
+
+def test_export_sqlite_of_an_sqlite_archive_is_its_backup(demo_with_posts, tmp_path, cli):
+    copy = tmp_path / "copy.db"
+    result = cli("export", "--format", "sqlite", "-o", str(copy), "--db", str(demo_with_posts))
+    assert result.exit_code == 0, result.output
+    assert every_row(copy) == every_row(demo_with_posts)
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o444
+    onto_itself = cli(
+        "export", "--format", "sqlite", "-o", str(demo_with_posts), "--db", str(demo_with_posts)
+    )
+    assert onto_itself.exit_code == 1
+    assert "the copy cannot replace the archive it copies" in onto_itself.output

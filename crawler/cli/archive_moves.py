@@ -118,8 +118,12 @@ def export_sqlite_copy(db: str | Path, output: Path | None) -> None:
     """`export --format sqlite`: the whole archive as a read-only SQLite file for `serve`."""
     if output is None:
         raise click.ClickException("--format sqlite writes a file: give --output FILE.db")
+    where = str(db)
     if is_postgres_url(db):
         require_extra()
+        from crawler.archive.postgres.connection import shown
+
+        where = shown(str(db))
     elif Path(db).resolve() == output.resolve():
         raise click.ClickException(f"{output}: the copy cannot replace the archive it copies")
     from crawler.archive.copies import export_sqlite
@@ -128,4 +132,4 @@ def export_sqlite_copy(db: str | Path, output: Path | None) -> None:
         summary = export_sqlite(db, output)
     if summary is not None and not summary.verified:
         echo_summary(summary)
-    click.echo(f"exported a read-only SQLite copy of {db} to {output} (`sourcevault serve --db {output}`)")
+    click.echo(f"exported a read-only SQLite copy of {where} to {output} (`sourcevault serve --db {output}`)")
