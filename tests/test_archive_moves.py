@@ -24,6 +24,7 @@ from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.archive.postgres.tables import raw_bodies
 from crawler.cli import main
 from crawler.posts.post import Endpoint
+from tests.doc_commands import DOCS, matches, output_shown_after
 from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault
 from tests.post_fixtures import fetched
 from tests.test_serve import _get, start_serving, stop_serving
@@ -36,6 +37,7 @@ QUERIES = ("颱風", "台湾", '"東部多所學校"', "北部 山區", "桃機"
 # A post citing another that is stored after it (a later id): the copy checks that reference at commit.
 REPOST_OF_DELETED = "https://m.weibo.cn/detail/4189191225395228"
 ORDINARY_WEIBO = "https://weibo.com/7827771738/N4xlMvjhI"
+DOCS_URL = "postgresql://sourcevault@db.example.org/archive"
 # Rows per transaction in the interrupted copy: the demo's 49 raw originals take five.
 SMALL_BATCH = 10
 # The lock table is read up to this many times, this far apart, while the copy reaches its third batch.
@@ -98,6 +100,10 @@ def test_sqlite_to_postgresql_and_back_is_the_same_archive_row_for_row(
     originals = len(every_row(demo_with_posts)["raw_bodies"])
     assert f"raw originals read back, sha256 checked: {originals}" in there.stdout
     assert "copying" in there.stderr  # the progress bar
+    # The summary docs/postgresql.md shows, but for where the archives are.
+    shown = output_shown_after(DOCS / "postgresql.md", "the summary goes to stdout")
+    printed = there.stdout.replace(str(demo_with_posts), "data/archive.db").replace(postgres_url, DOCS_URL)
+    assert matches(shown, printed), printed
     back = tmp_path / "back.db"
     again = migrate(postgres_url, str(back))
     assert again.returncode == 0, again.stderr
