@@ -17,6 +17,9 @@ os.environ.pop(REGISTRY_ENV_VAR, None)
 from tests.doc_commands import Clone
 from tests.helpers import invoke
 
+# postgres_url: a fresh PostgreSQL database per test.
+pytest_plugins = ["tests.postgres_databases"]
+
 
 @pytest.fixture(scope="session")
 def registry() -> Registry:
