@@ -15,6 +15,9 @@ from crawler.registry_file import REGISTRY_ENV_VAR
 os.environ.pop(REGISTRY_ENV_VAR, None)
 from tests.helpers import invoke
 
+# postgres_url: a fresh PostgreSQL database per test.
+pytest_plugins = ["tests.postgres_databases"]
+
 
 @pytest.fixture(scope="session")
 def registry() -> Registry:
