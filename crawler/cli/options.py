@@ -70,6 +70,28 @@ db_option = click.option(
     show_default=True,
     help="SQLite archive file.",
 )
+
+
+class ArchiveLocation(FilePath):
+    """--db of the commands that read a PostgreSQL archive too: a `postgresql://` URL, kept as
+    given (a str), or else an SQLite archive file (a Path)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from crawler.archive.postgres import is_postgres_url
+
+        if is_postgres_url(value):
+            return value
+        return super().convert(value, param, ctx)
+
+
+db_or_url_option = click.option(
+    "--db",
+    "db_path",
+    type=ArchiveLocation(),
+    default=DEFAULT_ARCHIVE_PATH,
+    show_default=True,
+    help="SQLite archive file, or a PostgreSQL archive's postgresql:// URL.",
+)
 registry_option = click.option(
     "--registry",
     "registry_path",

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import OperationalError
 
+from crawler.search import results
 from crawler.search.matching import (
     Phrase,
     bm25,
@@ -45,7 +46,6 @@ from crawler.search.query import NO_FILTERS, Filters, SearchQuery
 from crawler.search.results import (
     DATED_RANGE,
     HIT_COLUMNS,
-    RANK_WINDOW,
     SearchResults,
     SearchTimeout,
     date_span_between,
@@ -87,52 +87,59 @@ def _index_row(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def index_articles(connection: Connection, article_ids: Iterable[int]) -> int:
-    """Index these articles again, in the caller's transaction (an id no article has any more leaves
-    the index: call it before deleting an article, whose index row holds it); return how many."""
+    """Index these articles (again), in the caller's transaction; return how many."""
     ids = sorted(set(article_ids))
-    done = 0
     for start in range(0, len(ids), INDEX_BATCH):
         batch = ids[start : start + INDEX_BATCH]
-        rows = [
-            _index_row(row)
-            for row in connection.execute(
-                _sql(
-                    "SELECT id, coalesce(title_simplified, title), coalesce(body_simplified, body), outlet,"
-                    " language_tag, published_at FROM articles WHERE id = ANY(:ids)"
-                ),
-                {"ids": batch},
-            )
-        ]
-        removed = (
-            connection.execute(
-                _sql(f"DELETE FROM {INDEX_TABLE} WHERE article = ANY(:ids) RETURNING token_count"),
-                {"ids": batch},
-            )
-            .scalars()
-            .all()
+        rows = connection.execute(
+            _sql(
+                "SELECT id, coalesce(title_simplified, title), coalesce(body_simplified, body), outlet,"
+                " language_tag, published_at FROM articles WHERE id = ANY(:ids)"
+            ),
+            {"ids": batch},
         )
-        if rows:
-            connection.execute(
-                _sql(
-                    f"INSERT INTO {INDEX_TABLE} (article, lexemes, title_text, body_text, token_count)"
-                    " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :title_text, :body_text,"
-                    " :token_count)"
-                ),
-                rows,
-            )
+        _replace(connection, batch, [_index_row(row) for row in rows])
+    return len(ids)
+
+
+def unindex_articles(connection: Connection, article_ids: Iterable[int]) -> None:
+    """Take these articles out of the index, in the caller's transaction: before deleting them
+    (the index's rows refer to them)."""
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), INDEX_BATCH):
+        _replace(connection, ids[start : start + INDEX_BATCH], [])
+
+
+def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """The index's rows of these articles replaced by `rows`, and its totals kept in step."""
+    removed = (
+        connection.execute(
+            _sql(f"DELETE FROM {INDEX_TABLE} WHERE article = ANY(:ids) RETURNING token_count"),
+            {"ids": article_ids},
+        )
+        .scalars()
+        .all()
+    )
+    if rows:
         connection.execute(
             _sql(
-                f"INSERT INTO {TOTALS_TABLE} (id, articles, tokens) VALUES (1, :articles, :tokens)"
-                f" ON CONFLICT (id) DO UPDATE SET articles = {TOTALS_TABLE}.articles + excluded.articles,"
-                f" tokens = {TOTALS_TABLE}.tokens + excluded.tokens"
+                f"INSERT INTO {INDEX_TABLE} (article, lexemes, title_text, body_text, token_count)"
+                " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :title_text, :body_text,"
+                " :token_count)"
             ),
-            {
-                "articles": len(rows) - len(removed),
-                "tokens": sum(row["token_count"] for row in rows) - sum(removed),
-            },
+            rows,
         )
-        done += len(rows)
-    return done
+    connection.execute(
+        _sql(
+            f"INSERT INTO {TOTALS_TABLE} (id, articles, tokens) VALUES (1, :articles, :tokens)"
+            f" ON CONFLICT (id) DO UPDATE SET articles = {TOTALS_TABLE}.articles + excluded.articles,"
+            f" tokens = {TOTALS_TABLE}.tokens + excluded.tokens"
+        ),
+        {
+            "articles": len(rows) - len(removed),
+            "tokens": sum(row["token_count"] for row in rows) - sum(removed),
+        },
+    )
 
 
 def index_all_articles(connection: Connection) -> int:
@@ -316,11 +323,11 @@ def _search(connection: Connection, query: SearchQuery, filters: Filters, limit:
     ).scalar_one()
     if not total:
         return SearchResults(0, 0)
-    if total > RANK_WINDOW:
+    if total > results.RANK_WINDOW:
         oldest_ranked = connection.execute(
             _sql(
                 f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition}"
-                f" ORDER BY s.article DESC LIMIT 1 OFFSET {statement.bind(RANK_WINDOW - 1)}"
+                f" ORDER BY s.article DESC LIMIT 1 OFFSET {statement.bind(results.RANK_WINDOW - 1)}"
             ),
             statement.parameters,
         ).scalar_one()
@@ -357,7 +364,7 @@ def _search(connection: Connection, query: SearchQuery, filters: Filters, limit:
         )
     }
     hits = make_hits(rows, [(article, score) for score, article in scored], query)
-    return SearchResults(total, min(total, RANK_WINDOW), hits)
+    return SearchResults(total, min(total, results.RANK_WINDOW), hits)
 
 
 @contextmanager
