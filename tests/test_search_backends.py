@@ -3,7 +3,8 @@
 and `stats` print the same on both. The PostgreSQL tests need a server (tests/postgres_databases.py).
 
 The corpus is test_search.py's: the real fixture articles, articles recombined from their
-paragraphs (half Traditional) and a few written there (synthetic).
+paragraphs (half Traditional) and a few written there (synthetic). It is copied into PostgreSQL
+table by table by bench/search_backends.py's loader (migrate-archive is another branch's today).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, text
 
+from bench.search_backends import copy_archive
 from crawler.archive import Archive
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.tables import SEARCH_TABLES, metadata
 from crawler.search import postgres, results
 from crawler.search.matching import fold
 from crawler.search.query import Filters, parse_query
@@ -87,32 +88,12 @@ def test_folding_is_fts5s_unicode61_character_by_character():
     assert fold("café ς") == "cafe σ"
 
 
-def copy_into_postgres(path, url: str) -> None:
-    """Every table of an SQLite archive into a new PostgreSQL archive, then its search index built.
-    (A test loader: migrate-archive is another branch's.)"""
-    PostgresArchive(url).close()
-    source = sqlite3.connect(path)
-    engine = create_engine(engine_url(url))
-    with engine.begin() as connection:
-        for table in metadata.sorted_tables:
-            if table.name in SEARCH_TABLES:
-                continue
-            names = [column.name for column in table.columns]
-            key = ", ".join(column.name for column in table.primary_key.columns)
-            rows = source.execute(f"SELECT {', '.join(names)} FROM {table.name} ORDER BY {key}").fetchall()
-            if rows:
-                connection.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
-        postgres.index_all_articles(connection)
-    engine.dispose()
-    source.close()
-
-
 @pytest.fixture(scope="module")
 def both(corpus):  # noqa: F811
     """The corpus archive and a PostgreSQL copy of it: (archive, URL)."""
     server = server_url()
     url = new_database(server)
-    copy_into_postgres(corpus.path, url)
+    copy_archive(corpus.path, url)
     yield corpus, url
     drop_database(server, url)
 

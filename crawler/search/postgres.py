@@ -241,19 +241,30 @@ def _condition(
     return " AND ".join([f"s.lexemes @@ CAST({statement.bind(' & '.join(found))} AS tsquery)", *checks])
 
 
+# Planner settings for the length of a search (restored after it). enable_seqscan: read matches off
+# the GIN index, whatever the planner estimates; it does not cost reading each article's tsvector
+# back from TOAST, so it scans a table that looks small instead, 20 to 50 times slower (a common
+# character at 2,000 articles: 50 ms against 2.5). jit: compiling a search's expressions took
+# longer than running them (290 ms for one row), and a disabled scan's cost starts it.
+SEARCH_SETTINGS = {"enable_seqscan": "off", "jit": "off"}
+
+
 @contextmanager
 def _through_the_index(connection: Connection) -> Iterator[None]:
-    """Read matches off the GIN index, whatever the planner estimates. It does not cost reading each
-    article's tsvector back from TOAST, so it scans a table that looks small instead: 20 to 50
-    times slower (a common character at 2,000 articles: 50 ms against 2.5)."""
-    (previous,) = connection.execute(
-        _sql("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-    ).one()[:1]
+    names = list(SEARCH_SETTINGS)
+    previous = connection.execute(
+        _sql(
+            "SELECT "
+            + ", ".join(f"current_setting('{name}')" for name in names)
+            + "".join(f", set_config('{name}', '{value}', true)" for name, value in SEARCH_SETTINGS.items())
+        )
+    ).one()[: len(names)]
     try:
         yield
     finally:
         connection.execute(
-            _sql("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous}
+            _sql("SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in names)),
+            dict(zip(names, previous, strict=True)),
         )
 
 
