@@ -3,10 +3,10 @@ substring scan, whether both give the same answers, index size, and the PostgreS
 
 The SQLite archive is bench/search.py's (synthetic articles recombined from real paragraphs, every
 other one Traditional, written through `Archive.store` with its FTS5 index). It is copied into a
-new PostgreSQL database table by table (`copy_archive`, the tests' loader too) and its search index
-built there (`crawler.search.postgres.index_all_articles`). The same queries (bench/search.py's
-classes, cut from the articles at random) run on both: `results.search` on SQLite, `postgres.search`
-on PostgreSQL, as `sourcevault search` calls them (count, rank by bm25 among the newest
+new PostgreSQL database with `sourcevault migrate-archive`, which builds its search index; the
+index is then built again, timed (`crawler.search.postgres.index_unindexed_articles`). The same
+queries (bench/search.py's classes, cut from the articles at random) run on both: `results.search`
+on SQLite, `postgres.search` on PostgreSQL, as `sourcevault search` calls them (count, rank by bm25 among the newest
 RANK_WINDOW, 20 articles read back with snippets), the median of three runs after a warm-up. The
 reference is SQLite: `x sqlite` is PostgreSQL's time over SQLite's; `same` counts the queries whose
 hits (ids, order, scores) are identical on both. Recall is against a substring scan in SQLite.
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,38 +46,34 @@ from bench.search import (  # noqa: E402
     write_batch,
 )
 from crawler.archive import Archive  # noqa: E402
-from crawler.archive.postgres.connection import PostgresArchive, engine_url  # noqa: E402
-from crawler.archive.postgres.tables import SEARCH_TABLES, metadata  # noqa: E402
+from crawler.archive.postgres.connection import engine_url  # noqa: E402
+from crawler.archive.postgres.tables import SEARCH_TABLES  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
 from crawler.search import postgres, results  # noqa: E402
 from crawler.search.query import SearchQuery, parse_query  # noqa: E402
 
 DATABASE = "srch_bench_{articles}"
-COPY_BATCH = 1_000
+SOURCEVAULT = Path(sys.executable).with_name("sourcevault")
 
 
-def copy_archive(path: Path, url: str) -> float:
-    """Every table of the SQLite archive at `path` into a new PostgreSQL archive at `url`, then its
-    search index built; return the seconds the index took."""
-    PostgresArchive(url).close()
-    source = sqlite3.connect(path)
+def copy_archive(path: Path, url: str) -> None:
+    """The SQLite archive copied into PostgreSQL as a user copies it: `sourcevault migrate-archive`."""
+    subprocess.run(
+        [str(SOURCEVAULT), "migrate-archive", str(path), url], check=True, stderr=subprocess.DEVNULL
+    )
+
+
+def rebuild_index(url: str) -> float:
+    """Empty PostgreSQL's search index and build it again from every article; return the seconds."""
     engine = create_engine(engine_url(url))
     with engine.begin() as connection:
-        for table in metadata.sorted_tables:
-            if table.name in SEARCH_TABLES:
-                continue
-            names = [column.name for column in table.columns]
-            key = ", ".join(column.name for column in table.primary_key.columns)
-            rows = source.execute(f"SELECT {', '.join(names)} FROM {table.name} ORDER BY {key}")
-            while batch := rows.fetchmany(COPY_BATCH):
-                connection.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in batch])
+        connection.execute(text(f"TRUNCATE {', '.join(SEARCH_TABLES)}"))
         started = time.perf_counter()
-        postgres.index_all_articles(connection)
+        postgres.index_unindexed_articles(connection)
         seconds = time.perf_counter() - started
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     engine.dispose()
-    source.close()
     return seconds
 
 
@@ -174,9 +170,11 @@ def main() -> None:
     (articles,) = archive.db.execute("SELECT count(*) FROM articles").fetchone()
     url = new_database(arguments.server, DATABASE.format(articles=articles))
     started = time.perf_counter()
-    index_seconds = copy_archive(path, url)
+    copy_archive(path, url)
+    copied = time.perf_counter() - started
+    index_seconds = rebuild_index(url)
     print(
-        f"copied into PostgreSQL in {time.perf_counter() - started:,.0f} s; its search index built from"
+        f"migrate-archive into PostgreSQL: {copied:,.0f} s; its search index built again from"
         f" {articles:,} articles in {index_seconds:,.0f} s: {articles / index_seconds:,.0f} articles/s"
     )
     queries = sample_queries(archive, arguments.queries, arguments.seed)

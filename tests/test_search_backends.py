@@ -3,8 +3,8 @@
 and `stats` print the same on both. The PostgreSQL tests need a server (tests/postgres_databases.py).
 
 The corpus is test_search.py's: the real fixture articles, articles recombined from their
-paragraphs (half Traditional) and a few written there (synthetic). It is copied into PostgreSQL
-table by table by bench/search_backends.py's loader (migrate-archive is another branch's today).
+paragraphs (half Traditional) and a few written there (synthetic), copied into PostgreSQL by
+`sourcevault migrate-archive` (which builds the search index there).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.search_backends import copy_archive
 from crawler.archive import Archive
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.search import postgres, results
@@ -93,7 +92,8 @@ def both(corpus):  # noqa: F811
     """The corpus archive and a PostgreSQL copy of it: (archive, URL)."""
     server = server_url()
     url = new_database(server)
-    copy_archive(corpus.path, url)
+    copied = invoke("migrate-archive", str(corpus.path), url)
+    assert copied.exit_code == 0, copied.stderr
     yield corpus, url
     drop_database(server, url)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler import __version__
+from crawler.cli.archive_moves import migrate_archive
 from crawler.cli.archive_overview import clusters, duplicates, stats
 from crawler.cli.briefings import briefing
 from crawler.cli.crawling import DEMO_MANIFEST, DEMO_SNAPSHOT, crawl, demo, reextract, report
@@ -51,6 +52,7 @@ for command in (
     snapshot,
     briefing,
     posts,
+    migrate_archive,
 ):
     main.add_command(command)
 

@@ -11,12 +11,12 @@ from typing import Any
 import click
 
 from crawler.archive import Archive
-from crawler.cli.options import db_option, db_or_url_option, one_line_errors, registry_option
+from crawler.cli.options import archive_db_option, db_option, one_line_errors, registry_option
 from crawler.registry_file import OutletSlugs
 
 
 @click.command()
-@db_or_url_option
+@archive_db_option(postgres_ok=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @registry_option
 @one_line_errors

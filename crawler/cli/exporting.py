@@ -11,22 +11,32 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
+from crawler.archive.postgres import is_postgres_url
+from crawler.cli.archive_moves import export_sqlite_copy
 from crawler.cli.article_selection import (
     chosen_filters,
     filter_options,
     time_limit_option,
     warn_of_unindexed_edits,
 )
-from crawler.cli.options import FilePath, db_option, one_line_errors, registry_option, writing
+from crawler.cli.options import (
+    FilePath,
+    archive_db_option,
+    db_option,
+    one_line_errors,
+    registry_option,
+    sqlite_only,
+    writing,
+)
 
 if TYPE_CHECKING:
     from crawler.research.importing import ImportProblem
 
-EXPORT_FORMATS = ("jsonl", "csv", "warc")
+EXPORT_FORMATS = ("jsonl", "csv", "warc", "sqlite")
 
 
 @click.command()
-@db_option
+@archive_db_option(postgres_ok=True)
 @filter_options
 @click.option("--query", "query_text", help="Only the articles this search query matches.")
 @click.option(
@@ -35,20 +45,21 @@ EXPORT_FORMATS = ("jsonl", "csv", "warc")
     type=click.Choice(EXPORT_FORMATS),
     default="jsonl",
     show_default=True,
-    help="jsonl, csv: the article fields; warc: the raw originals, a replayable web archive.",
+    help="jsonl, csv: the article fields; warc: the raw originals, a replayable web archive;"
+    " sqlite: a read-only SQLite copy of the whole archive, for `serve`.",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: standard output; a file is needed for warc).",
+    help="File to write (default: standard output; a file is needed for warc and sqlite).",
 )
 @time_limit_option
 @registry_option
 @one_line_errors
 def export(
     *,
-    db_path: Path,
+    db_path: Path | str,
     outlets: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -59,19 +70,32 @@ def export(
     time_limit_seconds: float | None,
     registry_path: Path | None,
 ) -> None:
-    """Export articles (all, or those the filters pick) as JSON lines, CSV or WARC.
+    """Export articles (all, or those the filters pick) as JSON lines, CSV or WARC, or the
+    whole archive as a read-only SQLite copy.
 
     JSON lines and CSV hold every article field and where its original came from; `import`
     reads the JSON lines back. The WARC file holds the raw originals as fetched (plus the
     feeds and sitemaps that listed them): `crawl --replay` reads it, as does any web-archive
-    tool.
+    tool. The SQLite copy (of an SQLite archive, or of a PostgreSQL one at one moment) is what
+    `serve` opens.
 
     \b
     Example:
         sourcevault export --outlet cna --since 2024-01-01 > cna.jsonl
         sourcevault export --query 颱風 --format csv -o typhoons.csv
         sourcevault export --format warc -o originals.warc.gz
+        sourcevault export --format sqlite -o served.db
     """
+    if export_format == "sqlite":
+        if query_text is not None or outlets or since or until or language:
+            raise click.ClickException(
+                "--format sqlite copies the whole archive: drop --query and the filters"
+            )
+        export_sqlite_copy(db_path, output)
+        return
+    if is_postgres_url(db_path):
+        raise click.ClickException(sqlite_only(f"sourcevault export --format {export_format}"))
+    db_path = Path(db_path)
     from crawler.research.export import write_csv, write_jsonl, write_warc
     from crawler.search.query import parse_query
     from crawler.search.results import SEARCH_TIME_LIMIT_SECONDS, matching_article_ids, time_limit

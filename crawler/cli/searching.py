@@ -18,7 +18,7 @@ from crawler.cli.article_selection import (
     time_limit_option,
     warn_of_unindexed_edits,
 )
-from crawler.cli.options import db_or_url_option, one_line_errors, registry_option
+from crawler.cli.options import archive_db_option, one_line_errors, registry_option
 
 if TYPE_CHECKING:
     from crawler.search.results import SearchResults
@@ -43,7 +43,7 @@ def _print_results(results: SearchResults, query: str) -> None:
 
 @click.command("search")
 @click.argument("query")
-@db_or_url_option
+@archive_db_option(postgres_ok=True)
 @filter_options
 @click.option(
     "--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Show this many."
@@ -173,7 +173,7 @@ def _reading(db_path: Path | str) -> Iterator[Any]:
 
 @click.command()
 @click.argument("article_id", type=int)
-@db_or_url_option
+@archive_db_option(postgres_ok=True)
 @click.option("--raw", is_flag=True, help="Write the original exactly as fetched (bytes) to standard output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the article's every field as JSON.")
 @click.option(

@@ -7,7 +7,8 @@ the distinct tokens of its title and body (the SQLite index's character pairs, f
 folds them: `crawler.search.matching`) and of its filter tokens (`#` before them), GIN-indexed;
 its `title_text` and `body_text` (search texts: runs one space apart); and `token_count`, its
 length as bm25 counts it. `index_articles` writes them: the archive's write path calls it in
-the transaction of each article it writes, and `migrate-archive` for every article it copies.
+the transaction of each article it writes, and `migrate-archive` for the articles it copied
+(`index_unindexed_articles`).
 
 - **Matching.** A term is looked up in the GIN index, every token of one of its phrases (`&`; a
   lone last character as a prefix, `'中':*`), with the filters' tokens, in one `@@`; a phrase of
@@ -142,19 +143,22 @@ def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str
     )
 
 
-def index_all_articles(connection: Connection) -> int:
-    """Index every article of the archive (after a copy into it), in batches; return how many."""
-    done, after = 0, 0
-    while (
-        batch := connection.execute(
-            _sql("SELECT id FROM articles WHERE id > :after ORDER BY id LIMIT :size"),
-            {"after": after, "size": INDEX_BATCH},
+def index_unindexed_articles(connection: Connection) -> int:
+    """Index every article the index lacks (after a copy into the archive), in batches of one
+    statement each; return how many."""
+    done = 0
+    while batch := (
+        connection.execute(
+            _sql(
+                f"SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM {INDEX_TABLE} s"
+                " WHERE s.article = a.id) ORDER BY a.id LIMIT :size"
+            ),
+            {"size": INDEX_BATCH},
         )
         .scalars()
         .all()
     ):
         done += index_articles(connection, batch)
-        after = batch[-1]
     return done
 
 

@@ -31,7 +31,8 @@ def require_extra() -> None:
         import psycopg  # noqa: F401
         import sqlalchemy  # noqa: F401
     except ImportError as error:
+        missing = (error.name or "a package").partition(".")[0]
         raise MissingExtra(
-            f"a postgresql:// archive needs the {EXTRA!r} extra ({error.name} is missing):"
+            f"a postgresql:// archive needs the {EXTRA!r} extra ({missing} is missing):"
             f" pip install 'sourcevault[{EXTRA}]'"
         ) from None

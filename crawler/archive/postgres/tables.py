@@ -10,6 +10,8 @@ FTS5 and its bookkeeping), which PostgreSQL keeps in a table of its own.
 Types keep every value as SQLite holds it, so an archive copied there and back is the same row for
 row: times stay ISO 8601 text and JSON stays text; integers are 64-bit (MinHash buckets use all of
 them); raw originals (`raw_bodies.compressed`) are the same gzip bytes as `bytea`, with their sha256.
+A table's references to itself are DEFERRABLE: crawler/archive/transfer.py copies such a table in
+one transaction and checks them at its commit.
 """
 
 from __future__ import annotations
@@ -231,7 +233,7 @@ article_versions = Table(
     Column("id", BigInteger, primary_key=True),
     Column("article", BigInteger, ForeignKey("articles.id"), nullable=False),
     Column("version", BigInteger, nullable=False),
-    Column("previous_version_id", BigInteger, ForeignKey("article_versions.id")),
+    Column("previous_version_id", BigInteger, ForeignKey("article_versions.id", deferrable=True)),
     Column("capture_id", BigInteger, ForeignKey("captures.id"), nullable=False),
     Column("content_hash", Text, nullable=False),
     Column("title", Text),
@@ -325,7 +327,8 @@ posts = Table(
     Column("links", Text, nullable=False, server_default=text("'[]'")),
     Column("source_client", Text),
     Column("in_reply_to", Text),
-    Column("reposted_post", BigInteger, ForeignKey("posts.id")),
+    # A cited post is stored before the post it reposts: a copy checks this reference at commit.
+    Column("reposted_post", BigInteger, ForeignKey("posts.id", deferrable=True)),
     Column("capture_id", BigInteger, ForeignKey("captures.id")),
     Column("problems", Text, nullable=False, server_default=text("'[]'")),
     Column("status", Text, nullable=False, server_default=text("'unchecked'")),

@@ -361,10 +361,7 @@ def upgrade() -> None:
             ["platform"],
             ["outlets.slug"],
         ),
-        sa.ForeignKeyConstraint(
-            ["reposted_post"],
-            ["posts.id"],
-        ),
+        sa.ForeignKeyConstraint(["reposted_post"], ["posts.id"], deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("platform", "post_id"),
     )
@@ -410,10 +407,7 @@ def upgrade() -> None:
             ["capture_id"],
             ["captures.id"],
         ),
-        sa.ForeignKeyConstraint(
-            ["previous_version_id"],
-            ["article_versions.id"],
-        ),
+        sa.ForeignKeyConstraint(["previous_version_id"], ["article_versions.id"], deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("article", "version"),
     )
