@@ -5,11 +5,12 @@ The SQLite archive is bench/search.py's (synthetic articles recombined from real
 other one Traditional, written through `Archive.store` with its FTS5 index). It is copied into a
 new PostgreSQL database with `sourcevault migrate-archive`, which builds its search index; the
 index is then built again, timed (`crawler.search.postgres.index_unindexed_articles`). The same
-queries (bench/search.py's classes, cut from the articles at random) run on both: `results.search`
-on SQLite, `postgres.search` on PostgreSQL, as `sourcevault search` calls them (count, rank by bm25 among the newest
-RANK_WINDOW, 20 articles read back with snippets), the median of three runs after a warm-up. The
-reference is SQLite: `x sqlite` is PostgreSQL's time over SQLite's; `same` counts the queries whose
-hits (ids, order, scores) are identical on both. Recall is against a substring scan in SQLite.
+queries (bench/search.py's classes, cut from the articles at random) run on both as `sourcevault
+search` calls them (count, rank by bm25 among the newest RANK_WINDOW, 20 articles read back with
+snippets): `results.search` on SQLite, `postgres.search` on PostgreSQL, the median of three runs
+after a warm-up. SQLite is the reference: `x sqlite` is PostgreSQL's time over SQLite's (p50/p95);
+`same` counts the queries whose hits (ids, order, scores) are identical on both. Recall is against
+a substring scan in SQLite.
 
     python bench/search_backends.py --server postgresql://postgres@127.0.0.1:5432/postgres
         [--articles 10000] [--queries 40] [--sqlite FILE (reuse an archive bench/search.py kept)]
