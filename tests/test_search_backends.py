@@ -210,3 +210,9 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path):
     found = invoke("search", "臺灣", "--db", "postgresql://nobody@127.0.0.1:1/none")
     assert found.exit_code == 1
     assert found.stderr.count("\n") == 1 and "127.0.0.1:1" in found.stderr
+
+
+def test_a_search_past_its_time_limit_is_stopped_in_one_line(on_postgres):
+    stopped = pytest.raises(results.SearchTimeout, match=r"^search stopped after 0.05 s: narrow it")
+    with stopped, postgres.time_limit(on_postgres, 0.05):
+        on_postgres.execute(text("SELECT pg_sleep(30)"))
