@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, Connection, Text, func, literal, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
 
 from crawler.archive.transfer import Row, self_referencing
 
@@ -88,11 +87,20 @@ class PostgresEnd:
                 self._writer = None
 
     def write(self, table: Table, rows: Sequence[Row]) -> None:
+        """The rows in through COPY (a statement per row costs ten times as much) into a temporary
+        table, then on into the archive's, skipping any it holds already."""
         assert self._writer is not None
-        names = [column.name for column in table.columns]
-        self._writer.execute(
-            insert(table).on_conflict_do_nothing(), [dict(zip(names, row, strict=True)) for row in rows]
+        names = ", ".join(f'"{column.name}"' for column in table.columns)
+        incoming = f'"incoming_{table.name}"'
+        cursor = self._writer.connection.driver_connection.cursor()
+        cursor.execute(f'CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} (LIKE "{table.name}")')
+        with cursor.copy(f"COPY {incoming} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {incoming} ON CONFLICT DO NOTHING'
         )
+        cursor.execute(f"TRUNCATE {incoming}")
 
     def sequence(self, table: Table) -> int | None:
         with self._reader() as connection:
