@@ -101,9 +101,10 @@ class Summary:
 
 
 def tables() -> list[Table]:
-    from crawler.archive.postgres.tables import metadata
+    """The tables both ends have: all but PostgreSQL's search index, which each end builds itself."""
+    from crawler.archive.postgres.tables import SEARCH_TABLES, metadata
 
-    return list(metadata.sorted_tables)
+    return [table for table in metadata.sorted_tables if table.name not in SEARCH_TABLES]
 
 
 def id_table(table: Table) -> bool:

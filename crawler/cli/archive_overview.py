@@ -11,16 +11,16 @@ from typing import Any
 import click
 
 from crawler.archive import Archive
-from crawler.cli.options import db_option, one_line_errors, registry_option
+from crawler.cli.options import archive_db_option, db_option, one_line_errors, registry_option
 from crawler.registry_file import OutletSlugs
 
 
 @click.command()
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @registry_option
 @one_line_errors
-def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
+def stats(db_path: Path | str, as_json: bool, registry_path: Path | None) -> None:
     """Count articles, captures and script mismatches in the archive, per outlet.
 
     A script mismatch is an article whose text is in another script than its outlet (or
@@ -31,8 +31,14 @@ def stats(db_path: Path, as_json: bool, registry_path: Path | None) -> None:
         sourcevault stats --json
     """
     registered = OutletSlugs(registry_path).slugs
-    with Archive(db_path, readonly=True) as archive:
-        counts = archive.queries.stats(registered)
+    if isinstance(db_path, str):
+        from crawler.archive.postgres.reading import reading
+
+        with reading(db_path) as reader:
+            counts = reader.stats(registered)
+    else:
+        with Archive(db_path, readonly=True) as archive:
+            counts = archive.queries.stats(registered)
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False))
         return

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +18,7 @@ from crawler.cli.article_selection import (
     time_limit_option,
     warn_of_unindexed_edits,
 )
-from crawler.cli.options import db_option, one_line_errors, registry_option
+from crawler.cli.options import archive_db_option, one_line_errors, registry_option
 
 if TYPE_CHECKING:
     from crawler.search.results import SearchResults
@@ -41,7 +43,7 @@ def _print_results(results: SearchResults, query: str) -> None:
 
 @click.command("search")
 @click.argument("query")
-@db_option
+@archive_db_option(postgres_ok=True)
 @filter_options
 @click.option(
     "--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Show this many."
@@ -55,7 +57,7 @@ def _print_results(results: SearchResults, query: str) -> None:
 def search_command(
     *,
     query: str,
-    db_path: Path,
+    db_path: Path | str,
     outlets: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -89,13 +91,23 @@ def search_command(
         raise click.ClickException("give --json or --csv, not both")
     filters = chosen_filters(registry_path, outlets, since, until, language)
     parsed = parse_query(query)
-    with Archive(db_path, readonly=True) as archive:
-        warn_of_unindexed_edits(archive)
-        with time_limit(archive.connection, time_limit_seconds or SEARCH_TIME_LIMIT_SECONDS):
+    seconds = time_limit_seconds or SEARCH_TIME_LIMIT_SECONDS
+    if isinstance(db_path, str):
+        from crawler.archive.postgres.reading import reading
+
+        with reading(db_path) as reader:
             if count_only:
-                click.echo(count_matches(archive.connection, parsed, filters))
+                click.echo(reader.count(parsed, filters, seconds))
                 return
-            results = search_archive(archive.connection, parsed, filters, limit)
+            results = reader.search(parsed, filters, limit, seconds)
+    else:
+        with Archive(db_path, readonly=True) as archive:
+            warn_of_unindexed_edits(archive)
+            with time_limit(archive.connection, seconds):
+                if count_only:
+                    click.echo(count_matches(archive.connection, parsed, filters))
+                    return
+                results = search_archive(archive.connection, parsed, filters, limit)
     if not (as_json or as_csv):
         _print_results(results, query)
         return
@@ -108,18 +120,11 @@ def search_command(
         write_csv(records, sys.stdout, Hit.FIELDS)
 
 
-def _version_diff(archive: Archive, article_id: int, version: int) -> list[str]:
-    """A unified diff of an article's title and body, from `version` to its current version."""
+def _version_diff(rows: dict[int, tuple[str | None, str | None]], article_id: int, version: int) -> list[str]:
+    """A unified diff of an article's title and body, from `version` to its current version, from
+    its (title, body) at both by version number."""
     import difflib
 
-    rows = dict(
-        (number, (title, body))
-        for number, title, body in archive.db.execute(
-            "SELECT v.version, v.title, v.body FROM article_versions v WHERE v.article = ?"
-            " AND v.version IN (?, (SELECT current_version FROM articles WHERE id = ?))",
-            [article_id, version, article_id],
-        ).fetchall()
-    )
     current = max(rows)
     if version not in rows:
         raise click.ClickException(f"article {article_id} has no version {version} (its latest: {current})")
@@ -137,9 +142,38 @@ def _version_diff(archive: Archive, article_id: int, version: int) -> list[str]:
     )
 
 
+class _SqliteReader:
+    """The SQLite archive's answers to what `show` asks (crawler.archive.postgres.reading's)."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self.where = archive.path
+
+    def article_record(self, article_id: int) -> dict[str, Any] | None:
+        return next(self.archive.queries.article_records([article_id]), None)
+
+    def text_versions(self, article_id: int, version: int) -> dict[int, tuple[str | None, str | None]]:
+        return self.archive.queries.text_versions(article_id, version)
+
+    def raw_body(self, sha256: str) -> bytes:
+        return self.archive.captures.raw_body(sha256)
+
+
+@contextmanager
+def _reading(db_path: Path | str) -> Iterator[Any]:
+    if isinstance(db_path, str):
+        from crawler.archive.postgres.reading import reading
+
+        with reading(db_path) as reader:
+            yield reader
+    else:
+        with Archive(db_path, readonly=True) as archive:
+            yield _SqliteReader(archive)
+
+
 @click.command()
 @click.argument("article_id", type=int)
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--raw", is_flag=True, help="Write the original exactly as fetched (bytes) to standard output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the article's every field as JSON.")
 @click.option(
@@ -150,7 +184,7 @@ def _version_diff(archive: Archive, article_id: int, version: int) -> list[str]:
     help="Print how the article's text changed from this version to its current one (a unified diff).",
 )
 @one_line_errors
-def show(article_id: int, db_path: Path, raw: bool, as_json: bool, diff_from: int | None) -> None:
+def show(article_id: int, db_path: Path | str, raw: bool, as_json: bool, diff_from: int | None) -> None:
     """Print article ARTICLE_ID (an id from `search`), or its raw original as fetched.
 
     \b
@@ -159,18 +193,18 @@ def show(article_id: int, db_path: Path, raw: bool, as_json: bool, diff_from: in
         sourcevault show 12 --raw > original.html
         sourcevault show 12 --diff-from 1
     """
-    with Archive(db_path, readonly=True) as archive:
-        record = next(archive.queries.article_records([article_id]), None)
+    with _reading(db_path) as reader:
+        record = reader.article_record(article_id)
         if record is None:
-            raise click.ClickException(f"{db_path}: no article {article_id}")
+            raise click.ClickException(f"{reader.where}: no article {article_id}")
         if diff_from is not None:
-            for line in _version_diff(archive, article_id, diff_from):
+            for line in _version_diff(reader.text_versions(article_id, diff_from), article_id, diff_from):
                 click.echo(line)
             return
         if raw:
-            stream = click.get_binary_stream("stdout")
-            stream.write(archive.captures.raw_body(record["original_sha256"]))
-            stream.flush()
+            # click.get_binary_stream is deprecated (click 8.5): the bytes go to stdout's buffer.
+            sys.stdout.buffer.write(reader.raw_body(record["original_sha256"]))
+            sys.stdout.buffer.flush()
             return
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))

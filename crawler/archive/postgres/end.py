@@ -123,7 +123,11 @@ class PostgresEnd:
                 yield sha256, bytes(compressed), compression
 
     def finish(self) -> None:
-        """Nothing to build: PostgreSQL's search is kept by its own table."""
+        """Index the copied articles for search (crawler/search/postgres.py): those not indexed yet."""
+        from crawler.search.postgres import index_unindexed_articles
+
+        with self.engine.begin() as connection:
+            index_unindexed_articles(connection)
 
     def close(self) -> None:
         if self._snapshot is not None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = MetaData()
 
@@ -452,3 +453,27 @@ citation_hops = Table(
     Column("fetched_at", Text, nullable=False),
 )
 Index("citation_hops_by_citation", citation_hops.c.citation, citation_hops.c.fetched_at, citation_hops.c.hop)
+
+# Chinese search (crawler/search/postgres.py), in place of SQLite's FTS5 index: per article, the
+# tokens of its title and body and its filter tokens (GIN-indexed), its search texts and its length
+# in tokens; and the index's totals, for bm25.
+article_search = Table(
+    "article_search",
+    metadata,
+    Column("article", BigInteger, ForeignKey("articles.id"), primary_key=True, autoincrement=False),
+    Column("lexemes", TSVECTOR, nullable=False),
+    Column("title_text", Text),
+    Column("body_text", Text),
+    Column("token_count", BigInteger, nullable=False),
+)
+Index("article_search_by_lexeme", article_search.c.lexemes, postgresql_using="gin")
+
+article_search_totals = Table(
+    "article_search_totals",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("articles", BigInteger, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+)
+# The tables an SQLite archive has no counterpart of (its FTS5 index is built by its migrations).
+SEARCH_TABLES = ("article_search", "article_search_totals")
