@@ -14,7 +14,7 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
-from crawler.capture_building import response_headers
+from crawler.capture_building import first_url, last_hop, received_at, response_headers
 from crawler.posts.checks import Check, PostAnswer, PostFetch
 from crawler.posts.post import Platform
 from crawler.posts.urls import PostRef
@@ -48,12 +48,11 @@ class Reading:
         """Keep the answer as one of the fetch's originals; its index among them."""
         request = response.request
         assert request is not None
-        redirects = request.meta.get("redirect_urls") or []
         self.fetch.answers.append(
             PostAnswer(
                 endpoint=endpoint,
-                url=redirects[0] if redirects else request.url,
-                fetched_at=request.meta.get("replay_fetched_at") or datetime.now(UTC),
+                url=first_url(request),
+                fetched_at=received_at(request),
                 request_method=request.method,
                 request_body=request.body,
                 final_url=response.url,
@@ -67,12 +66,11 @@ class Reading:
 
     def keep_failure(self, request: Request, reason: str) -> int:
         """Keep a request that got no answer, with the reason; its index among the fetch's originals."""
-        redirects = request.meta.get("redirect_urls") or []
         self.fetch.answers.append(
             PostAnswer(
                 endpoint=request.meta["post_endpoint"],
-                url=redirects[0] if redirects else request.url,
-                final_url=request.url if redirects else None,
+                url=first_url(request),
+                final_url=last_hop(request),
                 fetched_at=datetime.now(UTC),
                 request_method=request.method,
                 request_body=request.body,

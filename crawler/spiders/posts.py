@@ -29,7 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.capture_building import describe_exception, failed_fetch, response_headers
+from crawler.capture_building import describe_exception, failed_fetch, received_at, response_headers
 from crawler.posts.answers import complete_long_text, read_answer
 from crawler.posts.checks import (
     FAILED,
@@ -255,7 +255,7 @@ class PostSpider(scrapy.Spider):
         ref = reading.fetch.ref
         assert ref is not None
         headers = response_headers(response)
-        received = response.meta.get("replay_fetched_at") or datetime.now(UTC)
+        received = received_at(response)
         if endpoint is Endpoint.WEIBO_STATUS:
             read = read_answer(ref, endpoint, response.status, headers, response.body)
             walled = read.verdict.outcome is Outcome.LOGIN_WALL
