@@ -136,13 +136,13 @@ def test_a_crawl_waits_for_no_other_writer_it_exits_75_naming_it(postgres_url):
 
 
 @pytest.mark.parametrize(
-    ("statement", "parameters", "expected"),
+    ("statement", "expected"),
     [
-        ("SELECT ? WHERE a LIKE 'x%'", True, "SELECT %s WHERE a LIKE 'x%%'"),
-        ("SELECT :run, '?', \"a?\" WHERE b = :run", True, "SELECT %(run)s, '?', \"a?\" WHERE b = %(run)s"),
-        ("SELECT 'it''s ?', ?", True, "SELECT 'it''s ?', %s"),
-        ("SELECT '%' WHERE 1", False, "SELECT '%' WHERE 1"),
+        ("SELECT ? WHERE a LIKE 'x%'", "SELECT %s WHERE a LIKE 'x%%'"),
+        ("SELECT :run, '?', \"a?\" WHERE b = :run", "SELECT %(run)s, '?', \"a?\" WHERE b = %(run)s"),
+        ("SELECT 'it''s ?', ?", "SELECT 'it''s ?', %s"),
+        ("SELECT 'a:b' WHERE c LIKE '%:d'", "SELECT 'a:b' WHERE c LIKE '%%:d'"),
     ],
 )
-def test_sqlite_parameter_marks_become_psycopgs_outside_quotes(statement, parameters, expected):
-    assert driver_sql(statement, with_parameters=parameters, returning_id=False) == expected
+def test_sqlite_parameter_marks_become_psycopgs_outside_quotes(statement, expected):
+    assert driver_sql(statement, returning_id=False) == expected

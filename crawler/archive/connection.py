@@ -74,8 +74,9 @@ def to_json(value: Any) -> str:
 
 
 def marks(values: Sized) -> str:
-    """One SQL parameter mark per value: `IN ({marks(ids)})`."""
-    return ", ".join("?" * len(values))
+    """One SQL parameter mark per value: `IN ({marks(ids)})`. None for no value: `IN (NULL)` holds
+    for no row, as SQLite's `IN ()` (which PostgreSQL refuses)."""
+    return ", ".join("?" * len(values)) or "NULL"
 
 
 def rows_by_id(connection: sqlite3.Connection, select: str, ids: Iterable[int]) -> Iterator[dict[str, Any]]:

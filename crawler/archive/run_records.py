@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +122,7 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
         GROUP BY outlet, page_kind, outcome_reason""",
         parameters,
     )
-    for outlet, page_kind, reason, count in failures:
+    for outlet, page_kind, reason, count in sorted(failures, key=_in_sqlite_order):
         _count_failure(records[outlet].failures, page_kind, reason, count)
     has_field = ", ".join(f"sum({_ones(condition)})" for _, condition in COVERAGE_FIELDS)
     coverage = db.execute(
@@ -139,6 +140,12 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
     return records
 
 
+def _in_sqlite_order(row: Sequence[Any]) -> tuple[tuple[bool, Any], ...]:
+    """A grouped row's place in SQLite's order of groups (NULL first), which PostgreSQL does not
+    keep: the failures' JSON names them in that order on both backends."""
+    return tuple((value is not None, value) for value in row)
+
+
 def _count_failure(counted: dict[str, int], page_kind: str, reason: str | None, count: int) -> None:
     group = failure_group(page_kind, reason)
     counted[group] = counted.get(group, 0) + count
@@ -153,7 +160,7 @@ def blocked_failures(db: sqlite3.Connection | Database, run_id: int, outlet: str
         {"run": run_id, "outlet": outlet, "blocked": BLOCKED_REASONS},
     )
     counted: dict[str, int] = {}
-    for page_kind, reason, count in rows:
+    for page_kind, reason, count in sorted(rows, key=_in_sqlite_order):
         _count_failure(counted, page_kind, reason, count)
     return counted
 

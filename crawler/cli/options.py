@@ -68,6 +68,11 @@ def sqlite_only(command: str) -> str:
     return f"{command} works on SQLite archives only for now; copy with `sourcevault migrate-archive`"
 
 
+def no_archive_at(db_path: Path | str) -> bool:
+    """Whether --db names an SQLite file that is not there (a PostgreSQL archive is checked on opening)."""
+    return not is_postgres_url(db_path) and not Path(db_path).exists()
+
+
 def command_name(context: click.Context | None) -> str:
     """The command as typed (`sourcevault briefing add`), whatever name the program was run under."""
     names = []

@@ -44,7 +44,7 @@ def _tables_with_ids() -> frozenset[str]:
 
 
 @cache
-def driver_sql(statement: str, *, with_parameters: bool, returning_id: bool) -> str:
+def driver_sql(statement: str, *, returning_id: bool) -> str:
     """SQLite's SQL with psycopg's parameter marks (`%s`, `%(name)s`; a literal `%` doubled)."""
 
     def piece(found: re.Match[str]) -> str:
@@ -55,7 +55,7 @@ def driver_sql(statement: str, *, with_parameters: bool, returning_id: bool) -> 
             return f"%({found[1]})s"
         return text.replace("%", "%%")
 
-    translated = _PIECES.sub(piece, statement) if with_parameters else statement
+    translated = _PIECES.sub(piece, statement)
     if returning_id:
         translated += " RETURNING id"
     return translated
@@ -125,9 +125,9 @@ class PostgresConnection:
             inserted and inserted[1] in _tables_with_ids() and "RETURNING" not in statement.upper()
         )
         values = _parameters(parameters)
-        sql = driver_sql(statement, with_parameters=bool(values), returning_id=returning_id)
+        sql = driver_sql(statement, returning_id=returning_id)
         with self._statement():
-            result = self.sa.exec_driver_sql(sql, values) if values else self.sa.exec_driver_sql(sql)
+            result = self.sa.exec_driver_sql(sql, values)
             rowcount = result.rowcount
             rows = list(result) if result.returns_rows else []
             names = list(result.keys()) if result.returns_rows else []
@@ -140,7 +140,7 @@ class PostgresConnection:
             return
         with self._statement():
             self.sa.exec_driver_sql(
-                driver_sql(statement, with_parameters=True, returning_id=False),
+                driver_sql(statement, returning_id=False),
                 batch,  # type: ignore[arg-type]
             )
 
