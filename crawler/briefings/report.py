@@ -208,5 +208,5 @@ def report_rows_of(db_path: Path | str, briefing_ref: str) -> tuple[dict[str, An
     with Archive(db_path, readonly=True) as archive:
         found = archive.briefings.find(briefing_ref)
         if found is None:
-            raise BadInput(f"{db_path}: no briefing {briefing_ref}")
+            raise BadInput(f"{archive.path}: no briefing {briefing_ref}")
         return found, report_rows(archive, found["version_id"])

@@ -121,8 +121,9 @@ def duplicates(article: str, db_path: Path, as_json: bool, registry_path: Path |
     with Archive(db_path, readonly=True) as archive:
         article_row = _find_article(archive, article, registry_path)
         explained = archive.queries.story_links(article_row)
+        where = archive.path
     if explained is None:
-        raise click.ClickException(f"{db_path}: no article {article}")
+        raise click.ClickException(f"{where}: no article {article}")
     if as_json:
         click.echo(json.dumps(explained, ensure_ascii=False))
         return

@@ -290,7 +290,7 @@ def recheck(
             if briefing_ref is not None:
                 found = archive.briefings.find(briefing_ref)
                 if found is None:
-                    raise click.ClickException(f"{db_path}: no briefing {briefing_ref}")
+                    raise click.ClickException(f"{archive.path}: no briefing {briefing_ref}")
                 ids = [found["id"]]
             cited = cited_urls(archive.briefings.to_recheck(ids, before))
         if cited:
