@@ -9,8 +9,10 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from crawler.archive import Archive
 from crawler.cli import DEMO_SNAPSHOT
 from tests.helpers import run_sourcevault
 from tests.test_postgres_writing import WRITTEN_NOW, every_row, what_commands_say
@@ -146,3 +148,12 @@ def test_import_into_postgresql_archives_what_it_archives_into_sqlite(sqlite_wri
     on_postgres = every_row(copied_back(postgres_url, tmp_path), started)
     for table in on_sqlite:
         assert on_postgres[table] == on_sqlite[table], table
+
+
+def test_a_statement_the_server_refuses_half_way_is_one_line(postgres_url):
+    Archive(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP TABLE clusters CASCADE")
+    result = run_sourcevault("clusters", "--db", postgres_url)
+    assert result.returncode == 1
+    assert result.stderr == 'Error: the archive cannot be used: relation "clusters" does not exist\n'

@@ -29,8 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def one_line_errors(command: F) -> F:
     """Bad input ends the command with one line on stderr naming what and where (exit status 1).
 
-    So do a file that cannot be read or written and an archive SQLite cannot write to (read-only,
-    disk full) half-way through a command.
+    So do a file that cannot be read or written, an archive SQLite cannot write to (read-only,
+    disk full) half-way through a command, and a PostgreSQL archive's server refusing a statement
+    or going away (SQLAlchemy's errors, told by their module: SQLAlchemy is not imported for them).
     """
 
     @wraps(command)
@@ -46,6 +47,11 @@ def one_line_errors(command: F) -> F:
             raise click.ClickException(f"{where}{error.strerror or error}") from None
         except sqlite3.OperationalError as error:
             raise click.ClickException(f"the archive cannot be used: {error}") from None
+        except Exception as error:
+            if not type(error).__module__.startswith("sqlalchemy."):
+                raise
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise click.ClickException(f"the archive cannot be used: {reason}") from None
 
     return wrapper  # type: ignore[return-value]
 
