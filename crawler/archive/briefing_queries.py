@@ -57,10 +57,12 @@ class BriefingQueries:
         listed = []
         for briefing, title, published, version, version_id, added_at in briefings:
             counts = dict(
-                self.connection.execute(
-                    "SELECT status, count(*) FROM citations WHERE briefing_version = ? GROUP BY status",
-                    [version_id],
-                ).fetchall()
+                sorted(
+                    self.connection.execute(
+                        "SELECT status, count(*) FROM citations WHERE briefing_version = ? GROUP BY status",
+                        [version_id],
+                    ).fetchall()
+                )
             )
             listed.append(
                 {

@@ -174,14 +174,15 @@ class Briefings(BriefingQueries):
 
     def detach_versions(self, outlets: list[str]) -> None:
         """Before re-extraction rebuilds these outlets' versions: each citation's version, remembered
-        by article, number and content (in a table of this connection), and unlinked.
+        by article, number and content (in a temporary table of
+        this connection, named unqualified: both backends look there first), and unlinked.
 
         A re-extraction that dies before `reattach_versions` leaves those citations without a
         version: their next recheck links them to what the page then gives.
         """
         marks = ", ".join("?" for _ in outlets)
         with self.archive.db.atomic():
-            self.connection.execute("DROP TABLE IF EXISTS temp.cited_versions")
+            self.connection.execute("DROP TABLE IF EXISTS cited_versions")
             self.connection.execute(
                 "CREATE TEMP TABLE cited_versions AS SELECT c.id AS citation, v.article, v.version,"
                 " v.content_hash FROM citations c JOIN article_versions v ON v.id = c.article_version_id"
@@ -190,7 +191,7 @@ class Briefings(BriefingQueries):
             )
             self.connection.execute(
                 "UPDATE citations SET article_version_id = NULL"
-                " WHERE id IN (SELECT citation FROM temp.cited_versions)"
+                " WHERE id IN (SELECT citation FROM cited_versions)"
             )
 
     def reattach_versions(self) -> None:
@@ -199,10 +200,10 @@ class Briefings(BriefingQueries):
         with self.archive.db.atomic():
             self.connection.execute(
                 """UPDATE citations SET article_version_id = (
-                    SELECT v.id FROM temp.cited_versions t JOIN article_versions v ON v.article = t.article
+                    SELECT v.id FROM cited_versions t JOIN article_versions v ON v.article = t.article
                     WHERE t.citation = citations.id
                         AND (v.content_hash = t.content_hash OR v.version = t.version)
                     ORDER BY v.content_hash = t.content_hash DESC LIMIT 1)
-                WHERE id IN (SELECT citation FROM temp.cited_versions)"""
+                WHERE id IN (SELECT citation FROM cited_versions)"""
             )
-            self.connection.execute("DROP TABLE temp.cited_versions")
+            self.connection.execute("DROP TABLE cited_versions")

@@ -50,7 +50,8 @@ def counted_stats(registered: list[str], counts: dict[str, Iterable[tuple[str, i
     (counted 0 when absent), then any other outlet the archive holds, and the totals."""
     outlets: dict[str, dict[str, int]] = {slug: dict.fromkeys(STATS_QUERIES, 0) for slug in registered}
     for name, rows in counts.items():
-        for outlet, count in rows:
+        # In the order of their names, as SQLite groups them (PostgreSQL's groups come in any order).
+        for outlet, count in sorted(rows):
             outlets.setdefault(outlet, dict.fromkeys(STATS_QUERIES, 0))[name] = count
     return {name: sum(counts[name] for counts in outlets.values()) for name in STATS_QUERIES} | {
         "outlets": outlets

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -95,13 +96,20 @@ CAPTURE_COUNTS: tuple[tuple[str, str], ...] = (
 DISCOVERY_PROBLEM = "outcome = 'discovery' AND outcome_reason IS NOT NULL AND outcome_reason != :not_modified"
 
 
+def _ones(condition: str) -> str:
+    """1 where `condition` holds, else 0: PostgreSQL sums no booleans (SQLite's are 1 and 0)."""
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
 def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, OutletRecord]:
     """Each outlet's record of a run, counted from what the archive holds."""
     records: dict[str, OutletRecord] = {}
     parameters = {"run": run_id, "not_modified": NOT_MODIFIED, "blocked": BLOCKED_REASONS}
     sums = ", ".join(
-        f"coalesce(sum({expression.replace('DISCOVERY_PROBLEM', DISCOVERY_PROBLEM)}), 0)"
-        for _, expression in CAPTURE_COUNTS
+        f"coalesce(sum({expression if name == 'discovered' else _ones(expression)}), 0)".replace(
+            "DISCOVERY_PROBLEM", DISCOVERY_PROBLEM
+        )
+        for name, expression in CAPTURE_COUNTS
     )
     rows = db.execute(
         f"SELECT outlet, {sums} FROM captures WHERE crawl_run_id = :run GROUP BY outlet", parameters
@@ -114,13 +122,13 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
         GROUP BY outlet, page_kind, outcome_reason""",
         parameters,
     )
-    for outlet, page_kind, reason, count in failures:
+    for outlet, page_kind, reason, count in sorted(failures, key=_in_sqlite_order):
         _count_failure(records[outlet].failures, page_kind, reason, count)
-    has_field = ", ".join(f"sum({condition})" for _, condition in COVERAGE_FIELDS)
+    has_field = ", ".join(f"sum({_ones(condition)})" for _, condition in COVERAGE_FIELDS)
     coverage = db.execute(
         f"""SELECT a.outlet, count(*), {has_field} FROM articles a JOIN captures c ON c.id = a.capture_id
-        WHERE c.crawl_run_id = ? GROUP BY a.outlet""",
-        [run_id],
+        WHERE c.crawl_run_id = :run GROUP BY a.outlet""",
+        parameters,
     )
     for outlet, extracted, *having in coverage:
         record = records.setdefault(outlet, OutletRecord())
@@ -130,6 +138,12 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
             for (name, _), count in zip(COVERAGE_FIELDS, having, strict=True)
         }
     return records
+
+
+def _in_sqlite_order(row: Sequence[Any]) -> tuple[tuple[bool, Any], ...]:
+    """A grouped row's place in SQLite's order of groups (NULL first), which PostgreSQL does not
+    keep: the failures' JSON names them in that order on both backends."""
+    return tuple((value is not None, value) for value in row)
 
 
 def _count_failure(counted: dict[str, int], page_kind: str, reason: str | None, count: int) -> None:
@@ -146,7 +160,7 @@ def blocked_failures(db: sqlite3.Connection | Database, run_id: int, outlet: str
         {"run": run_id, "outlet": outlet, "blocked": BLOCKED_REASONS},
     )
     counted: dict[str, int] = {}
-    for page_kind, reason, count in rows:
+    for page_kind, reason, count in sorted(rows, key=_in_sqlite_order):
         _count_failure(counted, page_kind, reason, count)
     return counted
 

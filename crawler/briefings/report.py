@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.archive import Archive
+from crawler.archive.postgres import is_postgres_url
 from crawler.briefings.statuses import STATUSES, date_agrees
 from crawler.exit_status import BadInput
 
@@ -200,12 +201,12 @@ def html_page(
     )
 
 
-def report_rows_of(db_path: Path, briefing_ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def report_rows_of(db_path: Path | str, briefing_ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A briefing (an id or `latest`) and its report's rows; BadInput when there is none."""
-    if not db_path.exists():
+    if not is_postgres_url(db_path) and not Path(db_path).exists():
         raise BadInput(f"{db_path}: no archive here")
     with Archive(db_path, readonly=True) as archive:
         found = archive.briefings.find(briefing_ref)
         if found is None:
-            raise BadInput(f"{db_path}: no briefing {briefing_ref}")
+            raise BadInput(f"{archive.path}: no briefing {briefing_ref}")
         return found, report_rows(archive, found["version_id"])

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from crawler.archive import Archive
-from crawler.cli.options import archive_db_option, db_option, one_line_errors, registry_option
+from crawler.cli.options import archive_db_option, one_line_errors, registry_option
 from crawler.registry_file import OutletSlugs
 
 
@@ -53,7 +53,7 @@ def stats(db_path: Path | str, as_json: bool, registry_path: Path | None) -> Non
 
 
 @click.command()
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
@@ -103,7 +103,7 @@ def _outlet_label(article: dict[str, Any]) -> str:
 
 @click.command()
 @click.argument("article")
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @registry_option
 @one_line_errors
@@ -121,8 +121,9 @@ def duplicates(article: str, db_path: Path, as_json: bool, registry_path: Path |
     with Archive(db_path, readonly=True) as archive:
         article_row = _find_article(archive, article, registry_path)
         explained = archive.queries.story_links(article_row)
+        where = archive.path
     if explained is None:
-        raise click.ClickException(f"{db_path}: no article {article}")
+        raise click.ClickException(f"{where}: no article {article}")
     if as_json:
         click.echo(json.dumps(explained, ensure_ascii=False))
         return

@@ -11,7 +11,8 @@ import click
 
 from crawler.cli.briefing_reading import briefing_reference, listing_line, warn_of_parse_problems
 from crawler.cli.options import (
-    db_option,
+    archive_db_option,
+    no_archive_at,
     one_line_errors,
     registry_option,
     replay_option,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The day the briefing was published (YYYY-MM-DD).",
 )
-@db_option
+@archive_db_option(postgres_ok=True)
 @replay_option
 @registry_option
 @settings_option
@@ -164,7 +165,7 @@ def _print_counts(archive: Archive, reference: str) -> None:
 @click.command()
 @click.argument("citation", type=click.IntRange(min=1))
 @click.argument("url")
-@db_option
+@archive_db_option(postgres_ok=True)
 @replay_option
 @registry_option
 @settings_option
@@ -199,7 +200,7 @@ def attach(
         raise BadInput(f"{url!r} is not one http(s) URL")
     registry = load_registry(registry_path)
     outlet = registry.for_url(url)
-    if not db_path.exists():
+    if no_archive_at(db_path):
         raise BadInput(f"{db_path}: no archive here")
     with writing(db_path, "briefing attach"):
         with Archive(db_path) as archive:
@@ -245,7 +246,7 @@ def _age(_context: click.Context, _parameter: click.Parameter, value: str | None
 @click.option(
     "--older-than", "older_than", callback=_age, help="Only citations last checked longer ago (7d, 12h)."
 )
-@db_option
+@archive_db_option(postgres_ok=True)
 @replay_option
 @registry_option
 @settings_option
@@ -279,7 +280,7 @@ def recheck(
 
     if (briefing_ref is None) == (not all_briefings):
         raise click.UsageError("give a briefing ID or --all")
-    if not db_path.exists():
+    if no_archive_at(db_path):
         raise click.ClickException(f"{db_path}: no archive here")
     registry = load_registry(registry_path)
     before = (datetime.now(UTC) - older_than).isoformat(timespec="seconds") if older_than else None
@@ -289,7 +290,7 @@ def recheck(
             if briefing_ref is not None:
                 found = archive.briefings.find(briefing_ref)
                 if found is None:
-                    raise click.ClickException(f"{db_path}: no briefing {briefing_ref}")
+                    raise click.ClickException(f"{archive.path}: no briefing {briefing_ref}")
                 ids = [found["id"]]
             cited = cited_urls(archive.briefings.to_recheck(ids, before))
         if cited:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler import exit_status
-from crawler.cli.options import db_option, one_line_errors, registry_option
+from crawler.cli.options import archive_db_option, no_archive_at, one_line_errors, registry_option
 from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def briefing_reference(_context: click.Context, _parameter: click.Parameter, val
 
 @click.command()
 @click.argument("briefing_ref", metavar="[ID|latest]", default="latest", callback=briefing_reference)
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per citation, one per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per citation, with a header.")
 @click.option(
@@ -160,7 +160,7 @@ def listing_line(listed: dict[str, Any]) -> str:
 
 
 @click.command("list")
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per briefing, one per line.")
 @one_line_errors
 def list_command(db_path: Path, as_json: bool) -> None:
@@ -172,7 +172,7 @@ def list_command(db_path: Path, as_json: bool) -> None:
     """
     from crawler.archive import Archive
 
-    if not db_path.exists():
+    if no_archive_at(db_path):
         raise click.ClickException(f"{db_path}: no archive here")
     with Archive(db_path, readonly=True) as archive:
         listed = archive.briefings.listing()

@@ -12,7 +12,8 @@ import click
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.cli.options import (
-    db_option,
+    archive_db_option,
+    no_archive_at,
     one_line_errors,
     registry_option,
     replay_option,
@@ -100,7 +101,7 @@ def _run_crawl(
 
 @click.command()
 @click.argument("outlets", nargs=-1)
-@db_option
+@archive_db_option(postgres_ok=True)
 @replay_option
 @registry_option
 @settings_option
@@ -137,7 +138,7 @@ def crawl(
 
 
 @click.command()
-@db_option
+@archive_db_option(postgres_ok=True)
 @registry_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
 @one_line_errors
@@ -211,7 +212,7 @@ def _demo_briefing(db_path: Path, registry_path: Path | None) -> int:
 
 
 @click.command()
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
 @registry_option
 @one_line_errors
@@ -236,7 +237,7 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
 
     registry = load_registry(registry_path)
     registry.select([slug for slug in outlets if not is_site_outlet(slug)])
-    if not db_path.exists():
+    if no_archive_at(db_path):
         raise click.ClickException(f"{db_path}: no archive here")
     with writing(db_path, "reextract"), Archive(db_path) as archive:
         unregistered = {} if outlets else unregistered_outlets(archive, registry)
@@ -252,7 +253,7 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
 
 
 @click.command()
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--run", "run_id", type=int, help="Report this run (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @one_line_errors

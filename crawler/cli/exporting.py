@@ -11,7 +11,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
-from crawler.archive.postgres import is_postgres_url
+from crawler.archive.connection import on_postgres
 from crawler.cli.archive_moves import export_sqlite_copy
 from crawler.cli.article_selection import (
     chosen_filters,
@@ -22,15 +22,14 @@ from crawler.cli.article_selection import (
 from crawler.cli.options import (
     FilePath,
     archive_db_option,
-    db_option,
     one_line_errors,
     registry_option,
-    sqlite_only,
     writing,
 )
 
 if TYPE_CHECKING:
     from crawler.research.importing import ImportProblem
+    from crawler.search.query import Filters, SearchQuery
 
 EXPORT_FORMATS = ("jsonl", "csv", "warc", "sqlite")
 
@@ -93,12 +92,9 @@ def export(
             )
         export_sqlite_copy(db_path, output)
         return
-    if is_postgres_url(db_path):
-        raise click.ClickException(sqlite_only(f"sourcevault export --format {export_format}"))
-    db_path = Path(db_path)
     from crawler.research.export import write_csv, write_jsonl, write_warc
     from crawler.search.query import parse_query
-    from crawler.search.results import SEARCH_TIME_LIMIT_SECONDS, matching_article_ids, time_limit
+    from crawler.search.results import SEARCH_TIME_LIMIT_SECONDS
 
     filters = chosen_filters(registry_path, outlets, since, until, language)
     query = parse_query(query_text) if query_text is not None else None
@@ -108,8 +104,7 @@ def export(
         if query is not None or not filters.empty:
             warn_of_unindexed_edits(archive)
         # The search is limited in time; writing what it found is not.
-        with time_limit(archive.connection, time_limit_seconds or SEARCH_TIME_LIMIT_SECONDS):
-            article_ids = list(matching_article_ids(archive.connection, query, filters))
+        article_ids = _matching_ids(archive, query, filters, time_limit_seconds or SEARCH_TIME_LIMIT_SECONDS)
         if export_format == "warc":
             assert output is not None
             with output.open("wb") as stream:
@@ -123,9 +118,23 @@ def export(
     click.echo(f"exported {count} articles{f' to {output}' if output else ''}", err=True)
 
 
+def _matching_ids(archive: Archive, query: SearchQuery | None, filters: Filters, seconds: float) -> list[int]:
+    """The ids of the articles a query (all when None) and filters pick, on either backend."""
+    if on_postgres(archive.connection):
+        from crawler.search import postgres
+
+        session = archive.connection.sa  # type: ignore[attr-defined]
+        with archive.db.atomic(), postgres.time_limit(session, seconds):
+            return list(postgres.matching_article_ids(session, query, filters))
+    from crawler.search.results import matching_article_ids, time_limit
+
+    with time_limit(archive.connection, seconds):
+        return list(matching_article_ids(archive.connection, query, filters))
+
+
 @click.command("import")
 @click.argument("file", type=FilePath(exists=True))
-@db_option
+@archive_db_option(postgres_ok=True)
 @registry_option
 @one_line_errors
 def import_command(file: Path, db_path: Path, registry_path: Path | None) -> None:

@@ -19,7 +19,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH
-from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.archive.lock import ArchiveBusy, write_lock
 from crawler.archive.postgres import is_postgres_url
 from crawler.file_limits import not_a_regular_file
 
@@ -29,8 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def one_line_errors(command: F) -> F:
     """Bad input ends the command with one line on stderr naming what and where (exit status 1).
 
-    So do a file that cannot be read or written and an archive SQLite cannot write to (read-only,
-    disk full) half-way through a command.
+    So do a file that cannot be read or written, an archive SQLite cannot write to (read-only,
+    disk full) half-way through a command, and a PostgreSQL archive's server refusing a statement
+    or going away (SQLAlchemy's errors, told by their module: SQLAlchemy is not imported for them).
     """
 
     @wraps(command)
@@ -46,6 +47,11 @@ def one_line_errors(command: F) -> F:
             raise click.ClickException(f"{where}{error.strerror or error}") from None
         except sqlite3.OperationalError as error:
             raise click.ClickException(f"the archive cannot be used: {error}") from None
+        except Exception as error:
+            if not type(error).__module__.startswith("sqlalchemy."):
+                raise
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise click.ClickException(f"the archive cannot be used: {reason}") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -66,6 +72,11 @@ class FilePath(click.Path):
 def sqlite_only(command: str) -> str:
     """Why a command refuses a PostgreSQL archive, in one line."""
     return f"{command} works on SQLite archives only for now; copy with `sourcevault migrate-archive`"
+
+
+def no_archive_at(db_path: Path | str) -> bool:
+    """Whether --db names an SQLite file that is not there (a PostgreSQL archive is checked on opening)."""
+    return not is_postgres_url(db_path) and not Path(db_path).exists()
 
 
 def command_name(context: click.Context | None) -> str:
@@ -166,7 +177,7 @@ settings_option = click.option(
 @contextmanager
 def writing(db_path: Path, purpose: str) -> Iterator[None]:
     """Hold the archive's write lock for `purpose`; if another writer has it, exit 75 at once."""
-    lock = CrawlLock(db_path)
+    lock = write_lock(db_path)
     try:
         lock.acquire(purpose)
     except ArchiveBusy as busy:
