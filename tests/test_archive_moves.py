@@ -218,8 +218,8 @@ def test_sqlite_to_sqlite_and_a_copy_onto_itself_are_refused_in_one_line(demo_wi
     assert not (tmp_path / "copy.db").exists()
 
 
-# The commands that read a PostgreSQL archive (tests/test_search_backends.py).
-READ_ON_POSTGRESQL = {("search",), ("show",), ("stats",)}
+# The commands that read a PostgreSQL archive (tests/test_search_backends.py, tests/test_work_leases.py).
+READ_ON_POSTGRESQL = {("search",), ("show",), ("stats",), ("workers",)}
 
 
 def commands_with_a_db_option(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -6,12 +6,13 @@ polling it a bounded number of times."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
@@ -44,6 +45,11 @@ def worker(engine: Engine, pid: int, seconds: float = LONG_LEASE) -> WorkerLease
 def scalar(engine: Engine, sql: str, **parameters: object):
     with engine.connect() as connection:
         return connection.execute(text(sql), parameters).scalar_one()
+
+
+def listed(engine: Engine) -> dict:
+    with engine.connect() as connection:
+        return listing(connection)
 
 
 def wait_for(condition, what: str) -> None:
@@ -119,7 +125,7 @@ def test_a_worker_retired_releases_its_leases_and_workers_silent_a_day_are_forgo
     with engine.begin() as connection:
         connection.execute(text("UPDATE crawl_workers SET heartbeat_at = now() - interval '25 hours'"))
     worker(engine, 23)
-    assert [row["id"] for row in listing(engine)["workers"]] == ["test-host:23:20261202T000000Z"]
+    assert [row["id"] for row in listed(engine)["workers"]] == ["test-host:23:20261202T000000Z"]
 
 
 def lease_worker(mode: str, url: str, seconds: float) -> subprocess.Popen[str]:
@@ -170,7 +176,7 @@ def test_four_worker_processes_take_every_unit_once_and_never_share_an_outlet(en
     assert_one_worker_per_holding_at_a_time(done)
     assert scalar(engine, "SELECT count(*) FROM work_units") == 0
     assert scalar(engine, "SELECT count(*) FROM work_leases") == 0
-    assert listing(engine)["workers"] == []
+    assert listed(engine)["workers"] == []
 
 
 def test_a_worker_killed_holding_a_lease_loses_it_when_it_expires_and_another_finishes_the_unit(
@@ -201,5 +207,41 @@ def test_a_worker_killed_holding_a_lease_loses_it_when_it_expires_and_another_fi
     assert sorted(unit["unit"] for unit in done) == [1, 2]
     assert held["unit"] in {unit["unit"] for unit in done}
     assert scalar(engine, "SELECT count(*) FROM work_leases") == 0
-    (killed,) = listing(engine)["workers"]
+    (killed,) = listed(engine)["workers"]
     assert (killed["id"], killed["leases"]) == (held["worker"], [])
+
+
+def test_workers_lists_each_worker_its_leases_and_heartbeat_as_text_and_json(engine, postgres_url, cli):
+    schedule(engine, [Unit.discovery("cna"), Unit.citations(3)])
+    busy, idle = worker(engine, 31), worker(engine, 32)
+    lease = busy.take()
+    busy.take()
+    listed = cli("workers", "--db", postgres_url)
+    assert listed.exit_code == 0, listed.output
+    until = lease.leased_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = listed.output.splitlines()
+    assert lines[0] == "2 workers; units: 2, due 2, leased 2"
+    assert re.fullmatch(rf"{busy.worker}  last heartbeat \d+ s ago", lines[1])
+    assert lines[2] == f"  discovery cna (unit 1): until {until}"
+    assert lines[3].startswith("  citations 3 (unit 2): until ")
+    assert re.fullmatch(rf"{idle.worker}  last heartbeat \d+ s ago", lines[4])
+    assert lines[5:] == ["  no lease"]
+    as_json = json.loads(cli("workers", "--json", "--db", postgres_url).output)
+    assert [worker["id"] for worker in as_json["workers"]] == [busy.worker, idle.worker]
+    first = as_json["workers"][0]
+    assert (first["host"], first["pid"]) == ("test-host", 31)
+    assert [(held["kind"], held["subject"], held["holds"], held["live"]) for held in first["leases"]] == [
+        ("discovery", "cna", "cna", True),
+        ("citations", "3", "briefing:3", True),
+    ]
+    assert datetime.fromisoformat(first["leases"][0]["leased_until"]) == lease.leased_until
+    assert as_json["units"] == {"units": 2, "due": 2, "leased": 2}
+
+
+def test_workers_on_an_sqlite_archive_says_in_one_line_that_they_need_postgresql(cli, tmp_path):
+    result = cli("workers", "--db", str(tmp_path / "archive.db"))
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: sourcevault workers: crawl workers need a PostgreSQL archive (--db postgresql://…);"
+        f" {tmp_path / 'archive.db'} is an SQLite file\n",
+    )

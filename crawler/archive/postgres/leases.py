@@ -219,15 +219,11 @@ class WorkerLeases:
         return released.first() is not None
 
 
-def listing(engine: Engine) -> dict[str, Any]:
+def listing(connection: Connection) -> dict[str, Any]:
     """The workers, their leases and last heartbeats, and the units' counts: `sourcevault workers`."""
-    with engine.connect() as connection:
-        leases: dict[str, list[dict[str, Any]]] = {}
-        for row in connection.execute(LEASES).mappings():
-            lease = dict(row)
-            leases.setdefault(lease.pop("worker"), []).append(lease)
-        workers = [
-            {**row, "leases": leases.get(row["id"], [])} for row in connection.execute(WORKERS).mappings()
-        ]
-        counts = dict(connection.execute(UNIT_COUNTS).mappings().one())
-    return {"workers": workers, "units": counts}
+    leases: dict[str, list[dict[str, Any]]] = {}
+    for row in connection.execute(LEASES).mappings():
+        lease = dict(row)
+        leases.setdefault(lease.pop("worker"), []).append(lease)
+    workers = [{**row, "leases": leases.get(row["id"], [])} for row in connection.execute(WORKERS).mappings()]
+    return {"workers": workers, "units": dict(connection.execute(UNIT_COUNTS).mappings().one())}
