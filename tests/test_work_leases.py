@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
-from crawler.archive.postgres.connection import PostgresArchive
+from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.archive.postgres.leases import Unit, WorkerLeases, due_count, listing, schedule
 from tests.helpers import ROOT
 
@@ -72,6 +72,20 @@ def test_an_outlet_is_leased_to_one_worker_whichever_of_its_units_is_due(engine)
     assert second.take().unit == Unit.revisits("cna")
     assert due_count(engine) == 2  # leased units are due until finished
     assert first.take() is None
+
+
+def test_a_worker_skips_a_unit_another_is_taking_at_this_moment_rather_than_wait(engine, postgres_url):
+    schedule(engine, [Unit.discovery("cna"), Unit.discovery("udn")])
+    # A worker whose statements fail after 5 s waiting for a lock, instead of hanging the test.
+    impatient = create_engine(engine_url(postgres_url), connect_args={"options": "-c lock_timeout=5000"})
+    leases = WorkerLeases(impatient, "test-host:41:20261202T000000Z", LONG_LEASE)
+    leases.register()
+    with engine.connect() as taking:
+        taking.execute(text("SELECT id FROM work_units WHERE subject = 'cna' FOR UPDATE"))
+        assert leases.take().unit == Unit.discovery("udn")
+        assert leases.take() is None
+    assert leases.take().unit == Unit.discovery("cna")
+    impatient.dispose()
 
 
 def test_a_unit_finished_is_due_again_later_or_never_and_scheduling_it_again_keeps_its_time(engine):
