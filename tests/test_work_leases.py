@@ -234,7 +234,7 @@ def test_workers_lists_each_worker_its_leases_and_heartbeat_as_text_and_json(eng
     assert listed.exit_code == 0, listed.output
     until = lease.leased_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = listed.output.splitlines()
-    assert lines[0] == "2 workers; units: 2, due 2, leased 2"
+    assert lines[0] == "workers: 2; units: 2, due 2, leased 2"
     assert re.fullmatch(rf"{busy.worker}  last heartbeat \d+ s ago", lines[1])
     assert lines[2] == f"  discovery cna (unit 1): until {until}"
     assert lines[3].startswith("  citations 3 (unit 2): until ")

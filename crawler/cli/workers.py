@@ -27,7 +27,7 @@ def _moment(moment: datetime) -> str:
 def listing_lines(listed: dict[str, Any]) -> list[str]:
     units = listed["units"]
     counts = f"units: {units['units']}, due {units['due']}, leased {units['leased']}"
-    lines = [f"{len(listed['workers'])} workers; {counts}"]
+    lines = [f"workers: {len(listed['workers'])}; {counts}"]
     for worker in listed["workers"]:
         lines.append(f"{worker['id']}  last heartbeat {_ago(worker['silent_seconds'])}")
         for lease in worker["leases"]:
