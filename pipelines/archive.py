@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
@@ -11,13 +13,17 @@ from crawler import exit_status
 from crawler.archive import Archive
 from crawler.archive.articles import StoreResult
 from crawler.archive.connection import ArchiveError, storage_failure
-from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.archive.lock import ArchiveBusy, CrawlLock, write_lock
+from crawler.archive.postgres import is_postgres_url
 from crawler.archive.reserve import SpaceReserve
 from crawler.archive.run_records import count_run, nothing_fetched
 from crawler.exit_status import crawl_exit_status
 from crawler.items import Capture
 from crawler.registry import Registry
 from crawler.spiders.outlets import crawl_registry
+
+if TYPE_CHECKING:
+    from crawler.archive.postgres.lock import PostgresWriteLock
 
 ARCHIVE_BUSY = "archive_busy"
 
@@ -58,8 +64,9 @@ class ArchivePipeline:
         self.revisit_after_hours = revisit_after_hours
         self.registry = registry
         self.dedup_max_verified = dedup_max_verified
-        self.lock: CrawlLock | None = None
-        self.reserve = SpaceReserve(path)
+        self.lock: CrawlLock | PostgresWriteLock | None = None
+        # A PostgreSQL server keeps its own room (and says when it has none): no file beside it.
+        self.reserve = None if is_postgres_url(path) else SpaceReserve(path)
         self.archive: Archive | None = None
         self.run_id: int | None = None
         # Why the archive cannot be written any more, once it cannot.
@@ -80,7 +87,7 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        lock = CrawlLock(self.path)
+        lock = write_lock(self.path)
         try:
             lock.acquire()
         except ArchiveBusy as busy:
@@ -88,7 +95,8 @@ class ArchivePipeline:
             raise CloseSpider(ARCHIVE_BUSY) from None
         self.lock = lock
         try:
-            self.reserve.hold()
+            if self.reserve is not None:
+                self.reserve.hold()
         except ArchiveError as no_room:
             # The crawl closes at once, no run started; its close reason says why.
             raise CloseSpider(str(no_room)) from None
@@ -144,7 +152,8 @@ class ArchivePipeline:
     def _stop(self, failure: str) -> None:
         """The archive cannot be written: record the run as failed, in the reserve, and stop the crawl."""
         self.storage_failed = failure
-        self.reserve.free()
+        if self.reserve is not None:
+            self.reserve.free()
         self._finish_run("failed", failure, exit_status.FAILED)
         # Said once the run is on record as failed (or could not be: `_finish_run` says so first).
         self.crawler.spider.logger.error("%s (%s): the crawl stops", failure, self.path)  # type: ignore[union-attr]
@@ -171,7 +180,8 @@ class ArchivePipeline:
                 self._finish_run(status, reason, crawl_exit_status(reason, nothing_fetched=fetched_nothing))
             self.archive.close()
             self.archive = None
-        self.reserve.free()
+        if self.reserve is not None:
+            self.reserve.free()
         if self.lock is not None:
             self.lock.release()
             self.lock = None

@@ -218,8 +218,9 @@ def test_sqlite_to_sqlite_and_a_copy_onto_itself_are_refused_in_one_line(demo_wi
     assert not (tmp_path / "copy.db").exists()
 
 
-# The commands that read a PostgreSQL archive (tests/test_search_backends.py, tests/test_work_leases.py).
-READ_ON_POSTGRESQL = {("search",), ("show",), ("stats",), ("workers",)}
+# The commands that read (tests/test_search_backends.py, tests/test_work_leases.py) or write
+# (tests/test_postgres_writing.py) a PostgreSQL archive.
+ON_POSTGRESQL = {("search",), ("show",), ("stats",), ("crawl",), ("workers",)}
 
 
 def commands_with_a_db_option(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -234,7 +235,7 @@ def commands_with_a_db_option(group: click.Group, path: tuple[str, ...] = ()) ->
 
 @pytest.mark.parametrize(
     "command",
-    [found for found in commands_with_a_db_option(main) if found not in READ_ON_POSTGRESQL],
+    [found for found in commands_with_a_db_option(main) if found not in ON_POSTGRESQL],
     ids=" ".join,
 )
 def test_every_other_command_refuses_a_postgresql_archive_in_one_line(command, cli):

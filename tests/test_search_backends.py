@@ -152,13 +152,9 @@ def test_every_query_finds_the_same_articles_in_the_same_order_on_both(
     assert compared > 100
 
 
-def _index_totals(connection) -> tuple[int, int]:
-    return connection.execute(text(f"SELECT articles, tokens FROM {postgres.TOTALS_TABLE}")).one()
-
-
 def test_the_index_follows_an_article_written_again_and_one_taken_out(both, on_postgres):
     article, other = on_postgres.execute(text("SELECT id FROM articles ORDER BY id LIMIT 2")).scalars()
-    indexed_before = _index_totals(on_postgres)[0]
+    indexed_before = postgres.index_totals(on_postgres)[0]
     on_postgres.execute(
         text("UPDATE articles SET title = '柚子茶', title_simplified = NULL, body = '做法' WHERE id = :id"),
         {"id": article},
@@ -168,7 +164,7 @@ def test_the_index_follows_an_article_written_again_and_one_taken_out(both, on_p
     postgres.unindex_articles(on_postgres, [other])
     assert other not in set(postgres.matching_article_ids(on_postgres, parse_query("的")))
     recounted = on_postgres.execute(text("SELECT count(*), sum(token_count) FROM article_search")).one()
-    assert _index_totals(on_postgres) == tuple(recounted)
+    assert postgres.index_totals(on_postgres) == tuple(recounted)
     assert recounted[0] == indexed_before - 1
     on_postgres.rollback()
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
-from crawler.archive.connection import ArchiveConnection, marks, to_json, utc_now
+from crawler.archive.connection import ArchiveConnection, extreme, marks, on_postgres, to_json, utc_now
 from crawler.article_fields import ARTICLE_FIELDS
 
 if TYPE_CHECKING:
@@ -126,7 +126,6 @@ class Articles:
         marks a taken-down article live again.
         """
         from crawler.identity import ArticleKey, canonical_url, content_hash
-        from crawler.search.index import catch_up
         from crawler.story_matching import fingerprint
 
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
@@ -175,8 +174,9 @@ class Articles:
         else:
             article_row, version, version_row, current_hash = current
             if current_hash == new_hash:
+                latest = extreme(self.connection, "max", "last_seen_at", "?")
                 self.connection.execute(
-                    "UPDATE article_versions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                    f"UPDATE article_versions SET last_seen_at = {latest} WHERE id = ?",
                     [seen_at, version_row],
                 )
                 change = "unchanged"
@@ -195,13 +195,14 @@ class Articles:
             # A page a revisit found taken down and a crawl then finds back is live again (the
             # capture that saw it gone stays on record); re-extracting an old capture says nothing.
             revived = ", removed_at = NULL, removed_reason = NULL" if crawled_at else ""
+            first = extreme(self.connection, "min", "coalesce(first_seen_at, ?)", "?")
+            last = extreme(self.connection, "max", "coalesce(last_seen_at, ?)", "?")
             self.connection.execute(
                 f"UPDATE articles SET {', '.join(f'{name} = ?' for name in columns)}, current_version = ?,"
-                " first_seen_at = min(coalesce(first_seen_at, ?), ?),"
-                f" last_seen_at = max(coalesce(last_seen_at, ?), ?){revived} WHERE id = ?",
+                f" first_seen_at = {first}, last_seen_at = {last}{revived} WHERE id = ?",
                 [*values, version, seen_at, seen_at, seen_at, seen_at, article_row],
             )
-        catch_up(self.connection)
+        self._index_for_search(article_row)
         # A canonical link to another site is the page's claim, not one of this article's URLs.
         page_canonical = article.canonical_url if _on_the_articles_site(article, outlet) else None
         for url, seen_as in (
@@ -263,12 +264,29 @@ class Articles:
             keeping is not None and tuple(stale[1:]) == (keeping.outlet, keeping.article_id, keeping.edition)
         ):
             return
-        from crawler.search.index import catch_up
-
         self._story_index().unindex(stale[0])
+        if on_postgres(self.connection):
+            from crawler.search.postgres import unindex_articles
+
+            unindex_articles(self.connection.sa, [stale[0]])  # type: ignore[attr-defined]
         self.connection.execute("DELETE FROM article_versions WHERE article = ?", [stale[0]])
         self.connection.execute("DELETE FROM articles WHERE id = ?", [stale[0]])
-        catch_up(self.connection)
+        if not on_postgres(self.connection):
+            from crawler.search.index import catch_up
+
+            catch_up(self.connection)
+
+    def _index_for_search(self, article_row: int) -> None:
+        """Index an article just written, in its transaction: on SQLite, what the triggers noted
+        (crawler/search/index.py); on PostgreSQL, the article itself (crawler/search/postgres.py)."""
+        if on_postgres(self.connection):
+            from crawler.search.postgres import index_articles
+
+            index_articles(self.connection.sa, [article_row])  # type: ignore[attr-defined]
+        else:
+            from crawler.search.index import catch_up
+
+            catch_up(self.connection)
 
     def mark_removed(self, key: ArticleKey, seen_at: str, reason: str | None) -> None:
         """The first time a revisit saw the article gone; the article and its originals stay."""
@@ -315,10 +333,11 @@ class Articles:
 
     def record_url(self, key: ArticleKey, url: str, canonical: str, seen_as: UrlSeenAs, seen_at: str) -> None:
         """Remember that `url` (in its `canonical` form) names this article."""
+        latest = extreme(self.connection, "max", "article_urls.last_seen_at", "excluded.last_seen_at")
         self.connection.execute(
-            """INSERT INTO article_urls (url, canonical_url, outlet, article_id, edition, seen_as,
+            f"""INSERT INTO article_urls (url, canonical_url, outlet, article_id, edition, seen_as,
                 first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(url) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)""",
+            ON CONFLICT(url) DO UPDATE SET last_seen_at = {latest}""",
             [url, canonical, key.outlet, key.article_id, key.edition, seen_as, seen_at, seen_at],
         )
 

@@ -125,8 +125,8 @@ class Captures:
         """Keep a body (once per content) and return its sha256."""
         sha256 = hashlib.sha256(body).hexdigest()
         self.connection.execute(
-            "INSERT OR IGNORE INTO raw_bodies (sha256, size_bytes, compression, compressed)"
-            " VALUES (?, ?, 'gzip', ?)",
+            "INSERT INTO raw_bodies (sha256, size_bytes, compression, compressed)"
+            " VALUES (?, ?, 'gzip', ?) ON CONFLICT (sha256) DO NOTHING",
             [sha256, len(body), gzip.compress(body, compresslevel=6, mtime=0)],
         )
         return sha256

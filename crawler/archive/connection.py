@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from crawler import __version__
 from crawler.archive import schema
+from crawler.archive.postgres import is_postgres_url
 from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
@@ -87,15 +88,34 @@ def rows_by_id(connection: sqlite3.Connection, select: str, ids: Iterable[int]) 
         yield from (rows[wanted] for wanted in batch if wanted in rows)
 
 
+def on_postgres(connection: object) -> bool:
+    """Whether a room's connection is a PostgreSQL archive's (crawler/archive/postgres/rooms.py),
+    not sqlite3's: where the two need different SQL, the room picks by it."""
+    return getattr(connection, "on_postgres", False)
+
+
+def extreme(connection: object, name: str, *terms: str) -> str:
+    """SQL for the larger (`name` max) or smaller (min) of `terms`: SQLite's scalar max / min,
+    PostgreSQL's GREATEST / LEAST (its max and min are aggregates only)."""
+    if on_postgres(connection):
+        name = {"max": "GREATEST", "min": "LEAST"}[name]
+    return f"{name}({', '.join(terms)})"
+
+
 class ArchiveConnection:
-    """An archive file, opened (and created or migrated) on construction."""
+    """An archive file (or a `postgresql://` archive), opened (and created or migrated) on construction."""
 
     def __init__(self, path: Path | str = DEFAULT_ARCHIVE_PATH, *, readonly: bool = False):
-        self.path = Path(path)
         self._db: Database | None = None
+        # Where the archive is, as given (a PostgreSQL URL with its password; `path` hides it).
+        self.location = path
         # Articles edited by another tool that a read-only open could not index again (the
         # file is not writable): `sourcevault search` does not find those edits yet.
         self.unindexed_edits = 0
+        if is_postgres_url(path):
+            self._open_postgres(str(path), readonly)
+            return
+        self.path = Path(path)
         if readonly:
             if not self.path.exists():
                 raise ArchiveError(f"{self.path}: no archive here (run `sourcevault crawl` or `demo` first)")
@@ -122,6 +142,15 @@ class ArchiveConnection:
         except ArchiveError:
             connection.close()
             raise
+
+    def _open_postgres(self, location: str, readonly: bool) -> None:
+        from crawler.archive.postgres.rooms import PostgresConnection
+
+        postgres = PostgresConnection(location, readonly=readonly)
+        # A location as messages give it: without its password.
+        self.path = postgres.where  # type: ignore[assignment]
+        self.connection = postgres  # type: ignore[assignment]
+        self._db = postgres  # type: ignore[assignment]
 
     def _check_schema(self, readonly: bool) -> None:
         if newer := schema.unknown(self.connection):

@@ -92,7 +92,7 @@ class FetchQueue:
                     (outlet, article_id, edition, url, purpose, state, queued_at, listed_in_run)
                 VALUES (?, ?, ?, ?, 'new', 'waiting', ?, ?)
                 ON CONFLICT (outlet, article_id, edition) DO UPDATE SET listed_in_run = excluded.listed_in_run
-                WHERE listed_in_run IS NOT excluded.listed_in_run""",
+                WHERE article_fetch_queue.listed_in_run IS DISTINCT FROM excluded.listed_in_run""",
                 [outlet, link.article_id, link.edition, link.url, now, run_id],
             )
             first_listed += cursor.rowcount

@@ -26,12 +26,17 @@ import errno
 import fcntl
 import os
 import stat
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from crawler.archive.connection import ArchiveError, beside_archive, utc_now
+from crawler.archive.postgres import is_postgres_url
+
+if TYPE_CHECKING:
+    from crawler.archive.postgres.lock import PostgresWriteLock
 
 LOCK_SUFFIX = ".lock"
 # Never through a symlink; a FIFO is opened without waiting for a writer (and then refused).
@@ -46,8 +51,35 @@ def lock_path(archive_path: Path | str) -> Path:
     return beside_archive(archive_path, LOCK_SUFFIX)
 
 
-class CrawlLock:
-    """The lock of one archive, held by this process while `depth` > 0."""
+def write_lock(archive: Path | str) -> CrawlLock | PostgresWriteLock:
+    """The write lock of an archive: a file's flock, or a PostgreSQL archive's advisory lock."""
+    if is_postgres_url(archive):
+        from crawler.archive.postgres.lock import PostgresWriteLock
+
+        return PostgresWriteLock(str(archive))
+    return CrawlLock(archive)
+
+
+class WriteLock(ABC):
+    """What every archive's write lock does with its `acquire` and `release`."""
+
+    @abstractmethod
+    def acquire(self, purpose: str = "crawl") -> None: ...
+
+    @abstractmethod
+    def release(self) -> None: ...
+
+    @contextmanager
+    def held(self, purpose: str = "crawl") -> Iterator[None]:
+        self.acquire(purpose)
+        try:
+            yield
+        finally:
+            self.release()
+
+
+class CrawlLock(WriteLock):
+    """The lock of one archive file, held by this process while `depth` > 0."""
 
     _held: ClassVar[dict[Path, tuple[int, int]]] = {}  # lock file -> (descriptor, depth)
 
@@ -122,14 +154,6 @@ class CrawlLock:
         with suppress(FileNotFoundError):
             os.unlink(self.path)
         os.close(descriptor)
-
-    @contextmanager
-    def held(self, purpose: str = "crawl") -> Iterator[None]:
-        self.acquire(purpose)
-        try:
-            yield
-        finally:
-            self.release()
 
     def is_taken(self) -> bool:
         """Whether some process (this one included) holds the lock now; takes nothing."""

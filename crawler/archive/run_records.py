@@ -95,13 +95,20 @@ CAPTURE_COUNTS: tuple[tuple[str, str], ...] = (
 DISCOVERY_PROBLEM = "outcome = 'discovery' AND outcome_reason IS NOT NULL AND outcome_reason != :not_modified"
 
 
+def _ones(condition: str) -> str:
+    """1 where `condition` holds, else 0: PostgreSQL sums no booleans (SQLite's are 1 and 0)."""
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
 def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, OutletRecord]:
     """Each outlet's record of a run, counted from what the archive holds."""
     records: dict[str, OutletRecord] = {}
     parameters = {"run": run_id, "not_modified": NOT_MODIFIED, "blocked": BLOCKED_REASONS}
     sums = ", ".join(
-        f"coalesce(sum({expression.replace('DISCOVERY_PROBLEM', DISCOVERY_PROBLEM)}), 0)"
-        for _, expression in CAPTURE_COUNTS
+        f"coalesce(sum({expression if name == 'discovered' else _ones(expression)}), 0)".replace(
+            "DISCOVERY_PROBLEM", DISCOVERY_PROBLEM
+        )
+        for name, expression in CAPTURE_COUNTS
     )
     rows = db.execute(
         f"SELECT outlet, {sums} FROM captures WHERE crawl_run_id = :run GROUP BY outlet", parameters
@@ -116,11 +123,11 @@ def count_run(db: sqlite3.Connection | Database, run_id: int) -> dict[str, Outle
     )
     for outlet, page_kind, reason, count in failures:
         _count_failure(records[outlet].failures, page_kind, reason, count)
-    has_field = ", ".join(f"sum({condition})" for _, condition in COVERAGE_FIELDS)
+    has_field = ", ".join(f"sum({_ones(condition)})" for _, condition in COVERAGE_FIELDS)
     coverage = db.execute(
         f"""SELECT a.outlet, count(*), {has_field} FROM articles a JOIN captures c ON c.id = a.capture_id
-        WHERE c.crawl_run_id = ? GROUP BY a.outlet""",
-        [run_id],
+        WHERE c.crawl_run_id = :run GROUP BY a.outlet""",
+        parameters,
     )
     for outlet, extracted, *having in coverage:
         record = records.setdefault(outlet, OutletRecord())

@@ -128,7 +128,7 @@ class StoryIndex:
         # grow with the archive.
         bounded = " UNION ALL ".join(
             "SELECT * FROM (SELECT article FROM minhash_bands WHERE band = ? AND bucket = ? AND article != ?"
-            " LIMIT ?)"
+            " LIMIT ?) AS bucket"
             for _ in buckets
         )
         shared = Counter(

@@ -12,6 +12,7 @@ import click
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.cli.options import (
+    archive_db_option,
     db_option,
     one_line_errors,
     registry_option,
@@ -100,7 +101,7 @@ def _run_crawl(
 
 @click.command()
 @click.argument("outlets", nargs=-1)
-@db_option
+@archive_db_option(postgres_ok=True)
 @replay_option
 @registry_option
 @settings_option

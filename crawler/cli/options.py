@@ -19,7 +19,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH
-from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.archive.lock import ArchiveBusy, write_lock
 from crawler.archive.postgres import is_postgres_url
 from crawler.file_limits import not_a_regular_file
 
@@ -166,7 +166,7 @@ settings_option = click.option(
 @contextmanager
 def writing(db_path: Path, purpose: str) -> Iterator[None]:
     """Hold the archive's write lock for `purpose`; if another writer has it, exit 75 at once."""
-    lock = CrawlLock(db_path)
+    lock = write_lock(db_path)
     try:
         lock.acquire(purpose)
     except ArchiveBusy as busy:

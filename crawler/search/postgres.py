@@ -55,9 +55,11 @@ from crawler.search.results import (
 from crawler.search.tokens import filter_tokens
 
 INDEX_TABLE = "article_search"
-# One row: how many articles the index holds and their tokens, for bm25's average (a scan of the
-# index for them took 30 ms at 100,000 articles).
+# How many articles the index holds and their tokens, for bm25's average (a scan of the index for
+# them took 30 ms at 100,000 articles): summed over TOTALS_SLOTS rows, a writer adding to the row
+# of its server process's number, so that writers in several sessions do not queue on one row.
 TOTALS_TABLE = "article_search_totals"
+TOTALS_SLOTS = 16
 # Filter tokens are kept apart from the text's: a one-letter prefix query must not match them.
 FILTER_PREFIX = "#"
 # Articles read and indexed per statement.
@@ -132,7 +134,8 @@ def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str
         )
     connection.execute(
         _sql(
-            f"INSERT INTO {TOTALS_TABLE} (id, articles, tokens) VALUES (1, :articles, :tokens)"
+            f"INSERT INTO {TOTALS_TABLE} (id, articles, tokens)"
+            f" VALUES (pg_backend_pid() % {TOTALS_SLOTS}, :articles, :tokens)"
             f" ON CONFLICT (id) DO UPDATE SET articles = {TOTALS_TABLE}.articles + excluded.articles,"
             f" tokens = {TOTALS_TABLE}.tokens + excluded.tokens"
         ),
@@ -141,6 +144,14 @@ def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str
             "tokens": sum(row["token_count"] for row in rows) - sum(removed),
         },
     )
+
+
+def index_totals(connection: Connection) -> tuple[int, int]:
+    """How many articles the index holds, and their tokens (0, 0 when none)."""
+    articles, tokens = connection.execute(
+        _sql(f"SELECT CAST(sum(articles) AS bigint), CAST(sum(tokens) AS bigint) FROM {TOTALS_TABLE}")
+    ).one()
+    return articles or 0, tokens or 0
 
 
 def index_unindexed_articles(connection: Connection) -> int:
@@ -355,7 +366,7 @@ def _search(connection: Connection, query: SearchQuery, filters: Filters, limit:
         _sql(f"SELECT s.article, s.token_count, {counted} FROM {INDEX_TABLE} s WHERE {condition}"),
         statement.parameters,
     ).all()
-    articles, tokens = connection.execute(_sql(f"SELECT articles, tokens FROM {TOTALS_TABLE}")).one()
+    articles, tokens = index_totals(connection)
     # FTS5: (double) tokens / (double) rows.
     average_tokens = float(tokens) / float(articles)
     # A lone phrase without filters is held by exactly the articles the query matched.

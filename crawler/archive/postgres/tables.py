@@ -458,7 +458,7 @@ Index("citation_hops_by_citation", citation_hops.c.citation, citation_hops.c.fet
 
 # Chinese search (crawler/search/postgres.py), in place of SQLite's FTS5 index: per article, the
 # tokens of its title and body and its filter tokens (GIN-indexed), its search texts and its length
-# in tokens; and the index's totals, for bm25.
+# in tokens; and the index's totals, for bm25 (summed over a few rows, one per writer's slot).
 article_search = Table(
     "article_search",
     metadata,

@@ -1,0 +1,148 @@
+"""The write path on a real PostgreSQL server: `crawl --db postgresql://…` archives what the same
+crawl archives into SQLite, row for row, and `search`, `stats` and `show` answer alike on both."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from crawler import exit_status
+from crawler.archive import Archive
+from crawler.archive.postgres.lock import PostgresWriteLock
+from crawler.archive.postgres.rooms import PostgresConnection, driver_sql
+from crawler.cli import DEMO_SNAPSHOT
+from crawler.search import postgres as search
+from tests.helpers import run_sourcevault
+from tests.test_archive_moves import QUERIES, SEARCH_SHADOW_TABLES
+
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00)?")
+WRITTEN_NOW = "<written now>"
+
+
+def crawl_twice(db: str) -> list[str]:
+    """The demo snapshot replayed into `db`, and again (what a nightly crawl's second night does)."""
+    printed = []
+    for _ in range(2):
+        result = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", db)
+        assert result.returncode == 0, result.stderr
+        printed.append(re.sub(r"archived in \S+:", "archived in DB:", result.stdout))
+    return printed
+
+
+def every_row(path: Path, since: datetime) -> dict[str, list[tuple]]:
+    """Every row of every table but the FTS5 index's own, in key order; the times the crawl wrote
+    (since `since`, unlike the pages' own times) alike."""
+    connection = sqlite3.connect(path)
+
+    def normalised(value: object) -> object:
+        if isinstance(value, str) and ISO_TIME.fullmatch(value):
+            written = datetime.fromisoformat(value)
+            if written.tzinfo is not None and written >= since:
+                return WRITTEN_NOW
+        return value
+
+    names = [
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        if name not in SEARCH_SHADOW_TABLES and name != "_sqlite_migrations"
+    ]
+    rows = {
+        name: [
+            tuple(normalised(value) for value in row)
+            for row in connection.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2')
+        ]
+        for name in names
+    }
+    connection.close()
+    return rows
+
+
+def what_commands_say(cli, db: str) -> list[str]:
+    said = [cli("search", query, "--db", db, "--json").output for query in QUERIES]
+    said += [cli("stats", "--db", db, "--json").output, cli("show", "3", "--db", db).output]
+    return said
+
+
+@pytest.fixture(scope="module")
+def sqlite_crawled(tmp_path_factory) -> tuple[Path, list[str], datetime]:
+    """The crawl into SQLite: its file, what it printed, and when it began."""
+    started = datetime.now(UTC).replace(microsecond=0)
+    path = tmp_path_factory.mktemp("sqlite") / "crawled.db"
+    return path, crawl_twice(str(path)), started
+
+
+def test_a_crawl_into_postgresql_archives_what_it_archives_into_sqlite(
+    sqlite_crawled, postgres_url, tmp_path, cli
+):
+    sqlite_path, sqlite_printed, started = sqlite_crawled
+    assert crawl_twice(postgres_url) == sqlite_printed
+    copied = tmp_path / "copied.db"
+    back = run_sourcevault("migrate-archive", postgres_url, str(copied))
+    assert back.returncode == 0, back.stderr
+    on_sqlite, on_postgres = every_row(sqlite_path, started), every_row(copied, started)
+    assert on_postgres.keys() == on_sqlite.keys()
+    assert len(on_sqlite["crawl_runs"]) == 2 and len(on_sqlite["articles"]) > 10
+    for table in on_sqlite:
+        assert on_postgres[table] == on_sqlite[table], table
+    said = what_commands_say(cli, str(sqlite_path))
+    assert all(output.strip() for output in said)
+    assert what_commands_say(cli, postgres_url) == said
+    # The originals as fetched, sha256 checked on read, from PostgreSQL itself.
+    with Archive(postgres_url, readonly=True) as archive:
+        stored = archive.connection.execute("SELECT body_sha256 FROM captures WHERE body_sha256 IS NOT NULL")
+        for (sha256,) in stored.fetchall():
+            assert archive.captures.raw_body(sha256)
+
+
+def test_writers_in_two_sessions_index_articles_without_waiting_on_each_other(sqlite_crawled, postgres_url):
+    result = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
+    assert result.returncode == 0, result.stderr
+    sessions = [PostgresConnection(postgres_url)]
+    # Two sessions whose writes to the index's totals go to rows of their own.
+    while len(sessions) < 2 or len({slot(session) for session in sessions[-2:]}) < 2:
+        sessions.append(PostgresConnection(postgres_url))
+    first, second = sessions[-2:]
+    articles = [row[0] for row in first.execute("SELECT id FROM articles ORDER BY id LIMIT 2").fetchall()]
+    with first.atomic():
+        search.index_articles(first.sa, [articles[0]])
+        with second.atomic():
+            # Waiting on the first session's open transaction would fail at once, not hang.
+            second.execute("SET LOCAL lock_timeout = '1ms'")
+            search.index_articles(second.sa, [articles[1]])
+    indexed = first.execute("SELECT count(*), sum(token_count) FROM article_search").fetchone()
+    assert search.index_totals(first.sa) == tuple(indexed)
+    for session in sessions:
+        session.close()
+
+
+def slot(session: PostgresConnection) -> int:
+    return session.sa.execute(text(f"SELECT pg_backend_pid() % {search.TOTALS_SLOTS}")).scalar_one()
+
+
+def test_a_crawl_waits_for_no_other_writer_it_exits_75_naming_it(postgres_url):
+    Archive(postgres_url).close()
+    lock = PostgresWriteLock(postgres_url)
+    with lock.held("import"):
+        result = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
+    assert result.returncode == exit_status.ARCHIVE_BUSY
+    assert "busy, another sourcevault writes to it (import, pid" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not lock.is_taken()
+
+
+@pytest.mark.parametrize(
+    ("statement", "parameters", "expected"),
+    [
+        ("SELECT ? WHERE a LIKE 'x%'", True, "SELECT %s WHERE a LIKE 'x%%'"),
+        ("SELECT :run, '?', \"a?\" WHERE b = :run", True, "SELECT %(run)s, '?', \"a?\" WHERE b = %(run)s"),
+        ("SELECT 'it''s ?', ?", True, "SELECT 'it''s ?', %s"),
+        ("SELECT '%' WHERE 1", False, "SELECT '%' WHERE 1"),
+    ],
+)
+def test_sqlite_parameter_marks_become_psycopgs_outside_quotes(statement, parameters, expected):
+    assert driver_sql(statement, with_parameters=parameters, returning_id=False) == expected
