@@ -86,6 +86,7 @@ DUE_AGAIN = text(
     """
 )
 DONE_FOR_GOOD = text("DELETE FROM work_units WHERE id = :unit")
+HOLDS = text("SELECT EXISTS (SELECT 1 FROM work_leases WHERE unit = :unit AND worker = :worker)")
 DUE_COUNT = text("SELECT count(*) FROM work_units WHERE due_at <= now()")
 WORKERS = text(
     """
@@ -154,6 +155,12 @@ def due_count(engine: Engine) -> int:
     """Units due now, leased or not."""
     with engine.connect() as connection:
         return connection.execute(DUE_COUNT).scalar_one()
+
+
+def holds_lease(engine: Engine, worker: str, unit: int) -> bool:
+    """Whether the worker holds its lease on the unit still (expired, but nobody took it over, counts)."""
+    with engine.connect() as connection:
+        return connection.execute(HOLDS, {"unit": unit, "worker": worker}).scalar_one()
 
 
 class WorkerLeases:
