@@ -3,13 +3,95 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from crawler import exit_status
 from crawler.cli.options import archive_db_option, one_line_errors
+
+# A lease not renewed for this long (seconds) is lost; a worker renews its own a third of that apart.
+DEFAULT_LEASE_SECONDS = 120.0
+# An outlet crawled is due again this long (seconds) after.
+DEFAULT_EVERY_SECONDS = 3600.0
+# How long a worker waits (seconds, at most) before asking again for a unit others hold.
+POLL_SECONDS = 10.0
+
+
+def worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`crawl`'s options for working as a crawl worker."""
+    for option in reversed(_WORKER_OPTIONS):
+        command = option(command)
+    return command
+
+
+_WORKER_OPTIONS = (
+    click.option(
+        "--worker",
+        is_flag=True,
+        help="Crawl as one of the workers of a PostgreSQL archive: take due units of work (an outlet's"
+        " discovery), leased, one after another until none is due.",
+    ),
+    click.option("--forever", is_flag=True, help="With --worker: wait for units to fall due, never end."),
+    click.option(
+        "--lease",
+        "lease_seconds",
+        type=click.FloatRange(min=1),
+        default=DEFAULT_LEASE_SECONDS,
+        show_default=True,
+        help="With --worker: seconds a lease lasts unless renewed (renewed a third of that apart).",
+    ),
+    click.option(
+        "--every",
+        "every_seconds",
+        type=click.FloatRange(min=0),
+        default=DEFAULT_EVERY_SECONDS,
+        show_default=True,
+        help="With --worker: seconds after its crawl an outlet's discovery is due again.",
+    ),
+)
+
+
+def crawl_as_worker(
+    location: Path | str,
+    outlets: tuple[str, ...],
+    *,
+    settings: Any,
+    registry: Any,
+    lease_seconds: float,
+    every_seconds: float,
+    forever: bool,
+) -> int:
+    """Run one crawl worker (crawler/workers.py); one line per unit crawled; the exit status."""
+    if not isinstance(location, str):
+        raise click.ClickException(
+            f"sourcevault crawl --worker: crawl workers need a PostgreSQL archive (--db postgresql://…);"
+            f" {location} is an SQLite file"
+        )
+    from crawler.workers import LEASE_LOST, CrawlWorker
+
+    registry_outlets = registry.select(list(outlets))
+    worker = CrawlWorker(
+        location,
+        settings,
+        registry,
+        outlets=[outlet.slug for outlet in registry_outlets],
+        lease_seconds=lease_seconds,
+        every_seconds=every_seconds,
+        poll_seconds=min(POLL_SECONDS, lease_seconds / 4),
+        forever=forever,
+    )
+    done = worker.work()
+    for unit, reason in done.crawls:
+        click.echo(f"{done.worker}: {unit.kind} {unit.subject}: {reason}")
+    if not done.crawls:
+        click.echo(f"{done.worker}: no unit was due")
+    # A unit stopped (SIGTERM) or lost to another worker is done by the next worker: not a failure.
+    failed = [reason for _, reason in done.crawls if reason not in ("finished", "shutdown", LEASE_LOST)]
+    return exit_status.FAILED if failed else exit_status.OK
 
 
 def _ago(seconds: float) -> str:
