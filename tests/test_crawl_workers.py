@@ -5,12 +5,17 @@ in one line on an SQLite archive. tests/test_worker_reliability.py kills workers
 from __future__ import annotations
 
 import re
+import subprocess
+import time
+from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, text
 
-from crawler.archive.postgres.connection import engine_url
+from crawler.archive.postgres.connection import PostgresArchive, engine_url
+from crawler.archive.postgres.leases import Lease, Unit, WorkerLeases
 from crawler.cli.crawling import DEMO_SNAPSHOT
-from tests.helpers import run_sourcevault
+from tests.helpers import SOURCEVAULT, run_sourcevault
+from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml
 
 WORKER_LINE = r"[^:]+:\d+:\d{8}T\d{6}Z: "
 
@@ -47,3 +52,56 @@ def test_crawl_worker_on_an_sqlite_archive_says_in_one_line_that_workers_need_po
         "Error: sourcevault crawl --worker: crawl workers need a PostgreSQL archive (--db postgresql://…);"
         f" {tmp_path / 'archive.db'} is an SQLite file\n",
     )
+
+
+def test_a_worker_whose_lease_was_taken_over_stores_nothing_more_and_leaves_the_unit(postgres_url, tmp_path):
+    with LoopbackSite().running() as site:
+        site.add_article("/daily/a/1", "第1則新聞")
+        site.add_article("/daily/a/2", "第2則新聞")
+        # Under way when the lease is taken over: held until the test releases it.
+        site.fault("/daily/a/2", "hold")
+        base_url = site.base_url
+        site.add_feed("/daily/feed.xml", ["/daily/a/1", "/daily/a/2"])
+        registry = tmp_path / "outlets.toml"
+        registry.write_text(outlet_toml("daily", site.base_url, feeds=["/daily/feed.xml"]), encoding="utf-8")
+        options = [*FAST_CRAWL, "--registry", str(registry), "--db", postgres_url]
+        worker = subprocess.Popen(
+            [str(SOURCEVAULT), "crawl", "--worker", *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        site.wait_for_request("/daily/a/2")
+        archive = PostgresArchive(postgres_url)
+        # As another worker does once the lease has expired (the worker stalled past it).
+        thief = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
+        thief.register()
+        with archive.engine.begin() as connection:
+            (unit,) = connection.execute(
+                text("UPDATE work_leases SET worker = :thief WHERE holds = 'daily' RETURNING unit"),
+                {"thief": thief.worker},
+            ).one()
+        site.release("/daily/a/2")
+        # The worker waits for the unit the other holds; the other finishes it.
+        for _ in range(600):
+            if worker.poll() is not None or "lease_lost" in crawl_status(archive):
+                break
+            time.sleep(0.1)
+        assert thief.finish(Lease(unit, Unit.discovery("daily"), datetime.now(UTC)), again_in=3600)
+        out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    assert re.fullmatch(rf"{WORKER_LINE}discovery daily: lease_lost\n", out)
+    with archive.engine.connect() as connection:
+        stored = connection.execute(text("SELECT url FROM captures WHERE page_kind = 'article'")).scalars().all()
+        waiting = connection.execute(text("SELECT url, state FROM article_fetch_queue")).all()
+    # Fetched, but not stored: the page waits in the queue for the worker that holds the outlet.
+    assert f"{base_url}/daily/a/2" not in stored
+    assert (f"{base_url}/daily/a/2", "waiting") in waiting
+    archive.close()
+
+
+def crawl_status(archive: PostgresArchive) -> str:
+    with archive.engine.connect() as connection:
+        return " ".join(
+            connection.execute(text("SELECT coalesce(finish_reason, '') FROM crawl_runs")).scalars()
+        )
