@@ -92,7 +92,9 @@ def test_a_worker_whose_lease_was_taken_over_stores_nothing_more_and_leaves_the_
     assert worker.returncode == 0, err
     assert re.fullmatch(rf"{WORKER_LINE}discovery daily: lease_lost\n", out)
     with archive.engine.connect() as connection:
-        stored = connection.execute(text("SELECT url FROM captures WHERE page_kind = 'article'")).scalars().all()
+        stored = (
+            connection.execute(text("SELECT url FROM captures WHERE page_kind = 'article'")).scalars().all()
+        )
         waiting = connection.execute(text("SELECT url, state FROM article_fetch_queue")).all()
     # Fetched, but not stored: the page waits in the queue for the worker that holds the outlet.
     assert f"{base_url}/daily/a/2" not in stored
