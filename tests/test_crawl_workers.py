@@ -9,6 +9,7 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
@@ -54,6 +55,7 @@ def test_crawl_worker_on_an_sqlite_archive_says_in_one_line_that_workers_need_po
     )
 
 
+@pytest.mark.slow
 def test_a_worker_whose_lease_was_taken_over_stores_nothing_more_and_leaves_the_unit(postgres_url, tmp_path):
     with LoopbackSite().running() as site:
         site.add_article("/daily/a/1", "第1則新聞")
