@@ -109,3 +109,8 @@ def crawl_status(archive: PostgresArchive) -> str:
         return " ".join(
             connection.execute(text("SELECT coalesce(finish_reason, '') FROM crawl_runs")).scalars()
         )
+
+
+def test_worker_options_without_worker_are_refused_in_one_line(cli, tmp_path):
+    result = cli("crawl", "--forever", "--lease", "30", "--db", str(tmp_path / "archive.db"))
+    assert (result.exit_code, result.output) == (1, "Error: --forever, --lease: only with --worker\n")

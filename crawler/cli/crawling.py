@@ -20,7 +20,7 @@ from crawler.cli.options import (
     settings_option,
     writing,
 )
-from crawler.cli.workers import crawl_as_worker, worker_options
+from crawler.cli.workers import crawl_as_worker, refuse_worker_options_alone, worker_options
 
 # The bundled offline snapshot of real outlet pages (and the manifest it is built from).
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
@@ -157,6 +157,7 @@ def crawl(
                 forever=forever,
             )
         )
+    refuse_worker_options_alone()
     sys.exit(
         _crawl(
             db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides

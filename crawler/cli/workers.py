@@ -55,6 +55,18 @@ _WORKER_OPTIONS = (
 )
 
 
+def refuse_worker_options_alone() -> None:
+    """--forever, --lease and --every given without --worker: one line, exit 1 (not ignored)."""
+    context = click.get_current_context()
+    given = [
+        f"--{name.removesuffix('_seconds')}"
+        for name in ("forever", "lease_seconds", "every_seconds")
+        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if given:
+        raise click.ClickException(f"{', '.join(given)}: only with --worker")
+
+
 def crawl_as_worker(
     location: Path | str,
     outlets: tuple[str, ...],
