@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.archive.postgres.leases import Lease, Unit, WorkerLeases
+from crawler.archive.postgres.lock import PostgresWriteLock
 from crawler.cli.crawling import DEMO_SNAPSHOT
 from tests.helpers import SOURCEVAULT, run_sourcevault
 from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml
@@ -114,3 +115,23 @@ def crawl_status(archive: PostgresArchive) -> str:
 def test_worker_options_without_worker_are_refused_in_one_line(cli, tmp_path):
     result = cli("crawl", "--forever", "--lease", "30", "--db", str(tmp_path / "archive.db"))
     assert (result.exit_code, result.output) == (1, "Error: --forever, --lease: only with --worker\n")
+
+
+def test_workers_and_a_single_crawl_keep_each_other_out_exit_75(postgres_url):
+    PostgresArchive(postgres_url).close()
+    single = PostgresWriteLock(postgres_url)
+    single.acquire("crawl")
+    try:
+        refused = run_sourcevault("crawl", "--worker", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
+    finally:
+        single.release()
+    assert refused.returncode == 75, refused.stderr
+    assert "busy, another sourcevault writes to it (crawl, pid " in refused.stderr
+    worker = PostgresWriteLock(postgres_url, shared=True)
+    worker.acquire("crawl worker")
+    try:
+        refused = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
+    finally:
+        worker.release()
+    assert refused.returncode == 75, refused.stderr
+    assert "busy, another sourcevault writes to it (crawl worker, pid " in refused.stderr

@@ -96,7 +96,21 @@ def crawl_as_worker(
         poll_seconds=min(POLL_SECONDS, lease_seconds / 4),
         forever=forever,
     )
-    done = worker.work()
+    from crawler.archive.lock import ArchiveBusy
+    from crawler.archive.postgres.lock import PostgresWriteLock
+
+    # Shared with the other workers; a single `crawl` (or another writer holding the lock alone)
+    # keeps workers out, and workers it.
+    lock = PostgresWriteLock(location, shared=True)
+    try:
+        lock.acquire("crawl worker")
+    except ArchiveBusy as busy:
+        click.echo(f"Error: {busy}; exiting with status {exit_status.ARCHIVE_BUSY}", err=True)
+        return exit_status.ARCHIVE_BUSY
+    try:
+        done = worker.work()
+    finally:
+        lock.release()
     for unit, reason in done.crawls:
         click.echo(f"{done.worker}: {unit.kind} {unit.subject}: {reason}")
     if not done.crawls:
