@@ -93,6 +93,8 @@ ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
     "pipelines.language.LanguagePipeline": 500,
     "pipelines.dedup.DedupPipeline": 700,
+    # Only a crawl worker's crawl (crawler/workers.py): nothing stored once its lease is lost.
+    "pipelines.lease_fence.LeaseFencePipeline": 850,
     "pipelines.archive.ArchivePipeline": 900,
     # Only a briefing's fetch (crawler/briefings/fetching.py): links captures to citations.
     "pipelines.citations.CitationPipeline": 950,
@@ -108,6 +110,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # --- sourcevault components (per-run values; the CLI sets them from its options) ---------------
 ARCHIVE_PATH = "data/archive.db"
+# One crawl writes an archive at a time; crawl workers (`crawl --worker`) share one by their leases.
+ARCHIVE_WRITE_LOCK = True
+# A crawl worker's crawl of one unit: {"worker": id, "unit": id}. Set, pipelines.lease_fence keeps
+# the worker from storing anything once its lease on the unit is lost to another worker.
+WORKER_LEASE = None
 REGISTRY_PATH = None  # None: $SOURCEVAULT_REGISTRY, else config/outlets.toml (crawler/registry.py)
 REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000

@@ -87,13 +87,15 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        lock = write_lock(self.path)
-        try:
-            lock.acquire()
-        except ArchiveBusy as busy:
-            self.crawler.spider.logger.error(str(busy))  # type: ignore[union-attr]
-            raise CloseSpider(ARCHIVE_BUSY) from None
-        self.lock = lock
+        # Crawl workers share a PostgreSQL archive, each outlet leased to one of them at a time.
+        if self.crawler.settings.getbool("ARCHIVE_WRITE_LOCK"):
+            lock = write_lock(self.path)
+            try:
+                lock.acquire()
+            except ArchiveBusy as busy:
+                self.crawler.spider.logger.error(str(busy))  # type: ignore[union-attr]
+                raise CloseSpider(ARCHIVE_BUSY) from None
+            self.lock = lock
         try:
             if self.reserve is not None:
                 self.reserve.hold()
@@ -108,7 +110,9 @@ class ArchivePipeline:
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
         outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]
-        self.run_id = self.archive.runs.start(outlets, self.replay_snapshot)
+        self.run_id = self.archive.runs.start(
+            outlets, self.replay_snapshot, leased=not self.crawler.settings.getbool("ARCHIVE_WRITE_LOCK")
+        )
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         self.crawler.stats.set_value("archive/path", str(self.archive.path))

@@ -300,3 +300,15 @@ def test_discovery_queues_only_pages_the_archive_lacks(archive, registry):
         "SELECT article_links_listed, article_links_new FROM captures WHERE page_kind = 'feed' ORDER BY id"
     ).fetchall()
     assert counted == [(3, 1), (3, 0)]
+
+
+def test_a_run_started_under_a_workers_lease_closes_only_the_lost_runs_of_its_own_outlet(archive):
+    # Crawl workers (crawler/workers.py) crawl other outlets meanwhile: their runs go on.
+    other = archive.runs.start(["udn"], None, leased=True)
+    lost = archive.runs.start(["cna"], None, leased=True)
+    archive.runs.start(["cna"], None, leased=True)
+    assert archive.runs.get(other)["status"] == "running"
+    assert archive.runs.get(lost)["status"] == "interrupted"
+    # A single crawl holds the archive's lock: any run still running lost its process.
+    archive.runs.start(["cna"], None)
+    assert archive.runs.get(other)["status"] == "interrupted"

@@ -219,11 +219,12 @@ def test_sqlite_to_sqlite_and_a_copy_onto_itself_are_refused_in_one_line(demo_wi
 
 
 # The commands that work on a PostgreSQL archive: search, show and stats (tests/test_search_backends.py),
-# crawl (tests/test_postgres_writing.py), the others (tests/test_postgres_commands.py).
+# crawl (tests/test_postgres_writing.py), workers (tests/test_work_leases.py), the others
+# (tests/test_postgres_commands.py).
 ON_POSTGRESQL = {
     *(("briefing", name) for name in ("add", "attach", "list", "recheck", "report")),
     *((name,) for name in ("clusters", "crawl", "demo", "duplicates", "export", "import", "reextract")),
-    *((name,) for name in ("report", "search", "show", "stats")),
+    *((name,) for name in ("report", "search", "show", "stats", "workers")),
 }
 
 

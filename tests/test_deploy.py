@@ -164,3 +164,43 @@ def test_a_crawl_stopped_with_sigterm_closes_its_run_and_the_report_says_so(tmp_
     assert report.returncode == 3, report.stderr
     alerts = json.loads(report.stdout)["alerts"]
     assert "run_unfinished" in [alert["kind"] for alert in alerts]
+
+
+WORKER_UNIT = DEPLOY / "sourcevault-worker@.service"
+WORKER_ENVIRONMENT = "/etc/sourcevault/worker.env"
+
+
+def test_the_worker_template_runs_a_crawl_worker_forever_on_the_archive_its_environment_names():
+    (command,) = setting(WORKER_UNIT, "ExecStart")
+    program, name, *options = shlex.split(command)
+    assert (program, name) == (COMMAND, "crawl")
+    # systemd puts the environment file's URL in place of ${SOURCEVAULT_DB}.
+    url = "postgresql://sourcevault@db.example.org/archive"
+    given = [url if option == "${SOURCEVAULT_DB}" else option for option in options]
+    context = main.commands["crawl"].make_context("crawl", given)
+    assert (context.params["worker"], context.params["forever"], context.params["db_path"]) == (
+        True,
+        True,
+        url,
+    )
+    assert setting(WORKER_UNIT, "EnvironmentFile") == [WORKER_ENVIRONMENT]
+    assert f"SOURCEVAULT_DB={url}" in WORKER_UNIT.read_text(encoding="utf-8")
+    assert setting(WORKER_UNIT, "Type") == ["simple"] and setting(WORKER_UNIT, "Restart") == ["on-failure"]
+    assert setting(WORKER_UNIT, "KillSignal") == ["SIGTERM"]
+    assert setting(WORKER_UNIT, "StateDirectory") == ["sourcevault"]
+    assert setting(WORKER_UNIT, "WorkingDirectory") == [STATE_DIR]
+    (link,) = setting(WORKER_UNIT, "Documentation")
+    assert (ROOT / link.removeprefix(f"file://{CHECKOUT}/")).is_file()
+    assert WORKER_UNIT.name in (ROOT / "docs" / "postgresql.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze (Debian systemd)")
+def test_the_worker_template_verifies_cleanly_as_an_instance(tmp_path):
+    instance = tmp_path / "sourcevault-worker@1.service"
+    instance.write_text(
+        WORKER_UNIT.read_text(encoding="utf-8").replace(COMMAND, str(SOURCEVAULT)), encoding="utf-8"
+    )
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(instance)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")

@@ -15,7 +15,7 @@ from crawler.archive.captures import checked_body
 from crawler.archive.connection import ArchiveError, CorruptOriginal
 from crawler.archive.postgres import schema
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.tables import SEARCH_TABLES, metadata, raw_bodies
+from crawler.archive.postgres.tables import POSTGRES_ONLY_TABLES, metadata, raw_bodies
 from tests.helpers import archive_tables
 
 # What the PostgreSQL model leaves out of an SQLite archive: sqlite-utils' record of migrations, and
@@ -28,7 +28,7 @@ def test_the_postgresql_model_names_the_tables_and_columns_of_a_new_sqlite_archi
     postgres_tables = {
         table.name: {column.name for column in table.columns}
         for table in metadata.tables.values()
-        if table.name not in SEARCH_TABLES
+        if table.name not in POSTGRES_ONLY_TABLES
     }
     assert postgres_tables == sqlite_tables
 

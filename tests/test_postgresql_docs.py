@@ -3,9 +3,10 @@
 The page's `console` blocks run in a fresh clone with the other pages (tests/test_docs.py). Its `sh`
 blocks need a PostgreSQL server, so they run here: every `sourcevault`, `pg_dump` and `pg_restore`
 line, in the page's order, with the page's example server URL, files and dump name replaced by this
-test's. Lines that set up a machine (pip, apt, createuser) and the long-running `serve` (which
-tests/test_archive_moves.py starts on an exported copy) are listed as not run, so a new line on the
-page fails this test until it is run here or listed.
+test's. Lines that set up a machine (pip, apt, createuser, systemd units), the long-running `serve`
+(which tests/test_archive_moves.py starts on an exported copy) and a crawl worker on the network
+(tests/test_worker_reliability.py runs workers on a loopback site) are listed as not run, so a new
+line on the page fails this test until it is run here or listed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ NOT_RUN = (
     "sudo ",  # machine set-up: .ci/run installs and starts the server
     "SOURCEVAULT_TEST_POSTGRES=",  # this very suite
     "sourcevault serve ",  # runs until stopped; tests/test_archive_moves.py serves an exported copy
+    # crawls the outlets over the network; tests/test_worker_reliability.py runs workers on a loopback site
+    "sourcevault crawl --worker ",
+    "cp deploy/",  # installing the worker unit, which tests/test_deploy.py checks
+    "systemctl ",
 )
 SERVED_COPY = "/srv/sourcevault/served.db"
 SHOWN_DUMP = "archive-2026-12-01.dump"

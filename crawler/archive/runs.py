@@ -22,11 +22,12 @@ class Runs:
         self.connection = archive.connection
         self.queue = queue
 
-    def start(self, outlets: list[str], replay_snapshot: str | None) -> int:
-        """Record a new run and queue its revisits; only while holding the archive's CrawlLock."""
+    def start(self, outlets: list[str], replay_snapshot: str | None, *, leased: bool = False) -> int:
+        """Record a new run and queue its revisits; only while holding the archive's CrawlLock, or,
+        `leased`, a crawl worker's lease on the run's outlets (crawler/archive/postgres/leases.py)."""
         now = utc_now()
         with self.archive.db.atomic():
-            self._close_interrupted(now)
+            self._close_interrupted(now, outlets if leased else None)
             self.queue.prepare_run(outlets, now)
             cursor = self.connection.execute(
                 """INSERT INTO crawl_runs (started_at, status, outlets, replay_snapshot, sourcevault_version)
@@ -35,11 +36,13 @@ class Runs:
             )
         return int(cursor.lastrowid or 0)
 
-    def _close_interrupted(self, now: str) -> None:
-        # The lock says no other crawl runs: a run still "running" lost its process (SIGKILL, power).
-        interrupted = [
-            row[0] for row in self.connection.execute("SELECT id FROM crawl_runs WHERE status = 'running'")
-        ]
+    def _close_interrupted(self, now: str, leased: list[str] | None) -> None:
+        # The lock says no other crawl runs (the lease, no other crawl of these outlets): a run still
+        # "running" lost its process (SIGKILL, power). Other workers' runs of other outlets go on.
+        query, parameters = "SELECT id FROM crawl_runs WHERE status = 'running'", []
+        if leased is not None:
+            query, parameters = f"{query} AND outlets = ?", [to_json(leased)]
+        interrupted = [row[0] for row in self.connection.execute(query, parameters)]
         for run_id in interrupted:
             self.connection.execute(
                 "UPDATE crawl_runs SET status = 'interrupted', finish_reason = ? WHERE id = ?",

@@ -101,10 +101,11 @@ class Summary:
 
 
 def tables() -> list[Table]:
-    """The tables both ends have: all but PostgreSQL's search index, which each end builds itself."""
-    from crawler.archive.postgres.tables import SEARCH_TABLES, metadata
+    """The tables both ends have: all but PostgreSQL's search index, which each end builds itself, and
+    its crawl workers' leases."""
+    from crawler.archive.postgres.tables import POSTGRES_ONLY_TABLES, metadata
 
-    return [table for table in metadata.sorted_tables if table.name not in SEARCH_TABLES]
+    return [table for table in metadata.sorted_tables if table.name not in POSTGRES_ONLY_TABLES]
 
 
 def id_table(table: Table) -> bool:

@@ -16,6 +16,7 @@ from crawler.cli.posts import posts
 from crawler.cli.searching import search_command, show
 from crawler.cli.serving import serve
 from crawler.cli.snapshots import snapshot
+from crawler.cli.workers import workers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,6 +54,7 @@ for command in (
     briefing,
     posts,
     migrate_archive,
+    workers,
 ):
     main.add_command(command)
 

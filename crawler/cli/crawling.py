@@ -20,6 +20,7 @@ from crawler.cli.options import (
     settings_option,
     writing,
 )
+from crawler.cli.workers import crawl_as_worker, refuse_worker_options_alone, worker_options
 
 # The bundled offline snapshot of real outlet pages (and the manifest it is built from).
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"
@@ -106,6 +107,7 @@ def _run_crawl(
 @registry_option
 @settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress line.")
+@worker_options
 @one_line_errors
 def crawl(
     outlets: tuple[str, ...],
@@ -115,6 +117,10 @@ def crawl(
     registry_path: Path | None,
     overrides: dict[str, str],
     verbose: bool,
+    worker: bool,
+    forever: bool,
+    lease_seconds: float,
+    every_seconds: float,
 ) -> None:
     """Crawl OUTLETS (slugs; all when none) into the archive.
 
@@ -129,7 +135,29 @@ def crawl(
         sourcevault crawl cna udn --db data/archive.db
         sourcevault crawl --replay crawler/demo/snapshot.warc.gz
         sourcevault crawl -s DOWNLOAD_TIMEOUT=60
+        sourcevault crawl --worker --forever --db postgresql://sourcevault@db.example.org/archive
     """
+    if worker:
+        from crawler.registry import load_registry
+        from crawler.runner import project_settings
+
+        settings = project_settings(
+            db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
+        )
+        settings.set("ARCHIVE_WRITE_LOCK", False, priority="cmdline")
+        registry = load_registry(registry_path)
+        sys.exit(
+            crawl_as_worker(
+                db_path,
+                outlets,
+                settings=settings,
+                registry=registry,
+                lease_seconds=lease_seconds,
+                every_seconds=every_seconds,
+                forever=forever,
+            )
+        )
+    refuse_worker_options_alone()
     sys.exit(
         _crawl(
             db_path, outlets, replay=replay, registry_path=registry_path, verbose=verbose, overrides=overrides

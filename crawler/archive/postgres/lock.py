@@ -28,11 +28,19 @@ class PostgresWriteLock(WriteLock):
 
     _held: ClassVar[dict[str, tuple[psycopg.Connection, int]]] = {}  # location -> (connection, depth)
 
-    def __init__(self, location: str):
+    def __init__(self, location: str, *, shared: bool = False):
         from crawler.archive.postgres.connection import shown
 
         self.location = location
         self.where = shown(location)
+        # Crawl workers hold it shared, together: a single writer, which holds it alone, waits for
+        # none of them, and they for none of it (crawler/workers.py).
+        self.shared = shared
+        self._try, self._unlock = (
+            ("pg_try_advisory_lock_shared", "pg_advisory_unlock_shared")
+            if shared
+            else ("pg_try_advisory_lock", "pg_advisory_unlock")
+        )
 
     def acquire(self, purpose: str = "crawl") -> None:
         """Take the lock for `purpose`, or raise ArchiveBusy naming the process that holds it."""
@@ -43,7 +51,7 @@ class PostgresWriteLock(WriteLock):
         holder = f"{HOLDER_PREFIX}{purpose}, pid {os.getpid()}, since {utc_now()}"
         try:
             connection = self._connect(application_name=holder[:63])
-            taken = connection.execute("SELECT pg_try_advisory_lock(%s)", [WRITE_LOCK_KEY]).fetchone()
+            taken = connection.execute(f"SELECT {self._try}(%s)", [WRITE_LOCK_KEY]).fetchone()
         except psycopg.Error as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ArchiveError(f"{self.where}: cannot take the write lock ({reason})") from None
@@ -73,7 +81,7 @@ class PostgresWriteLock(WriteLock):
         del self._held[self.location]
         # Let go before closing: the server ends a closed session's locks only as its process exits.
         with suppress(psycopg.Error):
-            connection.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK_KEY])
+            connection.execute(f"SELECT {self._unlock}(%s)", [WRITE_LOCK_KEY])
         connection.close()
 
     def is_taken(self) -> bool:

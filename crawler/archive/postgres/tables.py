@@ -5,7 +5,9 @@ The SQLite archive is built by its own sqlite-utils migrations (crawler/archive/
 model is the PostgreSQL one, built and migrated by Alembic (crawler/archive/postgres/migrations/).
 tests/test_postgres_archive.py checks that both name the same tables and columns and that the Alembic
 history builds exactly this model. Left out: SQLite's search index (`article_search*`, `post_search*`,
-FTS5 and its bookkeeping), which PostgreSQL keeps in a table of its own.
+FTS5 and its bookkeeping), which PostgreSQL keeps in a table of its own. Added: the crawl workers'
+units of work and their leases (crawler/archive/postgres/leases.py), which an SQLite archive, crawled by
+one machine, has no need of.
 
 Types keep every value as SQLite holds it, so an archive copied there and back is the same row for
 row: times stay ISO 8601 text and JSON stays text; integers are 64-bit (MinHash buckets use all of
@@ -29,7 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import TIMESTAMP, TSVECTOR
 
 metadata = MetaData()
 
@@ -477,3 +479,44 @@ article_search_totals = Table(
 )
 # The tables an SQLite archive has no counterpart of (its FTS5 index is built by its migrations).
 SEARCH_TABLES = ("article_search", "article_search_totals")
+
+# Crawl workers (crawler/archive/postgres/leases.py). Their times are the server's clock (now()), never
+# a worker's: leases taken and renewed from several machines expire by one clock.
+crawl_workers = Table(
+    "crawl_workers",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("host", Text, nullable=False),
+    Column("pid", BigInteger, nullable=False),
+    Column("started_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("heartbeat_at", TIMESTAMP(timezone=True), nullable=False),
+)
+
+# A unit of work: an outlet's discovery, an outlet's due revisits, a briefing's citations. `holds` is
+# what a worker holds while doing it (the outlet's slug, or briefing:ID): one lease per holding.
+work_units = Table(
+    "work_units",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("holds", Text, nullable=False),
+    Column("due_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("last_finished_at", TIMESTAMP(timezone=True)),
+    UniqueConstraint("kind", "subject"),
+)
+Index("work_units_by_due_at", work_units.c.due_at)
+
+work_leases = Table(
+    "work_leases",
+    metadata,
+    Column("holds", Text, primary_key=True),
+    Column("unit", BigInteger, ForeignKey("work_units.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("worker", Text, ForeignKey("crawl_workers.id", ondelete="CASCADE"), nullable=False),
+    Column("taken_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("leased_until", TIMESTAMP(timezone=True), nullable=False),
+)
+Index("work_leases_by_worker", work_leases.c.worker)
+WORK_TABLES = ("crawl_workers", "work_units", "work_leases")
+# The tables of a PostgreSQL archive alone: neither copied to nor from an SQLite archive.
+POSTGRES_ONLY_TABLES = (*SEARCH_TABLES, *WORK_TABLES)

@@ -1,0 +1,236 @@
+"""Crawl workers' leases on units of work in a PostgreSQL archive (issue 18): PostgreSQL as the work
+queue, with nothing home-made beyond the tables (crawler/archive/postgres/tables.py: crawl_workers,
+work_units, work_leases).
+
+A unit of work is an outlet's discovery, an outlet's due revisits or a briefing's citations. A worker
+takes a due unit with `SELECT … FOR UPDATE SKIP LOCKED` (workers taking at once never wait for one
+another) and leases what the unit holds: its outlet, or its briefing. A holding has at most one lease
+(the primary key of work_leases), so an outlet is crawled by one worker at a time, whichever of its
+units it works on, and politeness needs no coordination between machines. The worker renews its leases
+while it works (its heartbeat) and releases them when done; a lease not renewed expires and the unit
+is taken by the next worker that asks, from the start. Every time is the server's clock (now()), so
+workers on machines whose clocks disagree expire leases alike.
+
+Every statement is in this module; each method runs one transaction of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+DISCOVERY = "discovery"
+REVISITS = "revisits"
+CITATIONS = "citations"
+# A worker silent this long (days) is forgotten, with its expired leases, when another registers.
+FORGET_SILENT_WORKERS_AFTER_DAYS = 1
+# Due units looked at per attempt to take one; the others' rows stay free for other workers.
+CANDIDATES_PER_TAKE = 8
+
+REGISTER = text(
+    """
+    INSERT INTO crawl_workers (id, host, pid, started_at, heartbeat_at)
+    VALUES (:worker, :host, :pid, now(), now())
+    ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()
+    """
+)
+FORGET_SILENT = text("DELETE FROM crawl_workers WHERE heartbeat_at < now() - make_interval(days => :days)")
+RETIRE = text("DELETE FROM crawl_workers WHERE id = :worker")
+SCHEDULE = text(
+    """
+    INSERT INTO work_units (kind, subject, holds, due_at) VALUES (:kind, :subject, :holds, now())
+    ON CONFLICT (kind, subject) DO NOTHING
+    """
+)
+CANDIDATES = text(
+    """
+    SELECT u.id, u.kind, u.subject, u.holds FROM work_units u
+    WHERE u.due_at <= now()
+      AND NOT EXISTS (SELECT 1 FROM work_leases l WHERE l.holds = u.holds AND l.leased_until > now())
+    ORDER BY u.due_at, u.id
+    LIMIT :limit
+    FOR UPDATE OF u SKIP LOCKED
+    """
+)
+# Another worker's lease on the holding is replaced only once it has expired (checked on the row as
+# committed, after waiting for a worker leasing it at this moment).
+LEASE = text(
+    """
+    INSERT INTO work_leases (holds, unit, worker, taken_at, leased_until)
+    VALUES (:holds, :unit, :worker, now(), now() + make_interval(secs => :seconds))
+    ON CONFLICT (holds) DO UPDATE
+    SET unit = excluded.unit, worker = excluded.worker, taken_at = excluded.taken_at,
+        leased_until = excluded.leased_until
+    WHERE work_leases.leased_until <= now()
+    RETURNING leased_until
+    """
+)
+HEARTBEAT = text("UPDATE crawl_workers SET heartbeat_at = now() WHERE id = :worker")
+RENEW = text(
+    """
+    UPDATE work_leases SET leased_until = now() + make_interval(secs => :seconds)
+    WHERE worker = :worker RETURNING unit
+    """
+)
+RELEASE = text("DELETE FROM work_leases WHERE unit = :unit AND worker = :worker RETURNING unit")
+DUE_AGAIN = text(
+    """
+    UPDATE work_units SET due_at = now() + make_interval(secs => :seconds), last_finished_at = now()
+    WHERE id = :unit
+    """
+)
+DONE_FOR_GOOD = text("DELETE FROM work_units WHERE id = :unit")
+HOLDS = text("SELECT EXISTS (SELECT 1 FROM work_leases WHERE unit = :unit AND worker = :worker)")
+DUE_COUNT = text("SELECT count(*) FROM work_units WHERE due_at <= now()")
+WORKERS = text(
+    """
+    SELECT id, host, pid, started_at, heartbeat_at,
+           extract(epoch FROM now() - heartbeat_at)::float AS silent_seconds
+    FROM crawl_workers ORDER BY started_at, id
+    """
+)
+LEASES = text(
+    """
+    SELECT l.worker, l.unit, u.kind, u.subject, l.holds, l.taken_at, l.leased_until,
+           l.leased_until > now() AS live
+    FROM work_leases l JOIN work_units u ON u.id = l.unit ORDER BY l.worker, l.taken_at
+    """
+)
+UNIT_COUNTS = text(
+    """
+    SELECT count(*) AS units, count(*) FILTER (WHERE due_at <= now()) AS due,
+           (SELECT count(*) FROM work_leases WHERE leased_until > now()) AS leased
+    FROM work_units
+    """
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str
+    subject: str
+    holds: str
+
+    @classmethod
+    def discovery(cls, outlet: str) -> Unit:
+        return cls(DISCOVERY, outlet, outlet)
+
+    @classmethod
+    def revisits(cls, outlet: str) -> Unit:
+        return cls(REVISITS, outlet, outlet)
+
+    @classmethod
+    def citations(cls, briefing: int) -> Unit:
+        return cls(CITATIONS, str(briefing), f"briefing:{briefing}")
+
+
+@dataclass(frozen=True)
+class Lease:
+    unit_id: int
+    unit: Unit
+    leased_until: datetime
+
+
+def new_worker_id() -> str:
+    """This process as a worker: its host, pid and start (UTC), e.g. `crawl-2:4312:20261202T054012Z`."""
+    started = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{socket.gethostname()}:{os.getpid()}:{started}"
+
+
+def schedule(engine: Engine, units: Iterable[Unit]) -> None:
+    """Make the units due now, those not scheduled already (a unit already there keeps its time)."""
+    rows = [{"kind": unit.kind, "subject": unit.subject, "holds": unit.holds} for unit in units]
+    if rows:
+        with engine.begin() as connection:
+            connection.execute(SCHEDULE, rows)
+
+
+def due_count(engine: Engine) -> int:
+    """Units due now, leased or not."""
+    with engine.connect() as connection:
+        return connection.execute(DUE_COUNT).scalar_one()
+
+
+def holds_lease(engine: Engine, worker: str, unit: int) -> bool:
+    """Whether the worker holds its lease on the unit still (expired, but nobody took it over, counts)."""
+    with engine.connect() as connection:
+        return connection.execute(HOLDS, {"unit": unit, "worker": worker}).scalar_one()
+
+
+class WorkerLeases:
+    """One worker's leases: register it, take units, renew and release them, retire it."""
+
+    def __init__(self, engine: Engine, worker: str, seconds: float):
+        self.engine = engine
+        self.worker = worker
+        self.seconds = seconds
+
+    def register(self) -> None:
+        """Record the worker (forgetting workers silent for a day)."""
+        host, pid, _started = self.worker.rsplit(":", 2)
+        with self.engine.begin() as connection:
+            connection.execute(FORGET_SILENT, {"days": FORGET_SILENT_WORKERS_AFTER_DAYS})
+            connection.execute(REGISTER, {"worker": self.worker, "host": host, "pid": int(pid)})
+
+    def retire(self) -> None:
+        """Forget the worker, releasing any lease it still holds."""
+        with self.engine.begin() as connection:
+            connection.execute(RETIRE, {"worker": self.worker})
+
+    def take(self) -> Lease | None:
+        """A lease on a due unit whose holding nobody else leases, or None when there is none."""
+        with self.engine.begin() as connection:
+            for unit_id, kind, subject, holds in connection.execute(
+                CANDIDATES, {"limit": CANDIDATES_PER_TAKE}
+            ).all():
+                leased_until = connection.execute(
+                    LEASE, {"holds": holds, "unit": unit_id, "worker": self.worker, "seconds": self.seconds}
+                ).scalar_one_or_none()
+                if leased_until is not None:
+                    return Lease(unit_id, Unit(kind, subject, holds), leased_until)
+        return None
+
+    def renew(self) -> set[int]:
+        """The heartbeat: every lease of the worker runs `seconds` from now. The units it still holds
+        (one missing was taken by another worker after its lease expired: stop working on it)."""
+        with self.engine.begin() as connection:
+            connection.execute(HEARTBEAT, {"worker": self.worker})
+            held = connection.execute(RENEW, {"worker": self.worker, "seconds": self.seconds})
+            return set(held.scalars())
+
+    def finish(self, lease: Lease, *, again_in: float | None) -> bool:
+        """Release a lease on a unit done: due again `again_in` seconds from now, or never (None).
+        False, and the unit left as it is, when the lease was lost to another worker."""
+        with self.engine.begin() as connection:
+            if not self._release(connection, lease):
+                return False
+            if again_in is None:
+                connection.execute(DONE_FOR_GOOD, {"unit": lease.unit_id})
+            else:
+                connection.execute(DUE_AGAIN, {"unit": lease.unit_id, "seconds": again_in})
+            return True
+
+    def give_back(self, lease: Lease) -> bool:
+        """Release a lease on a unit not done (the crawl stopped): due still, for the next worker."""
+        with self.engine.begin() as connection:
+            return self._release(connection, lease)
+
+    def _release(self, connection: Connection, lease: Lease) -> bool:
+        released = connection.execute(RELEASE, {"unit": lease.unit_id, "worker": self.worker})
+        return released.first() is not None
+
+
+def listing(connection: Connection) -> dict[str, Any]:
+    """The workers, their leases and last heartbeats, and the units' counts: `sourcevault workers`."""
+    leases: dict[str, list[dict[str, Any]]] = {}
+    for row in connection.execute(LEASES).mappings():
+        lease = dict(row)
+        leases.setdefault(lease.pop("worker"), []).append(lease)
+    workers = [{**row, "leases": leases.get(row["id"], [])} for row in connection.execute(WORKERS).mappings()]
+    return {"workers": workers, "units": dict(connection.execute(UNIT_COUNTS).mappings().one())}

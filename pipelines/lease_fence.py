@@ -1,0 +1,64 @@
+"""Lease fence: a crawl worker stores nothing once its lease on the unit it crawls is lost.
+
+A worker that stalls past its lease (a machine paused, a network cut) loses the unit to the next
+worker that asks, which crawls the outlet from its fetch queue. Until the stalled worker's heartbeat
+notices and closes its crawl, pages it had under way still come in: this stage, ahead of the
+archive's, drops them and closes the crawl, so the outlet's pages are stored by the one worker that
+holds it (the fetch queue still has them waiting for that worker).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.items import Capture
+
+if TYPE_CHECKING:
+    from crawler.archive.postgres.connection import PostgresArchive
+
+LEASE_LOST = "lease_lost"
+
+
+class LeaseFencePipeline:
+    """Settings: WORKER_LEASE ({"worker", "unit"}, set by crawler/workers.py), ARCHIVE_PATH.
+    Switched off (NotConfigured) for any crawl but a worker's."""
+
+    def __init__(self, crawler: Crawler, path: str, worker: str, unit: int):
+        self.crawler = crawler
+        self.path = path
+        self.worker = worker
+        self.unit = unit
+        self.archive: PostgresArchive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeaseFencePipeline:
+        lease = crawler.settings.getdict("WORKER_LEASE")
+        if not lease:
+            raise NotConfigured
+        return cls(crawler, crawler.settings["ARCHIVE_PATH"], lease["worker"], int(lease["unit"]))
+
+    def open_spider(self) -> None:
+        # The `postgresql` extra, imported only by a worker's crawl (an SQLite crawl may lack it).
+        from crawler.archive.postgres.connection import PostgresArchive  # noqa: PLC0415
+
+        self.archive = PostgresArchive(self.path, readonly=True)
+
+    def close_spider(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive: PostgresArchive | None = None
+
+    def process_item(self, item: Capture) -> Capture:
+        from crawler.archive.postgres.leases import holds_lease  # noqa: PLC0415
+
+        assert self.archive is not None
+        if holds_lease(self.archive.engine, self.worker, self.unit):
+            return item
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=LEASE_LOST))
+        raise DropItem(f"{item.url}: not stored, the lease on its outlet was lost to another worker")
