@@ -35,10 +35,30 @@ def cli() -> Callable[..., Result]:
     return invoke
 
 
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole run, which every xdist worker's own folder is in."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]) -> Path:
+    """A folder `make` fills once a test run: the xdist workers share it, one waiting while another
+    makes it. Tests only read it, or take a copy of it to change."""
+    folder = session_folder(tmp_path_factory) / name
+    made = Path(f"{folder}.made")
+    with FileLock(f"{folder}.lock"):
+        if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            made.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def made_clone(tmp_path_factory: pytest.TempPathFactory) -> Clone:
-    """The checkout cloned once a session (on each xdist worker); a test takes a copy, `fresh_clone`."""
-    return Clone.made(tmp_path_factory.mktemp("made_clone"))
+    """The checkout cloned once a test run; a test takes a copy, `fresh_clone`."""
+    return Clone(made_once(tmp_path_factory, "made-clone", Clone.made))
 
 
 @pytest.fixture
@@ -60,26 +80,19 @@ class DemoRun:
         return folder / self.database.name
 
 
-def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The temporary folder of the whole run, which every xdist worker's own folder is in."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+def run_demo(folder: Path) -> None:
+    (folder / "archive").mkdir()
+    result = run_sourcevault("demo", "--db", str(folder / "archive" / "demo.db"))
+    assert result.returncode == 0, result.stderr
+    (folder / "stdout.txt").write_text(result.stdout, encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """`sourcevault demo` run once a test run, in its own process, for the tests that read the archive it
-    makes (the xdist workers share it: one waits while another runs it); each takes a copy, `copy_to`."""
-    folder = session_folder(tmp_path_factory) / "demo-run"
-    printed = folder / "stdout.txt"
-    with FileLock(f"{folder}.lock"):
-        if not printed.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            (folder / "archive").mkdir(parents=True)
-            result = run_sourcevault("demo", "--db", str(folder / "archive" / "demo.db"))
-            assert result.returncode == 0, result.stderr
-            printed.write_text(result.stdout, encoding="utf-8")
-    return DemoRun(folder / "archive" / "demo.db", printed.read_text(encoding="utf-8"))
+    """`sourcevault demo` run once a test run, in its own process, for the tests that read the archive
+    it makes; each takes a copy, `DemoRun.copy_to`."""
+    folder = made_once(tmp_path_factory, "demo-run", run_demo)
+    return DemoRun(folder / "archive" / "demo.db", (folder / "stdout.txt").read_text(encoding="utf-8"))
 
 
 def xdist_work_unit(item: pytest.Item) -> str:
