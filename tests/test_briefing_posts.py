@@ -1,6 +1,6 @@
 """A briefing's cited posts archived by `briefing add` through the posts spider, and `briefing attach`
 giving a citation with no URL the post it cites: replayed from the synthetic post answers of
-tests/fixtures/posts/ (README there), each command in a process of its own as a user runs it.
+tests/fixtures/posts/ (README there), each command that fetches in a process of its own as a user runs it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.posts.post import Endpoint
-from tests.helpers import make_snapshot, run_sourcevault
+from tests.helpers import invoke, make_snapshot, run_sourcevault
 from tests.post_fixtures import answers_for, endpoint_url, made_response
 
 pytestmark = pytest.mark.slow
@@ -91,8 +91,9 @@ def sourcevault(tmp_path: Path, *args: str):
 
 
 def report(tmp_path: Path) -> list[dict]:
-    result = run_sourcevault("briefing", "report", "latest", "--json", "--db", str(tmp_path / "archive.db"))
-    assert result.returncode == 0, result.stderr
+    """The briefing's report, read in this process (it runs no crawl)."""
+    result = invoke("briefing", "report", "latest", "--json", "--db", str(tmp_path / "archive.db"))
+    assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
