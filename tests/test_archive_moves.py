@@ -46,11 +46,9 @@ POLL_SECONDS = 0.05
 
 
 @pytest.fixture(scope="module")
-def demo_with_posts(tmp_path_factory, registry) -> Path:
+def demo_with_posts(demo_run, tmp_path_factory, registry) -> Path:
     """The demo archive, plus posts checked from the synthetic answers of tests/fixtures/posts/."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = run_sourcevault("demo", "--db", str(path))
-    assert result.returncode == 0, result.stderr
+    path = demo_run.copy_to(tmp_path_factory.mktemp("demo"))
     with Archive(path) as archive:
         archive.posts.register_platforms(list(registry.platforms.values()))
         archive.posts.record(fetched(ORDINARY_WEIBO, "weibo/show-ordinary.http", Endpoint.WEIBO_STATUS))

@@ -1,18 +1,19 @@
 """A briefing's cited posts archived by `briefing add` through the posts spider, and `briefing attach`
 giving a citation with no URL the post it cites: replayed from the synthetic post answers of
-tests/fixtures/posts/ (README there), each command in a process of its own as a user runs it.
+tests/fixtures/posts/ (README there), each command that fetches in a process of its own as a user runs it.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from crawler.posts.post import Endpoint
-from tests.helpers import make_snapshot, run_sourcevault
+from tests.helpers import invoke, make_snapshot, run_sourcevault
 from tests.post_fixtures import answers_for, endpoint_url, made_response
 
 pytestmark = pytest.mark.slow
@@ -47,11 +48,13 @@ Source: Twitter, October 29, 2026
 """
 
 
-@pytest.fixture
-def added(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def added_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The briefing added once for the module: its folder (snapshot, briefing, archive)."""
+    folder = tmp_path_factory.mktemp("added")
     away = made_response(302, b"", (("Location", "https://elsewhere.example/collect"),))
     make_snapshot(
-        tmp_path / "posts.warc.gz",
+        folder / "posts.warc.gz",
         [
             *answers_for(ORDINARY_WEIBO, weibo_status="weibo/show-ordinary.http"),
             *answers_for(
@@ -63,10 +66,17 @@ def added(tmp_path: Path) -> Path:
             *answers_for(QUOTING_X, x_syndication="x/syndication-quoted.http", x_oembed="x/oembed-404.http"),
         ],
     )
-    (tmp_path / "briefing.txt").write_text(BRIEFING, encoding="utf-8")
-    result = sourcevault(tmp_path, "briefing", "add", str(tmp_path / "briefing.txt"))
+    (folder / "briefing.txt").write_text(BRIEFING, encoding="utf-8")
+    result = sourcevault(folder, "briefing", "add", str(folder / "briefing.txt"))
     assert result.returncode == 0, result.stderr
     assert "briefing 1 version 1: 5 citations" in result.stdout
+    return folder
+
+
+@pytest.fixture
+def added(added_once: Path, tmp_path: Path) -> Path:
+    """A copy of that folder of the test's own, to add to and attach in."""
+    shutil.copytree(added_once, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 
@@ -81,8 +91,9 @@ def sourcevault(tmp_path: Path, *args: str):
 
 
 def report(tmp_path: Path) -> list[dict]:
-    result = run_sourcevault("briefing", "report", "latest", "--json", "--db", str(tmp_path / "archive.db"))
-    assert result.returncode == 0, result.stderr
+    """The briefing's report, read in this process (it runs no crawl)."""
+    result = invoke("briefing", "report", "latest", "--json", "--db", str(tmp_path / "archive.db"))
+    assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from tests import test_serve
-from tests.helpers import run_sourcevault
 
 # Debian's chromium, as the Datasette tests drive it.
 browser = test_serve.browser
@@ -35,15 +34,12 @@ DEMO_STATUSES = [
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("briefing-report") / "demo.db"
-    result = run_sourcevault("demo", "--db", str(path))
-    assert result.returncode == 0, result.stderr
+def demo(demo_run, tmp_path_factory) -> Path:
     # The demo ends with the briefing's report.
-    assert result.stdout.rstrip().splitlines()[-1] == (
+    assert demo_run.stdout.rstrip().splitlines()[-1] == (
         "archived: 5, archived_from_web_archive: 1, paywalled: 1, not_an_article: 1, no_url: 1"
     )
-    return path
+    return demo_run.copy_to(tmp_path_factory.mktemp("briefing-report"))
 
 
 @pytest.fixture(scope="module")

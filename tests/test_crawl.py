@@ -195,11 +195,8 @@ def test_broken_discovery_documents_are_recorded_and_the_crawl_goes_on(faulty_cr
 
 
 @pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory) -> tuple[Path, str]:
-    database = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = run_sourcevault("demo", "--db", str(database))
-    assert result.returncode == 0, result.stderr
-    return database, result.stdout
+def demo_archive(demo_run, tmp_path_factory) -> tuple[Path, str]:
+    return demo_run.copy_to(tmp_path_factory.mktemp("demo")), demo_run.stdout
 
 
 def test_the_demo_archives_every_outlet_from_the_bundled_snapshot(demo_archive, registry):

@@ -30,11 +30,8 @@ TYPHOON_ARTICLE = "台风“海燕”逼近 台湾东部多所学校停课"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = run_sourcevault("demo", "--db", str(path))
-    assert result.returncode == 0, result.stderr
-    return path
+def demo(demo_run, tmp_path_factory) -> Path:
+    return demo_run.copy_to(tmp_path_factory.mktemp("demo"))
 
 
 def article_id(database: Path, title: str) -> int:

@@ -42,11 +42,8 @@ NO_RETRIES = ("-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=10")
 
 
 @pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("failures") / "demo.db"
-    result = run_sourcevault("demo", "--db", str(path))
-    assert result.returncode == 0, result.stderr
-    return path
+def demo_archive(demo_run, tmp_path_factory) -> Path:
+    return demo_run.copy_to(tmp_path_factory.mktemp("failures"))
 
 
 @pytest.fixture

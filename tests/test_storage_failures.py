@@ -32,7 +32,7 @@ from tests.test_resume import wait
 pytestmark = pytest.mark.slow
 
 DISK_BYTES = 64 << 20
-ARTICLES = 60
+ARTICLES = 24
 CONCURRENCY = 4
 # The crawl's next articles, one per request it may have in flight, are held unanswered: the disk is
 # filled while the crawl waits for them (and has stored every article before them), so that the
