@@ -4,6 +4,8 @@ The CLI only overrides the per-run values at the bottom (archive path, replay sn
 registry, log level) and what `sourcevault crawl -s NAME=VALUE` names, as `scrapy crawl -s` would.
 """
 
+import os
+
 from crawler import __version__
 
 BOT_NAME = "sourcevault"
@@ -90,6 +92,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.replay.ReplayMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    # With EXTRACT_WORKERS, the next three stages' work is done in worker processes here.
+    "pipelines.worker_pool.WorkerPoolPipeline": 100,
     "pipelines.extract.ExtractPipeline": 300,
     "pipelines.language.LanguagePipeline": 500,
     "pipelines.dedup.DedupPipeline": 700,
@@ -114,6 +118,18 @@ EXTRACT_MAX_PAGE_BYTES = 5_000_000
 REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour, 1 day, 1 week after
 # Candidates deduplication compares exactly per article, of each kind: exact copies, nearest near copies.
 DEDUP_MAX_VERIFIED = 30
+# Captures committed together: a transaction at least every ARCHIVE_COMMIT_PAGES captures or
+# ARCHIVE_COMMIT_MS milliseconds. A crawl killed loses at most that window, and fetches it again
+# next run (its pages are still queued). 1 commits every capture alone.
+ARCHIVE_COMMIT_PAGES = 50
+ARCHIVE_COMMIT_MS = 500
+# Articles indexed for search together (FTS5 writes a segment per transaction that indexes): stored
+# articles wait in article_search_pending until this many have, the rest at the run's end; a run
+# killed before leaves them pending, and the next open of the archive for writing indexes them.
+SEARCH_INDEX_BATCH = 500
+# Worker processes extracting, tagging and fingerprinting articles off the reactor thread (one per
+# core); 0 does that work in the crawl's own process, between downloads.
+EXTRACT_WORKERS = len(os.sched_getaffinity(0))
 PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal
 
 # --- briefings: `sourcevault briefing add` and `recheck` (crawler/briefings/fetching.py) ---------

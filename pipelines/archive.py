@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from crawler import exit_status
 from crawler.archive import Archive
@@ -14,6 +17,7 @@ from crawler.archive.connection import ArchiveError, storage_failure
 from crawler.archive.lock import ArchiveBusy, CrawlLock
 from crawler.archive.reserve import SpaceReserve
 from crawler.archive.run_records import count_run, nothing_fetched
+from crawler.archive.write_batch import WriteBatch
 from crawler.exit_status import crawl_exit_status
 from crawler.items import Capture
 from crawler.registry import Registry
@@ -39,7 +43,16 @@ class ArchivePipeline:
     article, `dedup/linked_articles` for articles linked to archived copies of their story.
     Settings: ARCHIVE_PATH (the SQLite file), REPLAY_SNAPSHOT (recorded on the run when the
     crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again),
-    DEDUP_MAX_VERIFIED (candidates compared exactly per article).
+    DEDUP_MAX_VERIFIED (candidates compared exactly per article), SEARCH_INDEX_BATCH (articles
+    indexed for search together: stored articles wait in `article_search_pending` until that
+    many have, and the rest at the run's end; 1 indexes each in the transaction storing it;
+    what a killed crawl left pending is indexed when the archive is next opened for writing),
+    ARCHIVE_COMMIT_PAGES and
+    ARCHIVE_COMMIT_MS (captures are committed together, at least every so many pages or
+    milliseconds; 1 page commits each capture alone). A capture that lists article links, any
+    discovery document and a page a briefing cites are committed at once: the spider reads the
+    fetch queue, and the citation stage the archive, through connections of their own. A
+    storage failure rolls the open batch back: its pages stay queued, like those of a killed crawl.
     """
 
     def __init__(
@@ -51,6 +64,9 @@ class ArchivePipeline:
         registry: Registry,
         *,
         dedup_max_verified: int,
+        search_index_batch: int,
+        commit_pages: int,
+        commit_milliseconds: float,
     ):
         self.crawler = crawler
         self.path = path
@@ -58,6 +74,12 @@ class ArchivePipeline:
         self.revisit_after_hours = revisit_after_hours
         self.registry = registry
         self.dedup_max_verified = dedup_max_verified
+        self.search_index_batch = search_index_batch
+        self.unindexed_articles = 0
+        self.commit_pages = commit_pages
+        self.commit_milliseconds = commit_milliseconds
+        self.batch: WriteBatch | None = None
+        self.committer: LoopingCall | None = None
         self.lock: CrawlLock | None = None
         self.reserve = SpaceReserve(path)
         self.archive: Archive | None = None
@@ -75,6 +97,9 @@ class ArchivePipeline:
             tuple(float(hours) for hours in settings.getlist("REVISIT_AFTER_HOURS")),
             crawl_registry(crawler),
             dedup_max_verified=settings.getint("DEDUP_MAX_VERIFIED"),
+            search_index_batch=settings.getint("SEARCH_INDEX_BATCH"),
+            commit_pages=settings.getint("ARCHIVE_COMMIT_PAGES"),
+            commit_milliseconds=settings.getfloat("ARCHIVE_COMMIT_MS"),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -96,6 +121,7 @@ class ArchivePipeline:
             self.path,
             revisit_after_hours=self.revisit_after_hours,
             dedup_max_verified=self.dedup_max_verified,
+            defer_search_index=self.search_index_batch > 1,
         )
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
@@ -104,12 +130,17 @@ class ArchivePipeline:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
+        self.batch = WriteBatch(self.archive.connection, self.commit_pages, self.commit_milliseconds)
+        if self.batch.enabled:
+            # A batch is committed when due even while no capture arrives (downloads are slow).
+            self.committer = LoopingCall(self.commit_if_due)
+            self.committer.start(self.commit_milliseconds / 1000, now=False)
 
     def process_item(self, item: Capture) -> Capture:
         if self.archive is None or self.storage_failed is not None:
             # Not archived, so still queued: the next run fetches the page again.
             raise DropItem(self.storage_failed or "the archive is not open", log_level="DEBUG")
-        assert self.crawler.stats is not None
+        assert self.crawler.stats is not None and self.batch is not None
         stored = self._store(item)
         item.stored = stored
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
@@ -118,13 +149,44 @@ class ArchivePipeline:
             self.crawler.stats.inc_value(f"archive/article_{stored.change}")
         if stored.links:
             self.crawler.stats.inc_value("dedup/linked_articles")
+        if stored.change in ("new", "updated"):
+            self.unindexed_articles += 1
+        if self.unindexed_articles >= self.search_index_batch:
+            self._write(self.index_for_search)
+        # Read at once through other connections: the fetch queue a capture fills (the spider's),
+        # the capture a briefing's citation links to (the citation stage's).
+        if item.page_kind != "article" or item.article_links or item.cited is not None or self.batch.due:
+            self._write(self.batch.commit)
+        if self.storage_failed is not None:
+            raise DropItem(self.storage_failed, log_level="DEBUG")
         return item
+
+    def commit_if_due(self) -> None:
+        if self.batch is not None and self.batch.due and self.storage_failed is None:
+            self._write(self.batch.commit)
+
+    def index_for_search(self) -> None:
+        """Index the articles stored since the last batch (a crash leaves them to the next open)."""
+        assert self.archive is not None and self.crawler.stats is not None
+        if self.archive.defer_search_index:
+            self.crawler.stats.inc_value("archive/search_indexed", self.archive.index_pending_search())
+        self.unindexed_articles = 0
+
+    def _write(self, write: Callable[[], None]) -> None:
+        """A batch's commit or search rows; a storage failure stops the crawl, the batch rolled back."""
+        try:
+            write()
+        except Exception as error:
+            reason = f"the archive cannot store captures: {type(error).__name__}: {error}"
+            self._stop(storage_failure(error) or reason)
 
     def _store(self, item: Capture) -> StoreResult:
         """Store the capture; without its article if storing that raised; DropItem if nothing can be."""
-        assert self.archive is not None
+        assert self.archive is not None and self.batch is not None
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
         try:
+            self.batch.join()
+            self.batch.stored()
             return self.archive.store(item, self.run_id, outlet=outlet)
         except Exception as error:
             failure = storage_failure(error)
@@ -144,6 +206,10 @@ class ArchivePipeline:
     def _stop(self, failure: str) -> None:
         """The archive cannot be written: record the run as failed, in the reserve, and stop the crawl."""
         self.storage_failed = failure
+        if self.committer is not None and self.committer.running:
+            self.committer.stop()
+        if self.batch is not None:
+            self.batch.rollback()
         self.reserve.free()
         self._finish_run("failed", failure, exit_status.FAILED)
         # Said once the run is on record as failed (or could not be: `_finish_run` says so first).
@@ -164,6 +230,12 @@ class ArchivePipeline:
         self.run_id = None
 
     def spider_closed(self, reason: str) -> None:
+        if self.committer is not None and self.committer.running:
+            self.committer.stop()
+        if self.archive is not None and self.batch is not None and self.storage_failed is None:
+            self._write(self.index_for_search)
+            if self.storage_failed is None:
+                self._write(self.batch.commit)
         if self.archive is not None:
             if self.run_id is not None:
                 status = "finished" if reason == "finished" else "failed"

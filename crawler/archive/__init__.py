@@ -59,12 +59,17 @@ class Archive(ArchiveConnection):
         readonly: bool = False,
         revisit_after_hours: tuple[float, ...] = DEFAULT_REVISIT_AFTER_HOURS,
         dedup_max_verified: int | None = None,
+        defer_search_index: bool = False,
     ):
         """`dedup_max_verified`: candidates compared exactly per stored article (None: the story
-        index's MAX_VERIFIED)."""
+        index's MAX_VERIFIED). `defer_search_index`: articles stored stay noted in
+        `article_search_pending` until `index_pending_search` (a crawl's batches) instead of being
+        indexed for search in the transaction that stores them; any open for writing indexes
+        what a killed writer left pending."""
         super().__init__(path, readonly=readonly)
         self.revisit_after_hours = revisit_after_hours
         self.dedup_max_verified = dedup_max_verified
+        self.defer_search_index = defer_search_index
 
     @cached_property
     def captures(self) -> Captures:
@@ -72,7 +77,12 @@ class Archive(ArchiveConnection):
 
     @cached_property
     def articles(self) -> Articles:
-        return Articles(self, self.revisit_after_hours, dedup_max_verified=self.dedup_max_verified)
+        return Articles(
+            self,
+            self.revisit_after_hours,
+            dedup_max_verified=self.dedup_max_verified,
+            index_search=not self.defer_search_index,
+        )
 
     @cached_property
     def queue(self) -> FetchQueue:
@@ -93,6 +103,14 @@ class Archive(ArchiveConnection):
     @cached_property
     def queries(self) -> Queries:
         return Queries(self.connection)
+
+    def index_pending_search(self) -> int:
+        """Index for search, in the caller's transaction or one of its own, the articles stored
+        since the last call; how many."""
+        from crawler.search.index import catch_up
+
+        with self.db.atomic():
+            return catch_up(self.connection)
 
     def sync_outlets(self, registry: Registry) -> None:
         """Mirror the registry into the `outlets` table, for joins in any SQLite tool."""

@@ -95,11 +95,14 @@ class Articles:
         revisit_after_hours: tuple[float, ...],
         *,
         dedup_max_verified: int | None = None,
+        index_search: bool = True,
     ):
         self.archive = archive
         self.connection = archive.connection
         self.revisit_after_hours = revisit_after_hours
         self.dedup_max_verified = dedup_max_verified
+        # False: stored articles wait in article_search_pending for the caller's batch.
+        self.index_search = index_search
 
     def _story_index(self) -> StoryIndex:
         # Deduplication's maths (numpy, datasketch) is loaded by the commands that write articles only.
@@ -201,7 +204,8 @@ class Articles:
                 f" last_seen_at = max(coalesce(last_seen_at, ?), ?){revived} WHERE id = ?",
                 [*values, version, seen_at, seen_at, seen_at, seen_at, article_row],
             )
-        catch_up(self.connection)
+        if self.index_search:
+            catch_up(self.connection)
         # A canonical link to another site is the page's claim, not one of this article's URLs.
         page_canonical = article.canonical_url if _on_the_articles_site(article, outlet) else None
         for url, seen_as in (
