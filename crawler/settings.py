@@ -120,13 +120,10 @@ REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour
 DEDUP_MAX_VERIFIED = 30
 # Captures committed together: a transaction at least every ARCHIVE_COMMIT_PAGES captures or
 # ARCHIVE_COMMIT_MS milliseconds. A crawl killed loses at most that window, and fetches it again
-# next run (its pages are still queued). 1 commits every capture alone.
+# next run (its pages are still queued). 1 commits every capture alone. A batch's articles are
+# indexed for search together, just before its commit.
 ARCHIVE_COMMIT_PAGES = 50
 ARCHIVE_COMMIT_MS = 500
-# Articles indexed for search together (FTS5 writes a segment per transaction that indexes): stored
-# articles wait in article_search_pending until this many have, the rest at the run's end; a run
-# killed before leaves them pending, and the next open of the archive for writing indexes them.
-SEARCH_INDEX_BATCH = 500
 # Worker processes extracting, tagging and fingerprinting articles off the reactor thread (one per
 # core); 0 does that work in the crawl's own process, between downloads.
 EXTRACT_WORKERS = len(os.sched_getaffinity(0))

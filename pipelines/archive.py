@@ -43,13 +43,11 @@ class ArchivePipeline:
     article, `dedup/linked_articles` for articles linked to archived copies of their story.
     Settings: ARCHIVE_PATH (the SQLite file), REPLAY_SNAPSHOT (recorded on the run when the
     crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again),
-    DEDUP_MAX_VERIFIED (candidates compared exactly per article), SEARCH_INDEX_BATCH (articles
-    indexed for search together: stored articles wait in `article_search_pending` until that
-    many have, and the rest at the run's end; 1 indexes each in the transaction storing it;
-    what a killed crawl left pending is indexed when the archive is next opened for writing),
-    ARCHIVE_COMMIT_PAGES and
+    DEDUP_MAX_VERIFIED (candidates compared exactly per article), ARCHIVE_COMMIT_PAGES and
     ARCHIVE_COMMIT_MS (captures are committed together, at least every so many pages or
-    milliseconds; 1 page commits each capture alone). A capture that lists article links, any
+    milliseconds; 1 page commits each capture alone). A batch's articles are indexed for
+    search together, just before its commit, so readers never find an article stored and not
+    searchable; a killed crawl loses its open batch whole. A capture that lists article links, any
     discovery document and a page a briefing cites are committed at once: the spider reads the
     fetch queue, and the citation stage the archive, through connections of their own. A
     storage failure rolls the open batch back: its pages stay queued, like those of a killed crawl.
@@ -64,7 +62,6 @@ class ArchivePipeline:
         registry: Registry,
         *,
         dedup_max_verified: int,
-        search_index_batch: int,
         commit_pages: int,
         commit_milliseconds: float,
     ):
@@ -74,8 +71,6 @@ class ArchivePipeline:
         self.revisit_after_hours = revisit_after_hours
         self.registry = registry
         self.dedup_max_verified = dedup_max_verified
-        self.search_index_batch = search_index_batch
-        self.unindexed_articles = 0
         self.commit_pages = commit_pages
         self.commit_milliseconds = commit_milliseconds
         self.batch: WriteBatch | None = None
@@ -97,7 +92,6 @@ class ArchivePipeline:
             tuple(float(hours) for hours in settings.getlist("REVISIT_AFTER_HOURS")),
             crawl_registry(crawler),
             dedup_max_verified=settings.getint("DEDUP_MAX_VERIFIED"),
-            search_index_batch=settings.getint("SEARCH_INDEX_BATCH"),
             commit_pages=settings.getint("ARCHIVE_COMMIT_PAGES"),
             commit_milliseconds=settings.getfloat("ARCHIVE_COMMIT_MS"),
         )
@@ -121,7 +115,7 @@ class ArchivePipeline:
             self.path,
             revisit_after_hours=self.revisit_after_hours,
             dedup_max_verified=self.dedup_max_verified,
-            defer_search_index=self.search_index_batch > 1,
+            defer_search_index=self.commit_pages > 1,
         )
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
@@ -149,31 +143,27 @@ class ArchivePipeline:
             self.crawler.stats.inc_value(f"archive/article_{stored.change}")
         if stored.links:
             self.crawler.stats.inc_value("dedup/linked_articles")
-        if stored.change in ("new", "updated"):
-            self.unindexed_articles += 1
-        if self.unindexed_articles >= self.search_index_batch:
-            self._write(self.index_for_search)
         # Read at once through other connections: the fetch queue a capture fills (the spider's),
         # the capture a briefing's citation links to (the citation stage's).
         if item.page_kind != "article" or item.article_links or item.cited is not None or self.batch.due:
-            self._write(self.batch.commit)
+            self._write(self.commit)
         if self.storage_failed is not None:
             raise DropItem(self.storage_failed, log_level="DEBUG")
         return item
 
     def commit_if_due(self) -> None:
         if self.batch is not None and self.batch.due and self.storage_failed is None:
-            self._write(self.batch.commit)
+            self._write(self.commit)
 
-    def index_for_search(self) -> None:
-        """Index the articles stored since the last batch (a crash leaves them to the next open)."""
-        assert self.archive is not None and self.crawler.stats is not None
-        if self.archive.defer_search_index:
-            self.crawler.stats.inc_value("archive/search_indexed", self.archive.index_pending_search())
-        self.unindexed_articles = 0
+    def commit(self) -> None:
+        """Index the batch's articles for search, then commit the batch."""
+        assert self.archive is not None and self.batch is not None
+        if self.archive.defer_search_index and self.archive.connection.in_transaction:
+            self.archive.index_pending_search()
+        self.batch.commit()
 
     def _write(self, write: Callable[[], None]) -> None:
-        """A batch's commit or search rows; a storage failure stops the crawl, the batch rolled back."""
+        """A batch's commit; a storage failure stops the crawl, the batch rolled back."""
         try:
             write()
         except Exception as error:
@@ -233,9 +223,7 @@ class ArchivePipeline:
         if self.committer is not None and self.committer.running:
             self.committer.stop()
         if self.archive is not None and self.batch is not None and self.storage_failed is None:
-            self._write(self.index_for_search)
-            if self.storage_failed is None:
-                self._write(self.batch.commit)
+            self._write(self.commit)
         if self.archive is not None:
             if self.run_id is not None:
                 status = "finished" if reason == "finished" else "failed"

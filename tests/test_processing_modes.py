@@ -1,9 +1,8 @@
 """The worker pool and batched writes change how fast a crawl goes, never what it archives.
 
 The same crawl is run twice, each in a `sourcevault` process of its own: with the defaults
-(extraction in worker processes, captures committed in batches, search rows in batches) and with
-all of it switched off by settings (EXTRACT_WORKERS=0, ARCHIVE_COMMIT_PAGES=1,
-SEARCH_INDEX_BATCH=1). Both archives must
+(extraction in worker processes, captures and their search rows committed in batches) and with
+both switched off by settings (EXTRACT_WORKERS=0, ARCHIVE_COMMIT_PAGES=1). Both archives must
 hold the same articles, versions, story clusters, captures and search results: on the bundled
 demo snapshot (where the articles also keep their ids: the pool hands captures on in the order
 they were fetched, and the replay fetches in the same order), and on the crawl benchmark's
@@ -27,8 +26,8 @@ from tests.helpers import run_sourcevault
 from tests.loopback import FAST_CRAWL, LoopbackSite
 
 pytestmark = pytest.mark.slow
-SWITCHED_OFF = ("-s", "EXTRACT_WORKERS=0", "-s", "ARCHIVE_COMMIT_PAGES=1", "-s", "SEARCH_INDEX_BATCH=1")
-SWITCHED_ON = ("-s", "EXTRACT_WORKERS=2", "-s", "ARCHIVE_COMMIT_PAGES=50", "-s", "SEARCH_INDEX_BATCH=500")
+SWITCHED_OFF = ("-s", "EXTRACT_WORKERS=0", "-s", "ARCHIVE_COMMIT_PAGES=1")
+SWITCHED_ON = ("-s", "EXTRACT_WORKERS=2", "-s", "ARCHIVE_COMMIT_PAGES=50")
 KEY = "a.outlet, a.article_id, a.edition"
 # Everything an extraction and the language stage put in an article, and its story fingerprint.
 ARTICLE_COLUMNS = (
