@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import select
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
@@ -40,9 +43,18 @@ _registry: Registry | None = None
 _max_page_bytes = 0
 
 
-def _start_worker(registry: Registry, max_page_bytes: int) -> None:
+def _start_worker(registry: Registry, max_page_bytes: int, crawl_pid: int) -> None:
     global _registry, _max_page_bytes
     _registry, _max_page_bytes = registry, max_page_bytes
+    # A worker is the fork server's child, not the crawl's, and waits on a queue it holds both ends
+    # of: a crawl killed (SIGKILL) would leave it, and the fork server, running for ever.
+    crawl = os.pidfd_open(crawl_pid)
+    threading.Thread(target=_exit_with, args=(crawl,), daemon=True).start()
+
+
+def _exit_with(crawl: int) -> None:
+    select.select([crawl], [], [])  # readable once the crawl's process has ended
+    os._exit(1)
 
 
 def process_page(capture: Capture) -> tuple[Extraction | None, Fingerprint | None, str | None]:
@@ -130,7 +142,7 @@ class WorkerPoolPipeline:
                 self.workers,
                 mp_context=context,
                 initializer=_start_worker,
-                initargs=(self.registry, self.max_page_bytes),
+                initargs=(self.registry, self.max_page_bytes, os.getpid()),
             )
         return self.pool
 

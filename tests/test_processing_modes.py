@@ -11,7 +11,10 @@ loopback site (real paragraphs recombined, exact and near copies across outlets)
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,8 +25,9 @@ from crawler.cli.crawling import DEMO_SNAPSHOT
 from crawler.search.query import parse_query
 from crawler.search.results import search
 from crawler.warc_snapshots import Snapshot
-from tests.helpers import run_sourcevault
-from tests.loopback import FAST_CRAWL, LoopbackSite
+from tests.helpers import SOURCEVAULT, run_sourcevault
+from tests.loopback import FAST_CRAWL, LoopbackSite, article_html, outlet_toml
+from tests.test_resume import wait
 
 pytestmark = pytest.mark.slow
 SWITCHED_OFF = ("-s", "EXTRACT_WORKERS=0", "-s", "ARCHIVE_COMMIT_PAGES=1")
@@ -118,3 +122,55 @@ def test_the_benchmark_site_archives_the_same_with_the_pool_and_batches_as_witho
     # Not the ids: which of eight concurrent loopback fetches answers first varies between any
     # two crawls, pool or not, and the archive stores pages in the order they were fetched.
     assert_same(on, off, ids=False)
+
+
+def children(pid: int) -> set[int]:
+    try:
+        return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except FileNotFoundError:
+        return set()
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_crawl_killed_leaves_no_worker_process_behind(tmp_path):
+    """The workers are the fork server's children, not the crawl's: they end with the crawl all the same."""
+    site = LoopbackSite()
+    with site.running():
+        paths = [f"/daily/a/{number}" for number in range(1, 4)]
+        for number, path in enumerate(paths, start=1):
+            site.add(path, article_html(f"第{number}則"))
+        site.add_feed("/daily/feed.xml", paths)
+        site.fault(paths[-1], "hold")
+        registry = tmp_path / "outlets.toml"
+        registry.write_text(outlet_toml("daily", site.base_url, feeds=["/daily/feed.xml"]), encoding="utf-8")
+        database = tmp_path / "archive.db"
+        command = [
+            str(SOURCEVAULT),
+            "crawl",
+            "--registry",
+            str(registry),
+            "--db",
+            str(database),
+            *FAST_CRAWL,
+            "-s",
+            "EXTRACT_WORKERS=2",
+        ]
+        crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            site.wait_for_request(paths[-1])
+            # The pool's fork server (the crawl's child) and its workers (the fork server's).
+            assert wait(lambda: any(children(server) for server in children(crawl.pid)))
+            pool = {pid for server in children(crawl.pid) for pid in {server, *children(server)}}
+            os.kill(crawl.pid, signal.SIGKILL)
+            crawl.wait()
+            assert wait(lambda: not any(running(pid) for pid in pool)), "the pool outlived its crawl"
+        finally:
+            site.release(paths[-1])
+            if crawl.poll() is None:
+                crawl.kill()
