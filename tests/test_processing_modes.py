@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,9 @@ from crawler.cli.crawling import DEMO_SNAPSHOT
 from crawler.search.query import parse_query
 from crawler.search.results import search
 from crawler.warc_snapshots import Snapshot
-from tests.helpers import SOURCEVAULT, run_sourcevault
-from tests.loopback import FAST_CRAWL, LoopbackSite, article_html, outlet_toml
-from tests.test_resume import wait
+from tests.helpers import run_sourcevault
+from tests.loopback import FAST_CRAWL, LoopbackSite
+from tests.test_resume import crawl_process, serve_articles, wait
 
 pytestmark = pytest.mark.slow
 SWITCHED_OFF = ("-s", "EXTRACT_WORKERS=0", "-s", "ARCHIVE_COMMIT_PAGES=1")
@@ -142,28 +141,11 @@ def test_a_crawl_killed_leaves_no_worker_process_behind(tmp_path):
     """The workers are the fork server's children, not the crawl's: they end with the crawl all the same."""
     site = LoopbackSite()
     with site.running():
-        paths = [f"/daily/a/{number}" for number in range(1, 4)]
-        for number, path in enumerate(paths, start=1):
-            site.add(path, article_html(f"第{number}則"))
-        site.add_feed("/daily/feed.xml", paths)
-        site.fault(paths[-1], "hold")
-        registry = tmp_path / "outlets.toml"
-        registry.write_text(outlet_toml("daily", site.base_url, feeds=["/daily/feed.xml"]), encoding="utf-8")
-        database = tmp_path / "archive.db"
-        command = [
-            str(SOURCEVAULT),
-            "crawl",
-            "--registry",
-            str(registry),
-            "--db",
-            str(database),
-            *FAST_CRAWL,
-            "-s",
-            "EXTRACT_WORKERS=2",
-        ]
-        crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        registry = serve_articles(site, tmp_path, count=3, concurrency=4)
+        site.fault("/daily/a/3", "hold")
+        crawl = crawl_process(registry, tmp_path / "archive.db")
         try:
-            site.wait_for_request(paths[-1])
+            site.wait_for_request("/daily/a/3")
             # The pool's fork server (the crawl's child) and its workers (the fork server's).
             assert wait(lambda: any(children(server) for server in children(crawl.pid)))
             pool = {pid for server in children(crawl.pid) for pid in {server, *children(server)}}
@@ -171,6 +153,6 @@ def test_a_crawl_killed_leaves_no_worker_process_behind(tmp_path):
             crawl.wait()
             assert wait(lambda: not any(running(pid) for pid in pool)), "the pool outlived its crawl"
         finally:
-            site.release(paths[-1])
+            site.release("/daily/a/3")
             if crawl.poll() is None:
                 crawl.kill()
