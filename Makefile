@@ -17,11 +17,12 @@ demo: $(STAMP)
 	$(BIN)/sourcevault demo
 
 ## test: lint and run the whole offline test suite, on every core (pytest-xdist; a test
-## module stays on one worker, so its shared fixtures are built once)
+## module or class stays on one worker, so its shared fixtures are built once; the ones with
+## slow tests start first, in the order tests/conftest.py gives)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q -n auto --dist loadscope
+	$(BIN)/pytest -q -n auto --dist loadscope --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

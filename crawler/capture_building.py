@@ -49,15 +49,30 @@ def failed_fetch(failure: Failure) -> FailedFetch:
     return FailedFetch(describe_exception(failure.value), nothing_sent=False)
 
 
+def first_url(request: Request) -> str:
+    """The URL a request first asked for, before any redirect."""
+    redirects = request.meta.get("redirect_urls") or []
+    return redirects[0] if redirects else request.url
+
+
+def last_hop(request: Request) -> str | None:
+    """The URL a redirected request reached last; None when it was not redirected."""
+    return request.url if request.meta.get("redirect_urls") else None
+
+
+def received_at(message: Request | Response) -> datetime:
+    """When the answer to a request came: the recorded time of a replayed one, else now."""
+    return message.meta.get("replay_fetched_at") or datetime.now(UTC)
+
+
 def failure_capture(request: Request, reason: str, *, blocked: bool = False) -> Capture:
     """The capture of a request that got no response, or that the network policy refused (`blocked`):
     recorded all the same, the page was wanted. After redirects: the URL first asked for, the last hop."""
-    redirects = request.meta.get("redirect_urls") or []
     return Capture(
         outlet=request.meta["outlet"],
         page_kind=request.meta.get("page_kind", "article"),
-        url=redirects[0] if redirects else request.url,
-        final_url=request.url if redirects else None,
+        url=first_url(request),
+        final_url=last_hop(request),
         fetched_at=datetime.now(UTC),
         request_method=request.method,
         request_body=request.body,
@@ -83,16 +98,16 @@ def response_capture(
     """
     request = response.request
     assert request is not None
-    redirects = request.meta.get("redirect_urls") or []
     if conditional_get is None:
         conditional_get = page_kind != "article" and response.status == 200 and discovery_problem is None
     slug = outlet if isinstance(outlet, str) else outlet.slug
-    went_home = bool(redirects) and not isinstance(outlet, str) and outlet.is_home_page(response.url)
+    redirected = last_hop(request) is not None
+    went_home = redirected and not isinstance(outlet, str) and outlet.is_home_page(response.url)
     return Capture(
         outlet=slug,
         page_kind=page_kind,
-        url=redirects[0] if redirects else request.url,
-        fetched_at=request.meta.get("replay_fetched_at") or datetime.now(UTC),
+        url=first_url(request),
+        fetched_at=received_at(request),
         request_method=request.method,
         request_body=request.body,
         final_url=response.url,

@@ -17,7 +17,8 @@ from crawler.exit_status import BadInput
 from crawler.extensions.throttle import outlet_download_slots
 from crawler.registry import Registry
 from crawler.spiders.outlets import OutletSpider
-from crawler.spiders.posts import PostSpider, PostTarget
+from crawler.spiders.post_requests import PostTarget
+from crawler.spiders.posts import PostSpider
 
 if TYPE_CHECKING:
     from crawler.posts.checks import PostFetch

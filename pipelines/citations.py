@@ -68,22 +68,22 @@ class CitationPipeline:
             # What failed may be the archive itself: the log line above is then all there is.
             with suppress(Exception):
                 assert self.archive is not None
-                self.archive.briefings.note(cited.citation_ids, reason)
+                self.archive.citation_checks.note(cited.citation_ids, reason)
         return item
 
     def _link(self, item: Capture, cited: CitedFetch, stored: StoreResult) -> None:
         assert self.archive is not None
-        briefings = self.archive.briefings
+        checks = self.archive.citation_checks
         fetched_at = seen_at(item.fetched_at)
         if item.page_kind == "lookup":
             if item.http_status != 200 or item.discovery_problem:
                 why = item.discovery_problem or item.fetch_error or f"HTTP {item.http_status}"
-                briefings.note(cited.citation_ids, f"web archive: {why}")
+                checks.note(cited.citation_ids, f"web archive: {why}")
             return
         if item.web_archive_of:
             resolution = resolve(item)
             if resolution.status == "archived_from_web_archive":
-                briefings.archive_web_copy(
+                checks.archive_web_copy(
                     cited.citation_ids,
                     resolution,
                     capture_id=stored.capture_id,
@@ -91,10 +91,10 @@ class CitationPipeline:
                     snapshot_at=seen_at(item.web_archive_snapshot_at or item.fetched_at),
                 )
             else:
-                briefings.note(cited.citation_ids, f"web archive's copy not used: {resolution.reason}")
+                checks.note(cited.citation_ids, f"web archive's copy not used: {resolution.reason}")
             return
         location = item.header("Location") if item.page_kind == "redirect" else None
-        briefings.record_hop(
+        checks.record_hop(
             citation_ids=cited.citation_ids,
             hop=cited.hop,
             from_url=item.final_url or item.url,
@@ -109,7 +109,7 @@ class CitationPipeline:
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
         went_home = cited.hop > 1 and outlet is not None and outlet.is_home_page(final_url)
         resolution = resolve(item, went_home)
-        briefings.resolve(
+        checks.resolve(
             cited.citation_ids,
             resolution,
             capture_id=stored.capture_id,
@@ -120,6 +120,6 @@ class CitationPipeline:
         if resolution.removal in WEB_ARCHIVE_WORTHY:
             lookup = self.spider.web_archive_lookup(cited)
             if isinstance(lookup, str):
-                briefings.note(cited.citation_ids, lookup)
+                checks.note(cited.citation_ids, lookup)
             elif lookup is not None:
                 self.crawler.engine.crawl(lookup)

@@ -80,20 +80,14 @@ class Clone:
 
     The copy's own `crawler` package is imported (PYTHONPATH), so it is the checkout sourcevault
     runs from: its config/outlets.toml and tests/fixtures/outlets are the ones commands read and
-    write. It is a git repository with one commit, as a clone is.
+    write. It is a git repository with one commit, as a clone is. Made once per test session
+    (`Clone.made`, its modules compiled), then copied whole for each page (`copy_to`): a page's
+    commands change its copy only.
     """
 
     def __init__(self, folder: Path) -> None:
         self.root = folder / "sourcevault"
         self.home = folder / "home"
-        self.home.mkdir(parents=True)
-        for name in CLONED:
-            source, target = ROOT / name, self.root / name
-            if source.is_dir():
-                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
         self.environment = {
             **{name: value for name, value in os.environ.items() if not name.startswith("SOURCEVAULT_")},
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
@@ -107,8 +101,32 @@ class Clone:
             "GIT_COMMITTER_NAME": "A Newcomer",
             "GIT_COMMITTER_EMAIL": "newcomer@example.org",
         }
+
+    @classmethod
+    def made(cls, folder: Path) -> Clone:
+        """A clone of the checkout made from its files, its Python modules compiled (as the first
+        command a newcomer runs would), so no page's commands pay for compiling them."""
+        clone = cls(folder)
+        clone.home.mkdir(parents=True)
+        for name in CLONED:
+            source, target = ROOT / name, clone.root / name
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
         for git in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "clone"]):
-            subprocess.run(["git", *git], cwd=self.root, env=self.environment, check=True)
+            subprocess.run(["git", *git], cwd=clone.root, env=clone.environment, check=True)
+        compiled = [sys.executable, "-m", "compileall", "-q", "crawler", "pipelines"]
+        subprocess.run(compiled, cwd=clone.root, env=clone.environment, check=True)
+        return clone
+
+    def copy_to(self, folder: Path) -> Clone:
+        """A copy of this clone, its git repository and home folder with it, in `folder`."""
+        copy = Clone(folder)
+        shutil.copytree(self.root, copy.root, symlinks=True)
+        shutil.copytree(self.home, copy.home, symlinks=True)
+        return copy
 
     def run(self, command: str, previous_status: int) -> tuple[int, str]:
         """Run a command line with bash in the clone (`$?` is the previous command's status)."""

@@ -20,7 +20,6 @@ from tests.doc_commands import (
     DOCS,
     ROOT,
     VENV_BIN,
-    Clone,
     documents,
     fenced_blocks,
     matches,
@@ -54,13 +53,31 @@ def pages_with_commands() -> list[Path]:
     return [page for page in documents() if steps(parse_document(page), run_elsewhere(page))]
 
 
-@pytest.mark.parametrize("page", pages_with_commands(), ids=lambda page: page.relative_to(ROOT).as_posix())
-def test_every_command_a_page_shows_prints_what_it_shows(page, tmp_path):
-    assert run_document(page, Clone(tmp_path), run_elsewhere(page)) > 0
+class PageCommands:
+    """A page whose commands are run here. Each such page is a class of its own (`TestPage…`,
+    below): `--dist loadscope` makes a class one unit of work, so the pages run side by side on
+    xdist's workers instead of one after another on one."""
+
+    pytestmark = pytest.mark.slow
+    page: Path
+
+    def test_every_command_the_page_shows_prints_what_it_shows(self, fresh_clone):
+        assert run_document(self.page, fresh_clone, run_elsewhere(self.page)) > 0
+
+
+def page_class_name(page: Path) -> str:
+    return "TestPage" + "".join(word.capitalize() for word in re.split(r"\W+", page.stem))
+
+
+for page_with_commands in pages_with_commands():
+    globals()[page_class_name(page_with_commands)] = type(
+        page_class_name(page_with_commands), (PageCommands,), {"page": page_with_commands}
+    )
 
 
 def test_the_pages_that_show_commands_are_run_here_or_elsewhere():
     run_here = {page.name for page in pages_with_commands()}
+    assert {page_class_name(DOCS / name) for name in run_here} <= set(globals())
     assert {"README.md", "operator.md", "researcher.md", "schema.md"} <= run_here
     for name, (test, _) in RUN_ELSEWHERE.items():
         document = parse_document(DOCS / name)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 from datetime import UTC, datetime
-from itertools import pairwise
 
 import pytest
 
@@ -130,9 +129,12 @@ def test_each_outlet_keeps_its_own_pace(tmp_path):
         )
         assert result.returncode == 0, result.stderr
     times = sorted(hit.at for hit in site.requests if hit.path.startswith("/slow/"))
-    # The delay runs from the moment the crawl took the previous request up to its sending: on a
-    # stalled machine that moment comes late, and the gap shrinks by as much. Never to half.
-    assert min(later - earlier for earlier, later in pairwise(times)) >= 0.2
+    assert len(times) == 5
+    # The crawl sends the slow outlet's five requests at least 0.4 s apart, 1.6 s from first to
+    # last. The server sees one arrive late when the machine stalls, which shortens one gap by as
+    # much but the whole span only by the first arrival's lag: the span is what can be held to.
+    # Without the delay all five arrive within a few milliseconds.
+    assert times[-1] - times[0] >= 0.8
     brisk_times = sorted(hit.at for hit in site.requests if hit.path.startswith("/brisk/a/"))
     assert len(brisk_times) == 8
 

@@ -19,7 +19,7 @@ from crawler.cli import outlet_tools
 from crawler.outlet_tools.fixtures import discover_fixtures
 from crawler.registry import load_registry, match_article_url
 from crawler.registry_file import DEFAULT_REGISTRY_PATH
-from tests.doc_commands import DOCS, Clone, run_document
+from tests.doc_commands import DOCS, run_document
 from tests.helpers import FIXTURES, fixture_page, run_sourcevault
 from tests.loopback import ALLOW_LOOPBACK, LoopbackSite, outlet_toml, refused_port
 from tests.test_crawl import check_demo, check_demo_rerun_and_reextraction
@@ -414,8 +414,8 @@ def check_registry_driven_tests(registry_path: Path, fixtures: Path, tmp_path: P
     check_demo_rerun_and_reextraction(database, registry)
 
 
-def test_adding_an_outlet_as_the_docs_walk_it_and_removing_one_leave_the_suite_green(tmp_path):
-    clone = Clone(tmp_path / "clone")
+def test_adding_an_outlet_as_the_docs_walk_it_and_removing_one_leave_the_suite_green(fresh_clone, tmp_path):
+    clone = fresh_clone
     registry = clone.root / "config" / "outlets.toml"
     fixtures = clone.root / "tests" / "fixtures" / "outlets"
     if "chinatimes" in load_registry(registry):

@@ -17,7 +17,8 @@ from crawler.posts.checks import Check, PostFetch, x_check
 from crawler.posts.post import Author, Endpoint, Outcome, Platform, Post
 from crawler.posts.urls import PostRef, read_post_url
 from crawler.posts.visitor import HandshakeFailed, incarnate_url, visitor_cookie
-from crawler.spiders.posts import PostSpider, PostTarget, Reading
+from crawler.spiders.post_requests import PostTarget, Reading
+from crawler.spiders.posts import PostSpider
 from tests.helpers import invoke, store_article
 from tests.post_fixtures import CHECKED, fetched, recorded_response
 

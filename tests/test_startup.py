@@ -14,7 +14,7 @@ import pytest
 from crawler.archive import Archive
 from tests.helpers import ROOT, store_article
 
-# Crawling, extraction, deduplication, language identification, validation, serving.
+# Crawling, extraction, deduplication, language identification, validation, serving, PostgreSQL.
 HEAVY = (
     "scrapy",
     "twisted",
@@ -28,6 +28,9 @@ HEAVY = (
     "sqlite_utils",
     "datasette",
     "warcio",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
 )
 # What each quick command needs, no more: the others need nothing past click and the standard library.
 NEEDED = {"search": {"opencc"}, "show": {"opencc"}, "stats": {"opencc"}}

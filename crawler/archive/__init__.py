@@ -9,7 +9,9 @@ one per concern, each over the same connection:
 - `queue`: the article pages waiting to be fetched (`fetch_queue`);
 - `posts`: cited Weibo and X posts, their checks and versions (`posts`, `post_checks`, ...);
 - `queries`: the read side, across tables: stats, story clusters, article records, digests;
-- `briefings`: briefings, their versions and citations, and the redirect hops of cited URLs.
+- `briefings`: briefings, their versions and citations, and which citations to fetch;
+- `citation_checks`: what each fetch of a cited URL or post made of its citations, and the
+  redirect hops of cited URLs.
 
 The writes that span rooms are `Archive`'s own: a capture, its raw body, its article and what it
 means for the fetch queue are stored in one transaction, so a crash never leaves an article without
@@ -31,6 +33,7 @@ from crawler.archive.articles import (
 )
 from crawler.archive.briefings import Briefings
 from crawler.archive.captures import Captures, StoredCapture, seen_at
+from crawler.archive.citation_checks import CitationChecks
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH, ArchiveConnection, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
 from crawler.archive.posts import Posts
@@ -95,6 +98,10 @@ class Archive(ArchiveConnection):
     @cached_property
     def briefings(self) -> Briefings:
         return Briefings(self)
+
+    @cached_property
+    def citation_checks(self) -> CitationChecks:
+        return CitationChecks(self)
 
     @cached_property
     def posts(self) -> Posts:

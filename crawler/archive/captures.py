@@ -96,7 +96,11 @@ def read_raw_body(connection: sqlite3.Connection, sha256: str, where: Path | str
     ).fetchone()
     if row is None:
         raise ArchiveError(f"{where}: no raw body {sha256}")
-    compressed, compression = row
+    return checked_body(sha256, *row, where)
+
+
+def checked_body(sha256: str, compressed: bytes, compression: str, where: Path | str) -> bytes:
+    """A raw body as stored (on either backend) uncompressed, checked against its sha256."""
     if compression != "gzip":
         raise ArchiveError(f"{where}: raw body {sha256} uses unknown compression {compression!r}")
     body = gzip.decompress(compressed)

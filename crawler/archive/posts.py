@@ -9,18 +9,18 @@ stored first, so whatever a later step makes of them, they are kept.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.archive.captures import Captures, seen_at
 from crawler.archive.connection import marks, to_json
-from crawler.archive.post_index import NoSuchPost, PostIndex, all_rows, one_row
+from crawler.archive.post_index import PostIndex
+from crawler.archive.post_queries import PostQueries
 from crawler.network_policy import BLOCKED_PREFIX
 from crawler.posts.checks import FAILED
-from crawler.posts.post import Outcome, Platform, Post
+from crawler.posts.post import Outcome, Post
 from crawler.posts.revisits import next_post_revisit
 from crawler.posts.urls import PostRef, read_post_url
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 POST_PAGE_KIND = "post"
 AVAILABLE = "available"
-UNCHECKED = "unchecked"
 REMOVAL_KINDS = frozenset(kind.value for kind in Outcome if kind.is_removal)
 
 
@@ -49,20 +48,19 @@ class RecordedCheck:
     evidence_capture: int | None = None
 
 
-class Posts:
-    """The `posts`, `post_checks` and `post_versions` tables; `index` keeps `post_search` and
-    `post_article_links` (crawler/archive/post_index.py).
+class Posts(PostQueries):
+    """The `posts`, `post_checks` and `post_versions` tables, read through `PostQueries`
+    (crawler/archive/post_queries.py); `index` keeps `post_search` and `post_article_links`
+    (crawler/archive/post_index.py).
 
     Writes join the caller's transaction unless said otherwise; `record` opens its own.
     """
 
     def __init__(self, archive: Any, captures: Captures):
+        super().__init__(archive.connection)
         self.archive = archive
-        self.connection: sqlite3.Connection = archive.connection
         self.captures = captures
         self.index = PostIndex(self.connection)
-
-    # --- writing -----------------------------------------------------------------------------
 
     def register_platforms(self, platforms: list[PostPlatform]) -> None:
         """A row in `outlets` per platform (kind 'platform'), which the posts' captures name."""
@@ -289,108 +287,6 @@ class Posts:
                 last_checked_at = ?, next_check_at = ? WHERE id = ?""",
             [status, removal_kind, removed_at, first_captured_at, checked_at, next_check, post],
         )
-
-    # --- reading -----------------------------------------------------------------------------
-
-    def row_id(self, ref: PostRef) -> int:
-        row = self.connection.execute(
-            "SELECT id FROM posts WHERE platform = ? AND post_id = ?", [ref.platform.value, ref.post_id]
-        ).fetchone()
-        if row is None:
-            raise NoSuchPost(f"no {ref.platform} post {ref.post_id} in the archive")
-        return int(row[0])
-
-    def find(self, identifier: str) -> int:
-        """The row of a post named by its row id, `platform:post_id`, or any URL of it."""
-        identifier = identifier.strip()
-        if identifier.isdigit():
-            if self.connection.execute("SELECT 1 FROM posts WHERE id = ?", [int(identifier)]).fetchone():
-                return int(identifier)
-            raise NoSuchPost(f"no post {identifier} in the archive (`sourcevault posts list` shows them)")
-        platform, colon, post_id = identifier.partition(":")
-        if colon and platform in {member.value for member in Platform} and post_id.isdigit():
-            return self.row_id(PostRef(Platform(platform), post_id))
-        found = read_post_url(identifier)
-        if isinstance(found, PostRef):
-            return self.row_id(found)
-        raise NoSuchPost(f"{identifier!r} is no post id, platform:id or post URL")
-
-    def get(self, post: int) -> dict[str, Any]:
-        """The post's row, its checks, versions, the post it reposts and the posts reposting it."""
-        row = self._row("SELECT * FROM posts WHERE id = ?", [post])
-        for name in ("counts_at_least", "image_urls", "video_urls", "links", "problems"):
-            row[name] = json.loads(row[name])
-        row["checks"] = self._rows("SELECT * FROM post_checks WHERE post = ? ORDER BY checked_at, id", [post])
-        row["versions"] = self._rows("SELECT * FROM post_versions WHERE post = ? ORDER BY version", [post])
-        row["reposts"] = self.repost_chain(post)
-        row["reposted_by"] = [
-            reposting
-            for (reposting,) in self.connection.execute(
-                "SELECT id FROM posts WHERE reposted_post = ? ORDER BY id", [post]
-            )
-        ]
-        row["quoted_in_articles"] = self._rows(
-            """SELECT links.article, articles.outlet, articles.url, articles.title, links.similarity
-            FROM post_article_links AS links JOIN articles ON articles.id = links.article
-            WHERE links.post = ? ORDER BY links.similarity DESC""",
-            [post],
-        )
-        return row
-
-    def repost_chain(self, post: int) -> list[dict[str, Any]]:
-        """The posts this one reposts, nearest first (bounded: a chain never loops)."""
-        chain: list[dict[str, Any]] = []
-        seen = {post}
-        current = self.connection.execute("SELECT reposted_post FROM posts WHERE id = ?", [post]).fetchone()
-        while current and current[0] is not None and current[0] not in seen:
-            seen.add(current[0])
-            chain.append(
-                self._row(
-                    "SELECT id, platform, post_id, author_screen_name, status, text FROM posts WHERE id = ?",
-                    [current[0]],
-                )
-            )
-            current = self.connection.execute(
-                "SELECT reposted_post FROM posts WHERE id = ?", [current[0]]
-            ).fetchone()
-        return chain
-
-    def listing(self, *, platform: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        """Every post, newest first checked last: id, platform, post id, author, status, times, text."""
-        where, params = ["1"], []
-        if platform:
-            where.append("platform = ?")
-            params.append(platform)
-        if status:
-            where.append("status = ?")
-            params.append(status)
-        return self._rows(
-            f"""SELECT id, platform, post_id, author_screen_name, created_at, status, watched,
-                last_checked_at, next_check_at, text FROM posts WHERE {" AND ".join(where)} ORDER BY id""",
-            params,
-        )
-
-    def due(self, now: datetime, *, watched_only: bool = True) -> list[PostRef]:
-        """Watched posts whose next check is due at `now` (all watched ones when `watched_only` is off
-        and none is due: never)."""
-        rows = self.connection.execute(
-            "SELECT platform, post_id FROM posts WHERE watched = 1 AND next_check_at IS NOT NULL"
-            " AND next_check_at <= ? ORDER BY next_check_at, id",
-            [seen_at(now.astimezone(UTC))],
-        )
-        return [PostRef(Platform(platform), post_id) for platform, post_id in rows]
-
-    def watched(self) -> list[tuple[PostRef, str | None]]:
-        rows = self.connection.execute(
-            "SELECT platform, post_id, cited_url FROM posts WHERE watched = 1 ORDER BY id"
-        )
-        return [(PostRef(Platform(platform), post_id), cited) for platform, post_id, cited in rows]
-
-    def _row(self, sql: str, params: list[Any]) -> dict[str, Any]:
-        return one_row(self.connection, sql, params)
-
-    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        return all_rows(self.connection, sql, params)
 
 
 def _post_columns(read: Post) -> list[Any]:

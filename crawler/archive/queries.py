@@ -20,6 +20,41 @@ ORIGIN_COLUMNS = {
     "original_kind": "c.page_kind",
     "original_size_bytes": "c.body_size_bytes",
 }
+# An article record's columns (`Queries.article_records`), in SQL either backend runs.
+ARTICLE_RECORDS = (
+    "SELECT a.*, "
+    + ", ".join(f"{expression} AS {name}" for name, expression in ORIGIN_COLUMNS.items())
+    + " FROM articles a JOIN captures c ON c.id = a.capture_id"
+)
+# What `stats` counts per outlet, in SQL either backend runs.
+STATS_QUERIES = {
+    "articles": "SELECT outlet, count(*) FROM articles GROUP BY outlet",
+    "captures": "SELECT outlet, count(*) FROM captures GROUP BY outlet",
+    "script_mismatches": "SELECT outlet, count(*) FROM articles WHERE script_mismatch = 1 GROUP BY outlet",
+}
+
+# An article's title and body at `version` and at its current version, in SQL either backend runs.
+TEXT_VERSIONS = (
+    "SELECT v.version, v.title, v.body FROM article_versions v WHERE v.article = :article"
+    " AND v.version IN (:version, (SELECT current_version FROM articles WHERE id = :article))"
+)
+
+
+def decoded_record(record: dict[str, Any]) -> dict[str, Any]:
+    """An article record with its JSON columns decoded."""
+    return record | {name: json.loads(record[name]) for name in ARTICLE_JSON_COLUMNS}
+
+
+def counted_stats(registered: list[str], counts: dict[str, Iterable[tuple[str, int]]]) -> dict[str, Any]:
+    """`stats` from the (outlet, count) rows of each of STATS_QUERIES: every `registered` slug
+    (counted 0 when absent), then any other outlet the archive holds, and the totals."""
+    outlets: dict[str, dict[str, int]] = {slug: dict.fromkeys(STATS_QUERIES, 0) for slug in registered}
+    for name, rows in counts.items():
+        for outlet, count in rows:
+            outlets.setdefault(outlet, dict.fromkeys(STATS_QUERIES, 0))[name] = count
+    return {name: sum(counts[name] for counts in outlets.values()) for name in STATS_QUERIES} | {
+        "outlets": outlets
+    }
 
 
 class Queries:
@@ -31,10 +66,13 @@ class Queries:
     def article_records(self, article_ids: Iterable[int]) -> Iterator[dict[str, Any]]:
         """Articles as `show --json` and `export` give them: every column of the article (JSON
         columns decoded), then when and where its original was fetched, in the order asked."""
-        origin = ", ".join(f"{expression} AS {name}" for name, expression in ORIGIN_COLUMNS.items())
-        select = f"SELECT a.*, {origin} FROM articles a JOIN captures c ON c.id = a.capture_id"
-        for record in rows_by_id(self.connection, select + " WHERE a.id IN ({ids})", article_ids):
-            yield record | {name: json.loads(record[name]) for name in ARTICLE_JSON_COLUMNS}
+        for record in rows_by_id(self.connection, ARTICLE_RECORDS + " WHERE a.id IN ({ids})", article_ids):
+            yield decoded_record(record)
+
+    def text_versions(self, article: int, version: int) -> dict[int, tuple[str | None, str | None]]:
+        """The article's (title, body) at `version` and at its current version, by version number."""
+        rows = self.connection.execute(TEXT_VERSIONS, {"article": article, "version": version})
+        return {number: (title, body) for number, title, body in rows}
 
     def article_digests(self, outlets: list[str] | None = None) -> dict[tuple[str, str, str], str]:
         """A digest of each article's extracted fields, keyed by (outlet, article_id, edition)."""
@@ -149,18 +187,6 @@ class Queries:
     def stats(self, registered: list[str]) -> dict[str, Any]:
         """Counts of articles, captures and script mismatches, overall and per outlet: every
         `registered` slug (counted 0 when absent), then any other outlet the archive holds."""
-        counted = ("articles", "captures", "script_mismatches")
-        outlets: dict[str, dict[str, int]] = {slug: dict.fromkeys(counted, 0) for slug in registered}
-        queries = {
-            "captures": "SELECT outlet, count(*) FROM captures GROUP BY outlet",
-            "articles": "SELECT outlet, count(*) FROM articles GROUP BY outlet",
-            "script_mismatches": (
-                "SELECT outlet, count(*) FROM articles WHERE script_mismatch = 1 GROUP BY outlet"
-            ),
-        }
-        for name, query in queries.items():
-            for outlet, count in self.connection.execute(query):
-                outlets.setdefault(outlet, dict.fromkeys(counted, 0))[name] = count
-        return {name: sum(counts[name] for counts in outlets.values()) for name in counted} | {
-            "outlets": outlets
-        }
+        return counted_stats(
+            registered, {name: self.connection.execute(query) for name, query in STATS_QUERIES.items()}
+        )

@@ -92,7 +92,7 @@ def archive_cited_posts(
                 by_url.setdefault(citation.url, []).append(citation.id)
                 continue
             why = f"platform {found.platform.value} has no [[platform]] entry in the registry"
-        archive.briefings.resolve_post((citation.id,), CitedPostCheck("failed", why), utc_now())
+        archive.citation_checks.resolve_post((citation.id,), CitedPostCheck("failed", why), utc_now())
     if not by_url:
         return
     try:
@@ -103,17 +103,19 @@ def archive_cited_posts(
         # The posts' answers stored before it are kept; the citations say why they have none.
         failed = CitedPostCheck("failed", f"posts run failed: {type(error).__name__}: {error}")
         for citation_ids in by_url.values():
-            archive.briefings.resolve_post(tuple(citation_ids), failed, utc_now())
+            archive.citation_checks.resolve_post(tuple(citation_ids), failed, utc_now())
         return
     checked = {result.cited_url: result for result in done}
     for url, citation_ids in by_url.items():
         result = checked.get(url)
         if result is None:
             failed = CitedPostCheck("failed", "not checked: the posts run ended before it (its log says why)")
-            archive.briefings.resolve_post(tuple(citation_ids), failed, utc_now())
+            archive.citation_checks.resolve_post(tuple(citation_ids), failed, utc_now())
             continue
         post_url = _post_url(archive, result.recorded)
-        archive.briefings.resolve_post(tuple(citation_ids), post_check(result, post_url), result.checked_at)
+        archive.citation_checks.resolve_post(
+            tuple(citation_ids), post_check(result, post_url), result.checked_at
+        )
 
 
 def _post_url(archive: Archive, recorded: RecordedCheck | None) -> str | None:
@@ -135,7 +137,7 @@ def _check_posts(
     from crawler.archive.captures import seen_at  # noqa: PLC0415
     from crawler.registry import load_registry  # noqa: PLC0415
     from crawler.runner import post_settings, run_posts  # noqa: PLC0415
-    from crawler.spiders.posts import PostTarget  # noqa: PLC0415
+    from crawler.spiders.post_requests import PostTarget  # noqa: PLC0415
 
     registry = load_registry(registry_path)
     targets = []

@@ -5,21 +5,16 @@ from __future__ import annotations
 import click
 
 from crawler import __version__
+from crawler.cli.archive_moves import migrate_archive
+from crawler.cli.archive_overview import clusters, duplicates, stats
 from crawler.cli.briefings import briefing
 from crawler.cli.crawling import DEMO_MANIFEST, DEMO_SNAPSHOT, crawl, demo, reextract, report
+from crawler.cli.exporting import export, import_command
 from crawler.cli.outlet_tools import outlets
 from crawler.cli.page_tools import extract, lang
 from crawler.cli.posts import posts
-from crawler.cli.research import (
-    clusters,
-    duplicates,
-    export,
-    import_command,
-    search_command,
-    serve,
-    show,
-    stats,
-)
+from crawler.cli.searching import search_command, show
+from crawler.cli.serving import serve
 from crawler.cli.snapshots import snapshot
 
 
@@ -57,6 +52,7 @@ for command in (
     snapshot,
     briefing,
     posts,
+    migrate_archive,
 ):
     main.add_command(command)
 

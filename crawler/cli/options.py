@@ -20,6 +20,7 @@ import click
 from crawler import exit_status
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH
 from crawler.archive.lock import ArchiveBusy, CrawlLock
+from crawler.archive.postgres import is_postgres_url
 from crawler.file_limits import not_a_regular_file
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,14 +63,48 @@ class FilePath(click.Path):
         return super().convert(value, param, ctx)
 
 
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=FilePath(),
-    default=DEFAULT_ARCHIVE_PATH,
-    show_default=True,
-    help="SQLite archive file.",
-)
+def sqlite_only(command: str) -> str:
+    """Why a command refuses a PostgreSQL archive, in one line."""
+    return f"{command} works on SQLite archives only for now; copy with `sourcevault migrate-archive`"
+
+
+def command_name(context: click.Context | None) -> str:
+    """The command as typed (`sourcevault briefing add`), whatever name the program was run under."""
+    names = []
+    while context is not None and context.parent is not None:
+        names.append(context.info_name or "")
+        context = context.parent
+    return " ".join(["sourcevault", *reversed(names)])
+
+
+class ArchiveLocation(FilePath):
+    """--db: an SQLite archive file. A postgresql:// URL is given as is to a command that takes one
+    (`postgres_ok`), and refused in one line naming the command by every other."""
+
+    def __init__(self, *, postgres_ok: bool = False):
+        super().__init__()
+        self.postgres_ok = postgres_ok
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and is_postgres_url(value):
+            if self.postgres_ok:
+                return value
+            raise click.ClickException(sqlite_only(command_name(ctx)))
+        return super().convert(value, param, ctx)
+
+
+def archive_db_option(*, postgres_ok: bool = False) -> Callable[[F], F]:
+    return click.option(
+        "--db",
+        "db_path",
+        type=ArchiveLocation(postgres_ok=postgres_ok),
+        default=DEFAULT_ARCHIVE_PATH,
+        show_default=True,
+        help="Archive: an SQLite file, or a postgresql:// URL." if postgres_ok else "SQLite archive file.",
+    )
+
+
+db_option = archive_db_option()
 registry_option = click.option(
     "--registry",
     "registry_path",

@@ -24,7 +24,7 @@ from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
     from crawler.posts.checks import PostFetch
-    from crawler.spiders.posts import PostTarget
+    from crawler.spiders.post_requests import PostTarget
 
 # How much of a post's text a one-line summary shows.
 SHOWN_CHARACTERS = 40
@@ -71,7 +71,7 @@ def add(
         sourcevault posts add http://t.cn/A6abcDEF --db data/archive.db
     """
     from crawler.posts.urls import PostRef, ShortLink, read_post_url
-    from crawler.spiders.posts import PostTarget
+    from crawler.spiders.post_requests import PostTarget
 
     targets: list[PostTarget] = []
     asked: set[PostRef | ShortLink] = set()
@@ -135,7 +135,7 @@ def recheck(
         sourcevault posts recheck --due
         sourcevault posts recheck weibo:4910815147462302
     """
-    from crawler.spiders.posts import PostTarget
+    from crawler.spiders.post_requests import PostTarget
 
     if due and posts_named:
         raise click.UsageError("give IDs or --due, not both")
@@ -308,7 +308,7 @@ def _fetch_line(fetch: PostFetch) -> str:
 
 
 def _found(archive: Archive, name: str) -> int:
-    from crawler.archive.posts import NoSuchPost
+    from crawler.archive.post_index import NoSuchPost
 
     try:
         return archive.posts.find(name)

@@ -52,8 +52,9 @@ class QueryError(BadInput, ValueError):
     """A query or filter that cannot be searched; the message says why in one line."""
 
 
-def _phrase(text: str) -> str | None:
-    """The FTS5 phrase matching every occurrence of `text` (normalised) in an indexed text."""
+def phrase_tokens(text: str) -> tuple[list[str], bool] | None:
+    """The index's tokens that occur in order wherever `text` (normalised) occurs in an indexed
+    text, and whether the last is a prefix (a lone last character); None without a word in it."""
     runs = WORD_RUN.findall(text)
     if not runs:
         return None
@@ -63,7 +64,16 @@ def _phrase(text: str) -> str | None:
     last = runs[-1]
     # The text's run may go on past the query's end: only the pairs inside the query are known.
     tokens += CHARACTER_PAIRS.findall(last)[: max(len(last) - 1, 1)]
-    return '"' + " ".join(tokens) + '"' + (" *" if len(last) == 1 else "")
+    return tokens, len(last) == 1
+
+
+def _phrase(text: str) -> str | None:
+    """The FTS5 phrase matching every occurrence of `text` (normalised) in an indexed text."""
+    found = phrase_tokens(text)
+    if found is None:
+        return None
+    tokens, prefix = found
+    return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
 
 
 @dataclass(frozen=True)
@@ -215,24 +225,33 @@ class Filters:
     def dated(self) -> bool:
         return bool(self.since or self.until)
 
-    def expression(self, date_span: tuple[date, date] | None = None) -> str | None:
-        """The FTS5 expression on the filter column; None when no article can pass.
+    def token_groups(self, date_span: tuple[date, date] | None = None) -> list[list[str]] | None:
+        """The filter tokens an article must hold, one of each group; None when no article can pass.
 
         `date_span` (the first and last publication dates archived) is needed when `dated`.
         """
-        parts = []
+        groups = []
         if self.outlets:
-            parts.append(" OR ".join(f'"{outlet_token(slug)}"' for slug in self.outlets))
+            groups.append([outlet_token(slug) for slug in self.outlets])
         if self.language:
-            parts.append(f'"{language_tokens(self.language)[0]}"')
+            groups.append([language_tokens(self.language)[0]])
         if self.dated:
             assert date_span is not None
             earliest, latest = date_span
             span = date_range_tokens(max(self.since or earliest, earliest), min(self.until or latest, latest))
             if not span:
                 return None
-            parts.append(" OR ".join(f'"{token}"' for token in span))
-        return " AND ".join(f"{FILTER_COLUMN} : ({part})" for part in parts)
+            groups.append(span)
+        return groups
+
+    def expression(self, date_span: tuple[date, date] | None = None) -> str | None:
+        """The FTS5 expression on the filter column; None when no article can pass."""
+        groups = self.token_groups(date_span)
+        if groups is None:
+            return None
+        return " AND ".join(
+            f"{FILTER_COLUMN} : (" + " OR ".join(f'"{token}"' for token in group) + ")" for group in groups
+        )
 
 
 NO_FILTERS = Filters()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,10 +37,19 @@ SEARCH_TIME_LIMIT_SECONDS = 10.0
 # stopped at the first step past its limit.
 PROGRESS_STEPS = 1_000
 SQLITE_INTERRUPT = 9
+# The columns of articles a hit is made of (`make_hits`).
+HIT_COLUMNS = "id, outlet, published_at, title, url, language_tag, title_simplified, body, body_simplified"
 
 
 class SearchTimeout(QueryError):
     """A search that took longer than its time limit."""
+
+    @classmethod
+    def after(cls, seconds: float) -> SearchTimeout:
+        return cls(
+            f"search stopped after {seconds:g} s: narrow it (more characters, fewer single-character"
+            " words, --outlet, --since, --lang)"
+        )
 
 
 @contextmanager
@@ -53,10 +62,7 @@ def time_limit(connection: sqlite3.Connection, seconds: float) -> Iterator[None]
     except sqlite3.OperationalError as error:
         if getattr(error, "sqlite_errorcode", None) != SQLITE_INTERRUPT:
             raise
-        raise SearchTimeout(
-            f"search stopped after {seconds:g} s: narrow it (more characters, fewer single-character"
-            " words, --outlet, --since, --lang)"
-        ) from None
+        raise SearchTimeout.after(seconds) from None
     finally:
         connection.set_progress_handler(None, 0)
 
@@ -111,6 +117,11 @@ def archive_date_span(connection: sqlite3.Connection) -> tuple[date, date]:
         ).fetchone()[0]
         for bound in ("min", "max")
     )
+    return date_span_between(earliest, latest)
+
+
+def date_span_between(earliest: str | None, latest: str | None) -> tuple[date, date]:
+    """The span dated filters cover, from the earliest and latest published_at archived."""
     # Dates outside the archive's span (another SQLite tool may have written 9999-12-31) stay out.
     today = date.today()
     first = max(leading_date(earliest) or FIRST_DAY, FIRST_DAY)
@@ -183,14 +194,23 @@ def search(
     rows = {
         row[0]: row
         for row in connection.execute(
-            "SELECT id, outlet, published_at, title, url, language_tag, title_simplified, body,"
-            f" body_simplified FROM articles WHERE id IN ({', '.join('?' for _ in ranked)})",
+            f"SELECT {HIT_COLUMNS} FROM articles WHERE id IN ({', '.join('?' for _ in ranked)})",
             [article_id for article_id, _ in ranked],
         )
     }
+    return SearchResults(
+        total, min(total, RANK_WINDOW), make_hits(rows, [(id_, -rank) for id_, rank in ranked], query)
+    )
+
+
+def make_hits(
+    rows: dict[int, Sequence[Any]], ranked: list[tuple[int, float]], query: SearchQuery
+) -> list[Hit]:
+    """The hits of (article id, score) pairs, from their rows: id, outlet, published_at, title,
+    url, language_tag, title_simplified, body, body_simplified."""
     highlighter = query.highlighter()
     hits = []
-    for article_id, rank in ranked:
+    for article_id, score in ranked:
         _, outlet, published_at, title, url, language_tag, title_simplified, body, body_simplified = rows[
             article_id
         ]
@@ -198,5 +218,5 @@ def search(
         found = make_snippet(text, body_simplified, highlighter)
         if not any(match for _, match in found.parts) and title:
             found = make_snippet(title, title_simplified, highlighter)
-        hits.append(Hit(article_id, outlet, published_at, title, url, language_tag, -rank, found))
-    return SearchResults(total, min(total, RANK_WINDOW), hits)
+        hits.append(Hit(article_id, outlet, published_at, title, url, language_tag, score, found))
+    return hits

@@ -4,9 +4,9 @@ For each URL asked for it resolves short links first (t.cn, t.co: the Location o
 again as a post URL, never followed blindly), then fetches what crawler/posts/endpoints.py gives:
 Weibo's status JSON, its long text when the post is truncated, and the visitor handshake when
 Weibo puts up a login wall (its cookie then goes with every later Weibo request of the run); X's
-syndication JSON and oEmbed. Every answer, whatever it says, is kept (`PostAnswer`); the
-`PostFetch` item carries them with the check they make (crawler/posts/checks.py) to the archive
-(pipelines/posts.py).
+syndication JSON and oEmbed. Every answer, whatever it says, is kept (`PostAnswer`, through
+crawler/spiders/post_requests.py); the `PostFetch` item carries them with the check they make
+(crawler/posts/checks.py) to the archive (pipelines/posts.py).
 
 Posts of one platform are read in turn, each after the last is done, on the platform's own
 download slot (its registry pace). Scrapy's retries are off for these requests: an answer that
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
@@ -29,12 +29,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.capture_building import describe_exception, failed_fetch, response_headers
+from crawler.capture_building import describe_exception, failed_fetch, received_at, response_headers
 from crawler.posts.answers import complete_long_text, read_answer
 from crawler.posts.checks import (
     FAILED,
     Check,
-    PostAnswer,
     PostFetch,
     check_from_read,
     login_required_after_handshake,
@@ -51,11 +50,15 @@ from crawler.posts.visitor import (
     visitor_cookie,
 )
 from crawler.registry import PostPlatform, Registry, load_registry
-
-SHORT_LINK = "short_link"
-WEIBO_VISITOR = "weibo_visitor"
-REDIRECT_STATUSES = [301, 302, 303, 307, 308]
-ERROR_STATUSES = list(range(400, 600))
+from crawler.spiders.post_requests import (
+    ERROR_STATUSES,
+    REDIRECT_STATUSES,
+    SHORT_LINK,
+    WEIBO_VISITOR,
+    PostTarget,
+    Reading,
+    post_request,
+)
 
 
 def keeps_going(callback: Any) -> Any:
@@ -76,26 +79,6 @@ def keeps_going(callback: Any) -> Any:
             yield from spider.done(reading)
 
     return guarded
-
-
-@dataclass(frozen=True)
-class PostTarget:
-    """A post to check: the URL it is cited by (any form, a short link too), or its ref when known."""
-
-    url: str
-    watched: bool = True
-    ref: PostRef | None = None
-
-
-@dataclass
-class Reading:
-    """One target under way: what has been fetched for it so far."""
-
-    target: PostTarget
-    fetch: PostFetch
-    short_links: list[str] = field(default_factory=list)
-    handshake_tried: bool = False
-    syndication: Check | None = None
 
 
 class PostSpider(scrapy.Spider):
@@ -199,19 +182,20 @@ class PostSpider(scrapy.Spider):
 
     def short_link_request(self, reading: Reading, link: ShortLink) -> Request:
         reading.short_links.append(link.url)
-        return self.request(
+        return post_request(
             reading,
             link.platform,
             link.url,
             SHORT_LINK,
             callback=self.short_link_answered,
+            errback=self.failed,
             # The hop is read, not followed: where it leads is checked as a post URL first.
             meta={"dont_redirect": True, "handle_httpstatus_list": REDIRECT_STATUSES},
         )
 
     @keeps_going
     def short_link_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
-        self.keep(reading, response, SHORT_LINK)
+        reading.keep(response, SHORT_LINK)
         location = response.headers.get("Location")
         if response.status not in REDIRECT_STATUSES or not location:
             reading.fetch.reason = f"short link {response.url} did not redirect (HTTP {response.status})"
@@ -251,12 +235,13 @@ class PostSpider(scrapy.Spider):
         cookie_sent = bool(self.visitor_cookie) and wanted.endpoint.platform is Platform.WEIBO
         if cookie_sent:
             headers["Cookie"] = self.visitor_cookie
-        return self.request(
+        return post_request(
             reading,
             wanted.endpoint.platform,
             wanted.url,
             wanted.endpoint.value,
             callback=self.endpoint_answered,
+            errback=self.failed,
             # Every answer reaches the callback but a redirect, which is followed (each hop through
             # the network policy): a Weibo endpoint sends an anonymous client to its visitor page so.
             meta={"handle_httpstatus_list": ERROR_STATUSES, "visitor_cookie_sent": cookie_sent},
@@ -266,11 +251,11 @@ class PostSpider(scrapy.Spider):
     @keeps_going
     def endpoint_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
         endpoint = Endpoint(response.meta["post_endpoint"])
-        index = self.keep(reading, response, endpoint.value)
+        index = reading.keep(response, endpoint.value)
         ref = reading.fetch.ref
         assert ref is not None
         headers = response_headers(response)
-        received = response.meta.get("replay_fetched_at") or datetime.now(UTC)
+        received = received_at(response)
         if endpoint is Endpoint.WEIBO_STATUS:
             read = read_answer(ref, endpoint, response.status, headers, response.body)
             walled = read.verdict.outcome is Outcome.LOGIN_WALL
@@ -304,12 +289,13 @@ class PostSpider(scrapy.Spider):
     # --- Weibo's visitor handshake ----------------------------------------------------------------
 
     def genvisitor_request(self, reading: Reading) -> Request:
-        return self.request(
+        return post_request(
             reading,
             Platform.WEIBO,
             GENVISITOR_URL,
             WEIBO_VISITOR,
             callback=self.genvisitor_answered,
+            errback=self.failed,
             meta={},
             method="POST",
             body=genvisitor_body(),
@@ -318,19 +304,25 @@ class PostSpider(scrapy.Spider):
 
     @keeps_going
     def genvisitor_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
-        self.keep(reading, response, WEIBO_VISITOR)
+        reading.keep(response, WEIBO_VISITOR)
         try:
             url = incarnate_url(response.body)
         except HandshakeFailed as error:
             yield from self.handshake_failed(reading, str(error))
             return
-        yield self.request(
-            reading, Platform.WEIBO, url, WEIBO_VISITOR, callback=self.incarnate_answered, meta={}
+        yield post_request(
+            reading,
+            Platform.WEIBO,
+            url,
+            WEIBO_VISITOR,
+            callback=self.incarnate_answered,
+            errback=self.failed,
+            meta={},
         )
 
     @keeps_going
     def incarnate_answered(self, response: Response, reading: Reading) -> Iterator[Request | PostFetch]:
-        self.keep(reading, response, WEIBO_VISITOR)
+        reading.keep(response, WEIBO_VISITOR)
         cookies = [value.decode("latin-1") for value in response.headers.getlist("Set-Cookie")]
         try:
             self.visitor_cookie = visitor_cookie(cookies)
@@ -356,57 +348,7 @@ class PostSpider(scrapy.Spider):
         reading.fetch.check = replace(check, evidence=f"{check.evidence}; visitor handshake failed: {reason}")
         yield from self.done(reading)
 
-    # --- requests and answers ---------------------------------------------------------------------
-
-    def request(
-        self,
-        reading: Reading,
-        platform: Platform,
-        url: str,
-        endpoint: str,
-        *,
-        callback: Any,
-        meta: dict[str, Any],
-        **arguments: Any,
-    ) -> Request:
-        return Request(
-            url,
-            callback=callback,
-            errback=self.failed,
-            cb_kwargs={"reading": reading},
-            meta={
-                "outlet": platform.value,
-                "page_kind": "post",
-                "post_endpoint": endpoint,
-                "download_slot": platform.value,
-                # An answer that says "later" is recorded as the finding, not retried (module doc).
-                "dont_retry": True,
-                **meta,
-            },
-            dont_filter=True,
-            **arguments,
-        )
-
-    def keep(self, reading: Reading, response: Response, endpoint: str) -> int:
-        """Keep the answer as one of the fetch's originals; its index among them."""
-        request = response.request
-        assert request is not None
-        redirects = request.meta.get("redirect_urls") or []
-        reading.fetch.answers.append(
-            PostAnswer(
-                endpoint=endpoint,
-                url=redirects[0] if redirects else request.url,
-                fetched_at=request.meta.get("replay_fetched_at") or datetime.now(UTC),
-                request_method=request.method,
-                request_body=request.body,
-                final_url=response.url,
-                status=response.status,
-                headers=tuple(response_headers(response)),
-                body=response.body,
-                replayed_from=request.meta.get("replayed_from"),
-            )
-        )
-        return len(reading.fetch.answers) - 1
+    # --- no answer --------------------------------------------------------------------------------
 
     def failed(self, failure: Failure) -> Iterator[Request | PostFetch]:
         """No answer: kept as a capture with the reason. Without the post's own answer the check
@@ -415,19 +357,7 @@ class PostSpider(scrapy.Spider):
         reading: Reading = request.cb_kwargs["reading"]
         endpoint = request.meta["post_endpoint"]
         reason = failed_fetch(failure).reason
-        redirects = request.meta.get("redirect_urls") or []
-        reading.fetch.answers.append(
-            PostAnswer(
-                endpoint=endpoint,
-                url=redirects[0] if redirects else request.url,
-                final_url=request.url if redirects else None,
-                fetched_at=datetime.now(UTC),
-                request_method=request.method,
-                request_body=request.body,
-                fetch_error=reason,
-            )
-        )
-        index = len(reading.fetch.answers) - 1
+        index = reading.keep_failure(request, reason)
         if endpoint == SHORT_LINK:
             reading.fetch.reason = f"short link {request.url} could not be fetched: {reason}"
         elif endpoint == WEIBO_VISITOR:

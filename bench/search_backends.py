@@ -1,0 +1,226 @@
+"""Chinese search on SQLite and on PostgreSQL side by side: latency per query class, recall against a
+substring scan, whether both give the same answers, index size, and the PostgreSQL index's build rate.
+
+The SQLite archive is bench/search.py's (synthetic articles recombined from real paragraphs, every
+other one Traditional, written through `Archive.store` with its FTS5 index). It is copied into a
+new PostgreSQL database with `sourcevault migrate-archive`, which builds its search index; the
+index is then built again, timed (`crawler.search.postgres.index_unindexed_articles`). The same
+queries (bench/search.py's classes, cut from the articles at random) run on both as `sourcevault
+search` calls them (count, rank by bm25 among the newest RANK_WINDOW, 20 articles read back with
+snippets): `results.search` on SQLite, `postgres.search` on PostgreSQL, the median of three runs
+after a warm-up. SQLite is the reference: `x sqlite` is PostgreSQL's time over SQLite's (p50/p95);
+`same` counts the queries whose hits (ids, order, scores) are identical on both. Recall is against
+a substring scan in SQLite.
+
+    python bench/search_backends.py --server postgresql://postgres@127.0.0.1:5432/postgres
+        [--articles 10000] [--queries 40] [--sqlite FILE (reuse an archive bench/search.py kept)]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from sqlalchemy import Connection, create_engine, make_url, text  # noqa: E402
+
+from bench.search import (  # noqa: E402
+    BATCH,
+    CLASSES,
+    RUNS_PER_QUERY,
+    capture_of,
+    index_size,
+    real_paragraphs,
+    sample_queries,
+    scan,
+    synthetic_articles,
+    write_batch,
+)
+from crawler.archive import Archive  # noqa: E402
+from crawler.archive.postgres.connection import engine_url  # noqa: E402
+from crawler.archive.postgres.tables import SEARCH_TABLES  # noqa: E402
+from crawler.registry import load_registry  # noqa: E402
+from crawler.search import postgres, results  # noqa: E402
+from crawler.search.query import SearchQuery, parse_query  # noqa: E402
+
+DATABASE = "srch_bench_{articles}"
+SOURCEVAULT = Path(sys.executable).with_name("sourcevault")
+
+
+def copy_archive(path: Path, url: str) -> None:
+    """The SQLite archive copied into PostgreSQL as a user copies it: `sourcevault migrate-archive`."""
+    subprocess.run(
+        [str(SOURCEVAULT), "migrate-archive", str(path), url], check=True, stderr=subprocess.DEVNULL
+    )
+
+
+def rebuild_index(url: str) -> float:
+    """Empty PostgreSQL's search index and build it again from every article; return the seconds."""
+    engine = create_engine(engine_url(url))
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(SEARCH_TABLES)}"))
+        started = time.perf_counter()
+        postgres.index_unindexed_articles(connection)
+        seconds = time.perf_counter() - started
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    return seconds
+
+
+def build_sqlite(path: Path, articles: int, seed: int) -> None:
+    registry = load_registry()
+    archive = Archive(path)
+    archive.sync_outlets(registry)
+    written = synthetic_articles(real_paragraphs(), registry.slugs, articles, seed)
+    while batch := [
+        capture_of(one, registry.get(one.outlet or "")) for one in itertools.islice(written, BATCH)
+    ]:
+        write_batch(archive, batch)
+    archive.close()
+
+
+def new_database(server: str, name: str) -> str:
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+Searcher = Callable[[SearchQuery], results.SearchResults]
+Row = dict[str, float]
+
+
+def measure(
+    searcher: Searcher,
+    ids: Callable[[SearchQuery], list[int]],
+    queries: dict[str, list[str]],
+    archive: Archive,
+) -> tuple[dict[str, Row], dict[str, list[list[tuple[int, float]]]]]:
+    figures, answers = {}, {}
+    for name, texts in queries.items():
+        latencies, matches, recalls, hits = [], [], [], []
+        for query_text in texts:
+            query = parse_query(query_text)
+            searcher(query)
+            runs = []
+            for _ in range(RUNS_PER_QUERY):
+                started = time.perf_counter()
+                found = searcher(query)
+                runs.append(time.perf_counter() - started)
+            latencies.append(statistics.median(runs) * 1000)
+            expected, _ = scan(archive, query_text)
+            matched = set(ids(query))
+            recalls.append(len(expected & matched) / len(expected) if expected else 1.0)
+            matches.append(found.total)
+            hits.append([(hit.id, hit.score) for hit in found.hits])
+        latencies.sort()
+        figures[name] = {
+            "p50": statistics.median(latencies),
+            "p95": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
+            "matches": statistics.median(matches),
+            "recall": min(recalls),
+        }
+        answers[name] = hits
+    return figures, answers
+
+
+def postgres_index_bytes(connection: Connection) -> tuple[int, int]:
+    """The search index's table (with its TOAST) and its GIN index, in bytes."""
+    return connection.execute(
+        text(
+            "SELECT pg_table_size('article_search') + pg_total_relation_size('article_search_totals'),"
+            " pg_indexes_size('article_search')"
+        )
+    ).one()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--server", required=True, help="postgresql:// URL of a server to make a database on."
+    )
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=40, help="Queries per class.")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--sqlite", type=Path, help="Use this SQLite archive (of --articles articles) as it is."
+    )
+    arguments = parser.parse_args()
+
+    path = arguments.sqlite
+    if path is None:
+        path = Path(tempfile.mkdtemp(prefix="sourcevault-search-backends-")) / "search.db"
+        started = time.perf_counter()
+        build_sqlite(path, arguments.articles, arguments.seed)
+        print(
+            f"SQLite archive of {arguments.articles:,} articles written"
+            f" in {time.perf_counter() - started:,.0f} s"
+        )
+    archive = Archive(path, readonly=True)
+    (articles,) = archive.db.execute("SELECT count(*) FROM articles").fetchone()
+    url = new_database(arguments.server, DATABASE.format(articles=articles))
+    started = time.perf_counter()
+    copy_archive(path, url)
+    copied = time.perf_counter() - started
+    index_seconds = rebuild_index(url)
+    print(
+        f"migrate-archive into PostgreSQL: {copied:,.0f} s; its search index built again from"
+        f" {articles:,} articles in {index_seconds:,.0f} s: {articles / index_seconds:,.0f} articles/s"
+    )
+    queries = sample_queries(archive, arguments.queries, arguments.seed)
+    engine = create_engine(engine_url(url))
+    with engine.connect() as connection:
+        on_sqlite, sqlite_hits = measure(
+            lambda query: results.search(archive.connection, query),
+            lambda query: list(results.matching_article_ids(archive.connection, query)),
+            queries,
+            archive,
+        )
+        on_postgres, postgres_hits = measure(
+            lambda query: postgres.search(connection, query),
+            lambda query: list(postgres.matching_article_ids(connection, query)),
+            queries,
+            archive,
+        )
+        table_bytes, gin_bytes = postgres_index_bytes(connection)
+    engine.dispose()
+    sqlite_bytes, text_bytes = index_size(archive)
+    print(
+        f"index at {articles:,} articles: SQLite FTS5 {sqlite_bytes / 1e6:,.0f} MB; PostgreSQL"
+        f" {(table_bytes + gin_bytes) / 1e6:,.0f} MB (article_search {table_bytes / 1e6:,.0f} MB with its"
+        f" search texts, GIN {gin_bytes / 1e6:,.0f} MB); the text {text_bytes / 1e6:,.0f} MB of UTF-8"
+    )
+    print(
+        f"\nlatency in ms, {arguments.queries} queries per class; x sqlite: PostgreSQL's time over SQLite's"
+    )
+    header = ("p50", "p95", "matches", "recall", "x sqlite", "same")
+    widths = (8, 8, 9, 8, 10, 7)
+    print(
+        f"{'class':<8}{'backend':<12}{'articles':>9}"
+        + "".join(f"{n:>{w}}" for n, w in zip(header, widths, strict=True))
+    )
+    for name in CLASSES:
+        same = sum(a == b for a, b in zip(sqlite_hits[name], postgres_hits[name], strict=True))
+        for backend, row in (("sqlite", on_sqlite[name]), ("postgresql", on_postgres[name])):
+            ratio = f"{row['p50'] / on_sqlite[name]['p50']:.1f}/{row['p95'] / on_sqlite[name]['p95']:.1f}"
+            print(
+                f"{name:<8}{backend:<12}{articles:>9,}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['matches']:>9,.0f}"
+                f"{row['recall']:>8.3f}{ratio if backend != 'sqlite' else '':>10}"
+                f"{f'{same}/{len(queries[name])}' if backend != 'sqlite' else '':>7}"
+            )
+    archive.close()
+
+
+if __name__ == "__main__":
+    main()

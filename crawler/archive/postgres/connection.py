@@ -1,0 +1,83 @@
+"""Opening a PostgreSQL archive: the engine, the schema check and the migrations.
+
+Opening read-write applies any Alembic revision the archive lacks (crawler/archive/postgres/schema.py);
+opening read-only refuses an archive whose schema is older or newer than this sourcevault, as the
+SQLite archive does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from crawler import __version__
+from crawler.archive.connection import ArchiveError
+from crawler.archive.postgres import require_extra
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Engine
+
+
+def engine_url(location: str) -> URL:
+    """The SQLAlchemy URL of a `postgresql://` location, on the psycopg 3 driver."""
+    from sqlalchemy import make_url
+
+    return make_url(location).set(drivername="postgresql+psycopg")
+
+
+def shown(location: str) -> str:
+    """A location as messages give it: without its password."""
+    from sqlalchemy import make_url
+
+    return make_url(location).render_as_string(hide_password=True)
+
+
+class PostgresArchive:
+    """A PostgreSQL archive, connected to (and created or migrated) on construction."""
+
+    def __init__(self, location: str, *, readonly: bool = False):
+        require_extra()
+        from sqlalchemy import create_engine
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+        try:
+            self.where = shown(location)
+            self.engine: Engine = create_engine(engine_url(location))
+        except ArgumentError as error:
+            raise ArchiveError(f"{location}: not a PostgreSQL URL ({error})") from None
+        try:
+            with self.engine.begin() as connection:
+                self._check_schema(connection, readonly)
+        except SQLAlchemyError as error:
+            self.engine.dispose()
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise ArchiveError(f"{self.where}: cannot use the PostgreSQL archive ({reason})") from None
+        except ArchiveError:
+            self.engine.dispose()
+            raise
+
+    def _check_schema(self, connection, readonly: bool) -> None:
+        from crawler.archive.postgres import schema
+
+        revision = schema.current(connection)
+        if revision is not None and not schema.known(revision):
+            raise ArchiveError(
+                f"{self.where}: written by a newer sourcevault (schema {revision} is unknown to"
+                f" sourcevault {__version__}): upgrade sourcevault to use it"
+            )
+        if not readonly:
+            schema.upgrade(connection)
+        elif revision is None:
+            raise ArchiveError(f"{self.where}: no sourcevault archive in this database")
+        elif revision != schema.head():
+            raise ArchiveError(
+                f"{self.where}: archive schema is older than this sourcevault; open it once read-write"
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,394 @@
+"""Chinese search on a PostgreSQL archive: the SQLite index's answers, from a GIN index.
+
+Imported only for a `postgresql://` archive (SQLAlchemy is the `postgresql` extra).
+
+`article_search` (crawler/archive/postgres/tables.py) holds, per article, `lexemes`: a tsvector of
+the distinct tokens of its title and body (the SQLite index's character pairs, folded as FTS5
+folds them: `crawler.search.matching`) and of its filter tokens (`#` before them), GIN-indexed;
+its `title_text` and `body_text` (search texts: runs one space apart); and `token_count`, its
+length as bm25 counts it. `index_articles` writes them: the archive's write path calls it in
+the transaction of each article it writes, and `migrate-archive` for the articles it copied
+(`index_unindexed_articles`).
+
+- **Matching.** A term is looked up in the GIN index, every token of one of its phrases (`&`; a
+  lone last character as a prefix, `'中':*`), with the filters' tokens, in one `@@`; a phrase of
+  more than one token is then checked in the search text (strpos). Not with `<->`: a tsvector
+  keeps at most 256 positions of a lexeme and none past 16,383, so phrases in long articles
+  would be missed, and recall against a substring scan is 1.0 only this way.
+- **Ranking.** bm25 as FTS5 computes it (`crawler.search.matching.bm25`), among the newest
+  RANK_WINDOW matches as on SQLite: each phrase's occurrences in each ranked article are counted
+  in SQL, its IDF from how many articles hold it, the average length from the table.
+- **Budget.** The same query caps as SQLite (`crawler.search.query`); `time_limit` is
+  PostgreSQL's statement_timeout, past which SearchTimeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import count
+from typing import Any
+
+from sqlalchemy import Connection, TextClause, text
+from sqlalchemy.exc import OperationalError
+
+from crawler.search import results
+from crawler.search.matching import (
+    Phrase,
+    bm25,
+    idf,
+    pairs,
+    query_phrases,
+    search_text,
+    term_phrases,
+    token_count,
+)
+from crawler.search.query import NO_FILTERS, Filters, SearchQuery
+from crawler.search.results import (
+    DATED_RANGE,
+    HIT_COLUMNS,
+    SearchResults,
+    SearchTimeout,
+    date_span_between,
+    make_hits,
+)
+from crawler.search.tokens import filter_tokens
+
+INDEX_TABLE = "article_search"
+# One row: how many articles the index holds and their tokens, for bm25's average (a scan of the
+# index for them took 30 ms at 100,000 articles).
+TOTALS_TABLE = "article_search_totals"
+# Filter tokens are kept apart from the text's: a one-letter prefix query must not match them.
+FILTER_PREFIX = "#"
+# Articles read and indexed per statement.
+INDEX_BATCH = 500
+QUERY_CANCELED = "57014"
+
+
+def _sql(statement: str) -> TextClause:
+    return text(statement)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _index_row(row: Sequence[Any]) -> dict[str, Any]:
+    """article_search's row of an article's id, title and body (Simplified), outlet, tag, date."""
+    article, title, body, outlet, language_tag, published_at = row
+    title_text, body_text = search_text(title), search_text(body)
+    filters = filter_tokens(outlet, language_tag, published_at).split()
+    lexemes = pairs(title_text) | pairs(body_text) | {FILTER_PREFIX + token for token in filters}
+    return {
+        "article": article,
+        "lexemes": list(lexemes),
+        "title_text": title_text,
+        "body_text": body_text,
+        "token_count": token_count(title_text) + token_count(body_text) + len(filters),
+    }
+
+
+def index_articles(connection: Connection, article_ids: Iterable[int]) -> int:
+    """Index these articles (again), in the caller's transaction; return how many."""
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), INDEX_BATCH):
+        batch = ids[start : start + INDEX_BATCH]
+        rows = connection.execute(
+            _sql(
+                "SELECT id, coalesce(title_simplified, title), coalesce(body_simplified, body), outlet,"
+                " language_tag, published_at FROM articles WHERE id = ANY(:ids)"
+            ),
+            {"ids": batch},
+        )
+        _replace(connection, batch, [_index_row(row) for row in rows])
+    return len(ids)
+
+
+def unindex_articles(connection: Connection, article_ids: Iterable[int]) -> None:
+    """Take these articles out of the index, in the caller's transaction: before deleting them
+    (the index's rows refer to them)."""
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), INDEX_BATCH):
+        _replace(connection, ids[start : start + INDEX_BATCH], [])
+
+
+def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """The index's rows of these articles replaced by `rows`, and its totals kept in step."""
+    removed = (
+        connection.execute(
+            _sql(f"DELETE FROM {INDEX_TABLE} WHERE article = ANY(:ids) RETURNING token_count"),
+            {"ids": article_ids},
+        )
+        .scalars()
+        .all()
+    )
+    if rows:
+        connection.execute(
+            _sql(
+                f"INSERT INTO {INDEX_TABLE} (article, lexemes, title_text, body_text, token_count)"
+                " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :title_text, :body_text,"
+                " :token_count)"
+            ),
+            rows,
+        )
+    connection.execute(
+        _sql(
+            f"INSERT INTO {TOTALS_TABLE} (id, articles, tokens) VALUES (1, :articles, :tokens)"
+            f" ON CONFLICT (id) DO UPDATE SET articles = {TOTALS_TABLE}.articles + excluded.articles,"
+            f" tokens = {TOTALS_TABLE}.tokens + excluded.tokens"
+        ),
+        {
+            "articles": len(rows) - len(removed),
+            "tokens": sum(row["token_count"] for row in rows) - sum(removed),
+        },
+    )
+
+
+def index_unindexed_articles(connection: Connection) -> int:
+    """Index every article the index lacks (after a copy into the archive), in batches of one
+    statement each; return how many."""
+    done = 0
+    while batch := (
+        connection.execute(
+            _sql(
+                f"SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM {INDEX_TABLE} s"
+                " WHERE s.article = a.id) ORDER BY a.id LIMIT :size"
+            ),
+            {"size": INDEX_BATCH},
+        )
+        .scalars()
+        .all()
+    ):
+        done += index_articles(connection, batch)
+    return done
+
+
+# --- matching --------------------------------------------------------------------------------------
+
+
+class _Statement:
+    """A condition on `s` (article_search) being built, with its parameters."""
+
+    def __init__(self) -> None:
+        self.parameters: dict[str, Any] = {}
+        self._names = count()
+
+    def bind(self, value: Any) -> str:
+        name = f"p{next(self._names)}"
+        self.parameters[name] = value
+        return f":{name}"
+
+    def in_text(self, phrase: Phrase) -> str:
+        text = self.bind(phrase.text)
+        return f"(strpos(s.title_text, {text}) > 0 OR strpos(s.body_text, {text}) > 0)"
+
+    def occurrences(self, phrase: Phrase, column: str) -> str:
+        """How many times (overlapping ones too, as FTS5 counts) a phrase occurs in a search text."""
+        if phrase.overlaps_itself:
+            return f"coalesce(regexp_count(s.{column}, {self.bind(f'(?={phrase.text})')}), 0)"
+        text = self.bind(phrase.text)
+        # In bytes: octet_length is read off the value's header, length() would count its characters.
+        return (
+            f"coalesce((octet_length(s.{column}) - octet_length(replace(s.{column}, {text}, '')))"
+            f" / octet_length({text}), 0)"
+        )
+
+
+def _lexeme(token: str, prefix: bool = False) -> str:
+    # Tokens hold letters, digits and `#` only: nothing to escape inside the quotes.
+    return f"'{token}'" + (":*" if prefix else "")
+
+
+def _all_tokens(phrase: Phrase) -> str:
+    last = len(phrase.tokens) - 1
+    distinct = dict.fromkeys(
+        _lexeme(token, phrase.prefix and place == last) for place, token in enumerate(phrase.tokens)
+    )
+    return "(" + " & ".join(distinct) + ")"
+
+
+def _any_phrase(phrases: list[Phrase], statement: _Statement) -> tuple[str, str | None]:
+    """The tsquery finding one of the phrases, and the check in the text it needs (None: none)."""
+    found = "(" + " | ".join(_all_tokens(phrase) for phrase in phrases) + ")"
+    if all(len(phrase.tokens) == 1 for phrase in phrases):
+        return found, None
+    return found, "(" + " OR ".join(statement.in_text(phrase) for phrase in phrases) + ")"
+
+
+def _date_span(connection: Connection) -> tuple[Any, Any]:
+    # COLLATE "C": the byte order SQLite's range compares in, whatever the database's collation.
+    earliest, latest = connection.execute(
+        _sql(
+            'SELECT min(published_at COLLATE "C"), max(published_at COLLATE "C") FROM articles'
+            ' WHERE published_at COLLATE "C" >= :low AND published_at COLLATE "C" < :high'
+        ),
+        dict(zip(("low", "high"), DATED_RANGE, strict=True)),
+    ).one()
+    return date_span_between(earliest, latest)
+
+
+def _condition(
+    connection: Connection, query: SearchQuery | None, filters: Filters, statement: _Statement
+) -> str | None:
+    """The WHERE condition on `s` matching the query and filters; None when nothing can match."""
+    groups = filters.token_groups(_date_span(connection) if filters.dated else None)
+    if groups is None:
+        return None
+    found, checks = [], []
+    for term in query.terms if query else ():
+        term_found, check = _any_phrase(term_phrases(term), statement)
+        found.append(term_found)
+        if check:
+            checks.append(check)
+    found += ["(" + " | ".join(_lexeme(FILTER_PREFIX + token) for token in group) + ")" for group in groups]
+    if not found:
+        return "TRUE"
+    return " AND ".join([f"s.lexemes @@ CAST({statement.bind(' & '.join(found))} AS tsquery)", *checks])
+
+
+# Planner settings for the length of a search (restored after it). enable_seqscan: read matches off
+# the GIN index, whatever the planner estimates; it does not cost reading each article's tsvector
+# back from TOAST, so it scans a table that looks small instead, 20 to 50 times slower (a common
+# character at 2,000 articles: 50 ms against 2.5). jit: compiling a search's expressions took
+# longer than running them (290 ms for one row), and a disabled scan's cost starts it.
+SEARCH_SETTINGS = {"enable_seqscan": "off", "jit": "off"}
+
+
+@contextmanager
+def _through_the_index(connection: Connection) -> Iterator[None]:
+    names = list(SEARCH_SETTINGS)
+    previous = connection.execute(
+        _sql(
+            "SELECT "
+            + ", ".join(f"current_setting('{name}')" for name in names)
+            + "".join(f", set_config('{name}', '{value}', true)" for name, value in SEARCH_SETTINGS.items())
+        )
+    ).one()[: len(names)]
+    try:
+        yield
+    finally:
+        connection.execute(
+            _sql("SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in names)),
+            dict(zip(names, previous, strict=True)),
+        )
+
+
+def count_matches(connection: Connection, query: SearchQuery, filters: Filters = NO_FILTERS) -> int:
+    statement = _Statement()
+    condition = _condition(connection, query, filters, statement)
+    if condition is None:
+        return 0
+    with _through_the_index(connection):
+        return connection.execute(
+            _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+        ).scalar_one()
+
+
+def matching_article_ids(
+    connection: Connection, query: SearchQuery | None, filters: Filters = NO_FILTERS
+) -> Iterator[int]:
+    """Ids of every article the query (all articles when None) and filters match, ascending."""
+    if query is None and filters.empty:
+        yield from connection.execute(_sql("SELECT id FROM articles ORDER BY id")).scalars()
+        return
+    statement = _Statement()
+    condition = _condition(connection, query, filters, statement)
+    if condition is not None:
+        with _through_the_index(connection):
+            found = connection.execute(
+                _sql(f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition} ORDER BY s.article"),
+                statement.parameters,
+            ).scalars()
+        yield from found
+
+
+# --- ranking ---------------------------------------------------------------------------------------
+
+
+def _idfs(connection: Connection, articles: int, phrases: list[Phrase]) -> list[float]:
+    """Each phrase's IDF: FTS5's, from how many articles hold it (in title or body) among all."""
+    holding: dict[Phrase, int] = {}
+    for phrase in phrases:
+        if phrase not in holding:
+            statement = _Statement()
+            found, check = _any_phrase([phrase], statement)
+            condition = " AND ".join(
+                [f"s.lexemes @@ CAST({statement.bind(found)} AS tsquery)", *([check] if check else [])]
+            )
+            holding[phrase] = connection.execute(
+                _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+            ).scalar_one()
+    return [idf(articles, holding[phrase]) for phrase in phrases]
+
+
+def search(
+    connection: Connection, query: SearchQuery, filters: Filters = NO_FILTERS, limit: int = 20
+) -> SearchResults:
+    """The best `limit` matches by bm25 (FTS5's), each with a snippet: `results.search`'s answer."""
+    with _through_the_index(connection):
+        return _search(connection, query, filters, limit)
+
+
+def _search(connection: Connection, query: SearchQuery, filters: Filters, limit: int) -> SearchResults:
+    statement = _Statement()
+    condition = _condition(connection, query, filters, statement)
+    if condition is None:
+        return SearchResults(0, 0)
+    total = connection.execute(
+        _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+    ).scalar_one()
+    if not total:
+        return SearchResults(0, 0)
+    if total > results.RANK_WINDOW:
+        oldest_ranked = connection.execute(
+            _sql(
+                f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition}"
+                f" ORDER BY s.article DESC LIMIT 1 OFFSET {statement.bind(results.RANK_WINDOW - 1)}"
+            ),
+            statement.parameters,
+        ).scalar_one()
+        condition += f" AND s.article >= {statement.bind(oldest_ranked)}"
+    phrases = query_phrases(query)
+    counted = ", ".join(
+        statement.occurrences(phrase, column) for phrase in phrases for column in ("title_text", "body_text")
+    )
+    ranked_rows = connection.execute(
+        _sql(f"SELECT s.article, s.token_count, {counted} FROM {INDEX_TABLE} s WHERE {condition}"),
+        statement.parameters,
+    ).all()
+    articles, tokens = connection.execute(_sql(f"SELECT articles, tokens FROM {TOTALS_TABLE}")).one()
+    # FTS5: (double) tokens / (double) rows.
+    average_tokens = float(tokens) / float(articles)
+    # A lone phrase without filters is held by exactly the articles the query matched.
+    idfs = (
+        [idf(articles, total)]
+        if len(phrases) == 1 and filters.empty
+        else _idfs(connection, articles, phrases)
+    )
+    scored = sorted(
+        (
+            (bm25(list(counts[0::2]), list(counts[1::2]), article_tokens, idfs, average_tokens), article)
+            for article, article_tokens, *counts in ranked_rows
+        ),
+        key=lambda scored_article: (-scored_article[0], -scored_article[1]),
+    )[:limit]
+    rows = {
+        row[0]: row
+        for row in connection.execute(
+            _sql(f"SELECT {HIT_COLUMNS} FROM articles WHERE id = ANY(:ids)"),
+            {"ids": [article for _, article in scored]},
+        )
+    }
+    hits = make_hits(rows, [(article, score) for score, article in scored], query)
+    return SearchResults(total, min(total, results.RANK_WINDOW), hits)
+
+
+@contextmanager
+def time_limit(connection: Connection, seconds: float) -> Iterator[None]:
+    """Cancel whatever PostgreSQL runs on `connection` for longer than `seconds`: SearchTimeout."""
+    connection.execute(_sql(f"SET LOCAL statement_timeout = {max(1, round(seconds * 1000))}"))
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != QUERY_CANCELED:
+            raise
+        raise SearchTimeout.after(seconds) from None

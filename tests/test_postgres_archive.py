@@ -1,0 +1,83 @@
+"""The PostgreSQL archive's model: the same tables and columns as an SQLite archive, built by its
+Alembic history, opened read-write (migrated) and read-only (checked)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
+from crawler.archive.captures import checked_body
+from crawler.archive.connection import ArchiveError, CorruptOriginal
+from crawler.archive.postgres import schema
+from crawler.archive.postgres.connection import PostgresArchive, engine_url
+from crawler.archive.postgres.tables import SEARCH_TABLES, metadata, raw_bodies
+from tests.helpers import archive_tables
+
+# What the PostgreSQL model leaves out of an SQLite archive: sqlite-utils' record of migrations, and
+# the FTS5 search index with its bookkeeping (PostgreSQL search has a table of its own).
+SQLITE_ONLY = r"_sqlite_|(article|post)_search"
+
+
+def test_the_postgresql_model_names_the_tables_and_columns_of_a_new_sqlite_archive(tmp_path):
+    sqlite_tables = archive_tables(tmp_path / "archive.db", leave_out=SQLITE_ONLY)
+    postgres_tables = {
+        table.name: {column.name for column in table.columns}
+        for table in metadata.tables.values()
+        if table.name not in SEARCH_TABLES
+    }
+    assert postgres_tables == sqlite_tables
+
+
+def test_the_alembic_history_builds_exactly_the_model(postgres_url):
+    PostgresArchive(postgres_url).close()
+    engine = create_engine(engine_url(postgres_url))
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert schema.current(connection) == schema.head()
+        tables = set(inspect(connection).get_table_names())
+    engine.dispose()
+    assert tables == {*metadata.tables, schema.VERSION_TABLE}
+
+
+def test_a_raw_original_is_kept_as_the_same_gzip_bytes_and_checked_on_read(postgres_url):
+    body = "<p>臺灣新聞</p>".encode()
+    sha256 = hashlib.sha256(body).hexdigest()
+    compressed = gzip.compress(body, mtime=0)
+    with PostgresArchive(postgres_url) as archive, archive.engine.begin() as connection:
+        connection.execute(
+            raw_bodies.insert(),
+            {"sha256": sha256, "size_bytes": len(body), "compression": "gzip", "compressed": compressed},
+        )
+        stored = connection.execute(raw_bodies.select()).one()
+        assert bytes(stored.compressed) == compressed
+        assert checked_body(sha256, stored.compressed, stored.compression, archive.where) == body
+        with pytest.raises(CorruptOriginal, match="does not match its sha256"):
+            checked_body("0" * 64, stored.compressed, stored.compression, archive.where)
+
+
+def test_read_only_refuses_an_empty_database_and_read_write_builds_the_schema(postgres_url):
+    with pytest.raises(ArchiveError, match="no sourcevault archive in this database"):
+        PostgresArchive(postgres_url, readonly=True)
+    PostgresArchive(postgres_url).close()
+    PostgresArchive(postgres_url, readonly=True).close()
+
+
+def test_an_archive_of_a_newer_sourcevault_is_refused_in_one_line(postgres_url):
+    PostgresArchive(postgres_url).close()
+    engine = create_engine(engine_url(postgres_url))
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(ArchiveError, match=r"newer sourcevault \(schema 9999 is unknown"):
+        PostgresArchive(postgres_url)
+
+
+def test_a_server_that_does_not_answer_is_one_line(tmp_path):
+    with pytest.raises(ArchiveError, match="cannot use the PostgreSQL archive") as raised:
+        PostgresArchive("postgresql://nobody@127.0.0.1:1/none")
+    assert "\n" not in str(raised.value)
