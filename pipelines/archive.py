@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Generator
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -24,6 +25,16 @@ from crawler.registry import Registry
 from crawler.spiders.outlets import crawl_registry
 
 ARCHIVE_BUSY = "archive_busy"
+
+
+async def in_steps(storing: Generator[None, None, StoreResult]) -> StoreResult:
+    """`Archive.storing` run to its end, the crawl's reactor running between its steps."""
+    while True:
+        try:
+            next(storing)
+        except StopIteration as stored:
+            return stored.value
+        await asyncio.sleep(0)
 
 
 class ArchivePipeline:
@@ -75,6 +86,7 @@ class ArchivePipeline:
         self.commit_milliseconds = commit_milliseconds
         self.batch: WriteBatch | None = None
         self.committer: LoopingCall | None = None
+        self.writing = asyncio.Lock()
         self.lock: CrawlLock | None = None
         self.reserve = SpaceReserve(path)
         self.archive: Archive | None = None
@@ -130,12 +142,18 @@ class ArchivePipeline:
             self.committer = LoopingCall(self.commit_if_due)
             self.committer.start(self.commit_milliseconds / 1000, now=False)
 
-    def process_item(self, item: Capture) -> Capture:
+    async def process_item(self, item: Capture) -> Capture:
+        # One capture at a time: one listing many article URLs is written in steps, between
+        # which the reactor runs (downloads go on) but no other capture may join its transaction.
+        async with self.writing:
+            return await self._archive(item)
+
+    async def _archive(self, item: Capture) -> Capture:
         if self.archive is None or self.storage_failed is not None:
             # Not archived, so still queued: the next run fetches the page again.
             raise DropItem(self.storage_failed or "the archive is not open", log_level="DEBUG")
         assert self.crawler.stats is not None and self.batch is not None
-        stored = self._store(item)
+        stored = await self._store(item)
         item.stored = stored
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
         if stored.change is not None:
@@ -152,6 +170,8 @@ class ArchivePipeline:
         return item
 
     def commit_if_due(self) -> None:
+        if self.writing.locked():
+            return  # a capture is being written in steps: its own commit follows
         if self.batch is not None and self.batch.due and self.storage_failed is None:
             self._write(self.commit)
 
@@ -170,14 +190,14 @@ class ArchivePipeline:
             reason = f"the archive cannot store captures: {type(error).__name__}: {error}"
             self._stop(storage_failure(error) or reason)
 
-    def _store(self, item: Capture) -> StoreResult:
+    async def _store(self, item: Capture) -> StoreResult:
         """Store the capture; without its article if storing that raised; DropItem if nothing can be."""
         assert self.archive is not None and self.batch is not None
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
         try:
             self.batch.join()
             self.batch.stored()
-            return self.archive.store(item, self.run_id, outlet=outlet)
+            return await in_steps(self.archive.storing(item, self.run_id, outlet=outlet))
         except Exception as error:
             failure = storage_failure(error)
             if failure is None:
@@ -185,7 +205,7 @@ class ArchivePipeline:
                 self.crawler.spider.logger.warning("%s: %s", item.url, item.stage_error)  # type: ignore[union-attr]
         if failure is None:
             try:
-                return self.archive.store(item, self.run_id, outlet=outlet)
+                return await in_steps(self.archive.storing(item, self.run_id, outlet=outlet))
             except Exception as error:
                 failure = storage_failure(error) or (
                     f"the archive cannot store captures: {type(error).__name__}: {error}"
