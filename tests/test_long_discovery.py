@@ -24,7 +24,7 @@ from crawler.archive import LINKS_PER_STEP, Archive
 from crawler.discovery import article_urls, read_sitemap
 from crawler.items import Capture
 from crawler.registry import Outlet, load_registry
-from crawler.spiders.outlets import OutletSpider
+from crawler.spiders.outlets import READ_IN_THREAD_BYTES, OutletSpider
 from pipelines.archive import in_steps
 from tests.loopback import outlet_toml, urlset
 
@@ -64,7 +64,9 @@ def test_the_spider_reads_a_document_while_the_loop_runs(tmp_path, outlet):
         return read_sitemap(response.body, response.url)
 
     meta = OutletSpider.discovery_meta(outlet, "sitemap", SITEMAP, 0, True)
-    response = XmlResponse(SITEMAP, body=urlset(sitemap_links(LINKS)), request=Request(SITEMAP, meta=meta))
+    body = urlset(sitemap_links(LINKS))
+    assert len(body) > READ_IN_THREAD_BYTES
+    response = XmlResponse(SITEMAP, body=body, request=Request(SITEMAP, meta=meta))
 
     async def parse() -> list[object]:
         asyncio.get_running_loop().call_soon(loop_ran.set)

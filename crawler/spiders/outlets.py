@@ -65,6 +65,12 @@ from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, R
 # have in flight: enough to keep its download slot busy, few enough that memory stays flat.
 REQUESTS_AHEAD_PER_CONCURRENT = 4
 
+# Parsing a document and matching its links is CPU work, seconds of it for a sitemap of
+# DISCOVERY_MAX_LINKS URLs: a document larger than this (a sitemap of some 800 URLs) is read in a
+# thread, so that downloads and archive writes go on. A smaller one (most feeds) is read as its
+# response arrives: a few milliseconds, and its capture then keeps its place among the others.
+READ_IN_THREAD_BYTES = 64 * 1024
+
 # Reads a fetched discovery document: one of crawler/discovery.py's functions, given the body.
 DocumentReader = Callable[[Response], Discovered]
 
@@ -292,12 +298,13 @@ class OutletSpider(scrapy.Spider):
             # Unchanged since its links went into the fetch queue: nothing new to read.
             yield response_capture(response, outlet, page_kind)
             return
-        # Parsing a document and matching its links is CPU work, seconds of it for a sitemap of
-        # DISCOVERY_MAX_LINKS URLs: in a thread, so that downloads and archive writes go on.
-        # One thread, so documents are read, and archived, in the order they were fetched.
-        found, matched = await asyncio.wrap_future(
-            self.document_reader.submit(self.read_document, response, outlet, read)
-        )
+        if len(response.body) > READ_IN_THREAD_BYTES:
+            # One thread, so such documents are read, and archived, in the order they were fetched.
+            found, matched = await asyncio.wrap_future(
+                self.document_reader.submit(self.read_document, response, outlet, read)
+            )
+        else:
+            found, matched = self.read_document(response, outlet, read)
         depth = response.meta.get("discovery_depth", 0) + 1
         documents = found.documents[: self.max_documents] if depth <= self.max_depth else ()
         articles = self.counted(outlet, matched).articles if matched is not None else []
