@@ -143,7 +143,7 @@ def test_a_crawl_killed_leaves_no_worker_process_behind(tmp_path):
     with site.running():
         registry = serve_articles(site, tmp_path, count=3, concurrency=4)
         site.fault("/daily/a/3", "hold")
-        crawl = crawl_process(registry, tmp_path / "archive.db")
+        crawl = crawl_process(registry, tmp_path / "archive.db", *SWITCHED_ON)
         try:
             site.wait_for_request("/daily/a/3")
             # The pool's fork server (the crawl's child) and its workers (the fork server's).
