@@ -121,12 +121,16 @@ DEDUP_MAX_VERIFIED = 30
 # Captures committed together: a transaction at least every ARCHIVE_COMMIT_PAGES captures or
 # ARCHIVE_COMMIT_MS milliseconds. A crawl killed loses at most that window, and fetches it again
 # next run (its pages are still queued). 1 commits every capture alone. A batch's articles are
-# indexed for search together, just before its commit.
+# indexed for search together, just before its commit. (bench.crawl, 1,000 pages, 2 cores, load
+# 15 to 18: 0.90x the hand-written pipeline's pages/s batched, 0.78x with each capture alone.)
 ARCHIVE_COMMIT_PAGES = 50
 ARCHIVE_COMMIT_MS = 500
-# Worker processes extracting, tagging and fingerprinting articles off the reactor thread (one per
-# core); 0 does that work in the crawl's own process, between downloads.
-EXTRACT_WORKERS = len(os.sched_getaffinity(0))
+# Worker processes extracting, tagging and fingerprinting articles off the reactor thread; 0 does
+# that work in the crawl's own process, between downloads. One core is left to the crawl's own
+# process (downloads, the archive's writes): a worker more than the cores left only adds the
+# pickling of each page and a process loading trafilatura, OpenCC and numpy (about 170 MiB).
+# docs/benchmarks.md has the runs this rests on.
+EXTRACT_WORKERS = len(os.sched_getaffinity(0)) - 1
 PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal
 
 # --- briefings: `sourcevault briefing add` and `recheck` (crawler/briefings/fetching.py) ---------
