@@ -90,6 +90,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.replay.ReplayMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    # With EXTRACT_WORKERS, the next three stages' work is done in worker processes here.
+    "pipelines.worker_pool.WorkerPoolPipeline": 100,
     "pipelines.extract.ExtractPipeline": 300,
     "pipelines.language.LanguagePipeline": 500,
     "pipelines.dedup.DedupPipeline": 700,
@@ -121,6 +123,21 @@ EXTRACT_MAX_PAGE_BYTES = 5_000_000
 REVISIT_AFTER_HOURS = [1, 24, 168]  # archived articles are fetched again 1 hour, 1 day, 1 week after
 # Candidates deduplication compares exactly per article, of each kind: exact copies, nearest near copies.
 DEDUP_MAX_VERIFIED = 30
+# Captures committed together: a transaction at least every ARCHIVE_COMMIT_PAGES captures or
+# ARCHIVE_COMMIT_MS milliseconds. A crawl killed loses at most that window, and fetches it again
+# next run (its pages are still queued). 1 commits every capture alone. A batch's articles are
+# indexed for search together, just before its commit. (bench.crawl, 1,000 pages, 2 cores, load
+# 15 to 18: 0.90x the hand-written pipeline's pages/s batched, 0.78x with each capture alone.)
+ARCHIVE_COMMIT_PAGES = 50
+ARCHIVE_COMMIT_MS = 500
+# Worker processes extracting, tagging and fingerprinting articles off the reactor thread; 0 (the
+# default) does that work in the crawl's own process, between downloads. Where cores are spare, one
+# worker per core but the crawl's own is the setting to try (`-s EXTRACT_WORKERS=1` on 2 cores:
+# 1.26x the hand-written pipeline's pages/s against 0.90x without, at a falling load of 19 to 13),
+# but a worker costs CPU (36.6 against 30.2 ms a page: each capture pickled to it and back) and
+# memory (a process loading trafilatura, OpenCC and numpy: about 170 MiB), and the order in which
+# captures are stored, so their ids, then follows the workers' timing. docs/benchmarks.md has the runs.
+EXTRACT_WORKERS = 0
 PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal
 
 # --- briefings: `sourcevault briefing add` and `recheck` (crawler/briefings/fetching.py) ---------

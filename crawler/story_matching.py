@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -145,6 +145,15 @@ class Fingerprint:
         return shingles(self.text)
 
     @cached_property
+    def shingle_count(self) -> int:
+        return len(self.shingles)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent back from a worker process (pipelines/worker_pool.py): the set of shingles pickles
+        # slower than it is made again, and only an exact comparison with a candidate needs it.
+        return {name: value for name, value in self.__dict__.items() if name != "shingles"}
+
+    @cached_property
     def body_hash(self) -> str | None:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.comparable else None
 
@@ -206,7 +215,7 @@ def fingerprint(body: str | None) -> Fingerprint:
     fingerprint = Fingerprint(comparable_body(body))
     if fingerprint.comparable:
         # Computed now, in the pipeline stage, not later inside the archive's write transaction.
-        _ = fingerprint.minhash, fingerprint.body_hash
+        _ = fingerprint.minhash, fingerprint.body_hash, fingerprint.shingle_count, fingerprint.band_buckets
     return fingerprint
 
 
@@ -253,7 +262,7 @@ def worth_comparing(fingerprint: Fingerprint, signature: bytes, shingle_count: i
     # LeanMinHash.jaccard's estimate, without building a MinHash object per candidate.
     jaccard = np.count_nonzero(signature_values(signature) == fingerprint.minhash.hashvalues) / NUM_PERM
     # |A ∩ B| = J (|A| + |B|) / (1 + J), over the smaller set: the overlap `link` measures.
-    size = len(fingerprint.shingles)
+    size = fingerprint.shingle_count
     estimated_overlap = jaccard * (size + shingle_count) / ((1 + jaccard) * min(size, shingle_count))
     return estimated_overlap >= NEAR_DUPLICATE_SIMILARITY - OVERLAP_ESTIMATE_MARGIN
 

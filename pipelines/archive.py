@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from crawler import exit_status
 from crawler.archive import Archive
@@ -17,6 +20,7 @@ from crawler.archive.lock import ArchiveBusy, CrawlLock, write_lock
 from crawler.archive.postgres import is_postgres_url
 from crawler.archive.reserve import SpaceReserve
 from crawler.archive.run_records import count_run, nothing_fetched
+from crawler.archive.write_batch import WriteBatch
 from crawler.exit_status import crawl_exit_status
 from crawler.items import Capture
 from crawler.registry import Registry
@@ -26,6 +30,16 @@ if TYPE_CHECKING:
     from crawler.archive.postgres.lock import PostgresWriteLock
 
 ARCHIVE_BUSY = "archive_busy"
+
+
+async def in_steps(storing: Generator[None, None, StoreResult]) -> StoreResult:
+    """`Archive.storing` run to its end, the crawl's reactor running between its steps."""
+    while True:
+        try:
+            next(storing)
+        except StopIteration as stored:
+            return stored.value
+        await asyncio.sleep(0)
 
 
 class ArchivePipeline:
@@ -45,7 +59,14 @@ class ArchivePipeline:
     article, `dedup/linked_articles` for articles linked to archived copies of their story.
     Settings: ARCHIVE_PATH (the SQLite file), REPLAY_SNAPSHOT (recorded on the run when the
     crawl is a replay), REVISIT_AFTER_HOURS (when an archived article is fetched again),
-    DEDUP_MAX_VERIFIED (candidates compared exactly per article).
+    DEDUP_MAX_VERIFIED (candidates compared exactly per article), ARCHIVE_COMMIT_PAGES and
+    ARCHIVE_COMMIT_MS (captures are committed together, at least every so many pages or
+    milliseconds; 1 page commits each capture alone). A batch's articles are indexed for
+    search together, just before its commit, so readers never find an article stored and not
+    searchable; a killed crawl loses its open batch whole. A capture that lists article links, any
+    discovery document and a page a briefing cites are committed at once: the spider reads the
+    fetch queue, and the citation stage the archive, through connections of their own. A
+    storage failure rolls the open batch back: its pages stay queued, like those of a killed crawl.
     """
 
     def __init__(
@@ -57,6 +78,8 @@ class ArchivePipeline:
         registry: Registry,
         *,
         dedup_max_verified: int,
+        commit_pages: int,
+        commit_milliseconds: float,
     ):
         self.crawler = crawler
         self.path = path
@@ -64,6 +87,11 @@ class ArchivePipeline:
         self.revisit_after_hours = revisit_after_hours
         self.registry = registry
         self.dedup_max_verified = dedup_max_verified
+        self.commit_pages = commit_pages
+        self.commit_milliseconds = commit_milliseconds
+        self.batch: WriteBatch | None = None
+        self.committer: LoopingCall | None = None
+        self.writing = asyncio.Lock()
         self.lock: CrawlLock | PostgresWriteLock | None = None
         # A PostgreSQL server keeps its own room (and says when it has none): no file beside it.
         self.reserve = None if is_postgres_url(path) else SpaceReserve(path)
@@ -75,6 +103,11 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         settings = crawler.settings
+        # On PostgreSQL each capture commits alone: workers write one archive at once, and a
+        # batch would hold its rows' locks against the others for its whole span.
+        commit_pages = (
+            1 if is_postgres_url(settings["ARCHIVE_PATH"]) else settings.getint("ARCHIVE_COMMIT_PAGES")
+        )
         pipeline = cls(
             crawler,
             settings["ARCHIVE_PATH"],
@@ -82,6 +115,8 @@ class ArchivePipeline:
             tuple(float(hours) for hours in settings.getlist("REVISIT_AFTER_HOURS")),
             crawl_registry(crawler),
             dedup_max_verified=settings.getint("DEDUP_MAX_VERIFIED"),
+            commit_pages=commit_pages,
+            commit_milliseconds=settings.getfloat("ARCHIVE_COMMIT_MS"),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -106,6 +141,7 @@ class ArchivePipeline:
             self.path,
             revisit_after_hours=self.revisit_after_hours,
             dedup_max_verified=self.dedup_max_verified,
+            defer_search_index=self.commit_pages > 1,
         )
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
@@ -116,13 +152,24 @@ class ArchivePipeline:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         self.crawler.stats.set_value("archive/path", str(self.archive.path))
+        self.batch = WriteBatch(self.archive.connection, self.commit_pages, self.commit_milliseconds)
+        if self.batch.enabled:
+            # A batch is committed when due even while no capture arrives (downloads are slow).
+            self.committer = LoopingCall(self.commit_if_due)
+            self.committer.start(self.commit_milliseconds / 1000, now=False)
 
-    def process_item(self, item: Capture) -> Capture:
+    async def process_item(self, item: Capture) -> Capture:
+        # One capture at a time: one listing many article URLs is written in steps, between
+        # which the reactor runs (downloads go on) but no other capture may join its transaction.
+        async with self.writing:
+            return await self._archive(item)
+
+    async def _archive(self, item: Capture) -> Capture:
         if self.archive is None or self.storage_failed is not None:
             # Not archived, so still queued: the next run fetches the page again.
             raise DropItem(self.storage_failed or "the archive is not open", log_level="DEBUG")
-        assert self.crawler.stats is not None
-        stored = self._store(item)
+        assert self.crawler.stats is not None and self.batch is not None
+        stored = await self._store(item)
         item.stored = stored
         self.crawler.stats.inc_value(f"archive/{item.outcome[0]}")
         if stored.change is not None:
@@ -130,14 +177,43 @@ class ArchivePipeline:
             self.crawler.stats.inc_value(f"archive/article_{stored.change}")
         if stored.links:
             self.crawler.stats.inc_value("dedup/linked_articles")
+        # Read at once through other connections: the fetch queue a capture fills (the spider's),
+        # the capture a briefing's citation links to (the citation stage's).
+        if item.page_kind != "article" or item.article_links or item.cited is not None or self.batch.due:
+            self._write(self.commit)
+        if self.storage_failed is not None:
+            raise DropItem(self.storage_failed, log_level="DEBUG")
         return item
 
-    def _store(self, item: Capture) -> StoreResult:
+    def commit_if_due(self) -> None:
+        if self.writing.locked():
+            return  # a capture is being written in steps: its own commit follows
+        if self.batch is not None and self.batch.due and self.storage_failed is None:
+            self._write(self.commit)
+
+    def commit(self) -> None:
+        """Index the batch's articles for search, then commit the batch."""
+        assert self.archive is not None and self.batch is not None
+        if self.archive.defer_search_index and self.archive.connection.in_transaction:
+            self.archive.index_pending_search()
+        self.batch.commit()
+
+    def _write(self, write: Callable[[], None]) -> None:
+        """A batch's commit; a storage failure stops the crawl, the batch rolled back."""
+        try:
+            write()
+        except Exception as error:
+            reason = f"the archive cannot store captures: {type(error).__name__}: {error}"
+            self._stop(storage_failure(error) or reason)
+
+    async def _store(self, item: Capture) -> StoreResult:
         """Store the capture; without its article if storing that raised; DropItem if nothing can be."""
-        assert self.archive is not None
+        assert self.archive is not None and self.batch is not None
         outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
         try:
-            return self.archive.store(item, self.run_id, outlet=outlet)
+            self.batch.join()
+            self.batch.stored()
+            return await in_steps(self.archive.storing(item, self.run_id, outlet=outlet))
         except Exception as error:
             failure = storage_failure(error)
             if failure is None:
@@ -145,7 +221,7 @@ class ArchivePipeline:
                 self.crawler.spider.logger.warning("%s: %s", item.url, item.stage_error)  # type: ignore[union-attr]
         if failure is None:
             try:
-                return self.archive.store(item, self.run_id, outlet=outlet)
+                return await in_steps(self.archive.storing(item, self.run_id, outlet=outlet))
             except Exception as error:
                 failure = storage_failure(error) or (
                     f"the archive cannot store captures: {type(error).__name__}: {error}"
@@ -156,6 +232,10 @@ class ArchivePipeline:
     def _stop(self, failure: str) -> None:
         """The archive cannot be written: record the run as failed, in the reserve, and stop the crawl."""
         self.storage_failed = failure
+        if self.committer is not None and self.committer.running:
+            self.committer.stop()
+        if self.batch is not None:
+            self.batch.rollback()
         if self.reserve is not None:
             self.reserve.free()
         self._finish_run("failed", failure, exit_status.FAILED)
@@ -177,6 +257,10 @@ class ArchivePipeline:
         self.run_id = None
 
     def spider_closed(self, reason: str) -> None:
+        if self.committer is not None and self.committer.running:
+            self.committer.stop()
+        if self.archive is not None and self.batch is not None and self.storage_failed is None:
+            self._write(self.commit)
         if self.archive is not None:
             if self.run_id is not None:
                 status = "finished" if reason == "finished" else "failed"

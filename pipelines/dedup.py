@@ -22,7 +22,8 @@ class DedupPipeline(CaptureStage):
     def process(self, item: Capture) -> Capture:
         if item.extraction is None or item.extraction.article is None:
             return item
-        item.dedup = fingerprint(item.extraction.article.body)
+        if item.dedup is None:  # else fingerprinted by a worker process
+            item.dedup = fingerprint(item.extraction.article.body)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("dedup/comparable" if item.dedup.comparable else "dedup/too_short")
         return item

@@ -9,6 +9,7 @@ from crawler.pages import DEFAULT_MAX_PAGE_BYTES, extract_page
 from crawler.registry import Registry
 from crawler.spiders.outlets import crawl_registry
 from pipelines.stage import CaptureStage
+from pipelines.worker_pool import wants_extraction
 
 
 class ExtractPipeline(CaptureStage):
@@ -37,7 +38,8 @@ class ExtractPipeline(CaptureStage):
         )
 
     def process(self, item: Capture) -> Capture:
-        if item.page_kind != "article" or item.fetch_error or item.http_status != 200:
+        # Extracted already by a worker process (pipelines/worker_pool.py).
+        if not wants_extraction(item) or item.extraction is not None:
             return item
         item.extraction = extract_page(
             item.body,

@@ -32,8 +32,9 @@ class LanguagePipeline(CaptureStage):
     def process(self, item: Capture) -> Capture:
         if item.extraction is None or item.extraction.article is None:
             return item
-        outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
-        item.extraction = tag_extraction(item.extraction, outlet)
+        if item.extraction.article.language_tag is None:  # else tagged by a worker process
+            outlet = self.registry.get(item.outlet) if item.outlet in self.registry else None
+            item.extraction = tag_extraction(item.extraction, outlet)
         article = item.extraction.article
         assert article is not None and self.crawler.stats is not None
         self.crawler.stats.inc_value(f"language/{article.language_tag}")

@@ -40,8 +40,9 @@ def serve_articles(site: LoopbackSite, tmp_path: Path, count: int, concurrency: 
     return registry
 
 
-def crawl_process(registry: Path, database: Path) -> subprocess.Popen[str]:
-    command = [str(SOURCEVAULT), "crawl", "--registry", str(registry), "--db", str(database), *FAST_CRAWL]
+def crawl_process(registry: Path, database: Path, *settings: str) -> subprocess.Popen[str]:
+    arguments = ("--registry", str(registry), "--db", str(database), *FAST_CRAWL, *settings)
+    command = [str(SOURCEVAULT), "crawl", *arguments]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

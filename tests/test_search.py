@@ -33,6 +33,7 @@ from crawler.search.tokens import index_text, normalise
 from tests.helpers import store_article, store_fixture_articles
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
+TYPHOON = "受颱風影響，臺灣東部花蓮、臺東兩縣今天宣佈停班停課，交通部門提醒民眾減少外出，並注意強風豪雨。"
 RECOMBINED_ARTICLES = 60
 # Written for these tests (synthetic): mixed scripts, Latin, FTS and SQL syntax as plain text.
 WRITTEN_ARTICLES = [
@@ -325,6 +326,20 @@ def _index_is_sound(archive: Archive) -> None:
     indexed = archive.db.execute("SELECT count(*) FROM article_search_docsize").fetchone()[0]
     assert indexed == archive.db.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert archive.db.execute("SELECT count(*) FROM article_search_pending").fetchone()[0] == 0
+
+
+def test_a_crawl_indexing_in_batches_leaves_no_article_unsearchable_when_it_dies(tmp_path, registry):
+    path = tmp_path / "batched.db"
+    with Archive(path, defer_search_index=True) as archive:
+        archive.sync_outlets(registry)
+        first = store_article(archive, registry, outlet="cna", number=1, title="颱風停課", body=TYPHOON)
+        assert archive.index_pending_search() == 1 and found(archive, "停課") == {first}
+        second = store_article(archive, registry, outlet="cna", number=2, title="颱風再臨", body=TYPHOON)
+        # Stored and committed, not yet indexed: the process dies here.
+        assert found(archive, "再臨") == set()
+    with Archive(path) as reopened:
+        assert found(reopened, "再臨") == {second} and found(reopened, "颱風") == {first, second}
+        _index_is_sound(reopened)
 
 
 def test_a_refetched_article_with_new_text_is_searched_by_its_new_text(small, registry):

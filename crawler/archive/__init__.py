@@ -20,6 +20,7 @@ its original or the reverse.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
     from crawler.pages import Article, Extraction
     from crawler.registry import Outlet, Registry
 
+# Article URLs a capture lists queued per step of `Archive.storing`: some tens of milliseconds.
+LINKS_PER_STEP = 1000
+
 
 def _article_urls(article: Article, url: str, final_url: str | None) -> tuple[str | None, ...]:
     """The URLs an article was fetched under; for a Wayback Machine copy, the page it captured
@@ -62,12 +66,17 @@ class Archive(ArchiveConnection):
         readonly: bool = False,
         revisit_after_hours: tuple[float, ...] = DEFAULT_REVISIT_AFTER_HOURS,
         dedup_max_verified: int | None = None,
+        defer_search_index: bool = False,
     ):
         """`dedup_max_verified`: candidates compared exactly per stored article (None: the story
-        index's MAX_VERIFIED)."""
+        index's MAX_VERIFIED). `defer_search_index`: articles stored stay noted in
+        `article_search_pending` until `index_pending_search` (a crawl's batches) instead of being
+        indexed for search in the transaction that stores them; any open for writing indexes
+        what a killed writer left pending."""
         super().__init__(path, readonly=readonly)
         self.revisit_after_hours = revisit_after_hours
         self.dedup_max_verified = dedup_max_verified
+        self.defer_search_index = defer_search_index
 
     @cached_property
     def captures(self) -> Captures:
@@ -75,7 +84,12 @@ class Archive(ArchiveConnection):
 
     @cached_property
     def articles(self) -> Articles:
-        return Articles(self, self.revisit_after_hours, dedup_max_verified=self.dedup_max_verified)
+        return Articles(
+            self,
+            self.revisit_after_hours,
+            dedup_max_verified=self.dedup_max_verified,
+            index_search=not self.defer_search_index,
+        )
 
     @cached_property
     def queue(self) -> FetchQueue:
@@ -100,6 +114,14 @@ class Archive(ArchiveConnection):
     @cached_property
     def queries(self) -> Queries:
         return Queries(self.connection)
+
+    def index_pending_search(self) -> int:
+        """Index for search, in the caller's transaction or one of its own, the articles stored
+        since the last call; how many."""
+        from crawler.search.index import catch_up
+
+        with self.db.atomic():
+            return catch_up(self.connection)
 
     def sync_outlets(self, registry: Registry) -> None:
         """Mirror the registry into the `outlets` table, for joins in any SQLite tool."""
@@ -151,24 +173,46 @@ class Archive(ArchiveConnection):
         is linked to the archived copies of its story. `outlet` gives the registry rules that
         write the article's URLs canonically (without it, only generic tracking is dropped).
         """
+        steps = self.storing(capture, run_id, outlet=outlet)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stored:
+                return stored.value
+
+    def storing(
+        self, capture: Capture, run_id: int | None, *, outlet: Outlet | None = None
+    ) -> Generator[None, None, StoreResult]:
+        """`store` in steps: it pauses after each LINKS_PER_STEP article URLs the capture lists,
+        so that a crawl's reactor runs between them (a sitemap lists up to DISCOVERY_MAX_LINKS).
+        Still one transaction: nothing else may use this connection until the last step."""
         from crawler.identity import ArticleKey
 
         outcome, reason = capture.outcome
         extraction = capture.extraction
         article = extraction.article if extraction and outcome == "article" else None
+        links = capture.article_links
+        steps = range(0, len(links), LINKS_PER_STEP)
         now = utc_now()
         with self.db.atomic():
             self.add_site_outlet(capture.outlet)
-            links_new = (
-                self.queue.enqueue(capture.outlet, capture.article_links, run_id, now)
-                if capture.article_links
-                else None
-            )
+            links_new = None
+            if links:
+                links_new = 0
+                for start in steps:
+                    links_new += self.queue.enqueue(
+                        capture.outlet, links[start : start + LINKS_PER_STEP], run_id, now
+                    )
+                    if len(links) > LINKS_PER_STEP:
+                        yield
             capture_id = self.captures.insert_fetched(capture, run_id, links_new)
             result = StoreResult(capture_id)
-            for link in capture.article_links:
-                key = ArticleKey(capture.outlet, link.article_id, link.edition)
-                self.articles.record_url(key, link.listed_url or link.url, link.url, "link", now)
+            for start in steps:
+                for link in links[start : start + LINKS_PER_STEP]:
+                    key = ArticleKey(capture.outlet, link.article_id, link.edition)
+                    self.articles.record_url(key, link.listed_url or link.url, link.url, "link", now)
+                if start + LINKS_PER_STEP < len(links):
+                    yield
             if article:
                 result = self.articles.store(
                     capture_id,

@@ -95,11 +95,14 @@ class Articles:
         revisit_after_hours: tuple[float, ...],
         *,
         dedup_max_verified: int | None = None,
+        index_search: bool = True,
     ):
         self.archive = archive
         self.connection = archive.connection
         self.revisit_after_hours = revisit_after_hours
         self.dedup_max_verified = dedup_max_verified
+        # False: stored articles wait in article_search_pending for the caller's batch.
+        self.index_search = index_search
 
     def _story_index(self) -> StoryIndex:
         # Deduplication's maths (numpy, datasketch) is loaded by the commands that write articles only.
@@ -202,7 +205,8 @@ class Articles:
                 f" first_seen_at = {first}, last_seen_at = {last}{revived} WHERE id = ?",
                 [*values, version, seen_at, seen_at, seen_at, seen_at, article_row],
             )
-        self._index_for_search(article_row)
+        if self.index_search:
+            self._index_for_search(article_row)
         # A canonical link to another site is the page's claim, not one of this article's URLs.
         page_canonical = article.canonical_url if _on_the_articles_site(article, outlet) else None
         for url, seen_as in (

@@ -46,7 +46,7 @@ def store_fingerprint(connection: sqlite3.Connection, article: int, fingerprint:
         [
             article,
             fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
-            len(fingerprint.shingles),
+            fingerprint.shingle_count,
             fingerprint.text,
         ],
     )

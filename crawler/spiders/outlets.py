@@ -21,8 +21,10 @@ left is said in the document's capture.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -43,6 +45,7 @@ from crawler.capture_building import (
     response_capture,
 )
 from crawler.discovery import (
+    ArticleUrls,
     Discovered,
     article_urls,
     read_feed,
@@ -61,6 +64,12 @@ from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, R
 # Queued article requests handed to Scrapy ahead of an outlet's downloads, per request it may
 # have in flight: enough to keep its download slot busy, few enough that memory stays flat.
 REQUESTS_AHEAD_PER_CONCURRENT = 4
+
+# Parsing a document and matching its links is CPU work, seconds of it for a sitemap of
+# DISCOVERY_MAX_LINKS URLs: a document larger than this (a sitemap of some 800 URLs) is read in a
+# thread, so that downloads and archive writes go on. A smaller one (most feeds) is read as its
+# response arrives: a few milliseconds, and its capture then keeps its place among the others.
+READ_IN_THREAD_BYTES = 64 * 1024
 
 # Reads a fetched discovery document: one of crawler/discovery.py's functions, given the body.
 DocumentReader = Callable[[Response], Discovered]
@@ -112,6 +121,7 @@ class OutletSpider(scrapy.Spider):
     max_depth: int
     max_documents: int
     max_links: int
+    document_reader: ThreadPoolExecutor
 
     @classmethod
     def from_crawler(
@@ -142,6 +152,7 @@ class OutletSpider(scrapy.Spider):
             for outlet in spider.outlets
         }
         spider.in_flight = Counter()
+        spider.document_reader = ThreadPoolExecutor(1, thread_name_prefix="discovery")
         spider.last_queued = {outlet.slug: 0 for outlet in spider.outlets}
         crawler.signals.connect(spider.capture_archived, signal=signals.item_scraped)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
@@ -159,6 +170,7 @@ class OutletSpider(scrapy.Spider):
                 yield request
 
     def close_archive(self) -> None:
+        self.document_reader.shutdown(wait=False, cancel_futures=True)
         if self.archive is not None:
             self.archive.close()
             self.archive = None
@@ -278,21 +290,24 @@ class OutletSpider(scrapy.Spider):
         headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
         return {name: value for name, value in headers.items() if value}
 
-    def parse_discovery(self, response: Response, outlet: Outlet, read: DocumentReader) -> Iterator[Any]:
+    async def parse_discovery(
+        self, response: Response, outlet: Outlet, read: DocumentReader
+    ) -> AsyncIterator[Any]:
         page_kind: PageKind = response.meta["page_kind"]
         if response.status == 304:
             # Unchanged since its links went into the fetch queue: nothing new to read.
             yield response_capture(response, outlet, page_kind)
             return
-        try:
-            found = read(response)
-        except Exception as error:  # a reader's failure is the document's problem, not the crawl's
-            found = Discovered(problem=f"unreadable: {describe_exception(error)}")
+        if len(response.body) > READ_IN_THREAD_BYTES:
+            # One thread, so such documents are read, and archived, in the order they were fetched.
+            found, matched = await asyncio.wrap_future(
+                self.document_reader.submit(self.read_document, response, outlet, read)
+            )
+        else:
+            found, matched = self.read_document(response, outlet, read)
         depth = response.meta.get("discovery_depth", 0) + 1
-        links, documents = found.links[: self.max_links], found.documents[: self.max_documents]
-        if depth > self.max_depth:
-            documents = ()
-        articles = self.article_links(outlet, links, response.url) if links else []
+        documents = found.documents[: self.max_documents] if depth <= self.max_depth else ()
+        articles = self.counted(outlet, matched).articles if matched is not None else []
         # A document that leads to others (a sitemap index) is never fetched conditionally:
         # a run killed before reading them would lose them.
         yield response_capture(
@@ -327,12 +342,26 @@ class OutletSpider(scrapy.Spider):
             )
         return None
 
+    def read_document(
+        self, response: Response, outlet: Outlet, read: DocumentReader
+    ) -> tuple[Discovered, ArticleUrls | None]:
+        """What a discovery document lists, and the outlet's article URLs among its first
+        DISCOVERY_MAX_LINKS links (None: it lists none). Touches nothing of the crawl's."""
+        try:
+            found = read(response)
+        except Exception as error:  # a reader's failure is the document's problem, not the crawl's
+            found = Discovered(problem=f"unreadable: {describe_exception(error)}")
+        links = found.links[: self.max_links]
+        return found, article_urls(outlet, links, response.url) if links else None
+
     def article_links(self, outlet: Outlet, links: Iterable[str], base_url: str) -> list[ArticleUrl]:
         """The outlet's article URLs among `links`, one per article, for the fetch queue."""
-        found = article_urls(outlet, links, base_url)
+        return self.counted(outlet, article_urls(outlet, links, base_url)).articles
+
+    def counted(self, outlet: Outlet, found: ArticleUrls) -> ArticleUrls:
         self.crawler.stats.inc_value(f"discovery/{outlet.slug}/other_links", found.other_links)
         self.crawler.stats.inc_value(f"discovery/{outlet.slug}/article_links", len(found.articles))
-        return found.articles
+        return found
 
     def article_request(self, outlet: Outlet, entry: QueueEntry) -> Request:
         return Request(

@@ -1,0 +1,199 @@
+"""Processing off the reactor: extraction, language tagging and fingerprinting in worker processes.
+
+The CPU work a fetched article page costs (decoding and parsing it, extracting the article,
+telling its language and script, normalising and MinHashing its body) runs in a pool of worker
+processes, so the reactor thread keeps downloading meanwhile. The stages that follow
+(ExtractPipeline, LanguagePipeline, DedupPipeline) find the work done and only count it; the
+archive stage stores the capture as ever. With the pool off (EXTRACT_WORKERS = 0) those stages do
+the work themselves, on the reactor, as before.
+
+Workers finish in any order; captures leave this stage in the order they entered it (the order
+their pages were fetched), each once the one before it has left the whole pipeline. So the
+archive stores them in the same order with the pool as without it, and gives its rows the same
+ids (`show 13` in the docs is the same article either way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import select
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import Capture, stage_error
+from crawler.spiders.outlets import crawl_registry
+
+if TYPE_CHECKING:
+    from crawler.pages import Extraction
+    from crawler.registry import Registry
+    from crawler.story_matching import Fingerprint
+
+# Imported once by the fork server, so each worker it forks starts with them loaded.
+WORKER_MODULES = ["crawler.pages", "crawler.language", "crawler.story_matching", "trafilatura"]
+
+_registry: Registry | None = None
+_max_page_bytes = 0
+
+
+def _start_worker(registry: Registry, max_page_bytes: int, crawl_pid: int) -> None:
+    global _registry, _max_page_bytes
+    _registry, _max_page_bytes = registry, max_page_bytes
+    # A worker is the fork server's child, not the crawl's, and waits on a queue it holds both ends
+    # of: a crawl killed (SIGKILL) would leave it, and the fork server, running for ever.
+    crawl = os.pidfd_open(crawl_pid)
+    threading.Thread(target=_exit_with, args=(crawl,), daemon=True).start()
+
+
+def _exit_with(crawl: int) -> None:
+    select.select([crawl], [], [])  # readable once the crawl's process has ended
+    os._exit(1)
+
+
+def process_page(capture: Capture) -> tuple[Extraction | None, Fingerprint | None, str | None]:
+    """In a worker: what the extraction, language and deduplication stages make of an article page.
+
+    A stage that raises ends it there: no extraction, and the reason the capture records
+    (`crawler.items.stage_error`), as when the stage raises in the crawl's own process.
+    """
+    from crawler.language import tag_extraction  # noqa: PLC0415
+    from crawler.pages import extract_page  # noqa: PLC0415
+    from crawler.story_matching import fingerprint  # noqa: PLC0415
+
+    assert _registry is not None
+    outlet = _registry.get(capture.outlet) if capture.outlet in _registry else None
+    stage = "extract"
+    try:
+        extraction = extract_page(
+            capture.body,
+            url=capture.final_url or capture.url,
+            content_type=capture.header("Content-Type"),
+            outlet=outlet,
+            fetched_at=capture.fetched_at,
+            max_bytes=_max_page_bytes,
+            # URL patterns are the crawl's filter: a page redirected off them is no article of it.
+            require_article_url=capture.cited is None,
+        )
+        stage = "language"
+        extraction = tag_extraction(extraction, outlet)
+        stage = "dedup"
+        article = extraction.article
+        return extraction, fingerprint(article.body) if article is not None else None, None
+    except Exception as error:
+        return None, None, stage_error(stage, error)
+
+
+def wants_extraction(item: Capture) -> bool:
+    """A successful fetch of an article page: what the extraction stage works on."""
+    return item.page_kind == "article" and not item.fetch_error and item.http_status == 200
+
+
+class WorkerPoolPipeline:
+    """Hands each article capture to a pool of worker processes and waits for it without blocking.
+
+    Settings: EXTRACT_WORKERS (worker processes; 0 switches the pool off), EXTRACT_MAX_PAGE_BYTES.
+    An exception in a stage is the capture's, as in the stages themselves (`CaptureStage`): it
+    is archived failed with the reason `<stage>_error: …`. A failure of the pool itself (a worker
+    killed, out of memory) leaves the capture to the stages that follow, in this process, and a
+    broken pool is replaced for the next ones. Crawl stats: `worker_pool/failed`.
+    """
+
+    def __init__(self, crawler: Crawler, workers: int, registry: Registry, max_page_bytes: int):
+        self.crawler = crawler
+        self.workers = workers
+        self.registry = registry
+        self.max_page_bytes = max_page_bytes
+        self.pool: ProcessPoolExecutor | None = None
+        # Per capture in the pipeline (by id), done once it has left the pipeline; and the last one's.
+        self.turns: dict[int, asyncio.Future[None]] = {}
+        self.last_turn: asyncio.Future[None] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerPoolPipeline:
+        from crawler.pages import DEFAULT_MAX_PAGE_BYTES  # noqa: PLC0415
+
+        workers = crawler.settings.getint("EXTRACT_WORKERS")
+        if workers <= 0:
+            raise NotConfigured("EXTRACT_WORKERS is 0: the stages extract on the reactor")
+        pipeline = cls(
+            crawler,
+            workers,
+            crawl_registry(crawler),
+            crawler.settings.getint("EXTRACT_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES),
+        )
+        for left in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(pipeline.left_pipeline, signal=left)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            # A fork server, not a fork of this process: its reactor, threads and open archive stay here.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(WORKER_MODULES)
+            self.pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self.registry, self.max_page_bytes, os.getpid()),
+            )
+        return self.pool
+
+    async def process_item(self, item: Capture) -> Capture:
+        # Scrapy runs on the asyncio reactor: the crawl's loop awaits the workers and the turns.
+        previous, turn = self.last_turn, asyncio.get_running_loop().create_future()
+        self.turns[id(item)] = self.last_turn = turn
+        if wants_extraction(item) and item.stage_error is None:
+            await self._process(item)
+        if previous is not None:
+            await previous
+        return item
+
+    def left_pipeline(self, item: Capture) -> None:
+        """A capture was archived, dropped or failed: the next one may go on."""
+        turn = self.turns.pop(id(item), None)
+        if turn is not None and not turn.done():
+            turn.set_result(None)
+
+    async def _process(self, item: Capture) -> None:
+        spider, stats = self.crawler.spider, self.crawler.stats
+        assert spider is not None and stats is not None
+        future = self._submit(item)
+        if future is None:
+            return
+        try:
+            item.extraction, item.dedup, item.stage_error = await asyncio.wrap_future(future)
+        except Exception as error:
+            # The pool failed the page, not a stage (a worker killed, a capture that would not
+            # pickle): the stages that follow process it in this process.
+            spider.logger.warning("%s: worker pool: %s: %s", item.url, type(error).__name__, error)
+            stats.inc_value("worker_pool/failed")
+            if isinstance(error, BrokenProcessPool):
+                self._shut_down()
+        if item.stage_error is not None:
+            spider.logger.warning("%s: %s", item.url, item.stage_error)
+            stats.inc_value(f"pipeline/{item.stage_error.split(':')[0]}")
+
+    def _submit(self, item: Capture) -> Future[Any] | None:
+        try:
+            return self._pool().submit(process_page, item)
+        except BrokenProcessPool:
+            self._shut_down()
+            return None
+
+    def _shut_down(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def spider_closed(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
