@@ -55,7 +55,9 @@ class LeaseFencePipeline:
     def process_item(self, item: Capture) -> Capture:
         from crawler.archive.postgres.leases import holds_lease  # noqa: PLC0415
 
-        assert self.archive is not None
+        if self.archive is None:
+            # A capture still under way when the crawl closed (its lease lost): the fence is down.
+            raise DropItem(f"{item.url}: not stored, the worker's crawl has closed")
         if holds_lease(self.archive.engine, self.worker, self.unit):
             return item
         engine = self.crawler.engine

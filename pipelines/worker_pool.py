@@ -121,7 +121,8 @@ class WorkerPoolPipeline:
 
         workers = crawler.settings.getint("EXTRACT_WORKERS")
         if workers <= 0:
-            raise NotConfigured("EXTRACT_WORKERS is 0: the stages extract on the reactor")
+            # Without a message: Scrapy warns of a component switched off with one, and off is the default.
+            raise NotConfigured
         pipeline = cls(
             crawler,
             workers,

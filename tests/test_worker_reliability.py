@@ -28,7 +28,8 @@ OUTLETS = [f"outlet{number}" for number in range(1, 7)]
 PAGES_PER_OUTLET = 500
 WORKERS = 3
 KILLS = 6
-LEASE_SECONDS = "5"
+# Long enough that a worker stalled by a busy machine keeps its lease; a killed one loses it after this.
+LEASE_SECONDS = "15"
 POLL_SECONDS = 0.1
 POLLS = 3000
 
