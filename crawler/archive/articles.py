@@ -105,7 +105,7 @@ class Articles:
         self.index_search = index_search
 
     def _story_index(self) -> StoryIndex:
-        # Deduplication's maths (numpy, datasketch) is loaded by the commands that write articles only.
+        # Deduplication's maths (numpy, OpenCC) is loaded by the commands that write articles only.
         from crawler.archive.story_index import StoryIndex
 
         if self.dedup_max_verified is None:

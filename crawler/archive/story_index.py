@@ -45,7 +45,7 @@ def store_fingerprint(connection: sqlite3.Connection, article: int, fingerprint:
         " VALUES (?, ?, ?, ?)",
         [
             article,
-            fingerprint.minhash.hashvalues.astype("<u4").tobytes(),
+            fingerprint.minhash.astype("<u4").tobytes(),
             fingerprint.shingle_count,
             fingerprint.text,
         ],
