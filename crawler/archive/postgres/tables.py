@@ -477,8 +477,20 @@ article_search_totals = Table(
     Column("articles", BigInteger, nullable=False),
     Column("tokens", BigInteger, nullable=False),
 )
-# The tables an SQLite archive has no counterpart of (its FTS5 index is built by its migrations).
-SEARCH_TABLES = ("article_search", "article_search_totals")
+# Post search (crawler/search/postgres_posts.py), in place of SQLite's FTS5 `post_search`: per post
+# with a text, what article_search holds per article, its author's names as the title.
+post_search = Table(
+    "post_search",
+    metadata,
+    Column("post", BigInteger, ForeignKey("posts.id"), primary_key=True, autoincrement=False),
+    Column("lexemes", TSVECTOR, nullable=False),
+    Column("title_text", Text),
+    Column("body_text", Text),
+    Column("token_count", BigInteger, nullable=False),
+)
+Index("post_search_by_lexeme", post_search.c.lexemes, postgresql_using="gin")
+# The tables an SQLite archive has no counterpart of (its FTS5 indexes are built by its migrations).
+SEARCH_TABLES = ("article_search", "article_search_totals", "post_search")
 
 # Crawl workers (crawler/archive/postgres/leases.py). Their times are the server's clock (now()), never
 # a worker's: leases taken and renewed from several machines expire by one clock.
