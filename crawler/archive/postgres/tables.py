@@ -456,19 +456,27 @@ citation_hops = Table(
 )
 Index("citation_hops_by_citation", citation_hops.c.citation, citation_hops.c.fetched_at, citation_hops.c.hop)
 
+
+def _search_table(name: str, key: str, indexed: str) -> Table:
+    """A search index: per row of the table `indexed` (its `key`), its tokens (GIN-indexed), its
+    search texts and its length in tokens."""
+    table = Table(
+        name,
+        metadata,
+        Column(key, BigInteger, ForeignKey(f"{indexed}.id"), primary_key=True, autoincrement=False),
+        Column("lexemes", TSVECTOR, nullable=False),
+        Column("title_text", Text),
+        Column("body_text", Text),
+        Column("token_count", BigInteger, nullable=False),
+    )
+    Index(f"{name}_by_lexeme", table.c.lexemes, postgresql_using="gin")
+    return table
+
+
 # Chinese search (crawler/search/postgres.py), in place of SQLite's FTS5 index: per article, the
 # tokens of its title and body and its filter tokens (GIN-indexed), its search texts and its length
 # in tokens; and the index's totals, for bm25 (summed over a few rows, one per writer's slot).
-article_search = Table(
-    "article_search",
-    metadata,
-    Column("article", BigInteger, ForeignKey("articles.id"), primary_key=True, autoincrement=False),
-    Column("lexemes", TSVECTOR, nullable=False),
-    Column("title_text", Text),
-    Column("body_text", Text),
-    Column("token_count", BigInteger, nullable=False),
-)
-Index("article_search_by_lexeme", article_search.c.lexemes, postgresql_using="gin")
+article_search = _search_table("article_search", "article", "articles")
 
 article_search_totals = Table(
     "article_search_totals",
@@ -479,16 +487,7 @@ article_search_totals = Table(
 )
 # Post search (crawler/search/postgres_posts.py), in place of SQLite's FTS5 `post_search`: per post
 # with a text, what article_search holds per article, its author's names as the title.
-post_search = Table(
-    "post_search",
-    metadata,
-    Column("post", BigInteger, ForeignKey("posts.id"), primary_key=True, autoincrement=False),
-    Column("lexemes", TSVECTOR, nullable=False),
-    Column("title_text", Text),
-    Column("body_text", Text),
-    Column("token_count", BigInteger, nullable=False),
-)
-Index("post_search_by_lexeme", post_search.c.lexemes, postgresql_using="gin")
+post_search = _search_table("post_search", "post", "posts")
 # The tables an SQLite archive has no counterpart of (its FTS5 indexes are built by its migrations).
 SEARCH_TABLES = ("article_search", "article_search_totals", "post_search")
 
