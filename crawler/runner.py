@@ -56,7 +56,7 @@ class CrawlResult:
 
 
 def project_settings(
-    archive_path: Path,
+    archive_path: Path | str,
     *,
     replay_snapshot: Path | None = None,
     registry_path: Path | None = None,
@@ -117,7 +117,7 @@ def run_crawl(settings: Settings, outlets: list[str], registry: Registry | None 
 
 
 def post_settings(
-    archive_path: Path,
+    archive_path: Path | str,
     registry: Registry,
     *,
     replay_snapshot: Path | None = None,

@@ -221,6 +221,7 @@ def test_sqlite_to_sqlite_and_a_copy_onto_itself_are_refused_in_one_line(demo_wi
 # (tests/test_postgres_commands.py).
 ON_POSTGRESQL = {
     *(("briefing", name) for name in ("add", "attach", "list", "recheck", "report")),
+    *(("posts", name) for name in ("add", "list", "recheck", "search", "show")),
     *((name,) for name in ("clusters", "crawl", "demo", "duplicates", "export", "import", "reextract")),
     *((name,) for name in ("report", "search", "show", "stats", "workers")),
 }

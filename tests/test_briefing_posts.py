@@ -52,6 +52,15 @@ Source: Twitter, October 29, 2026
 def added_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The briefing added once for the module: its folder (snapshot, briefing, archive)."""
     folder = tmp_path_factory.mktemp("added")
+    prepare(folder)
+    result = sourcevault(folder, "briefing", "add", str(folder / "briefing.txt"))
+    assert result.returncode == 0, result.stderr
+    assert "briefing 1 version 1: 5 citations" in result.stdout
+    return folder
+
+
+def prepare(folder: Path) -> None:
+    """The posts' answers as a snapshot (posts.warc.gz) and the briefing (briefing.txt), in `folder`."""
     away = made_response(302, b"", (("Location", "https://elsewhere.example/collect"),))
     make_snapshot(
         folder / "posts.warc.gz",
@@ -67,10 +76,6 @@ def added_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ],
     )
     (folder / "briefing.txt").write_text(BRIEFING, encoding="utf-8")
-    result = sourcevault(folder, "briefing", "add", str(folder / "briefing.txt"))
-    assert result.returncode == 0, result.stderr
-    assert "briefing 1 version 1: 5 citations" in result.stdout
-    return folder
 
 
 @pytest.fixture
@@ -80,11 +85,13 @@ def added(added_once: Path, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def sourcevault(tmp_path: Path, *args: str):
+def sourcevault(tmp_path: Path, *args: str, db: str | None = None):
+    """A command run in `tmp_path` on its archive (archive.db, unless `db` names another), its
+    posts' answers replayed."""
     return run_sourcevault(
         *args,
         "--db",
-        str(tmp_path / "archive.db"),
+        db or str(tmp_path / "archive.db"),
         *("--replay", str(tmp_path / "posts.warc.gz"), "-s", NO_DELAYS, "-s", "WAYBACK_ENABLED=False"),
         cwd=tmp_path,
     )

@@ -60,13 +60,18 @@ def said(db: str, since: datetime, *command: str) -> str:
     """What a command printed, the times written since `since` alike, the archive not named."""
     result = run_sourcevault(*command, "--db", db)
     assert result.returncode in (0, 3), result.stderr
+    return alike(result.stdout, db, since)
+
+
+def alike(printed: str, db: str, since: datetime) -> str:
+    """What a command printed, the times written since `since` alike, the archive not named."""
 
     def shown(found: re.Match[str]) -> str:
         value = found[0].replace(" ", "T")
         written = datetime.fromisoformat(value if found[2] else value + "+00:00")
         return WRITTEN_NOW if written >= since.replace(second=0) else found[0]
 
-    return SHOWN_TIME.sub(shown, result.stdout.replace(db, "DB"))
+    return SHOWN_TIME.sub(shown, printed.replace(db, "DB"))
 
 
 def what_reading_says(db: str, since: datetime) -> list[str]:

@@ -1,7 +1,7 @@
-"""The posts room of the archive, in process on a real SQLite file: checks recorded from the synthetic
-answers of tests/fixtures/posts/, the revisit schedule, search, links to the articles a post quotes,
-answers never lost to a later error; and the pure parts the spider leans on (X's two answers
-together, Weibo's visitor handshake)."""
+"""The posts room of the archive, in process on a real SQLite file and on a real PostgreSQL server (the
+same answers from both): checks recorded from the synthetic answers of tests/fixtures/posts/, the
+revisit schedule, search, links to the articles a post quotes, answers never lost to a later error;
+and the pure parts the spider leans on (X's two answers together, Weibo's visitor handshake)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,17 @@ ORDINARY_WEIBO = "https://weibo.com/7827771738/N4xlMvjhI"
 QUOTED_PARAGRAPH = "市政府今天舉行年度防災演習，動員超過兩千名人員，模擬強震後的搜救、收容與物資調度。"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path) -> str:
+    """The archive's location: a file, or a database of the test's own on the PostgreSQL server."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "archive.db")
+
+
 @pytest.fixture
-def archive(tmp_path, registry):
-    with Archive(tmp_path / "archive.db") as opened:
+def archive(db, registry):
+    with Archive(db) as opened:
         opened.sync_outlets(registry)
         opened.posts.register_platforms(list(registry.platforms.values()))
         yield opened
@@ -94,7 +102,7 @@ def test_posts_are_searched_as_articles_are(archive):
     assert archive.posts.index.search("例行记者会")[0] == 1
 
 
-def test_a_post_quoting_an_articles_paragraph_is_linked_to_that_story(archive, registry, tmp_path):
+def test_a_post_quoting_an_articles_paragraph_is_linked_to_that_story(archive, registry, db):
     article = store_article(
         archive,
         registry,
@@ -120,7 +128,7 @@ def test_a_post_quoting_an_articles_paragraph_is_linked_to_that_story(archive, r
     links = archive.posts.get(recorded.post)["quoted_in_articles"]
     assert [link["article"] for link in links] == [article]
     assert links[0]["similarity"] >= 0.5
-    shown = invoke("posts", "show", str(recorded.post), "--db", str(tmp_path / "archive.db"))
+    shown = invoke("posts", "show", str(recorded.post), "--db", db)
     assert f"quotes article {article} (cna)" in shown.output
 
 
@@ -151,11 +159,10 @@ def test_the_visitor_handshake_reads_its_answers_or_says_what_is_wrong():
         visitor_cookie(["SUB=a1"])
 
 
-def test_commands_over_posts_say_in_one_line_what_is_wrong(archive, tmp_path):
+def test_commands_over_posts_say_in_one_line_what_is_wrong(archive, db, tmp_path):
     archive.posts.record(
         fetched("https://weibo.com/7827771738/N4xlMvjhI", "weibo/show-ordinary.http", Endpoint.WEIBO_STATUS)
     )
-    db = str(tmp_path / "archive.db")
     for arguments, message in (
         (
             ("posts", "show", "99", "--db", db),

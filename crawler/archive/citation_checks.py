@@ -208,7 +208,8 @@ class CitationChecks:
                 self.connection.execute(
                     """UPDATE citations SET status = ?, reason = ?, capture_id = ?, final_url = ?,
                         checked_at = ?, latest_capture_id = ?,
-                        removed_at = CASE WHEN ? IS NULL THEN removed_at ELSE coalesce(removed_at, ?) END,
+                        removed_at = CASE WHEN CAST(? AS TEXT) IS NULL THEN removed_at
+                            ELSE coalesce(removed_at, ?) END,
                         removed_kind = coalesce(removed_kind, ?)
                     WHERE id = ?""",
                     [

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from crawler.archive.connection import on_postgres
+
 # An article a post quotes is looked for by this many characters of the post's longest run of words,
 # among the newest this many articles holding them.
 QUOTE_PROBE_CHARS = 30
@@ -52,6 +54,8 @@ class PostIndex:
         return index_text(names), index_text(row[2]), filter_tokens(row[3], row[4], row[5])
 
     def remove(self, post: int) -> None:
+        if on_postgres(self.connection):
+            return  # `add` replaces the post's row.
         indexed = self.indexed(post)
         if indexed is not None:
             self.connection.execute(
@@ -61,6 +65,11 @@ class PostIndex:
             )
 
     def add(self, post: int) -> None:
+        if on_postgres(self.connection):
+            from crawler.search.postgres_posts import index_post
+
+            index_post(self.connection.sa, post)  # type: ignore[attr-defined]
+            return
         indexed = self.indexed(post)
         if indexed is not None:
             self.connection.execute(
@@ -74,18 +83,27 @@ class PostIndex:
         from crawler.search.snippets import make_snippet
 
         query = parse_query(text)
-        expression = query.expression()
-        (total,) = self.connection.execute(
-            "SELECT count(*) FROM post_search WHERE post_search MATCH ?", [expression]
-        ).fetchone()
-        ranked = self.connection.execute(
-            "SELECT rowid FROM post_search WHERE post_search MATCH ?"
-            " ORDER BY bm25(post_search, 3.0, 1.0, 0.0), rowid DESC LIMIT ?",
-            [expression, limit],
-        ).fetchall()
+        if on_postgres(self.connection):
+            from crawler.search.postgres_posts import search_posts
+
+            with self.connection.atomic():  # type: ignore[attr-defined]
+                total, ranked = search_posts(self.connection.sa, query, limit)  # type: ignore[attr-defined]
+        else:
+            expression = query.expression()
+            (total,) = self.connection.execute(
+                "SELECT count(*) FROM post_search WHERE post_search MATCH ?", [expression]
+            ).fetchone()
+            ranked = [
+                post
+                for (post,) in self.connection.execute(
+                    "SELECT rowid FROM post_search WHERE post_search MATCH ?"
+                    " ORDER BY bm25(post_search, 3.0, 1.0, 0.0), rowid DESC LIMIT ?",
+                    [expression, limit],
+                )
+            ]
         highlighter = query.highlighter()
         hits = []
-        for (post,) in ranked:
+        for post in ranked:
             row = one_row(
                 self.connection,
                 "SELECT id, platform, post_id, author_screen_name, created_at, status, url, language_tag,"
@@ -109,15 +127,20 @@ class PostIndex:
             return
         longest = max(runs, key=len)[:QUOTE_PROBE_CHARS]
         try:
-            expression = parse_query(f'"{longest}"').expression()
+            query = parse_query(f'"{longest}"')
         except QueryError:
             return
-        candidates = self.connection.execute(
-            "SELECT articles.id, articles.body FROM article_search"
-            " JOIN articles ON articles.id = article_search.rowid"
-            " WHERE article_search MATCH ? ORDER BY articles.id DESC LIMIT ?",
-            [expression, QUOTE_CANDIDATES],
-        ).fetchall()
+        if on_postgres(self.connection):
+            from crawler.search.postgres_posts import newest_articles_holding
+
+            candidates = newest_articles_holding(self.connection.sa, query, QUOTE_CANDIDATES)  # type: ignore[attr-defined]
+        else:
+            candidates = self.connection.execute(
+                "SELECT articles.id, articles.body FROM article_search"
+                " JOIN articles ON articles.id = article_search.rowid"
+                " WHERE article_search MATCH ? ORDER BY articles.id DESC LIMIT ?",
+                [query.expression(), QUOTE_CANDIDATES],
+            ).fetchall()
         for article, body in candidates:
             share = quoted_share(text or "", body)
             if share >= NEAR_DUPLICATE_SIMILARITY:

@@ -85,7 +85,7 @@ class PostQueries:
 
     def listing(self, *, platform: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """Every post, newest first checked last: id, platform, post id, author, status, times, text."""
-        where, params = ["1"], []
+        where, params = ["1 = 1"], []
         if platform:
             where.append("platform = ?")
             params.append(platform)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.archive.captures import Captures, seen_at
-from crawler.archive.connection import marks, to_json
+from crawler.archive.connection import extreme, marks, to_json
 from crawler.archive.post_index import PostIndex
 from crawler.archive.post_queries import PostQueries
 from crawler.network_policy import BLOCKED_PREFIX
@@ -83,13 +83,22 @@ class Posts(PostQueries):
 
     def ensure(self, ref: PostRef, cited_url: str | None, watched: bool) -> int:
         """The post's row, made if new (unchecked); a cited post is watched from now on."""
-        self.connection.execute(
-            """INSERT INTO posts (platform, post_id, url, cited_url, watched) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (platform, post_id) DO UPDATE SET
-                cited_url = coalesce(posts.cited_url, excluded.cited_url),
-                watched = max(posts.watched, excluded.watched)""",
-            [ref.platform.value, ref.post_id, ref.url, cited_url, int(watched)],
+        watched_now = extreme(self.connection, "max", "posts.watched", "?")
+        # A row there is updated, not upserted: an upsert takes a number from PostgreSQL's
+        # sequence even when it updates, and the next new post's id would differ from SQLite's.
+        updated = self.connection.execute(
+            f"""UPDATE posts SET cited_url = coalesce(posts.cited_url, ?), watched = {watched_now}
+            WHERE platform = ? AND post_id = ?""",
+            [cited_url, int(watched), ref.platform.value, ref.post_id],
         )
+        if not updated.rowcount:
+            self.connection.execute(
+                f"""INSERT INTO posts (platform, post_id, url, cited_url, watched) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (platform, post_id) DO UPDATE SET
+                    cited_url = coalesce(posts.cited_url, excluded.cited_url),
+                    watched = {extreme(self.connection, "max", "posts.watched", "excluded.watched")}""",
+                [ref.platform.value, ref.post_id, ref.url, cited_url, int(watched)],
+            )
         return self.row_id(ref)
 
     def record(self, fetch: PostFetch) -> RecordedCheck:

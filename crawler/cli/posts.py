@@ -13,7 +13,8 @@ import click
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.cli.options import (
-    db_option,
+    archive_db_option,
+    no_archive_at,
     one_line_errors,
     registry_option,
     replay_option,
@@ -44,14 +45,14 @@ def posts() -> None:
 
 @posts.command()
 @click.argument("urls", nargs=-1, required=True)
-@db_option
+@archive_db_option(postgres_ok=True)
 @replay_option
 @registry_option
 @settings_option
 @one_line_errors
 def add(
     urls: tuple[str, ...],
-    db_path: Path,
+    db_path: Path | str,
     replay: Path | None,
     registry_path: Path | None,
     overrides: dict[str, str],
@@ -109,7 +110,7 @@ def add(
 @posts.command()
 @click.argument("posts_named", nargs=-1, metavar="[ID]...")
 @click.option("--due", is_flag=True, help="Only the watched posts whose next check is due now.")
-@db_option
+@archive_db_option(postgres_ok=True)
 @replay_option
 @registry_option
 @settings_option
@@ -118,7 +119,7 @@ def recheck(
     posts_named: tuple[str, ...],
     *,
     due: bool,
-    db_path: Path,
+    db_path: Path | str,
     replay: Path | None,
     registry_path: Path | None,
     overrides: dict[str, str],
@@ -139,7 +140,7 @@ def recheck(
 
     if due and posts_named:
         raise click.UsageError("give IDs or --due, not both")
-    if not db_path.exists():
+    if no_archive_at(db_path):
         raise BadInput(f"{db_path}: no archive here")
     with Archive(db_path, readonly=True) as archive:
         if posts_named:
@@ -160,10 +161,10 @@ def recheck(
 
 @posts.command()
 @click.argument("post")
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @one_line_errors
-def show(post: str, db_path: Path, as_json: bool) -> None:
+def show(post: str, db_path: Path | str, as_json: bool) -> None:
     """Show a post: author, time, text, counts, media, the repost chain, and every check.
 
     POST is its row id, platform:id (weibo:4910815147462302) or any URL of it.
@@ -183,12 +184,12 @@ def show(post: str, db_path: Path, as_json: bool) -> None:
 
 
 @posts.command(name="list")
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option("--platform", type=click.Choice(["weibo", "x"]), help="Only this platform's posts.")
 @click.option("--status", help="Only posts of this status: available, unchecked, or a removal kind.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per post, one per line.")
 @one_line_errors
-def list_posts(db_path: Path, platform: str | None, status: str | None, as_json: bool) -> None:
+def list_posts(db_path: Path | str, platform: str | None, status: str | None, as_json: bool) -> None:
     """List the archived posts: row id, platform:id, status, author, time, the start of the text.
 
     \b
@@ -203,13 +204,13 @@ def list_posts(db_path: Path, platform: str | None, status: str | None, as_json:
 
 @posts.command()
 @click.argument("query")
-@db_option
+@archive_db_option(postgres_ok=True)
 @click.option(
     "--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Most posts shown."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per post, one per line.")
 @one_line_errors
-def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
+def search(query: str, db_path: Path | str, limit: int, as_json: bool) -> None:
     """Search the archived posts' text and authors, as `sourcevault search` searches articles.
 
     Simplified and Traditional match each other (臺灣 finds 台湾); words must all occur, "quoted
@@ -242,7 +243,7 @@ def _author_and_time(row: dict[str, Any]) -> str:
 
 
 def _run(
-    db_path: Path,
+    db_path: Path | str,
     targets: list[PostTarget],
     replay: Path | None,
     registry_path: Path | None,

@@ -74,19 +74,23 @@ def _sql(statement: str) -> TextClause:
 # --- writing ---------------------------------------------------------------------------------------
 
 
-def _index_row(row: Sequence[Any]) -> dict[str, Any]:
-    """article_search's row of an article's id, title and body (Simplified), outlet, tag, date."""
-    article, title, body, outlet, language_tag, published_at = row
+def search_row(title: str | None, body: str | None, filters: str) -> dict[str, Any]:
+    """An index's row (but its key) of a title and body in Simplified and their filter tokens."""
     title_text, body_text = search_text(title), search_text(body)
-    filters = filter_tokens(outlet, language_tag, published_at).split()
-    lexemes = pairs(title_text) | pairs(body_text) | {FILTER_PREFIX + token for token in filters}
+    tokens = filters.split()
+    lexemes = pairs(title_text) | pairs(body_text) | {FILTER_PREFIX + token for token in tokens}
     return {
-        "article": article,
         "lexemes": list(lexemes),
         "title_text": title_text,
         "body_text": body_text,
-        "token_count": token_count(title_text) + token_count(body_text) + len(filters),
+        "token_count": token_count(title_text) + token_count(body_text) + len(tokens),
     }
+
+
+def _index_row(row: Sequence[Any]) -> dict[str, Any]:
+    """article_search's row of an article's id, title and body (Simplified), outlet, tag, date."""
+    article, title, body, outlet, language_tag, published_at = row
+    return {"article": article, **search_row(title, body, filter_tokens(outlet, language_tag, published_at))}
 
 
 def index_articles(connection: Connection, article_ids: Iterable[int]) -> int:
@@ -176,7 +180,7 @@ def index_unindexed_articles(connection: Connection) -> int:
 # --- matching --------------------------------------------------------------------------------------
 
 
-class _Statement:
+class Statement:
     """A condition on `s` (article_search) being built, with its parameters."""
 
     def __init__(self) -> None:
@@ -217,7 +221,7 @@ def _all_tokens(phrase: Phrase) -> str:
     return "(" + " & ".join(distinct) + ")"
 
 
-def _any_phrase(phrases: list[Phrase], statement: _Statement) -> tuple[str, str | None]:
+def _any_phrase(phrases: list[Phrase], statement: Statement) -> tuple[str, str | None]:
     """The tsquery finding one of the phrases, and the check in the text it needs (None: none)."""
     found = "(" + " | ".join(_all_tokens(phrase) for phrase in phrases) + ")"
     if all(len(phrase.tokens) == 1 for phrase in phrases):
@@ -237,8 +241,8 @@ def _date_span(connection: Connection) -> tuple[Any, Any]:
     return date_span_between(earliest, latest)
 
 
-def _condition(
-    connection: Connection, query: SearchQuery | None, filters: Filters, statement: _Statement
+def match_condition(
+    connection: Connection, query: SearchQuery | None, filters: Filters, statement: Statement
 ) -> str | None:
     """The WHERE condition on `s` matching the query and filters; None when nothing can match."""
     groups = filters.token_groups(_date_span(connection) if filters.dated else None)
@@ -265,7 +269,7 @@ SEARCH_SETTINGS = {"enable_seqscan": "off", "jit": "off"}
 
 
 @contextmanager
-def _through_the_index(connection: Connection) -> Iterator[None]:
+def through_the_index(connection: Connection) -> Iterator[None]:
     names = list(SEARCH_SETTINGS)
     previous = connection.execute(
         _sql(
@@ -284,11 +288,11 @@ def _through_the_index(connection: Connection) -> Iterator[None]:
 
 
 def count_matches(connection: Connection, query: SearchQuery, filters: Filters = NO_FILTERS) -> int:
-    statement = _Statement()
-    condition = _condition(connection, query, filters, statement)
+    statement = Statement()
+    condition = match_condition(connection, query, filters, statement)
     if condition is None:
         return 0
-    with _through_the_index(connection):
+    with through_the_index(connection):
         return connection.execute(
             _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
         ).scalar_one()
@@ -301,10 +305,10 @@ def matching_article_ids(
     if query is None and filters.empty:
         yield from connection.execute(_sql("SELECT id FROM articles ORDER BY id")).scalars()
         return
-    statement = _Statement()
-    condition = _condition(connection, query, filters, statement)
+    statement = Statement()
+    condition = match_condition(connection, query, filters, statement)
     if condition is not None:
-        with _through_the_index(connection):
+        with through_the_index(connection):
             found = connection.execute(
                 _sql(f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition} ORDER BY s.article"),
                 statement.parameters,
@@ -315,18 +319,21 @@ def matching_article_ids(
 # --- ranking ---------------------------------------------------------------------------------------
 
 
-def _idfs(connection: Connection, articles: int, phrases: list[Phrase]) -> list[float]:
-    """Each phrase's IDF: FTS5's, from how many articles hold it (in title or body) among all."""
+def phrase_idfs(
+    connection: Connection, articles: int, phrases: list[Phrase], table: str = INDEX_TABLE
+) -> list[float]:
+    """Each phrase's IDF: FTS5's, from how many rows of the index `table` hold it (in title or body)
+    among all (`articles`)."""
     holding: dict[Phrase, int] = {}
     for phrase in phrases:
         if phrase not in holding:
-            statement = _Statement()
+            statement = Statement()
             found, check = _any_phrase([phrase], statement)
             condition = " AND ".join(
                 [f"s.lexemes @@ CAST({statement.bind(found)} AS tsquery)", *([check] if check else [])]
             )
             holding[phrase] = connection.execute(
-                _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+                _sql(f"SELECT count(*) FROM {table} s WHERE {condition}"), statement.parameters
             ).scalar_one()
     return [idf(articles, holding[phrase]) for phrase in phrases]
 
@@ -335,13 +342,13 @@ def search(
     connection: Connection, query: SearchQuery, filters: Filters = NO_FILTERS, limit: int = 20
 ) -> SearchResults:
     """The best `limit` matches by bm25 (FTS5's), each with a snippet: `results.search`'s answer."""
-    with _through_the_index(connection):
+    with through_the_index(connection):
         return _search(connection, query, filters, limit)
 
 
 def _search(connection: Connection, query: SearchQuery, filters: Filters, limit: int) -> SearchResults:
-    statement = _Statement()
-    condition = _condition(connection, query, filters, statement)
+    statement = Statement()
+    condition = match_condition(connection, query, filters, statement)
     if condition is None:
         return SearchResults(0, 0)
     total = connection.execute(
@@ -373,7 +380,7 @@ def _search(connection: Connection, query: SearchQuery, filters: Filters, limit:
     idfs = (
         [idf(articles, total)]
         if len(phrases) == 1 and filters.empty
-        else _idfs(connection, articles, phrases)
+        else phrase_idfs(connection, articles, phrases)
     )
     scored = sorted(
         (

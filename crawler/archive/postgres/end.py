@@ -123,11 +123,14 @@ class PostgresEnd:
                 yield sha256, bytes(compressed), compression
 
     def finish(self) -> None:
-        """Index the copied articles for search (crawler/search/postgres.py): those not indexed yet."""
+        """Index the copied articles and posts for search (crawler/search/postgres.py,
+        postgres_posts.py): those not indexed yet."""
         from crawler.search.postgres import index_unindexed_articles
+        from crawler.search.postgres_posts import index_unindexed_posts
 
         with self.engine.begin() as connection:
             index_unindexed_articles(connection)
+            index_unindexed_posts(connection)
 
     def close(self) -> None:
         if self._snapshot is not None:

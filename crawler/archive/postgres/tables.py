@@ -456,19 +456,27 @@ citation_hops = Table(
 )
 Index("citation_hops_by_citation", citation_hops.c.citation, citation_hops.c.fetched_at, citation_hops.c.hop)
 
+
+def _search_table(name: str, key: str, indexed: str) -> Table:
+    """A search index: per row of the table `indexed` (its `key`), its tokens (GIN-indexed), its
+    search texts and its length in tokens."""
+    table = Table(
+        name,
+        metadata,
+        Column(key, BigInteger, ForeignKey(f"{indexed}.id"), primary_key=True, autoincrement=False),
+        Column("lexemes", TSVECTOR, nullable=False),
+        Column("title_text", Text),
+        Column("body_text", Text),
+        Column("token_count", BigInteger, nullable=False),
+    )
+    Index(f"{name}_by_lexeme", table.c.lexemes, postgresql_using="gin")
+    return table
+
+
 # Chinese search (crawler/search/postgres.py), in place of SQLite's FTS5 index: per article, the
 # tokens of its title and body and its filter tokens (GIN-indexed), its search texts and its length
 # in tokens; and the index's totals, for bm25 (summed over a few rows, one per writer's slot).
-article_search = Table(
-    "article_search",
-    metadata,
-    Column("article", BigInteger, ForeignKey("articles.id"), primary_key=True, autoincrement=False),
-    Column("lexemes", TSVECTOR, nullable=False),
-    Column("title_text", Text),
-    Column("body_text", Text),
-    Column("token_count", BigInteger, nullable=False),
-)
-Index("article_search_by_lexeme", article_search.c.lexemes, postgresql_using="gin")
+article_search = _search_table("article_search", "article", "articles")
 
 article_search_totals = Table(
     "article_search_totals",
@@ -477,8 +485,11 @@ article_search_totals = Table(
     Column("articles", BigInteger, nullable=False),
     Column("tokens", BigInteger, nullable=False),
 )
-# The tables an SQLite archive has no counterpart of (its FTS5 index is built by its migrations).
-SEARCH_TABLES = ("article_search", "article_search_totals")
+# Post search (crawler/search/postgres_posts.py), in place of SQLite's FTS5 `post_search`: per post
+# with a text, what article_search holds per article, its author's names as the title.
+post_search = _search_table("post_search", "post", "posts")
+# The tables an SQLite archive has no counterpart of (its FTS5 indexes are built by its migrations).
+SEARCH_TABLES = ("article_search", "article_search_totals", "post_search")
 
 # Crawl workers (crawler/archive/postgres/leases.py). Their times are the server's clock (now()), never
 # a worker's: leases taken and renewed from several machines expire by one clock.
