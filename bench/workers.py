@@ -15,8 +15,8 @@ For each: articles archived (every page checked archived exactly once, one artic
 wall seconds, articles/s, CPU seconds of the crawl processes (os.wait4 of each and of every process
 they started, orphans included), of the PostgreSQL server (its postmaster and every backend, from
 /proc) and of the site, and how many cores that kept busy; then the ratios PostgreSQL/SQLite and
-3 workers/1 worker, and the most 3 workers can gain on this machine's cores when every article costs
-what it cost one worker.
+3 workers/1 worker, and the most 3 workers could gain on this machine's cores at the CPU per
+article they spent (what bounds the ratio on a machine with few cores).
 
     python -m bench.workers [--pages 1200]   (issue 18's size: --pages 3000)
 """
@@ -240,11 +240,12 @@ def print_results(pages: int, measures: dict[str, Measure]) -> None:
             f" CPU/article {ours.cpu_ms_per_article / reference.cpu_ms_per_article:.2f}x"
         )
     cores = os.cpu_count() or 1
-    ceiling = cores * 1000 / one.cpu_ms_per_article
+    ceiling = cores * 1000 / many.cpu_ms_per_article
     print(
-        f"bound: at 1 worker's {one.cpu_ms_per_article:.1f} CPU ms per article (crawl + server + site),"
-        f" {cores} cores archive at most {ceiling:.1f} articles/s:"
-        f" {ceiling / one.articles_per_second:.2f}x 1 worker's {one.articles_per_second:.1f}"
+        f"bound: {WORKERS} workers spent {many.cpu_ms_per_article:.1f} CPU ms per article"
+        f" (crawl + server + site): {cores} cores archive at most {ceiling:.1f} articles/s,"
+        f" {ceiling / one.articles_per_second:.2f}x 1 worker's {one.articles_per_second:.1f};"
+        f" they kept {many.cores_busy:.2f} of {cores} cores busy"
     )
     print(
         f"worker ratios at {pages} pages: {WORKERS} workers/1 worker"
