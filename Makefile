@@ -36,7 +36,9 @@ lint: $(STAMP)
 ## deduplication precision, recall and cost as the archive grows; search latency, recall,
 ## index size and build rate at 10,000 and 100,000 articles; briefing parsing per 1,000
 ## citations against reading the text alone; `briefing add` citations archived per second
-## against a bare Scrapy fetch of the same URLs (the whole run: about 90 minutes)
+## against a bare Scrapy fetch of the same URLs; archive write rate of one and three crawl workers
+## into PostgreSQL against one crawl into SQLite (a server of its own: Debian's postgresql)
+## (the whole run: about 100 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/extraction.py
@@ -47,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python -m bench.briefing_parse
 	$(BIN)/python -m bench.briefing_add
+	$(BIN)/python -m bench.workers
 
 clean:
 	rm -rf $(VENV) dist

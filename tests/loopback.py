@@ -368,6 +368,26 @@ class LoopbackSite:
             handler.connection.shutdown(socket.SHUT_RDWR)
 
 
+def outlets_site(
+    site: LoopbackSite, slugs: Iterable[str], pages_per_outlet: int, concurrency: int = 8
+) -> str:
+    """`pages_per_outlet` articles per outlet on the site, each outlet's in its sitemap; their registry."""
+    registry = ""
+    for slug in slugs:
+        paths = [f"/{slug}/a/{number}" for number in range(1, pages_per_outlet + 1)]
+        for number, path in enumerate(paths, 1):
+            site.add_article(path, f"{slug} 第{number}號新聞")
+        site.add(
+            f"/{slug}/sitemap.xml",
+            urlset(f"{site.base_url}{path}" for path in paths),
+            content_type="application/xml",
+        )
+        registry += outlet_toml(
+            slug, site.base_url, sitemaps=[f"/{slug}/sitemap.xml"], concurrency=concurrency
+        )
+    return registry
+
+
 # The network policy refuses loopback addresses unless a crawl allows them, as every crawl of this
 # site must.
 ALLOW_LOOPBACK = ("-s", "NETWORK_ALLOW_LOOPBACK=True")

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from tests.helpers import SOURCEVAULT, run_sourcevault
-from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml, urlset
+from tests.loopback import FAST_CRAWL, LoopbackSite, outlets_site
 
 OUTLETS = [f"outlet{number}" for number in range(1, 7)]
 PAGES_PER_OUTLET = 500
@@ -43,22 +43,6 @@ def article_count(url: str) -> int:
         engine.dispose()
 
 
-def loopback_site(site: LoopbackSite) -> str:
-    """The site's 3,000 articles, each outlet's in its sitemap; the registry of its 6 outlets."""
-    registry = ""
-    for slug in OUTLETS:
-        paths = [f"/{slug}/a/{number}" for number in range(1, PAGES_PER_OUTLET + 1)]
-        for number, path in enumerate(paths, 1):
-            site.add_article(path, f"{slug} 第{number}號新聞")
-        site.add(
-            f"/{slug}/sitemap.xml",
-            urlset(f"{site.base_url}{path}" for path in paths),
-            content_type="application/xml",
-        )
-        registry += outlet_toml(slug, site.base_url, sitemaps=[f"/{slug}/sitemap.xml"], concurrency=8)
-    return registry
-
-
 def start_worker(registry: str, url: str) -> subprocess.Popen[str]:
     options = ["--lease", LEASE_SECONDS, *FAST_CRAWL, "--registry", registry, "--db", url]
     return subprocess.Popen(
@@ -76,7 +60,7 @@ def test_three_workers_killed_at_random_moments_archive_every_page_exactly_once(
     print(f"seed {seed}: kills at {moments} articles")
     with LoopbackSite().running() as site:
         registry = tmp_path / "outlets.toml"
-        registry.write_text(loopback_site(site), encoding="utf-8")
+        registry.write_text(outlets_site(site, OUTLETS, PAGES_PER_OUTLET), encoding="utf-8")
         assert run_sourcevault("outlets", "--registry", str(registry)).returncode == 0
         PostgresArchive(postgres_url).close()
         workers = [start_worker(str(registry), postgres_url) for _ in range(WORKERS)]
