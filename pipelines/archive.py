@@ -238,10 +238,13 @@ class ArchivePipeline:
             self.batch.rollback()
         if self.reserve is not None:
             self.reserve.free()
-        self._finish_run("failed", failure, exit_status.FAILED)
-        # Said once the run is on record as failed (or could not be: `_finish_run` says so first).
-        self.crawler.spider.logger.error("%s (%s): the crawl stops", failure, self.path)  # type: ignore[union-attr]
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason=failure))  # type: ignore[union-attr]
+        try:
+            self._finish_run("failed", failure, exit_status.FAILED)
+        finally:
+            # Said once the run is on record as failed (or could not be: `_finish_run` says so first),
+            # and the crawl closed whatever recording it raised: a crawl left open would wait forever.
+            self.crawler.spider.logger.error("%s (%s): the crawl stops", failure, self.path)  # type: ignore[union-attr]
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=failure))  # type: ignore[union-attr]
 
     def _finish_run(self, status: str, reason: str, exit_code: int) -> None:
         assert self.archive is not None and self.run_id is not None

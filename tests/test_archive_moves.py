@@ -247,7 +247,8 @@ def test_every_other_command_refuses_a_postgresql_archive_in_one_line(command, c
     typed = " ".join(["sourcevault", *command])
     assert (result.exit_code, result.output) == (
         1,
-        f"Error: {typed} works on SQLite archives only for now; copy with `sourcevault migrate-archive`\n",
+        f"Error: {typed} reads SQLite archives only: serve a read-only copy,"
+        " `sourcevault export --format sqlite -o FILE`\n",
     )
 
 

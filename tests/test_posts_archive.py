@@ -90,6 +90,20 @@ def test_answers_are_kept_when_reading_them_fails(archive, monkeypatch):
     assert archive.posts.get(recorded.post)["checks"][-1]["capture_id"] == recorded.captures[0]
 
 
+def test_answers_are_kept_when_the_archive_refuses_what_is_read_from_them(archive, monkeypatch):
+    def refused(posts, *_arguments):
+        posts.connection.execute("INSERT INTO post_versions (post) VALUES (NULL)")
+
+    monkeypatch.setattr(type(archive.posts), "_store_read", refused)
+    recorded = archive.posts.record(
+        fetched(ORDINARY_WEIBO, "weibo/show-ordinary.http", Endpoint.WEIBO_STATUS)
+    )
+    assert recorded.outcome == "failed"
+    assert recorded.evidence.startswith("answers kept, not read: IntegrityError: ")
+    assert archive.posts.get(recorded.post)["checks"][-1]["capture_id"] == recorded.captures[0]
+    assert archive.connection.execute("SELECT count(*) FROM post_versions").fetchone()[0] == 0
+
+
 def test_posts_are_searched_as_articles_are(archive):
     archive.posts.record(fetched(ORDINARY_WEIBO, "weibo/show-ordinary.http", Endpoint.WEIBO_STATUS))
     total, hits = archive.posts.index.search("例行記者會")  # Traditional finds the Simplified text

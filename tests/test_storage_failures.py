@@ -55,10 +55,10 @@ PARAGRAPHS_PER_ARTICLE = 80
 PARAGRAPH_CHARACTERS = 250
 
 
-def article_page(number: int, rng: random.Random) -> bytes:
+def article_page(number: int, rng: random.Random, paragraphs_per_article: int) -> bytes:
     paragraphs = "".join(
         "<p>" + "".join(rng.choice(CHARACTERS) for _ in range(PARAGRAPH_CHARACTERS)) + "。</p>"
-        for _ in range(PARAGRAPHS_PER_ARTICLE)
+        for _ in range(paragraphs_per_article)
     )
     return (
         f"<!DOCTYPE html><html lang='zh-Hant'><head><meta charset='utf-8'><title>第{number}則</title></head>"
@@ -136,11 +136,13 @@ class CrawlWatch:
         return status
 
 
-def serve_articles(site: LoopbackSite, folder: Path) -> Path:
+def serve_articles(
+    site: LoopbackSite, folder: Path, paragraphs_per_article: int = PARAGRAPHS_PER_ARTICLE
+) -> Path:
     rng = random.Random(13)
     paths = [f"/daily/a/{number}" for number in range(1, ARTICLES + 1)]
     for number, path in enumerate(paths, start=1):
-        site.add(path, article_page(number, rng))
+        site.add(path, article_page(number, rng, paragraphs_per_article))
     site.add_feed("/daily/feed.xml", paths)
     for path in HELD:
         site.fault(path, "hold")

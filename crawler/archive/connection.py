@@ -37,6 +37,10 @@ RECORD_BATCH = 500
 # full, I/O error, read-only, cannot open, corrupt, not a database, no permission, busy, locked,
 # too large for the file system.
 STORAGE_FAILURE_CODES = frozenset({13, 10, 8, 14, 11, 26, 3, 5, 6, 22})
+# PostgreSQL's SQLSTATE classes saying that the server, not the statement, failed: the connection
+# lost (08), no room, memory or connections left (53), the server shut down (57), a system error
+# such as an I/O error (58).
+STORAGE_FAILURE_SQLSTATE_CLASSES = frozenset({"08", "53", "57", "58"})
 
 
 class ArchiveError(BadInput, RuntimeError):
@@ -48,7 +52,11 @@ class CorruptOriginal(ArchiveError):
 
 
 def storage_failure(error: BaseException) -> str | None:
-    """Why the archive cannot be written, when `error` says its file or disk failed; else None."""
+    """Why the archive cannot be written, when `error` says its file or disk failed (or, for a
+    PostgreSQL archive, its server or the connection to it); else None."""
+    if postgres_server_failed(error):
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return f"the archive cannot be written: {reason}"
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         if code is not None and code & 0xFF in STORAGE_FAILURE_CODES:
@@ -57,6 +65,20 @@ def storage_failure(error: BaseException) -> str | None:
     if isinstance(error, OSError):
         return f"the archive cannot be written: {error.strerror or error}"
     return None
+
+
+def postgres_server_failed(error: BaseException) -> bool:
+    """Whether `error`, raised by SQLAlchemy, says the PostgreSQL server or the connection failed."""
+    if not type(error).__module__.startswith("sqlalchemy."):
+        return False
+    if getattr(error, "connection_invalidated", False):
+        return True
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None:
+        # psycopg's errors without a SQLSTATE are the client's: connecting failed, or the connection.
+        return type(original).__name__ == "OperationalError"
+    return sqlstate[:2] in STORAGE_FAILURE_SQLSTATE_CLASSES
 
 
 def beside_archive(archive_path: Path | str, suffix: str) -> Path:

@@ -11,6 +11,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
+from crawler.archive.connection import ArchiveError
 from crawler.cli.options import (
     archive_db_option,
     no_archive_at,
@@ -84,11 +85,18 @@ def _run_crawl(
     if result.run_id is None:
         # Closed before its run began (no room left beside the archive, say): nothing to tabulate.
         return exit_status.crawl_exit_status(result.finish_reason), result.finish_reason
-    with Archive(db_path, readonly=True) as archive:
-        report = build_report(archive, result.run_id)
-        for line in run_table(report.outlets, report.run["outlets"]):
-            click.echo(line)
-        totals = archive.queries.stats(registry.slugs)
+    try:
+        with Archive(db_path, readonly=True) as archive:
+            report = build_report(archive, result.run_id)
+            for line in run_table(report.outlets, report.run["outlets"]):
+                click.echo(line)
+            totals = archive.queries.stats(registry.slugs)
+    except ArchiveError:
+        if result.ok:
+            raise
+        # The archive that ended the crawl cannot be read either (its server is gone, say): the
+        # crawl's own reason is the one to give.
+        return exit_status.crawl_exit_status(result.finish_reason), result.finish_reason
     click.echo(
         f"run {result.run_id} archived in {db_path}: now {totals['articles']} articles "
         f"from {totals['captures']} captures"

@@ -71,7 +71,10 @@ class FilePath(click.Path):
 
 def sqlite_only(command: str) -> str:
     """Why a command refuses a PostgreSQL archive, in one line."""
-    return f"{command} works on SQLite archives only for now; copy with `sourcevault migrate-archive`"
+    return (
+        f"{command} reads SQLite archives only: serve a read-only copy,"
+        " `sourcevault export --format sqlite -o FILE`"
+    )
 
 
 def no_archive_at(db_path: Path | str) -> bool:

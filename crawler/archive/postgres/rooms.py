@@ -8,6 +8,7 @@ runs that SQL on a PostgreSQL archive as sqlite3 and sqlite-utils run it on a fi
   rows read by index (and unpack), with `description`, `rowcount`, and `lastrowid` (an INSERT into
   a table with an `id` gets `RETURNING id`);
 - `atomic()` is a transaction, and a savepoint inside one; a statement outside it commits alone;
+- a constraint that refuses a row raises sqlite3's IntegrityError;
 - Python booleans are written as the integers SQLite keeps; a sum PostgreSQL gives as `numeric`
   is read back as the integer (or float) SQLite gives.
 
@@ -17,6 +18,7 @@ The SQLAlchemy connection (`sa`) is the same session, for crawler/search/postgre
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -25,6 +27,7 @@ from typing import Any
 
 from psycopg.adapt import Loader
 from sqlalchemy import Connection, Transaction
+from sqlalchemy.exc import IntegrityError
 
 from crawler.archive.postgres.connection import PostgresArchive
 from crawler.archive.postgres.tables import metadata
@@ -81,6 +84,15 @@ class _SQLiteNumbers(Loader):
         return int(number) if number == number.to_integral_value() else float(number)
 
 
+@contextmanager
+def _integrity_errors_as_sqlite3s() -> Iterator[None]:
+    """A constraint refusing a row raises sqlite3's IntegrityError, which the rooms catch."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise sqlite3.IntegrityError(str(error.orig).strip().splitlines()[0]) from error
+
+
 class PostgresCursor:
     """What a statement returned, read at once (the session may commit before it is read)."""
 
@@ -126,7 +138,7 @@ class PostgresConnection:
         )
         values = _parameters(parameters)
         sql = driver_sql(statement, returning_id=returning_id)
-        with self._statement():
+        with self._statement(), _integrity_errors_as_sqlite3s():
             result = self.sa.exec_driver_sql(sql, values)
             rowcount = result.rowcount
             rows = list(result) if result.returns_rows else []
@@ -138,7 +150,7 @@ class PostgresConnection:
         batch = [_parameters(row) for row in rows]
         if not batch:
             return
-        with self._statement():
+        with self._statement(), _integrity_errors_as_sqlite3s():
             self.sa.exec_driver_sql(
                 driver_sql(statement, returning_id=False),
                 batch,  # type: ignore[arg-type]
