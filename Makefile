@@ -37,7 +37,8 @@ lint: $(STAMP)
 ## index size and build rate at 10,000 and 100,000 articles; briefing parsing per 1,000
 ## citations against reading the text alone; `briefing add` citations archived per second
 ## against a bare Scrapy fetch of the same URLs; archive write rate of one and three crawl workers
-## into PostgreSQL against one crawl into SQLite (a server of its own: Debian's postgresql)
+## into PostgreSQL against one crawl into SQLite (a server of its own: Debian's postgresql); raw
+## originals on PostgreSQL as bytea rows against content-addressed files
 ## (the whole run: about 100 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
@@ -50,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.briefing_parse
 	$(BIN)/python -m bench.briefing_add
 	$(BIN)/python -m bench.workers
+	$(BIN)/python -m bench.raw_originals
 
 clean:
 	rm -rf $(VENV) dist
