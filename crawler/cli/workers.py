@@ -33,7 +33,7 @@ _WORKER_OPTIONS = (
         "--worker",
         is_flag=True,
         help="Crawl as one of the workers of a PostgreSQL archive: take due units of work (an outlet's"
-        " discovery), leased, one after another until none is due.",
+        " discovery, its due revisits, a briefing's citations), leased, one after another until none is due.",
     ),
     click.option("--forever", is_flag=True, help="With --worker: wait for units to fall due, never end."),
     click.option(
