@@ -135,3 +135,108 @@ def test_workers_and_a_single_crawl_keep_each_other_out_exit_75(postgres_url):
         worker.release()
     assert refused.returncode == 75, refused.stderr
     assert "busy, another sourcevault writes to it (crawl worker, pid " in refused.stderr
+
+
+def archive_rows(url: str, sql: str, **parameters: object) -> list[tuple]:
+    engine = create_engine(engine_url(url))
+    try:
+        with engine.begin() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), parameters)]
+    finally:
+        engine.dispose()
+
+
+def daily_site(site: LoopbackSite, tmp_path, pages: int) -> list[str]:
+    """Outlet `daily` on the loopback site, `pages` articles in its feed: the worker's options."""
+    paths = [f"/daily/a/{number}" for number in range(1, pages + 1)]
+    for number, path in enumerate(paths, start=1):
+        site.add_article(path, f"第{number}則新聞")
+    site.add_feed("/daily/feed.xml", paths)
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(outlet_toml("daily", site.base_url, feeds=["/daily/feed.xml"]), encoding="utf-8")
+    return ["--registry", str(registry)]
+
+
+def test_revisits_units_fetch_only_the_due_revisits_in_batches_and_no_discovery(postgres_url, tmp_path):
+    with LoopbackSite().running() as site:
+        options = [*daily_site(site, tmp_path, 4), *FAST_CRAWL, "--db", postgres_url]
+        first = run_sourcevault("crawl", "--worker", *options)
+        assert re.fullmatch(rf"{WORKER_LINE}discovery daily: finished\n", first.stdout), first.stderr
+        due = [f"{site.base_url}/daily/a/2", f"{site.base_url}/daily/a/4"]
+        archive_rows(
+            postgres_url,
+            "UPDATE articles SET revisit_due_at = '2026-01-01T00:00:00+00:00' WHERE url = ANY(:due)"
+            " RETURNING url",
+            due=due,
+        )
+        before = {
+            path: len(site.hits(path))
+            for path in ("/daily/feed.xml", *(f"/daily/a/{n}" for n in range(1, 5)))
+        }
+        # One revisit a unit: the outlet's two due revisits are two units, one after the other.
+        again = run_sourcevault("crawl", "--worker", *options, "-s", "WORKER_REVISITS_PER_UNIT=1")
+        after = {path: len(site.hits(path)) for path in before}
+    assert again.returncode == 0, again.stderr
+    assert re.fullmatch(rf"({WORKER_LINE}revisits daily: finished\n){{2}}", again.stdout), again.stdout
+    assert {path: after[path] - before[path] for path in before} == {
+        "/daily/feed.xml": 0,
+        "/daily/a/1": 0,
+        "/daily/a/2": 1,
+        "/daily/a/3": 0,
+        "/daily/a/4": 1,
+    }
+    revisited = archive_rows(postgres_url, "SELECT url FROM captures WHERE revisit = 1 ORDER BY url")
+    assert revisited == [(url,) for url in due]
+    assert archive_rows(postgres_url, "SELECT kind, subject FROM work_units") == [("discovery", "daily")]
+    still_due = "SELECT count(*) FROM articles WHERE revisit_due_at <= :now"
+    assert archive_rows(postgres_url, still_due, now=datetime.now(UTC).isoformat()) == [(0,)]
+
+
+def test_briefing_add_to_workers_leaves_the_cited_pages_to_a_worker_holding_their_outlet(
+    postgres_url, tmp_path
+):
+    with LoopbackSite().running() as site:
+        options = [*daily_site(site, tmp_path, 2), *FAST_CRAWL, "--db", postgres_url]
+        briefing = tmp_path / "weekly.txt"
+        briefing.write_text(
+            "CHINA WATCH - SYNTHETIC TEST BRIEFING (made by tests/test_crawl_workers.py)\n\nTwo reports\n\n"
+            f"Sources:\n1. Loopback daily, November 1, 2026\n{site.base_url}/daily/a/1\n"
+            f"2. Loopback daily, November 2, 2026\n{site.base_url}/daily/a/2\n",
+            encoding="utf-8",
+        )
+        # Added while a worker holds the archive's write lock shared, as a crawl worker does.
+        worker_lock = PostgresWriteLock(postgres_url, shared=True)
+        PostgresArchive(postgres_url).close()
+        worker_lock.acquire("crawl worker")
+        try:
+            added = run_sourcevault("briefing", "add", str(briefing), "--to-workers", *options)
+        finally:
+            worker_lock.release()
+        assert added.returncode == 0, added.stderr
+        assert site.hits("/daily/a/1") == []
+        version = archive_rows(postgres_url, "SELECT id FROM briefing_versions")[0][0]
+        holding = f"holding briefing:{version}, daily"
+        assert (
+            f"2 cited pages left to the crawl workers (unit citations {version}, {holding})\n" in added.stdout
+        )
+        assert "pending: 2" in added.stdout
+        crawled = run_sourcevault("crawl", "--worker", *options)
+    assert crawled.returncode == 0, crawled.stderr
+    kinds = sorted(line.split(": ", 1)[1] for line in crawled.stdout.splitlines())
+    assert kinds == [f"citations {version}: finished", "discovery daily: finished"]
+    statuses = archive_rows(postgres_url, "SELECT status FROM citations ORDER BY position")
+    assert statuses == [("archived",), ("archived",)]
+    assert archive_rows(postgres_url, "SELECT kind FROM work_units") == [("discovery",)]
+
+
+def test_briefing_to_workers_on_an_sqlite_archive_says_in_one_line_that_workers_need_postgresql(
+    cli, tmp_path
+):
+    briefing = tmp_path / "weekly.txt"
+    briefing.write_text("週報 https://udn.com/news/story/1/2\n", encoding="utf-8")
+    result = cli("briefing", "add", str(briefing), "--to-workers", "--db", str(tmp_path / "archive.db"))
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: sourcevault briefing add --to-workers: crawl workers need a PostgreSQL archive"
+        f" (--db postgresql://…); {tmp_path / 'archive.db'} is an SQLite file\n",
+    )
