@@ -157,46 +157,11 @@ def daily_site(site: LoopbackSite, tmp_path, pages: int) -> list[str]:
     return ["--registry", str(registry)]
 
 
-def test_revisits_units_fetch_only_the_due_revisits_in_batches_and_no_discovery(postgres_url, tmp_path):
-    with LoopbackSite().running() as site:
-        options = [*daily_site(site, tmp_path, 4), *FAST_CRAWL, "--db", postgres_url]
-        first = run_sourcevault("crawl", "--worker", *options)
-        assert re.fullmatch(rf"{WORKER_LINE}discovery daily: finished\n", first.stdout), first.stderr
-        due = [f"{site.base_url}/daily/a/2", f"{site.base_url}/daily/a/4"]
-        archive_rows(
-            postgres_url,
-            "UPDATE articles SET revisit_due_at = '2026-01-01T00:00:00+00:00' WHERE url = ANY(:due)"
-            " RETURNING url",
-            due=due,
-        )
-        before = {
-            path: len(site.hits(path))
-            for path in ("/daily/feed.xml", *(f"/daily/a/{n}" for n in range(1, 5)))
-        }
-        # One revisit a unit: the outlet's two due revisits are two units, one after the other.
-        again = run_sourcevault("crawl", "--worker", *options, "-s", "WORKER_REVISITS_PER_UNIT=1")
-        after = {path: len(site.hits(path)) for path in before}
-    assert again.returncode == 0, again.stderr
-    assert re.fullmatch(rf"({WORKER_LINE}revisits daily: finished\n){{2}}", again.stdout), again.stdout
-    assert {path: after[path] - before[path] for path in before} == {
-        "/daily/feed.xml": 0,
-        "/daily/a/1": 0,
-        "/daily/a/2": 1,
-        "/daily/a/3": 0,
-        "/daily/a/4": 1,
-    }
-    revisited = archive_rows(postgres_url, "SELECT url FROM captures WHERE revisit = 1 ORDER BY url")
-    assert revisited == [(url,) for url in due]
-    assert archive_rows(postgres_url, "SELECT kind, subject FROM work_units") == [("discovery", "daily")]
-    still_due = "SELECT count(*) FROM articles WHERE revisit_due_at <= :now"
-    assert archive_rows(postgres_url, still_due, now=datetime.now(UTC).isoformat()) == [(0,)]
-
-
-def test_briefing_add_to_workers_leaves_the_cited_pages_to_a_worker_holding_their_outlet(
+def test_a_worker_fetches_a_briefings_pages_holding_their_outlet_then_only_due_revisits_in_batches(
     postgres_url, tmp_path
 ):
     with LoopbackSite().running() as site:
-        options = [*daily_site(site, tmp_path, 2), *FAST_CRAWL, "--db", postgres_url]
+        options = [*daily_site(site, tmp_path, 4), *FAST_CRAWL, "--db", postgres_url]
         briefing = tmp_path / "weekly.txt"
         briefing.write_text(
             "CHINA WATCH - SYNTHETIC TEST BRIEFING (made by tests/test_crawl_workers.py)\n\nTwo reports\n\n"
@@ -204,7 +169,7 @@ def test_briefing_add_to_workers_leaves_the_cited_pages_to_a_worker_holding_thei
             f"2. Loopback daily, November 2, 2026\n{site.base_url}/daily/a/2\n",
             encoding="utf-8",
         )
-        # Added while a worker holds the archive's write lock shared, as a crawl worker does.
+        # Added while a worker holds the archive's write lock shared, as crawl workers do.
         worker_lock = PostgresWriteLock(postgres_url, shared=True)
         PostgresArchive(postgres_url).close()
         worker_lock.acquire("crawl worker")
@@ -214,19 +179,39 @@ def test_briefing_add_to_workers_leaves_the_cited_pages_to_a_worker_holding_thei
             worker_lock.release()
         assert added.returncode == 0, added.stderr
         assert site.hits("/daily/a/1") == []
-        version = archive_rows(postgres_url, "SELECT id FROM briefing_versions")[0][0]
-        holding = f"holding briefing:{version}, daily"
-        assert (
-            f"2 cited pages left to the crawl workers (unit citations {version}, {holding})\n" in added.stdout
+        # As docs/postgresql.md shows it.
+        assert added.stdout == (
+            "2 cited pages left to the crawl workers (unit citations 1, holding briefing:1, daily)\n"
+            "briefing 1 version 1: 2 citations (sourcevault briefing report 1)\npending: 2\n"
         )
-        assert "pending: 2" in added.stdout
         crawled = run_sourcevault("crawl", "--worker", *options)
-    assert crawled.returncode == 0, crawled.stderr
-    kinds = sorted(line.split(": ", 1)[1] for line in crawled.stdout.splitlines())
-    assert kinds == [f"citations {version}: finished", "discovery daily: finished"]
-    statuses = archive_rows(postgres_url, "SELECT status FROM citations ORDER BY position")
-    assert statuses == [("archived",), ("archived",)]
-    assert archive_rows(postgres_url, "SELECT kind FROM work_units") == [("discovery",)]
+        assert crawled.returncode == 0, crawled.stderr
+        units = sorted(line.split(": ", 1)[1] for line in crawled.stdout.splitlines())
+        assert units == ["citations 1: finished", "discovery daily: finished"]
+        statuses = archive_rows(postgres_url, "SELECT status FROM citations ORDER BY position")
+        assert statuses == [("archived",), ("archived",)]
+
+        due = [f"{site.base_url}/daily/a/2", f"{site.base_url}/daily/a/4"]
+        archive_rows(
+            postgres_url,
+            "UPDATE articles SET revisit_due_at = '2026-01-01T00:00:00+00:00' WHERE url = ANY(:due)"
+            " RETURNING url",
+            due=due,
+        )
+        paths = ("/daily/feed.xml", *(f"/daily/a/{number}" for number in range(1, 5)))
+        before = {path: len(site.hits(path)) for path in paths}
+        # One revisit a unit: the outlet's two due revisits are two units, one after the other.
+        again = run_sourcevault("crawl", "--worker", *options, "-s", "WORKER_REVISITS_PER_UNIT=1")
+        after = {path: len(site.hits(path)) for path in paths}
+    assert again.returncode == 0, again.stderr
+    assert re.fullmatch(rf"({WORKER_LINE}revisits daily: finished\n){{2}}", again.stdout), again.stdout
+    fetched = {path: after[path] - before[path] for path in paths}
+    assert fetched == {path: int(path in ("/daily/a/2", "/daily/a/4")) for path in paths}
+    revisited = archive_rows(postgres_url, "SELECT url FROM captures WHERE revisit = 1 ORDER BY url")
+    assert revisited == [(url,) for url in due]
+    assert archive_rows(postgres_url, "SELECT kind, subject FROM work_units") == [("discovery", "daily")]
+    still_due = "SELECT count(*) FROM articles WHERE revisit_due_at <= :now"
+    assert archive_rows(postgres_url, still_due, now=datetime.now(UTC).isoformat()) == [(0,)]
 
 
 def test_briefing_to_workers_on_an_sqlite_archive_says_in_one_line_that_workers_need_postgresql(
