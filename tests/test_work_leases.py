@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.archive.postgres.leases import Unit, WorkerLeases, due_count, holds_lease, listing, schedule
+from crawler.cli.workers import listing_lines
 from tests.helpers import ROOT
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "hket")
@@ -95,6 +96,10 @@ def test_a_briefings_citations_take_every_outlet_they_hold_together_or_wait(engi
     assert crawling.take() is None  # nor does a unit of cna's or udn's run meanwhile
     (leased,) = [held for held in listed(engine)["workers"][1]["leases"] if held["kind"] == "citations"]
     assert leased["holds"] == ["briefing:4", "cna", "udn"]
+    shown = listing_lines(listed(engine))
+    assert f"  citations 4 (unit {fetching.unit_id}, holding briefing:4, cna, udn): until " in "\n".join(
+        shown
+    )
     assert other.finish(fetching, again_in=None)
     assert scalar(engine, "SELECT count(*) FROM work_leases") == 1
 

@@ -140,7 +140,8 @@ def listing_lines(listed: dict[str, Any]) -> list[str]:
         lines.append(f"{worker['id']}  last heartbeat {_ago(worker['silent_seconds'])}")
         for lease in worker["leases"]:
             until = "until" if lease["live"] else "expired"
-            unit = f"{lease['kind']} {lease['subject']} (unit {lease['unit']})"
+            holding = f", holding {', '.join(lease['holds'])}" if len(lease["holds"]) > 1 else ""
+            unit = f"{lease['kind']} {lease['subject']} (unit {lease['unit']}{holding})"
             lines.append(f"  {unit}: {until} {_moment(lease['leased_until'])}")
         if not worker["leases"]:
             lines.append("  no lease")

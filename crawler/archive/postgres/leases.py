@@ -224,14 +224,15 @@ class WorkerLeases:
                 CANDIDATES, {"limit": CANDIDATES_PER_TAKE}
             ).all():
                 leased = connection.begin_nested()
-                until = [
-                    connection.execute(
-                        LEASE,
-                        {"holds": holding, "unit": unit_id, "worker": self.worker, "seconds": self.seconds},
-                    ).scalar_one_or_none()
-                    for holding in holds
-                ]
-                if None in until:
+                until = []
+                lease = {"unit": unit_id, "worker": self.worker, "seconds": self.seconds}
+                # In one order for every worker: two taking units that share outlets never deadlock.
+                for holding in sorted(holds):
+                    taken = connection.execute(LEASE, {**lease, "holds": holding}).scalar_one_or_none()
+                    if taken is None:
+                        break
+                    until.append(taken)
+                if len(until) < len(holds):
                     leased.rollback()
                     continue
                 leased.commit()
