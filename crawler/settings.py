@@ -117,6 +117,9 @@ ARCHIVE_WRITE_LOCK = True
 # A crawl worker's crawl of one unit: {"worker": id, "unit": id}. Set, pipelines.lease_fence keeps
 # the worker from storing anything once its lease on the unit is lost to another worker.
 WORKER_LEASE = None
+# A crawl worker's revisits unit fetches at most this many of its outlet's due revisits; those left
+# make the outlet's revisits due again at once (crawler/workers.py).
+WORKER_REVISITS_PER_UNIT = 200
 REGISTRY_PATH = None  # None: $SOURCEVAULT_REGISTRY, else config/outlets.toml (crawler/registry.py)
 REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000

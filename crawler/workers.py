@@ -1,12 +1,17 @@
 """`sourcevault crawl --worker`: one crawl worker of a PostgreSQL archive (docs/postgresql.md).
 
 The worker schedules its registry's outlets' discovery (a unit already scheduled keeps its time),
-then takes due units one after another (crawler/archive/postgres/leases.py) and crawls each with the
-outlet spider, restricted to the unit's outlet, in one Scrapy process: the reactor runs the crawls
-one after another and renews the worker's leases meanwhile (a LoopingCall, a third of a lease apart).
-A crawl that finished releases its unit, due again `every` seconds later; one stopped (SIGTERM) gives
-it back, due at once; one whose lease was lost (the worker stalled past it, and another took the unit)
-is closed and leaves the unit to the other. The worker ends when no unit is due, or, `forever`, never.
+and, before taking each unit, the revisits of those of its outlets with an article due for one. It
+takes due units one after another (crawler/archive/postgres/leases.py) and crawls each in one Scrapy
+process: an outlet's discovery or its due revisits with the outlet spider, restricted to the unit's
+outlet (WORKER_REVISITS_PER_UNIT revisits at most a unit); a briefing's citations (scheduled by
+`briefing add --to-workers`) with the citation spider, those of the outlets the unit holds. The
+reactor runs the crawls one after another and renews the worker's leases meanwhile (a LoopingCall, a
+third of a lease apart). A crawl that finished releases its unit: a discovery is due again `every`
+seconds later; revisits and citations are done (revisits still due, or citations of an outlet the
+unit did not hold, make a new unit). One stopped (SIGTERM) gives it back, due at once; one whose
+lease was lost (the worker stalled past it, and another took an outlet) is closed and releases what
+it still holds. The worker ends when no unit is due, or, `forever`, never.
 """
 
 from __future__ import annotations
@@ -22,8 +27,21 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
+from crawler.archive import Archive
+from crawler.archive.connection import utc_now
 from crawler.archive.postgres.connection import PostgresArchive
-from crawler.archive.postgres.leases import Lease, Unit, WorkerLeases, due_count, new_worker_id, schedule
+from crawler.archive.postgres.leases import (
+    CITATIONS,
+    DISCOVERY,
+    Lease,
+    Unit,
+    WorkerLeases,
+    due_count,
+    new_worker_id,
+    schedule,
+    schedule_due_revisits,
+)
+from crawler.briefings.fetching import CitationSpider, CitedUrl, cited_outlet, cited_urls
 from crawler.registry import Registry
 from crawler.spiders.outlets import OutletSpider
 from pipelines.lease_fence import LEASE_LOST
@@ -63,6 +81,7 @@ class CrawlWorker:
         poll_seconds: float,
         forever: bool,
     ):
+        self.location = location
         self.settings = settings
         self.registry = registry
         self.outlets = outlets
@@ -97,27 +116,60 @@ class CrawlWorker:
 
     async def _take_and_crawl(self, process: CrawlerProcess) -> None:
         while True:
+            await deferToThread(schedule_due_revisits, self.archive.engine, self.outlets, utc_now())
             lease = await deferToThread(self.leases.take)
             if lease is None:
                 if not self.forever and await deferToThread(due_count, self.archive.engine) == 0:
                     return
                 await task.deferLater(_reactor(), self.poll_seconds)
                 continue
-            crawler = process.create_crawler(OutletSpider)
-            crawler.settings.set(
-                "WORKER_LEASE", {"worker": self.leases.worker, "unit": lease.unit_id}, priority="cmdline"
-            )
-            self.working = (lease, crawler)
-            await process.crawl(crawler, outlets=lease.unit.subject, registry=self.registry)
-            self.working = None
-            reason = str(crawler.stats.get_value("finish_reason")) if crawler.stats else "unknown"
+            reason = await self._crawl(process, lease)
             self.run.crawls.append((lease.unit, reason))
             if reason == "finished":
-                await deferToThread(self.leases.finish, lease, again_in=self.every_seconds)
-            elif reason != LEASE_LOST:
+                await deferToThread(self._finish, lease)
+            else:
+                # A unit lost to another worker: what the worker still holds of it is let go too.
                 await deferToThread(self.leases.give_back, lease)
                 if reason == "shutdown":
                     return
+
+    async def _crawl(self, process: CrawlerProcess, lease: Lease) -> str:
+        """Crawl a unit under its lease; how the crawl ended (Scrapy's finish reason)."""
+        if lease.unit.kind == CITATIONS:
+            cited = await deferToThread(self._citations_held, lease.unit)
+            if not cited:
+                return "finished"
+            crawler = process.create_crawler(CitationSpider)
+            arguments: dict[str, object] = {"cited": cited}
+        else:
+            crawler = process.create_crawler(OutletSpider)
+            arguments = {"outlets": lease.unit.subject, "unit": lease.unit.kind}
+        crawler.settings.set(
+            "WORKER_LEASE", {"worker": self.leases.worker, "unit": lease.unit_id}, priority="cmdline"
+        )
+        self.working = (lease, crawler)
+        await process.crawl(crawler, registry=self.registry, **arguments)
+        self.working = None
+        return str(crawler.stats.get_value("finish_reason")) if crawler.stats else "unknown"
+
+    def _pending_citations(self, unit: Unit) -> list[tuple[str, CitedUrl]]:
+        """The pages the unit's briefing version cites, not fetched yet, each with its outlet."""
+        with Archive(self.location, readonly=True) as archive:
+            pending = archive.briefings.pending(int(unit.subject))
+        return [(cited_outlet(self.registry, cited.url), cited) for cited in cited_urls(pending)]
+
+    def _citations_held(self, unit: Unit) -> list[CitedUrl]:
+        return [cited for outlet, cited in self._pending_citations(unit) if outlet in unit.holds]
+
+    def _finish(self, lease: Lease) -> None:
+        if lease.unit.kind == DISCOVERY:
+            self.leases.finish(lease, again_in=self.every_seconds)
+            return
+        if self.leases.finish(lease, again_in=None) and lease.unit.kind == CITATIONS:
+            # Citations attached after the unit was scheduled, of outlets it did not hold: a unit anew.
+            left = {outlet for outlet, _ in self._pending_citations(lease.unit)} - set(lease.unit.holds)
+            if left:
+                schedule(self.archive.engine, [Unit.citations(int(lease.unit.subject), left)])
 
     def _beat(self) -> Deferred[None]:
         # A failed renewal (the server out of reach a moment) is said; the next one may succeed.

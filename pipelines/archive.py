@@ -147,7 +147,10 @@ class ArchivePipeline:
         spider = self.crawler.spider
         outlets = [outlet.slug for outlet in getattr(spider, "outlets", [])]
         self.run_id = self.archive.runs.start(
-            outlets, self.replay_snapshot, leased=not self.crawler.settings.getbool("ARCHIVE_WRITE_LOCK")
+            outlets,
+            self.replay_snapshot,
+            leased=not self.crawler.settings.getbool("ARCHIVE_WRITE_LOCK"),
+            revisits=getattr(spider, "revisits_to_queue", None),
         )
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("archive/run_id", self.run_id)

@@ -135,3 +135,93 @@ def test_workers_and_a_single_crawl_keep_each_other_out_exit_75(postgres_url):
         worker.release()
     assert refused.returncode == 75, refused.stderr
     assert "busy, another sourcevault writes to it (crawl worker, pid " in refused.stderr
+
+
+def archive_rows(url: str, sql: str, **parameters: object) -> list[tuple]:
+    engine = create_engine(engine_url(url))
+    try:
+        with engine.begin() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), parameters)]
+    finally:
+        engine.dispose()
+
+
+def daily_site(site: LoopbackSite, tmp_path, pages: int) -> list[str]:
+    """Outlet `daily` on the loopback site, `pages` articles in its feed: the worker's options."""
+    paths = [f"/daily/a/{number}" for number in range(1, pages + 1)]
+    for number, path in enumerate(paths, start=1):
+        site.add_article(path, f"第{number}則新聞")
+    site.add_feed("/daily/feed.xml", paths)
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(outlet_toml("daily", site.base_url, feeds=["/daily/feed.xml"]), encoding="utf-8")
+    return ["--registry", str(registry)]
+
+
+def test_a_worker_fetches_a_briefings_pages_holding_their_outlet_then_only_due_revisits_in_batches(
+    postgres_url, tmp_path
+):
+    with LoopbackSite().running() as site:
+        options = [*daily_site(site, tmp_path, 4), *FAST_CRAWL, "--db", postgres_url]
+        briefing = tmp_path / "weekly.txt"
+        briefing.write_text(
+            "CHINA WATCH - SYNTHETIC TEST BRIEFING (made by tests/test_crawl_workers.py)\n\nTwo reports\n\n"
+            f"Sources:\n1. Loopback daily, November 1, 2026\n{site.base_url}/daily/a/1\n"
+            f"2. Loopback daily, November 2, 2026\n{site.base_url}/daily/a/2\n",
+            encoding="utf-8",
+        )
+        # Added while a worker holds the archive's write lock shared, as crawl workers do.
+        worker_lock = PostgresWriteLock(postgres_url, shared=True)
+        PostgresArchive(postgres_url).close()
+        worker_lock.acquire("crawl worker")
+        try:
+            added = run_sourcevault("briefing", "add", str(briefing), "--to-workers", *options)
+        finally:
+            worker_lock.release()
+        assert added.returncode == 0, added.stderr
+        assert site.hits("/daily/a/1") == []
+        # As docs/postgresql.md shows it.
+        assert added.stdout == (
+            "2 cited pages left to the crawl workers (unit citations 1, holding briefing:1, daily)\n"
+            "briefing 1 version 1: 2 citations (sourcevault briefing report 1)\npending: 2\n"
+        )
+        crawled = run_sourcevault("crawl", "--worker", *options)
+        assert crawled.returncode == 0, crawled.stderr
+        units = sorted(line.split(": ", 1)[1] for line in crawled.stdout.splitlines())
+        assert units == ["citations 1: finished", "discovery daily: finished"]
+        statuses = archive_rows(postgres_url, "SELECT status FROM citations ORDER BY position")
+        assert statuses == [("archived",), ("archived",)]
+
+        due = [f"{site.base_url}/daily/a/2", f"{site.base_url}/daily/a/4"]
+        archive_rows(
+            postgres_url,
+            "UPDATE articles SET revisit_due_at = '2026-01-01T00:00:00+00:00' WHERE url = ANY(:due)"
+            " RETURNING url",
+            due=due,
+        )
+        paths = ("/daily/feed.xml", *(f"/daily/a/{number}" for number in range(1, 5)))
+        before = {path: len(site.hits(path)) for path in paths}
+        # One revisit a unit: the outlet's two due revisits are two units, one after the other.
+        again = run_sourcevault("crawl", "--worker", *options, "-s", "WORKER_REVISITS_PER_UNIT=1")
+        after = {path: len(site.hits(path)) for path in paths}
+    assert again.returncode == 0, again.stderr
+    assert re.fullmatch(rf"({WORKER_LINE}revisits daily: finished\n){{2}}", again.stdout), again.stdout
+    fetched = {path: after[path] - before[path] for path in paths}
+    assert fetched == {path: int(path in ("/daily/a/2", "/daily/a/4")) for path in paths}
+    revisited = archive_rows(postgres_url, "SELECT url FROM captures WHERE revisit = 1 ORDER BY url")
+    assert revisited == [(url,) for url in due]
+    assert archive_rows(postgres_url, "SELECT kind, subject FROM work_units") == [("discovery", "daily")]
+    still_due = "SELECT count(*) FROM articles WHERE revisit_due_at <= :now"
+    assert archive_rows(postgres_url, still_due, now=datetime.now(UTC).isoformat()) == [(0,)]
+
+
+def test_briefing_to_workers_on_an_sqlite_archive_says_in_one_line_that_workers_need_postgresql(
+    cli, tmp_path
+):
+    briefing = tmp_path / "weekly.txt"
+    briefing.write_text("週報 https://udn.com/news/story/1/2\n", encoding="utf-8")
+    result = cli("briefing", "add", str(briefing), "--to-workers", "--db", str(tmp_path / "archive.db"))
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: sourcevault briefing add --to-workers: crawl workers need a PostgreSQL archive"
+        f" (--db postgresql://…); {tmp_path / 'archive.db'} is an SQLite file\n",
+    )

@@ -4,8 +4,9 @@ The page's `console` blocks run in a fresh clone with the other pages (tests/tes
 blocks need a PostgreSQL server, so they run here: every `sourcevault`, `pg_dump` and `pg_restore`
 line, in the page's order, with the page's example server URL, files and dump name replaced by this
 test's. Lines that set up a machine (pip, apt, createuser, systemd units), the long-running `serve`
-(which tests/test_archive_moves.py starts on an exported copy) and a crawl worker on the network
-(tests/test_worker_reliability.py runs workers on a loopback site) are listed as not run, so a new
+(which tests/test_archive_moves.py starts on an exported copy), a crawl worker on the network
+(tests/test_worker_reliability.py runs workers on a loopback site) and a briefing left to the workers
+(tests/test_crawl_workers.py runs one) are listed as not run, so a new
 line on the page fails this test until it is run here or listed.
 """
 
@@ -34,6 +35,8 @@ NOT_RUN = (
     "sourcevault serve ",  # runs until stopped; tests/test_archive_moves.py serves an exported copy
     # crawls the outlets over the network; tests/test_worker_reliability.py runs workers on a loopback site
     "sourcevault crawl --worker ",
+    # leaves the cited pages to crawl workers, which tests/test_crawl_workers.py runs on a loopback site
+    "sourcevault briefing add weekly-2026-12-01.txt --to-workers ",
     "cp deploy/",  # installing the worker unit, which tests/test_deploy.py checks
     "systemctl ",
 )

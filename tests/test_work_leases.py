@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.leases import Unit, WorkerLeases, due_count, listing, schedule
+from crawler.archive.postgres.leases import Unit, WorkerLeases, due_count, holds_lease, listing, schedule
+from crawler.cli.workers import listing_lines
 from tests.helpers import ROOT
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "hket")
@@ -74,6 +75,53 @@ def test_an_outlet_is_leased_to_one_worker_whichever_of_its_units_is_due(engine)
     assert first.take() is None
 
 
+def test_a_briefings_citations_take_every_outlet_they_hold_together_or_wait(engine):
+    citations = Unit.citations(4, ["udn", "cna", "udn"])
+    assert citations.holds == ("briefing:4", "cna", "udn")
+    schedule(engine, [Unit.discovery("cna"), citations, Unit.discovery("ltn")])
+    crawling, other = worker(engine, 1), worker(engine, 2)
+    discovery = crawling.take()
+    # cna is crawling's: the citations wait, and take no lease on udn meanwhile.
+    assert other.take().unit == Unit.discovery("ltn")
+    assert scalar(engine, "SELECT count(*) FROM work_leases WHERE holds = 'udn'") == 0
+    assert other.take() is None
+    assert crawling.finish(discovery, again_in=3600)
+    fetching = other.take()
+    assert fetching.unit == citations
+    assert scalar(
+        engine,
+        "SELECT array_agg(holds ORDER BY holds) FROM work_leases WHERE unit = :unit",
+        unit=fetching.unit_id,
+    ) == ["briefing:4", "cna", "udn"]
+    assert crawling.take() is None  # nor does a unit of cna's or udn's run meanwhile
+    (leased,) = [held for held in listed(engine)["workers"][1]["leases"] if held["kind"] == "citations"]
+    assert leased["holds"] == ["briefing:4", "cna", "udn"]
+    shown = listing_lines(listed(engine))
+    assert f"  citations 4 (unit {fetching.unit_id}, holding briefing:4, cna, udn): until " in "\n".join(
+        shown
+    )
+    assert other.finish(fetching, again_in=None)
+    assert scalar(engine, "SELECT count(*) FROM work_leases") == 1
+
+
+def test_a_worker_that_lost_one_outlet_of_its_citations_lets_the_others_go_and_cannot_finish(engine):
+    schedule(engine, [Unit.citations(5, ["cna", "udn"]), Unit.discovery("cna")])
+    slow, other = worker(engine, 11, seconds=0.05), worker(engine, 12)
+    lease = slow.take()
+    assert lease.unit.kind == "citations"
+    wait_for(lambda: scalar(engine, "SELECT bool_and(leased_until < now()) FROM work_leases"), "expiry")
+    with engine.begin() as connection:  # so that other takes cna's discovery, not the citations again
+        connection.execute(text("UPDATE work_units SET due_at = now() + interval '1 hour' WHERE id = 1"))
+    assert other.take().unit == Unit.discovery("cna")
+    slow.seconds = LONG_LEASE
+    # Still renewing udn and the briefing, but no longer holding the unit: its crawl stops.
+    assert slow.renew() == set()
+    assert not holds_lease(engine, slow.worker, lease.unit_id)
+    assert not slow.finish(lease, again_in=None)
+    assert scalar(engine, "SELECT count(*) FROM work_leases WHERE worker = :w", w=slow.worker) == 0
+    assert due_count(engine) == 1
+
+
 def test_a_worker_skips_a_unit_another_is_taking_at_this_moment_rather_than_wait(engine, postgres_url):
     schedule(engine, [Unit.discovery("cna"), Unit.discovery("udn")])
     # A worker whose statements fail after 5 s waiting for a lock, instead of hanging the test.
@@ -94,7 +142,7 @@ def test_a_unit_finished_is_due_again_later_or_never_and_scheduling_it_again_kee
     leases = worker(engine, 1)
     discovery, citations = leases.take(), leases.take()
     assert (discovery.unit, citations.unit) == (Unit.discovery("cna"), briefing)
-    assert citations.unit.holds == "briefing:7"
+    assert citations.unit.holds == ("briefing:7",)
     assert leases.finish(discovery, again_in=3600) and leases.finish(citations, again_in=None)
     schedule(engine, [Unit.discovery("cna"), Unit.discovery("udn")])
     assert due_count(engine) == 1 and leases.take().unit == Unit.discovery("udn")
@@ -165,7 +213,8 @@ def assert_one_worker_per_holding_at_a_time(units: list[dict]) -> None:
     by_holding: dict[str, list[tuple[datetime, datetime]]] = {}
     for unit in units:
         span = (datetime.fromisoformat(unit["taken"]), datetime.fromisoformat(unit["finishing"]))
-        by_holding.setdefault(unit["holds"], []).append(span)
+        for holding in unit["holds"]:
+            by_holding.setdefault(holding, []).append(span)
     for holds, spans in by_holding.items():
         spans.sort()
         for (_, end), (start, _) in pairwise(spans):
@@ -173,10 +222,14 @@ def assert_one_worker_per_holding_at_a_time(units: list[dict]) -> None:
 
 
 def contended_units() -> list[Unit]:
+    # Each briefing's citations come from two outlets, shared with discovery, revisits and other briefings.
     return [
         *(Unit.discovery(outlet) for outlet in OUTLETS),
         *(Unit.revisits(outlet) for outlet in OUTLETS),
-        *(Unit.citations(briefing) for briefing in range(1, 7)),
+        *(
+            Unit.citations(briefing, (OUTLETS[briefing % 6], OUTLETS[(briefing + 1) % 6]))
+            for briefing in range(1, 7)
+        ),
     ]
 
 
@@ -193,25 +246,28 @@ def test_four_worker_processes_take_every_unit_once_and_never_share_an_outlet(en
     assert listed(engine)["workers"] == []
 
 
+@pytest.mark.parametrize(
+    "first", [Unit.discovery("cna"), Unit.citations(9, ["cna", "ltn"])], ids=["discovery", "citations"]
+)
 def test_a_worker_killed_holding_a_lease_loses_it_when_it_expires_and_another_finishes_the_unit(
-    engine, postgres_url
+    engine, postgres_url, first
 ):
     seconds = 1.0
-    schedule(engine, [Unit.discovery("cna"), Unit.discovery("udn")])
+    schedule(engine, [first, Unit.discovery("udn")])
     holder = lease_worker("hold", postgres_url, seconds)
     held = json.loads(holder.stdout.readline())
     finisher = lease_worker("work", postgres_url, seconds)
     # While the holder renews, its lease outlives its first term and nobody takes it.
-    taken_at = scalar(engine, "SELECT taken_at FROM work_leases WHERE unit = :unit", unit=held["unit"])
+    taken_at = scalar(engine, "SELECT min(taken_at) FROM work_leases WHERE unit = :unit", unit=held["unit"])
     wait_for(
         lambda: (
-            scalar(engine, "SELECT leased_until FROM work_leases WHERE unit = :unit", unit=held["unit"])
+            scalar(engine, "SELECT min(leased_until) FROM work_leases WHERE unit = :unit", unit=held["unit"])
             > taken_at + timedelta(seconds=3 * seconds)
         ),
         "the holder's renewals",
     )
     assert (
-        scalar(engine, "SELECT worker FROM work_leases WHERE unit = :unit", unit=held["unit"])
+        scalar(engine, "SELECT DISTINCT worker FROM work_leases WHERE unit = :unit", unit=held["unit"])
         == held["worker"]
     )
     assert finisher.poll() is None  # waiting for the held unit
@@ -245,8 +301,8 @@ def test_workers_lists_each_worker_its_leases_and_heartbeat_as_text_and_json(eng
     first = as_json["workers"][0]
     assert (first["host"], first["pid"]) == ("test-host", 31)
     assert [(held["kind"], held["subject"], held["holds"], held["live"]) for held in first["leases"]] == [
-        ("discovery", "cna", "cna", True),
-        ("citations", "3", "briefing:3", True),
+        ("discovery", "cna", ["cna"], True),
+        ("citations", "3", ["briefing:3"], True),
     ]
     assert datetime.fromisoformat(first["leases"][0]["leased_until"]) == lease.leased_until
     assert as_json["units"] == {"units": 2, "due": 2, "leased": 2}

@@ -56,17 +56,21 @@ class FetchQueue:
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection
 
-    def prepare_run(self, outlets: list[str], now: str) -> None:
-        """At the start of a run: drop what earlier runs settled, retry what failed, queue due revisits."""
+    def prepare_run(self, outlets: list[str], now: str, revisits: int | None = None) -> None:
+        """At the start of a run: drop what earlier runs settled, retry what failed, queue due revisits
+        (the `revisits` due first; all when None)."""
         self.connection.execute("DELETE FROM article_fetch_queue WHERE state = 'done'")
         self.connection.execute("UPDATE article_fetch_queue SET state = 'waiting' WHERE state = 'failed'")
+        if revisits == 0:
+            return
+        bounded = ("", []) if revisits is None else ("LIMIT ?", [revisits])
         self.connection.execute(
             f"""INSERT INTO article_fetch_queue (outlet, article_id, edition, url, purpose, state, queued_at)
             SELECT outlet, article_id, edition, url, 'revisit', 'waiting', ? FROM articles
             WHERE revisit_due_at <= ? AND outlet IN ({marks(outlets)})
-            ORDER BY revisit_due_at
+            ORDER BY revisit_due_at {bounded[0]}
             ON CONFLICT (outlet, article_id, edition) DO NOTHING""",
-            [now, now, *outlets],
+            [now, now, *outlets, *bounded[1]],
         )
 
     def enqueue(self, outlet: str, links: Iterable[ArticleUrl], run_id: int | None, now: str) -> int:
@@ -98,12 +102,15 @@ class FetchQueue:
             first_listed += cursor.rowcount
         return first_listed
 
-    def waiting(self, outlet: str, after_id: int, limit: int) -> list[QueueEntry]:
+    def waiting(
+        self, outlet: str, after_id: int, limit: int, purposes: tuple[Purpose, ...] = ("new", "revisit")
+    ) -> list[QueueEntry]:
         """Queued article pages of an outlet still to fetch in this run, in queue order."""
         rows = self.connection.execute(
-            """SELECT id, url, purpose FROM article_fetch_queue
-            WHERE outlet = ? AND state = 'waiting' AND id > ? ORDER BY id LIMIT ?""",
-            [outlet, after_id, limit],
+            f"""SELECT id, url, purpose FROM article_fetch_queue
+            WHERE outlet = ? AND state = 'waiting' AND id > ? AND purpose IN ({marks(purposes)})
+            ORDER BY id LIMIT ?""",
+            [outlet, after_id, *purposes, limit],
         )
         return [QueueEntry(entry_id, outlet, url, purpose) for entry_id, url, purpose in rows]
 

@@ -51,12 +51,13 @@ def lock_path(archive_path: Path | str) -> Path:
     return beside_archive(archive_path, LOCK_SUFFIX)
 
 
-def write_lock(archive: Path | str) -> CrawlLock | PostgresWriteLock:
-    """The write lock of an archive: a file's flock, or a PostgreSQL archive's advisory lock."""
+def write_lock(archive: Path | str, *, shared: bool = False) -> CrawlLock | PostgresWriteLock:
+    """The write lock of an archive: a file's flock, or a PostgreSQL archive's advisory lock (`shared`:
+    held together with the crawl workers, crawler/archive/postgres/lock.py)."""
     if is_postgres_url(archive):
         from crawler.archive.postgres.lock import PostgresWriteLock
 
-        return PostgresWriteLock(str(archive))
+        return PostgresWriteLock(str(archive), shared=shared)
     return CrawlLock(archive)
 
 

@@ -22,13 +22,24 @@ class Runs:
         self.connection = archive.connection
         self.queue = queue
 
-    def start(self, outlets: list[str], replay_snapshot: str | None, *, leased: bool = False) -> int:
-        """Record a new run and queue its revisits; only while holding the archive's CrawlLock, or,
-        `leased`, a crawl worker's lease on the run's outlets (crawler/archive/postgres/leases.py)."""
+    def start(
+        self,
+        outlets: list[str],
+        replay_snapshot: str | None,
+        *,
+        leased: bool = False,
+        revisits: int | None = None,
+    ) -> int:
+        """Record a new run and queue its revisits (`revisits` of them at most, all when None); only
+        while holding the archive's CrawlLock, or, `leased`, a crawl worker's lease on the run's
+        outlets (crawler/archive/postgres/leases.py)."""
         now = utc_now()
         with self.archive.db.atomic():
-            self._close_interrupted(now, outlets if leased else None)
-            self.queue.prepare_run(outlets, now)
+            # A worker's run of a briefing's citations lists no outlet: it cannot tell another
+            # worker's run of other citations, under way, from one that lost its process.
+            if outlets or not leased:
+                self._close_interrupted(now, outlets if leased else None)
+            self.queue.prepare_run(outlets, now, revisits)
             cursor = self.connection.execute(
                 """INSERT INTO crawl_runs (started_at, status, outlets, replay_snapshot, sourcevault_version)
                 VALUES (?, 'running', ?, ?, ?)""",

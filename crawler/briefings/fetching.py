@@ -114,16 +114,7 @@ class CitationSpider(scrapy.Spider):
             )
 
     def outlet_slug(self, url: str) -> str:
-        """The outlet a URL's page is archived under: the registry's owning its host, else its site's."""
-        try:
-            outlet = self.registry.for_url(url)
-        except ValueError:
-            outlet = None
-        if outlet is not None:
-            return outlet.slug
-        site = site_outlet_slug(url)
-        # An IPv6 address makes no site outlet's name.
-        return site if site and is_site_outlet(site) else UNNAMED_SITE
+        return cited_outlet(self.registry, url)
 
     def asked(self, url: str) -> tuple[HostPort, ...]:
         """The host of a URL the user asked for, allowed for its request and its robots.txt."""
@@ -272,6 +263,19 @@ def fetch_citations(
         error = failures[0].value
         raise CrawlNotStarted(f"fetch did not start: {type(error).__name__}: {error}")
     return crawler.stats.get_stats() if crawler.stats else {}
+
+
+def cited_outlet(registry: Registry, url: str) -> str:
+    """The outlet a URL's page is archived under: the registry's owning its host, else its site's."""
+    try:
+        outlet = registry.for_url(url)
+    except ValueError:
+        outlet = None
+    if outlet is not None:
+        return outlet.slug
+    site = site_outlet_slug(url)
+    # An IPv6 address makes no site outlet's name.
+    return site if site and is_site_outlet(site) else UNNAMED_SITE
 
 
 def cited_urls(citations: list[CitationToFetch]) -> list[CitedUrl]:

@@ -23,6 +23,25 @@ from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
     from crawler.archive import Archive
+    from crawler.briefings.fetching import CitedUrl
+    from crawler.registry import Registry
+
+to_workers_option = click.option(
+    "--to-workers",
+    is_flag=True,
+    help="PostgreSQL archive: leave the cited pages to the crawl workers (`crawl --worker`), one unit"
+    " holding every outlet they come from; cited posts are fetched here. Shares the write lock"
+    " with the workers, so it runs while they crawl.",
+)
+
+
+def refuse_sqlite_for_workers(db_path: Path | str, command: str) -> None:
+    """--to-workers on an SQLite archive: one line, exit 1."""
+    if not isinstance(db_path, str):
+        raise click.ClickException(
+            f"sourcevault {command} --to-workers: crawl workers need a PostgreSQL archive"
+            f" (--db postgresql://…); {db_path} is an SQLite file"
+        )
 
 
 @click.command()
@@ -34,6 +53,7 @@ if TYPE_CHECKING:
     help="The day the briefing was published (YYYY-MM-DD).",
 )
 @archive_db_option(postgres_ok=True)
+@to_workers_option
 @replay_option
 @registry_option
 @settings_option
@@ -45,6 +65,7 @@ def add(
     title: str | None,
     published: datetime | None,
     db_path: Path,
+    to_workers: bool,
     replay: Path | None,
     registry_path: Path | None,
     overrides: dict[str, str],
@@ -59,16 +80,23 @@ def add(
     with -s WAYBACK_ENABLED=False). The same file added again adds nothing (citations a broken
     run left unfetched are fetched); an edited file of the same title is a new version.
 
+    With --to-workers (a PostgreSQL archive), the cited pages are left to the crawl workers: a
+    unit of work for the briefing, taken by the next worker free to hold every outlet they come
+    from (`sourcevault workers` lists it; `briefing report` shows them pending until then).
+
     \b
     Example:
         sourcevault briefing add weekly-2024-05-06.pdf --published 2024-05-06
         sourcevault briefing add briefing.txt --replay crawler/demo/snapshot.warc.gz
+        sourcevault briefing add weekly.pdf --to-workers --db postgresql://sourcevault@db/archive
     """
     from crawler.archive import Archive
     from crawler.briefings import parse_briefing
     from crawler.briefings.statuses import unfetched
     from crawler.registry import load_registry
 
+    if to_workers:
+        refuse_sqlite_for_workers(db_path, "briefing add")
     registry = load_registry(registry_path)
     data = file.read_bytes()
     parsed = parse_briefing(data, str(file), registry=registry)
@@ -78,7 +106,7 @@ def add(
         for citation in parsed.citations
         if (resolution := unfetched(citation.kind, citation.platform)) is not None
     }
-    with writing(db_path, "briefing add"):
+    with writing(db_path, "briefing add", shared=to_workers):
         with Archive(db_path) as archive:
             added = archive.briefings.add(
                 parsed=parsed,
@@ -103,6 +131,7 @@ def add(
             registry_path=registry_path,
             overrides=overrides,
             verbose=verbose,
+            to_workers=registry if to_workers else None,
         )
     with Archive(db_path, readonly=True) as archive:
         click.echo(
@@ -120,9 +149,11 @@ def _fetch_pending(
     registry_path: Path | None,
     overrides: dict[str, str],
     verbose: bool,
+    to_workers: Registry | None = None,
 ) -> None:
-    """Fetch the citations of a briefing version not fetched yet: the pages in this process, the
-    posts through the posts spider (crawler/briefings/posts.py). The caller holds the write lock."""
+    """Fetch the citations of a briefing version not fetched yet: the pages in this process (or,
+    `to_workers`, left to the crawl workers as a unit of work), the posts through the posts spider
+    (crawler/briefings/posts.py). The caller holds the write lock."""
     from crawler.archive import Archive
     from crawler.briefings.fetching import cited_urls, fetch_cited
     from crawler.briefings.posts import archive_cited_posts
@@ -140,7 +171,9 @@ def _fetch_pending(
                 registry_path=registry_path,
                 overrides=overrides,
             )
-    if cited:
+    if cited and to_workers is not None:
+        _leave_to_workers(version_id, str(db_path), cited, to_workers)
+    elif cited:
         fetch_cited(
             db_path,
             cited,
@@ -151,6 +184,21 @@ def _fetch_pending(
             overrides=overrides,
             recheck=False,
         )
+
+
+def _leave_to_workers(version_id: int, location: str, cited: list[CitedUrl], registry: Registry) -> None:
+    """The version's cited pages as a unit of work, holding every outlet they come from."""
+    from crawler.archive.postgres.connection import PostgresArchive
+    from crawler.archive.postgres.leases import Unit, schedule
+    from crawler.briefings.fetching import cited_outlet
+
+    unit = Unit.citations(version_id, {cited_outlet(registry, page.url) for page in cited})
+    with PostgresArchive(location) as archive:
+        schedule(archive.engine, [unit])
+    click.echo(
+        f"{len(cited)} cited pages left to the crawl workers (unit citations {version_id},"
+        f" holding {', '.join(unit.holds)})"
+    )
 
 
 def _print_counts(archive: Archive, reference: str) -> None:
@@ -166,6 +214,7 @@ def _print_counts(archive: Archive, reference: str) -> None:
 @click.argument("citation", type=click.IntRange(min=1))
 @click.argument("url")
 @archive_db_option(postgres_ok=True)
+@to_workers_option
 @replay_option
 @registry_option
 @settings_option
@@ -176,6 +225,7 @@ def attach(
     citation: int,
     url: str,
     db_path: Path,
+    to_workers: bool,
     replay: Path | None,
     registry_path: Path | None,
     overrides: dict[str, str],
@@ -186,9 +236,13 @@ def attach(
     CITATION is the citation's id (`briefing report --json` gives each one's `citation_id`). A post's URL
     (Weibo, X) is archived as `posts add` archives it; any other as `briefing add` fetches pages.
 
+    With --to-workers (a PostgreSQL archive), a page is left to the crawl workers, as `briefing
+    add --to-workers` leaves them.
+
     \b
     Example:
         sourcevault briefing attach 9 https://weibo.com/7827771738/N4xlMvjhI
+        sourcevault briefing attach 9 https://udn.com/news/story/1/2 --to-workers --db postgresql://…
     """
     from crawler.archive import Archive
     from crawler.briefings.citation_text import find_urls
@@ -202,7 +256,9 @@ def attach(
     outlet = registry.for_url(url)
     if no_archive_at(db_path):
         raise BadInput(f"{db_path}: no archive here")
-    with writing(db_path, "briefing attach"):
+    if to_workers:
+        refuse_sqlite_for_workers(db_path, "briefing attach")
+    with writing(db_path, "briefing attach", shared=to_workers):
         with Archive(db_path) as archive:
             version_id = archive.briefings.attach(
                 citation, url, LinkKinds().of_url(url), outlet.slug if outlet else None
@@ -214,6 +270,7 @@ def attach(
             registry_path=registry_path,
             overrides=overrides,
             verbose=verbose,
+            to_workers=registry if to_workers else None,
         )
     with Archive(db_path, readonly=True) as archive:
         status, reason = archive.connection.execute(

@@ -178,9 +178,10 @@ settings_option = click.option(
 
 
 @contextmanager
-def writing(db_path: Path, purpose: str) -> Iterator[None]:
-    """Hold the archive's write lock for `purpose`; if another writer has it, exit 75 at once."""
-    lock = write_lock(db_path)
+def writing(db_path: Path, purpose: str, *, shared: bool = False) -> Iterator[None]:
+    """Hold the archive's write lock for `purpose` (`shared`, with the crawl workers of a PostgreSQL
+    archive); if another writer has it, exit 75 at once."""
+    lock = write_lock(db_path, shared=shared)
     try:
         lock.acquire(purpose)
     except ArchiveBusy as busy:

@@ -33,7 +33,7 @@ _WORKER_OPTIONS = (
         "--worker",
         is_flag=True,
         help="Crawl as one of the workers of a PostgreSQL archive: take due units of work (an outlet's"
-        " discovery), leased, one after another until none is due.",
+        " discovery, its due revisits, a briefing's citations), leased, one after another until none is due.",
     ),
     click.option("--forever", is_flag=True, help="With --worker: wait for units to fall due, never end."),
     click.option(
@@ -140,7 +140,8 @@ def listing_lines(listed: dict[str, Any]) -> list[str]:
         lines.append(f"{worker['id']}  last heartbeat {_ago(worker['silent_seconds'])}")
         for lease in worker["leases"]:
             until = "until" if lease["live"] else "expired"
-            unit = f"{lease['kind']} {lease['subject']} (unit {lease['unit']})"
+            holding = f", holding {', '.join(lease['holds'])}" if len(lease["holds"]) > 1 else ""
+            unit = f"{lease['kind']} {lease['subject']} (unit {lease['unit']}{holding})"
             lines.append(f"  {unit}: {until} {_moment(lease['leased_until'])}")
         if not worker["leases"]:
             lines.append("  no lease")

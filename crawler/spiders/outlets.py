@@ -36,7 +36,7 @@ from scrapy.http import JsonRequest, Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.archive import Archive
-from crawler.archive.fetch_queue import QueueEntry
+from crawler.archive.fetch_queue import Purpose, QueueEntry
 from crawler.capture_building import (
     describe_exception,
     error_response,
@@ -102,9 +102,12 @@ class OutletSpider(scrapy.Spider):
     """Crawls the outlets of the registry (all, or those named in the `outlets` argument).
 
     Arguments: `outlets` (slugs, comma-separated), `registry` (a loaded Registry, else the file
-    REGISTRY_PATH names is loaded). Settings: REGISTRY_PATH, ARCHIVE_PATH (required: the archive
-    holds the fetch queue), DOWNLOAD_SLOTS (the outlets' own are added, crawler/extensions/throttle.py),
-    DISCOVERY_MAX_DEPTH, DISCOVERY_MAX_DOCUMENTS, DISCOVERY_MAX_LINKS.
+    REGISTRY_PATH names is loaded), `unit` (a crawl worker's unit of work: "discovery", its outlets'
+    discovery and what is queued, no revisit queued; "revisits", no discovery, only their due
+    revisits, WORKER_REVISITS_PER_UNIT of them; None, a crawl's: both, every due revisit).
+    Settings: REGISTRY_PATH, ARCHIVE_PATH (required: the archive holds the fetch queue),
+    DOWNLOAD_SLOTS (the outlets' own are added, crawler/extensions/throttle.py), DISCOVERY_MAX_DEPTH,
+    DISCOVERY_MAX_DOCUMENTS, DISCOVERY_MAX_LINKS, WORKER_REVISITS_PER_UNIT.
     """
 
     name = "outlets"
@@ -122,6 +125,10 @@ class OutletSpider(scrapy.Spider):
     max_documents: int
     max_links: int
     document_reader: ThreadPoolExecutor
+    # What the run queues of the due revisits (None: all), whether it discovers, what it fetches.
+    revisits_to_queue: int | None
+    discovers: bool
+    fetches: tuple[Purpose, ...]
 
     @classmethod
     def from_crawler(
@@ -137,6 +144,12 @@ class OutletSpider(scrapy.Spider):
         spider.max_depth = settings.getint("DISCOVERY_MAX_DEPTH")
         spider.max_documents = settings.getint("DISCOVERY_MAX_DOCUMENTS")
         spider.max_links = settings.getint("DISCOVERY_MAX_LINKS")
+        unit = kwargs.get("unit")
+        spider.revisits_to_queue = {None: None, "discovery": 0}.get(
+            unit, settings.getint("WORKER_REVISITS_PER_UNIT")
+        )
+        spider.discovers = unit != "revisits"
+        spider.fetches = ("revisit",) if unit == "revisits" else ("new", "revisit")
         spider.archive_path = settings.get("ARCHIVE_PATH") or ""
         if not spider.archive_path:
             raise ValueError("ARCHIVE_PATH is empty: the outlets spider keeps its fetch queue in the archive")
@@ -162,7 +175,7 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         # The archive pipeline has opened (and migrated) the archive before start() runs.
         self.archive = Archive(self.archive_path, readonly=True)
-        for outlet in self.outlets:
+        for outlet in self.outlets if self.discovers else ():
             for request in self.discovery_requests(outlet):
                 yield request
         for outlet in self.outlets:
@@ -196,7 +209,7 @@ class OutletSpider(scrapy.Spider):
         room = self.requests_ahead[outlet.slug] - self.in_flight[outlet.slug]
         if room <= 0:
             return []
-        entries = self.archive.queue.waiting(outlet.slug, self.last_queued[outlet.slug], room)
+        entries = self.archive.queue.waiting(outlet.slug, self.last_queued[outlet.slug], room, self.fetches)
         if entries:
             self.in_flight[outlet.slug] += len(entries)
             self.last_queued[outlet.slug] = entries[-1].id

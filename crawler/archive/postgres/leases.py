@@ -4,9 +4,11 @@ work_units, work_leases).
 
 A unit of work is an outlet's discovery, an outlet's due revisits or a briefing's citations. A worker
 takes a due unit with `SELECT … FOR UPDATE SKIP LOCKED` (workers taking at once never wait for one
-another) and leases what the unit holds: its outlet, or its briefing. A holding has at most one lease
-(the primary key of work_leases), so an outlet is crawled by one worker at a time, whichever of its
-units it works on, and politeness needs no coordination between machines. The worker renews its leases
+another) and leases what the unit holds: its outlet; or, for a briefing's citations, the briefing and
+every outlet they are fetched from, a lease each, all taken in one transaction or none (a unit one of
+whose holdings another worker leases waits). A holding has at most one lease (the primary key of
+work_leases), so an outlet is crawled by one worker at a time, whichever of its units it works on,
+and politeness needs no coordination between machines. The worker renews its leases
 while it works (its heartbeat) and releases them when done; a lease not renewed expires and the unit
 is taken by the next worker that asks, from the start. Every time is the server's clock (now()), so
 workers on machines whose clocks disagree expire leases alike.
@@ -48,11 +50,20 @@ SCHEDULE = text(
     ON CONFLICT (kind, subject) DO NOTHING
     """
 )
+# Revisits are due for an outlet once one of its articles' revisit is (revisit_due_at: ISO 8601, UTC).
+SCHEDULE_DUE_REVISITS = text(
+    """
+    INSERT INTO work_units (kind, subject, holds, due_at)
+    SELECT DISTINCT 'revisits', outlet, ARRAY[outlet], now() FROM articles
+    WHERE revisit_due_at <= :now AND outlet = ANY(:outlets)
+    ON CONFLICT (kind, subject) DO NOTHING
+    """
+)
 CANDIDATES = text(
     """
     SELECT u.id, u.kind, u.subject, u.holds FROM work_units u
     WHERE u.due_at <= now()
-      AND NOT EXISTS (SELECT 1 FROM work_leases l WHERE l.holds = u.holds AND l.leased_until > now())
+      AND NOT EXISTS (SELECT 1 FROM work_leases l WHERE l.holds = ANY(u.holds) AND l.leased_until > now())
     ORDER BY u.due_at, u.id
     LIMIT :limit
     FOR UPDATE OF u SKIP LOCKED
@@ -72,13 +83,18 @@ LEASE = text(
     """
 )
 HEARTBEAT = text("UPDATE crawl_workers SET heartbeat_at = now() WHERE id = :worker")
+# The units whose every holding the worker still leases (one it lost to another worker is not).
 RENEW = text(
     """
-    UPDATE work_leases SET leased_until = now() + make_interval(secs => :seconds)
-    WHERE worker = :worker RETURNING unit
+    WITH renewed AS (
+        UPDATE work_leases SET leased_until = now() + make_interval(secs => :seconds)
+        WHERE worker = :worker RETURNING unit
+    )
+    SELECT r.unit FROM renewed r JOIN work_units u ON u.id = r.unit
+    GROUP BY r.unit, u.holds HAVING count(*) = cardinality(u.holds)
     """
 )
-RELEASE = text("DELETE FROM work_leases WHERE unit = :unit AND worker = :worker RETURNING unit")
+RELEASE = text("DELETE FROM work_leases WHERE unit = :unit AND worker = :worker")
 DUE_AGAIN = text(
     """
     UPDATE work_units SET due_at = now() + make_interval(secs => :seconds), last_finished_at = now()
@@ -86,7 +102,13 @@ DUE_AGAIN = text(
     """
 )
 DONE_FOR_GOOD = text("DELETE FROM work_units WHERE id = :unit")
-HOLDS = text("SELECT EXISTS (SELECT 1 FROM work_leases WHERE unit = :unit AND worker = :worker)")
+HOLDS = text(
+    """
+    SELECT count(l.holds) = cardinality(u.holds) FROM work_units u
+    LEFT JOIN work_leases l ON l.unit = u.id AND l.worker = :worker
+    WHERE u.id = :unit GROUP BY u.holds
+    """
+)
 DUE_COUNT = text("SELECT count(*) FROM work_units WHERE due_at <= now()")
 WORKERS = text(
     """
@@ -97,15 +119,17 @@ WORKERS = text(
 )
 LEASES = text(
     """
-    SELECT l.worker, l.unit, u.kind, u.subject, l.holds, l.taken_at, l.leased_until,
-           l.leased_until > now() AS live
-    FROM work_leases l JOIN work_units u ON u.id = l.unit ORDER BY l.worker, l.taken_at
+    SELECT l.worker, l.unit, u.kind, u.subject, array_agg(l.holds ORDER BY l.holds) AS holds,
+           min(l.taken_at) AS taken_at, min(l.leased_until) AS leased_until,
+           bool_and(l.leased_until > now()) AS live
+    FROM work_leases l JOIN work_units u ON u.id = l.unit
+    GROUP BY l.worker, l.unit, u.kind, u.subject ORDER BY l.worker, min(l.taken_at), l.unit
     """
 )
 UNIT_COUNTS = text(
     """
     SELECT count(*) AS units, count(*) FILTER (WHERE due_at <= now()) AS due,
-           (SELECT count(*) FROM work_leases WHERE leased_until > now()) AS leased
+           (SELECT count(DISTINCT unit) FROM work_leases WHERE leased_until > now()) AS leased
     FROM work_units
     """
 )
@@ -115,19 +139,20 @@ UNIT_COUNTS = text(
 class Unit:
     kind: str
     subject: str
-    holds: str
+    holds: tuple[str, ...]
 
     @classmethod
     def discovery(cls, outlet: str) -> Unit:
-        return cls(DISCOVERY, outlet, outlet)
+        return cls(DISCOVERY, outlet, (outlet,))
 
     @classmethod
     def revisits(cls, outlet: str) -> Unit:
-        return cls(REVISITS, outlet, outlet)
+        return cls(REVISITS, outlet, (outlet,))
 
     @classmethod
-    def citations(cls, briefing: int) -> Unit:
-        return cls(CITATIONS, str(briefing), f"briefing:{briefing}")
+    def citations(cls, version: int, outlets: Iterable[str] = ()) -> Unit:
+        """A briefing version's citations, fetched from `outlets` (each held while they are)."""
+        return cls(CITATIONS, str(version), (f"briefing:{version}", *sorted(set(outlets))))
 
 
 @dataclass(frozen=True)
@@ -145,10 +170,17 @@ def new_worker_id() -> str:
 
 def schedule(engine: Engine, units: Iterable[Unit]) -> None:
     """Make the units due now, those not scheduled already (a unit already there keeps its time)."""
-    rows = [{"kind": unit.kind, "subject": unit.subject, "holds": unit.holds} for unit in units]
+    rows = [{"kind": unit.kind, "subject": unit.subject, "holds": list(unit.holds)} for unit in units]
     if rows:
         with engine.begin() as connection:
             connection.execute(SCHEDULE, rows)
+
+
+def schedule_due_revisits(engine: Engine, outlets: list[str], now: str) -> None:
+    """A revisits unit, due now, for each of the outlets with an article whose revisit is due at `now`
+    (the archive's clock, crawler.archive.connection.utc_now), unless it has one already."""
+    with engine.begin() as connection:
+        connection.execute(SCHEDULE_DUE_REVISITS, {"outlets": outlets, "now": now})
 
 
 def due_count(engine: Engine) -> int:
@@ -158,9 +190,10 @@ def due_count(engine: Engine) -> int:
 
 
 def holds_lease(engine: Engine, worker: str, unit: int) -> bool:
-    """Whether the worker holds its lease on the unit still (expired, but nobody took it over, counts)."""
+    """Whether the worker holds its leases on all the unit holds still (expired, but nobody took them
+    over, counts)."""
     with engine.connect() as connection:
-        return connection.execute(HOLDS, {"unit": unit, "worker": worker}).scalar_one()
+        return bool(connection.execute(HOLDS, {"unit": unit, "worker": worker}).scalar())
 
 
 class WorkerLeases:
@@ -184,16 +217,26 @@ class WorkerLeases:
             connection.execute(RETIRE, {"worker": self.worker})
 
     def take(self) -> Lease | None:
-        """A lease on a due unit whose holding nobody else leases, or None when there is none."""
+        """Leases on a due unit's every holding, none of which anyone else leases (all taken in this
+        transaction, or none), or None when there is no such unit."""
         with self.engine.begin() as connection:
             for unit_id, kind, subject, holds in connection.execute(
                 CANDIDATES, {"limit": CANDIDATES_PER_TAKE}
             ).all():
-                leased_until = connection.execute(
-                    LEASE, {"holds": holds, "unit": unit_id, "worker": self.worker, "seconds": self.seconds}
-                ).scalar_one_or_none()
-                if leased_until is not None:
-                    return Lease(unit_id, Unit(kind, subject, holds), leased_until)
+                leased = connection.begin_nested()
+                until = []
+                lease = {"unit": unit_id, "worker": self.worker, "seconds": self.seconds}
+                # In one order for every worker: two taking units that share outlets never deadlock.
+                for holding in sorted(holds):
+                    taken = connection.execute(LEASE, {**lease, "holds": holding}).scalar_one_or_none()
+                    if taken is None:
+                        break
+                    until.append(taken)
+                if len(until) < len(holds):
+                    leased.rollback()
+                    continue
+                leased.commit()
+                return Lease(unit_id, Unit(kind, subject, tuple(holds)), min(until))
         return None
 
     def renew(self) -> set[int]:
@@ -205,10 +248,12 @@ class WorkerLeases:
             return set(held.scalars())
 
     def finish(self, lease: Lease, *, again_in: float | None) -> bool:
-        """Release a lease on a unit done: due again `again_in` seconds from now, or never (None).
-        False, and the unit left as it is, when the lease was lost to another worker."""
+        """Release the leases on a unit done: due again `again_in` seconds from now, or never (None).
+        False, and the unit left as it is (the leases the worker still has released), when one of
+        them was lost to another worker."""
         with self.engine.begin() as connection:
-            if not self._release(connection, lease):
+            whole = connection.execute(HOLDS, {"unit": lease.unit_id, "worker": self.worker}).scalar()
+            if not self._release(connection, lease) or not whole:
                 return False
             if again_in is None:
                 connection.execute(DONE_FOR_GOOD, {"unit": lease.unit_id})
@@ -217,13 +262,14 @@ class WorkerLeases:
             return True
 
     def give_back(self, lease: Lease) -> bool:
-        """Release a lease on a unit not done (the crawl stopped): due still, for the next worker."""
+        """Release the leases on a unit not done (the crawl stopped, or one of its leases was lost):
+        due still, for the next worker. False when the worker held none of them any more."""
         with self.engine.begin() as connection:
             return self._release(connection, lease)
 
     def _release(self, connection: Connection, lease: Lease) -> bool:
         released = connection.execute(RELEASE, {"unit": lease.unit_id, "worker": self.worker})
-        return released.first() is not None
+        return released.rowcount > 0
 
 
 def listing(connection: Connection) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import TIMESTAMP, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, TSVECTOR
 
 metadata = MetaData()
 
@@ -504,14 +504,15 @@ crawl_workers = Table(
 )
 
 # A unit of work: an outlet's discovery, an outlet's due revisits, a briefing's citations. `holds` is
-# what a worker holds while doing it (the outlet's slug, or briefing:ID): one lease per holding.
+# what a worker holds while doing it (the outlet's slug; a briefing's citations: briefing:ID and every
+# outlet they are fetched from): one lease per holding, all taken together or none.
 work_units = Table(
     "work_units",
     metadata,
     Column("id", BigInteger, primary_key=True),
     Column("kind", Text, nullable=False),
     Column("subject", Text, nullable=False),
-    Column("holds", Text, nullable=False),
+    Column("holds", ARRAY(Text), nullable=False),
     Column("due_at", TIMESTAMP(timezone=True), nullable=False),
     Column("last_finished_at", TIMESTAMP(timezone=True)),
     UniqueConstraint("kind", "subject"),
@@ -522,12 +523,13 @@ work_leases = Table(
     "work_leases",
     metadata,
     Column("holds", Text, primary_key=True),
-    Column("unit", BigInteger, ForeignKey("work_units.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("unit", BigInteger, ForeignKey("work_units.id", ondelete="CASCADE"), nullable=False),
     Column("worker", Text, ForeignKey("crawl_workers.id", ondelete="CASCADE"), nullable=False),
     Column("taken_at", TIMESTAMP(timezone=True), nullable=False),
     Column("leased_until", TIMESTAMP(timezone=True), nullable=False),
 )
 Index("work_leases_by_worker", work_leases.c.worker)
+Index("work_leases_by_unit", work_leases.c.unit)
 WORK_TABLES = ("crawl_workers", "work_units", "work_leases")
 # The tables of a PostgreSQL archive alone: neither copied to nor from an SQLite archive.
 POSTGRES_ONLY_TABLES = (*SEARCH_TABLES, *WORK_TABLES)
