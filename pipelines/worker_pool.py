@@ -136,7 +136,7 @@ class WorkerPoolPipeline:
         configured = crawler.settings.get("EXTRACT_WORKERS")
         workers = default_workers() if configured is None else crawler.settings.getint("EXTRACT_WORKERS")
         if workers <= 0:
-            # Without a message: Scrapy warns of a component switched off with one, and off is the default.
+            # Without a message: Scrapy warns of a component switched off with one, and off is no fault.
             raise NotConfigured
         pipeline = cls(
             crawler,
