@@ -133,14 +133,16 @@ DEDUP_MAX_VERIFIED = 30
 # 15 to 18: 0.90x the hand-written pipeline's pages/s batched, 0.78x with each capture alone.)
 ARCHIVE_COMMIT_PAGES = 50
 ARCHIVE_COMMIT_MS = 500
-# Worker processes extracting, tagging and fingerprinting articles off the reactor thread; 0 (the
-# default) does that work in the crawl's own process, between downloads. Where cores are spare, one
-# worker per core but the crawl's own is the setting to try (`-s EXTRACT_WORKERS=1` on 2 cores:
-# 1.26x the hand-written pipeline's pages/s against 0.90x without, at a falling load of 19 to 13),
-# but a worker costs CPU (36.6 against 30.2 ms a page: each capture pickled to it and back) and
-# memory (a process loading trafilatura, OpenCC and numpy: about 170 MiB), and the order in which
-# captures are stored, so their ids, then follows the workers' timing. docs/benchmarks.md has the runs.
-EXTRACT_WORKERS = 0
+# Worker processes extracting, tagging and fingerprinting articles off the reactor thread. None (the
+# default): one per core but the crawl's own (pipelines.worker_pool.default_workers; none on one
+# core); 0 does that work in the crawl's own process, between downloads. A worker costs memory (a
+# process loading trafilatura, OpenCC and numpy: about 170 MiB) and buys throughput only while a core
+# is free for it (bench.crawl, 1,000 pages, 2 cores: one worker 1.26x the hand-written pipeline's
+# pages/s, two 1.01x, none 0.90x; docs/benchmarks.md has the runs).
+EXTRACT_WORKERS = None
+# A crawl's first article pages processed in its own process before the workers start: a short
+# crawl (the demo, a briefing, one page) pays no worker start-up and archives in the same order.
+EXTRACT_POOL_AFTER_PAGES = 100
 PROGRESS_ENABLED = False  # the CLI turns it on when stderr is a terminal
 
 # --- briefings: `sourcevault briefing add` and `recheck` (crawler/briefings/fetching.py) ---------

@@ -8,9 +8,11 @@ archive stage stores the capture as ever. With the pool off (EXTRACT_WORKERS = 0
 the work themselves, on the reactor, as before.
 
 Workers finish in any order; captures leave this stage in the order they entered it (the order
-their pages were fetched), each once the one before it has left the whole pipeline. So the
-archive stores them in the same order with the pool as without it, and gives its rows the same
-ids (`show 13` in the docs is the same article either way).
+their pages were fetched), each once the one before it has left the whole pipeline, so the archive
+numbers them in fetch order as without the pool. Which page is fetched first follows timing (the
+network's, and the workers'), so a crawl's ids can differ between runs; a short crawl (the demo, a
+briefing, one page) never starts the pool: its first EXTRACT_POOL_AFTER_PAGES article pages are
+processed in the crawl's own process, which pays no worker start-up and fetches in the same order.
 """
 
 from __future__ import annotations
@@ -90,6 +92,13 @@ def process_page(capture: Capture) -> tuple[Extraction | None, Fingerprint | Non
         return None, None, stage_error(stage, error)
 
 
+def default_workers() -> int:
+    """One worker per core the crawl may use but one: the crawl's own process (downloads, the archive's
+    writes) keeps a core busy, and a worker without a free core only adds the cost of sending pages to
+    it (bench.crawl on 2 cores: one worker 1.26x the hand-written pipeline's pages/s, two 1.01x)."""
+    return len(os.sched_getaffinity(0)) - 1
+
+
 def wants_extraction(item: Capture) -> bool:
     """A successful fetch of an article page: what the extraction stage works on."""
     return item.page_kind == "article" and not item.fetch_error and item.http_status == 200
@@ -98,16 +107,21 @@ def wants_extraction(item: Capture) -> bool:
 class WorkerPoolPipeline:
     """Hands each article capture to a pool of worker processes and waits for it without blocking.
 
-    Settings: EXTRACT_WORKERS (worker processes; 0 switches the pool off), EXTRACT_MAX_PAGE_BYTES.
+    Settings: EXTRACT_WORKERS (worker processes; 0 switches the pool off, None: `default_workers`),
+    EXTRACT_POOL_AFTER_PAGES (article pages processed here before the pool starts), EXTRACT_MAX_PAGE_BYTES.
     An exception in a stage is the capture's, as in the stages themselves (`CaptureStage`): it
     is archived failed with the reason `<stage>_error: …`. A failure of the pool itself (a worker
     killed, out of memory) leaves the capture to the stages that follow, in this process, and a
     broken pool is replaced for the next ones. Crawl stats: `worker_pool/failed`.
     """
 
-    def __init__(self, crawler: Crawler, workers: int, registry: Registry, max_page_bytes: int):
+    def __init__(
+        self, crawler: Crawler, workers: int, registry: Registry, max_page_bytes: int, after_pages: int = 0
+    ):
         self.crawler = crawler
         self.workers = workers
+        # Article pages still to be processed in this process before the pool starts.
+        self.pages_before_pool = after_pages
         self.registry = registry
         self.max_page_bytes = max_page_bytes
         self.pool: ProcessPoolExecutor | None = None
@@ -119,15 +133,17 @@ class WorkerPoolPipeline:
     def from_crawler(cls, crawler: Crawler) -> WorkerPoolPipeline:
         from crawler.pages import DEFAULT_MAX_PAGE_BYTES  # noqa: PLC0415
 
-        workers = crawler.settings.getint("EXTRACT_WORKERS")
+        configured = crawler.settings.get("EXTRACT_WORKERS")
+        workers = default_workers() if configured is None else crawler.settings.getint("EXTRACT_WORKERS")
         if workers <= 0:
-            # Without a message: Scrapy warns of a component switched off with one, and off is the default.
+            # Without a message: Scrapy warns of a component switched off with one, and off is no fault.
             raise NotConfigured
         pipeline = cls(
             crawler,
             workers,
             crawl_registry(crawler),
             crawler.settings.getint("EXTRACT_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES),
+            crawler.settings.getint("EXTRACT_POOL_AFTER_PAGES"),
         )
         for left in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(pipeline.left_pipeline, signal=left)
@@ -148,10 +164,17 @@ class WorkerPoolPipeline:
         return self.pool
 
     async def process_item(self, item: Capture) -> Capture:
+        pooled = wants_extraction(item) and item.stage_error is None
+        if self.last_turn is None:
+            if pooled and self.pages_before_pool > 0:
+                self.pages_before_pool -= 1
+                pooled = False
+            if not pooled:
+                return item  # the pool not started yet: left to the stages that follow, as without it
         # Scrapy runs on the asyncio reactor: the crawl's loop awaits the workers and the turns.
         previous, turn = self.last_turn, asyncio.get_running_loop().create_future()
         self.turns[id(item)] = self.last_turn = turn
-        if wants_extraction(item) and item.stage_error is None:
+        if pooled:
             await self._process(item)
         if previous is not None:
             await previous
@@ -160,8 +183,15 @@ class WorkerPoolPipeline:
     def left_pipeline(self, item: Capture) -> None:
         """A capture was archived, dropped or failed: the next one may go on."""
         turn = self.turns.pop(id(item), None)
-        if turn is not None and not turn.done():
-            turn.set_result(None)
+        if turn is None:
+            return
+        turn.set_result(None)
+        # Scrapy holds downloads back while its scraper holds more than SCRAPER_SLOT_MAX_ACTIVE_SIZE of
+        # responses, and looks again only on a download's end or its 5 s heartbeat: captures waiting
+        # here for the workers count, so when one leaves, the engine is asked to look now.
+        engine = self.crawler.engine
+        if engine is not None and engine._slot is not None:  # no public way to ask
+            engine._slot.nextcall.schedule()
 
     async def _process(self, item: Capture) -> None:
         spider, stats = self.crawler.spider, self.crawler.stats
