@@ -82,6 +82,12 @@ class DemoRun:
         shutil.copytree(self.database.parent, folder, dirs_exist_ok=True)
         return folder / self.database.name
 
+    def copy_as(self, path: Path) -> Path:
+        """A copy of the archive named `path` (a -wal beside it too, named alike), to change freely."""
+        for file in self.database.parent.glob(f"{self.database.name}*"):
+            shutil.copy2(file, path.with_name(path.name + file.name.removeprefix(self.database.name)))
+        return path
+
 
 def run_demo(folder: Path) -> None:
     (folder / "archive").mkdir()
