@@ -8,10 +8,13 @@ STAMP := $(VENV)/.installed
 
 # uv (from PyPI, as pip is) installs the same packages as pip does at a quarter of pip's CPU time,
 # downloading in parallel: the set-up of a fresh clone is a good part of CI's time on a busy machine.
+# It compiles the packages' bytecode once, at install (uv does not by default): where
+# PYTHONDONTWRITEBYTECODE is set, every `sourcevault` process the tests start would otherwise compile
+# Scrapy, Twisted, SQLAlchemy and the rest from source again (half of a crawl's CPU time).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $@
 
 ## demo: crawl the bundled offline snapshot into data/archive.db and print per-outlet counts
@@ -24,6 +27,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m compileall -q crawler pipelines  # the checkout's own bytecode, for the same reason
 	$(BIN)/pytest -q -n auto --dist loadscope --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -69,22 +70,32 @@ def fresh_clone(made_clone: Clone, tmp_path: Path) -> Clone:
 
 @dataclass(frozen=True)
 class DemoRun:
-    """What one `sourcevault demo` made: its archive, alone in a folder, and what it printed."""
+    """What one `sourcevault demo` made: its archive, alone in a folder, what it printed, and when it
+    began (in whole seconds, as the archive writes times)."""
 
     database: Path
     stdout: str
+    started: datetime
 
     def copy_to(self, folder: Path) -> Path:
         """A copy of the archive (its folder whole, so a -wal beside it too) in `folder`, to change freely."""
         shutil.copytree(self.database.parent, folder, dirs_exist_ok=True)
         return folder / self.database.name
 
+    def copy_as(self, path: Path) -> Path:
+        """A copy of the archive named `path` (a -wal beside it too, named alike), to change freely."""
+        for file in self.database.parent.glob(f"{self.database.name}*"):
+            shutil.copy2(file, path.with_name(path.name + file.name.removeprefix(self.database.name)))
+        return path
+
 
 def run_demo(folder: Path) -> None:
     (folder / "archive").mkdir()
+    started = datetime.now(UTC).replace(microsecond=0)
     result = run_sourcevault("demo", "--db", str(folder / "archive" / "demo.db"))
     assert result.returncode == 0, result.stderr
     (folder / "stdout.txt").write_text(result.stdout, encoding="utf-8")
+    (folder / "started.txt").write_text(started.isoformat(), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +103,11 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """`sourcevault demo` run once a test run, in its own process, for the tests that read the archive
     it makes; each takes a copy, `DemoRun.copy_to`."""
     folder = made_once(tmp_path_factory, "demo-run", run_demo)
-    return DemoRun(folder / "archive" / "demo.db", (folder / "stdout.txt").read_text(encoding="utf-8"))
+    return DemoRun(
+        folder / "archive" / "demo.db",
+        (folder / "stdout.txt").read_text(encoding="utf-8"),
+        datetime.fromisoformat((folder / "started.txt").read_text(encoding="utf-8")),
+    )
 
 
 def xdist_work_unit(item: pytest.Item) -> str:

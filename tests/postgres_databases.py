@@ -48,6 +48,14 @@ def new_database(server: str) -> str:
     return database_url(server, name)
 
 
+def copied_database(server: str, template: str) -> str:
+    """A new database holding what the database `template` holds, copied by the server (no session
+    may be connected to `template`): its URL."""
+    name = f"{DATABASE_PREFIX}{uuid.uuid4().hex}"
+    _administer(server, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"')
+    return database_url(server, name)
+
+
 def drop_database(server: str, url: str) -> None:
     _administer(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 

@@ -14,7 +14,7 @@ import pytest
 
 from crawler.archive import Archive
 from crawler.cli import DEMO_SNAPSHOT
-from tests.helpers import run_sourcevault
+from tests.helpers import invoke, run_sourcevault
 from tests.test_postgres_writing import WRITTEN_NOW, every_row, what_commands_say
 
 SHOWN_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\+00:00)?")
@@ -58,8 +58,8 @@ def every_row_renumbered(path: Path, since: datetime) -> dict[str, list[tuple]]:
 
 def said(db: str, since: datetime, *command: str) -> str:
     """What a command printed, the times written since `since` alike, the archive not named."""
-    result = run_sourcevault(*command, "--db", db)
-    assert result.returncode in (0, 3), result.stderr
+    result = invoke(*command, "--db", db)
+    assert result.exit_code in (0, 3), result.output
     return alike(result.stdout, db, since)
 
 
@@ -89,35 +89,43 @@ def what_reading_says(db: str, since: datetime) -> list[str]:
     ]
 
 
-def write_all(db: str) -> list[str]:
-    """The demo into `db`, then a recheck of its briefing and a citation attached."""
-    printed = [run_sourcevault("demo", "--db", db)]
-    printed.append(run_sourcevault("briefing", "recheck", "1", "--db", db, "--replay", str(DEMO_SNAPSHOT)))
-    printed.append(
-        run_sourcevault("briefing", "attach", "9", CITED_LATER, "--db", db, "--replay", str(DEMO_SNAPSHOT))
-    )
+def recheck_and_attach(db: str) -> list[str]:
+    """A recheck of the demo's briefing in `db` and a citation attached: what each printed."""
+    printed = [
+        run_sourcevault("briefing", "recheck", "1", "--db", db, "--replay", str(DEMO_SNAPSHOT)),
+        run_sourcevault("briefing", "attach", "9", CITED_LATER, "--db", db, "--replay", str(DEMO_SNAPSHOT)),
+    ]
     for result in printed:
         assert result.returncode == 0, result.stderr
     return [result.stdout.replace(db, "DB") for result in printed]
 
 
+def write_all(db: str) -> list[str]:
+    """The demo into `db`, then a recheck of its briefing and a citation attached."""
+    demo = run_sourcevault("demo", "--db", db)
+    assert demo.returncode == 0, demo.stderr
+    return [demo.stdout.replace(db, "DB"), *recheck_and_attach(db)]
+
+
 def reextract(db: str) -> str:
-    result = run_sourcevault("reextract", "--db", db)
-    assert result.returncode == 0, result.stderr
+    result = invoke("reextract", "--db", db)
+    assert result.exit_code == 0, result.output
     return result.stdout
 
 
 @pytest.fixture(scope="module")
-def sqlite_written(tmp_path_factory) -> tuple[Path, list[str], datetime]:
-    started = datetime.now(UTC).replace(microsecond=0)
-    path = tmp_path_factory.mktemp("sqlite") / "demo.db"
-    return path, write_all(str(path)), started
+def sqlite_written(demo_run, tmp_path_factory) -> tuple[Path, list[str], datetime]:
+    """`write_all` on SQLite: the demo is the run's shared one (tests/conftest.py), a copy of it
+    rechecked and attached to here."""
+    path = demo_run.copy_to(tmp_path_factory.mktemp("sqlite"))
+    demo_printed = demo_run.stdout.replace(str(demo_run.database), "DB")
+    return path, [demo_printed, *recheck_and_attach(str(path))], demo_run.started
 
 
 def copied_back(postgres_url: str, folder: Path) -> Path:
     copy = folder / "copied.db"
-    result = run_sourcevault("migrate-archive", postgres_url, str(copy))
-    assert result.returncode == 0, result.stderr
+    result = invoke("migrate-archive", postgres_url, str(copy))
+    assert result.exit_code == 0, result.output
     return copy
 
 
@@ -139,13 +147,13 @@ def test_the_demo_a_recheck_an_attach_and_reextract_write_on_postgresql_as_on_sq
 def test_import_into_postgresql_archives_what_it_archives_into_sqlite(sqlite_written, postgres_url, tmp_path):
     sqlite_path, _, _ = sqlite_written
     exported = tmp_path / "exported.jsonl"
-    assert run_sourcevault("export", "--db", str(sqlite_path), "-o", str(exported)).returncode == 0
+    assert invoke("export", "--db", str(sqlite_path), "-o", str(exported)).exit_code == 0
     started = datetime.now(UTC).replace(microsecond=0)
     imported = []
     for db in (str(tmp_path / "imported.db"), postgres_url):
         for _ in range(2):
-            result = run_sourcevault("import", str(exported), "--db", db)
-            assert result.returncode == 0, result.stderr
+            result = invoke("import", str(exported), "--db", db)
+            assert result.exit_code == 0, result.output
             imported.append(result.stdout.replace(db, "DB"))
     assert imported[0] == imported[2] and imported[1] == imported[3]
     assert "16 new" in imported[0] and "16 unchanged" in imported[1]

@@ -134,8 +134,8 @@ def test_posts_commands_write_and_say_on_postgresql_what_they_do_on_sqlite(
 
 def test_posts_copied_into_postgresql_are_searched_as_on_sqlite(sqlite_posts, postgres_url):
     sqlite_path, _, started = sqlite_posts
-    result = run_sourcevault("migrate-archive", str(sqlite_path), postgres_url)
-    assert result.returncode == 0, result.stderr
+    result = invoke("migrate-archive", str(sqlite_path), postgres_url)
+    assert result.exit_code == 0, result.output
     assert what_posts_commands_say(postgres_url, started) == what_posts_commands_say(
         str(sqlite_path), started
     )

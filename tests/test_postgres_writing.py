@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from crawler.archive.postgres.rooms import PostgresConnection, driver_sql
 from crawler.cli import DEMO_SNAPSHOT
 from crawler.search import postgres as search
 from tests.helpers import run_sourcevault
+from tests.postgres_databases import copied_database, drop_database, new_database, server_url
 from tests.test_archive_moves import QUERIES, SEARCH_SHADOW_TABLES
 
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00)?")
@@ -76,14 +78,34 @@ def sqlite_crawled(tmp_path_factory) -> tuple[Path, list[str], datetime]:
     return path, crawl_twice(str(path)), started
 
 
+@pytest.fixture(scope="module")
+def postgres_crawled(sqlite_crawled) -> Iterator[tuple[str, list[str]]]:
+    """The same crawls into a PostgreSQL database (after the SQLite one's, which began first): its
+    URL and what they printed. Nothing connects to it: each test takes a copy, `crawled_copy`."""
+    server = server_url()
+    url = new_database(server)
+    yield url, crawl_twice(url)
+    drop_database(server, url)
+
+
+@pytest.fixture
+def crawled_copy(postgres_crawled) -> Iterator[str]:
+    """A copy of the crawled PostgreSQL database of the test's own, to read or write freely."""
+    server = server_url()
+    url = copied_database(server, postgres_crawled[0])
+    yield url
+    drop_database(server, url)
+
+
 def test_a_crawl_into_postgresql_archives_what_it_archives_into_sqlite(
-    sqlite_crawled, postgres_url, tmp_path, cli
+    sqlite_crawled, postgres_crawled, crawled_copy, tmp_path, cli
 ):
     sqlite_path, sqlite_printed, started = sqlite_crawled
-    assert crawl_twice(postgres_url) == sqlite_printed
+    postgres_url = crawled_copy
+    assert postgres_crawled[1] == sqlite_printed
     copied = tmp_path / "copied.db"
-    back = run_sourcevault("migrate-archive", postgres_url, str(copied))
-    assert back.returncode == 0, back.stderr
+    back = cli("migrate-archive", postgres_url, str(copied))
+    assert back.exit_code == 0, back.output
     on_sqlite, on_postgres = every_row(sqlite_path, started), every_row(copied, started)
     assert on_postgres.keys() == on_sqlite.keys()
     assert len(on_sqlite["crawl_runs"]) == 2 and len(on_sqlite["articles"]) > 10
@@ -99,9 +121,8 @@ def test_a_crawl_into_postgresql_archives_what_it_archives_into_sqlite(
             assert archive.captures.raw_body(sha256)
 
 
-def test_writers_in_two_sessions_index_articles_without_waiting_on_each_other(sqlite_crawled, postgres_url):
-    result = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
-    assert result.returncode == 0, result.stderr
+def test_writers_in_two_sessions_index_articles_without_waiting_on_each_other(crawled_copy):
+    postgres_url = crawled_copy
     sessions = [PostgresConnection(postgres_url)]
     # Two sessions whose writes to the index's totals go to rows of their own.
     while len(sessions) < 2 or len({slot(session) for session in sessions[-2:]}) < 2:

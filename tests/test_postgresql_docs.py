@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_sourcevault
+from tests.helpers import invoke
 from tests.postgres_databases import drop_database, new_database, server_url
 from tests.test_archive_moves import DOCS_URL, every_row
 
@@ -60,8 +60,8 @@ def test_every_shell_line_of_the_page_is_run_here_or_named_as_not_run():
 
 
 def search_answers(db: str, query: str) -> str:
-    result = run_sourcevault("search", query, "--json", "--db", db)
-    assert result.returncode == 0, result.stderr
+    result = invoke("search", query, "--json", "--db", db)
+    assert result.exit_code == 0, result.output
     return result.stdout
 
 
@@ -84,11 +84,10 @@ def databases():
         drop_database(server, url)
 
 
-def test_the_pages_shell_lines_move_back_up_and_restore_an_archive(databases, tmp_path):
+def test_the_pages_shell_lines_move_back_up_and_restore_an_archive(databases, demo_run, tmp_path):
     archive_url, restored_url = databases
     (tmp_path / "data").mkdir()
-    demo = run_sourcevault("demo", "--db", str(tmp_path / "data" / "archive.db"))
-    assert demo.returncode == 0, demo.stderr
+    demo_run.copy_as(tmp_path / "data" / "archive.db")
     replacements = {
         f"{DOCS_URL}_restored": restored_url,
         DOCS_URL: archive_url,
