@@ -117,6 +117,9 @@ ARCHIVE_WRITE_LOCK = True
 # A crawl worker's crawl of one unit: {"worker": id, "unit": id}. Set, pipelines.lease_fence keeps
 # the worker from storing anything once its lease on the unit is lost to another worker.
 WORKER_LEASE = None
+# Checks each capture's transaction before its commit (pipelines.archive); NotConfigured: none. A crawl
+# worker's: its leases on the unit, held until the commit (pipelines.lease_fence).
+ARCHIVE_COMMIT_GUARD = "pipelines.lease_fence.LeaseCommitGuard"
 # A crawl worker's revisits unit fetches at most this many of its outlet's due revisits; those left
 # make the outlet's revisits due again at once (crawler/workers.py).
 WORKER_REVISITS_PER_UNIT = 200

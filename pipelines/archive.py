@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.task import LoopingCall
 
 from crawler import exit_status
-from crawler.archive import Archive
+from crawler.archive import Archive, CommitGuard, CommitRefused
 from crawler.archive.articles import StoreResult
 from crawler.archive.connection import ArchiveError, storage_failure
 from crawler.archive.lock import ArchiveBusy, CrawlLock, write_lock
@@ -67,6 +69,9 @@ class ArchivePipeline:
     discovery document and a page a briefing cites are committed at once: the spider reads the
     fetch queue, and the citation stage the archive, through connections of their own. A
     storage failure rolls the open batch back: its pages stay queued, like those of a killed crawl.
+    ARCHIVE_COMMIT_GUARD: a class (built from the crawler; NotConfigured switches it off) whose
+    instances check each capture's transaction before its commit (`Archive.commit_guard`); with one,
+    every capture commits alone, and one it refuses is dropped, none of it stored.
     """
 
     def __init__(
@@ -80,6 +85,7 @@ class ArchivePipeline:
         dedup_max_verified: int,
         commit_pages: int,
         commit_milliseconds: float,
+        commit_guard: CommitGuard | None = None,
     ):
         self.crawler = crawler
         self.path = path
@@ -89,6 +95,7 @@ class ArchivePipeline:
         self.dedup_max_verified = dedup_max_verified
         self.commit_pages = commit_pages
         self.commit_milliseconds = commit_milliseconds
+        self.commit_guard = commit_guard
         self.batch: WriteBatch | None = None
         self.committer: LoopingCall | None = None
         self.writing = asyncio.Lock()
@@ -103,11 +110,14 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         settings = crawler.settings
+        commit_guard = None
+        if settings.get("ARCHIVE_COMMIT_GUARD"):
+            with contextlib.suppress(NotConfigured):
+                commit_guard = build_from_crawler(load_object(settings["ARCHIVE_COMMIT_GUARD"]), crawler)
         # On PostgreSQL each capture commits alone: workers write one archive at once, and a
         # batch would hold its rows' locks against the others for its whole span.
-        commit_pages = (
-            1 if is_postgres_url(settings["ARCHIVE_PATH"]) else settings.getint("ARCHIVE_COMMIT_PAGES")
-        )
+        alone = is_postgres_url(settings["ARCHIVE_PATH"]) or commit_guard is not None
+        commit_pages = 1 if alone else settings.getint("ARCHIVE_COMMIT_PAGES")
         pipeline = cls(
             crawler,
             settings["ARCHIVE_PATH"],
@@ -117,6 +127,7 @@ class ArchivePipeline:
             dedup_max_verified=settings.getint("DEDUP_MAX_VERIFIED"),
             commit_pages=commit_pages,
             commit_milliseconds=settings.getfloat("ARCHIVE_COMMIT_MS"),
+            commit_guard=commit_guard,
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -142,6 +153,7 @@ class ArchivePipeline:
             revisit_after_hours=self.revisit_after_hours,
             dedup_max_verified=self.dedup_max_verified,
             defer_search_index=self.commit_pages > 1,
+            commit_guard=self.commit_guard,
         )
         self.archive.sync_outlets(self.registry)
         spider = self.crawler.spider
@@ -217,6 +229,8 @@ class ArchivePipeline:
             self.batch.join()
             self.batch.stored()
             return await in_steps(self.archive.storing(item, self.run_id, outlet=outlet))
+        except CommitRefused as refused:
+            raise DropItem(f"{item.url}: not stored, {refused}") from None
         except Exception as error:
             failure = storage_failure(error)
             if failure is None:
@@ -225,6 +239,8 @@ class ArchivePipeline:
         if failure is None:
             try:
                 return await in_steps(self.archive.storing(item, self.run_id, outlet=outlet))
+            except CommitRefused as refused:
+                raise DropItem(f"{item.url}: not stored, {refused}") from None
             except Exception as error:
                 failure = storage_failure(error) or (
                     f"the archive cannot store captures: {type(error).__name__}: {error}"

@@ -5,6 +5,11 @@ worker that asks, which crawls the outlet from its fetch queue. Until the stalle
 notices and closes its crawl, pages it had under way still come in: this stage, ahead of the
 archive's, drops them and closes the crawl, so the outlet's pages are stored by the one worker that
 holds it (the fetch queue still has them waiting for that worker).
+
+The stage's check is early and cheap; the lease may still be lost between it and the capture's
+commit. `LeaseCommitGuard` (the archive stage's ARCHIVE_COMMIT_GUARD) checks again inside the
+capture's transaction, the leases locked against a takeover until it commits: a capture is stored
+only while its worker holds the unit.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.archive import CommitRefused
 from crawler.items import Capture
 
 if TYPE_CHECKING:
     from crawler.archive.postgres.connection import PostgresArchive
+    from crawler.archive.postgres.rooms import PostgresConnection
 
 LEASE_LOST = "lease_lost"
+LOST = "the lease on its outlet was lost to another worker"
 
 
 class LeaseFencePipeline:
@@ -36,10 +44,7 @@ class LeaseFencePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeaseFencePipeline:
-        lease = crawler.settings.getdict("WORKER_LEASE")
-        if not lease:
-            raise NotConfigured
-        return cls(crawler, crawler.settings["ARCHIVE_PATH"], lease["worker"], int(lease["unit"]))
+        return cls(crawler, crawler.settings["ARCHIVE_PATH"], *worker_lease(crawler))
 
     def open_spider(self) -> None:
         # The `postgresql` extra, imported only by a worker's crawl (an SQLite crawl may lack it).
@@ -60,7 +65,39 @@ class LeaseFencePipeline:
             raise DropItem(f"{item.url}: not stored, the worker's crawl has closed")
         if holds_lease(self.archive.engine, self.worker, self.unit):
             return item
-        engine = self.crawler.engine
-        if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason=LEASE_LOST))
-        raise DropItem(f"{item.url}: not stored, the lease on its outlet was lost to another worker")
+        close_for_lease_lost(self.crawler)
+        raise DropItem(f"{item.url}: not stored, {LOST}")
+
+
+class LeaseCommitGuard:
+    """The worker's leases checked in each capture's transaction (see the module).
+    Settings: WORKER_LEASE; switched off (NotConfigured) for any crawl but a worker's."""
+
+    def __init__(self, crawler: Crawler, worker: str, unit: int):
+        self.crawler = crawler
+        self.worker = worker
+        self.unit = unit
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeaseCommitGuard:
+        return cls(crawler, *worker_lease(crawler))
+
+    def __call__(self, connection: PostgresConnection) -> None:
+        from crawler.archive.postgres.leases import holds_lease_until_commit  # noqa: PLC0415
+
+        if not holds_lease_until_commit(connection.sa, self.worker, self.unit):
+            close_for_lease_lost(self.crawler)
+            raise CommitRefused(LOST)
+
+
+def worker_lease(crawler: Crawler) -> tuple[str, int]:
+    """The worker and the unit it crawls (WORKER_LEASE); NotConfigured for any crawl but a worker's."""
+    lease = crawler.settings.getdict("WORKER_LEASE")
+    if not lease:
+        raise NotConfigured
+    return lease["worker"], int(lease["unit"])
+
+
+def close_for_lease_lost(crawler: Crawler) -> None:
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason=LEASE_LOST))

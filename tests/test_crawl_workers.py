@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -68,28 +69,13 @@ def test_a_worker_whose_lease_was_taken_over_stores_nothing_more_and_leaves_the_
         registry = tmp_path / "outlets.toml"
         registry.write_text(outlet_toml("daily", site.base_url, feeds=["/daily/feed.xml"]), encoding="utf-8")
         options = [*FAST_CRAWL, "--registry", str(registry), "--db", postgres_url]
-        worker = subprocess.Popen(
-            [str(SOURCEVAULT), "crawl", "--worker", *options],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        worker = worker_process(options)
         site.wait_for_request("/daily/a/2")
         archive = PostgresArchive(postgres_url)
-        # As another worker does once the lease has expired (the worker stalled past it).
-        thief = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
-        thief.register()
-        with archive.engine.begin() as connection:
-            (unit,) = connection.execute(
-                text("UPDATE work_leases SET worker = :thief WHERE holds = 'daily' RETURNING unit"),
-                {"thief": thief.worker},
-            ).one()
+        thief, unit = take_over_daily(archive)
         site.release("/daily/a/2")
         # The worker waits for the unit the other holds; the other finishes it.
-        for _ in range(600):
-            if worker.poll() is not None or "lease_lost" in crawl_status(archive):
-                break
-            time.sleep(0.1)
+        until(lambda: worker.poll() is not None or "lease_lost" in crawl_status(archive))
         assert thief.finish(Lease(unit, Unit.discovery("daily"), datetime.now(UTC)), again_in=3600)
         out, err = worker.communicate(timeout=120)
     assert worker.returncode == 0, err
@@ -103,6 +89,80 @@ def test_a_worker_whose_lease_was_taken_over_stores_nothing_more_and_leaves_the_
     assert f"{base_url}/daily/a/2" not in stored
     assert (f"{base_url}/daily/a/2", "waiting") in waiting
     archive.close()
+
+
+@pytest.mark.slow
+def test_a_lease_taken_over_while_a_capture_is_stored_rolls_the_capture_back(postgres_url, tmp_path):
+    with LoopbackSite().running() as site:
+        # A short lease: the worker, waiting for the unit another took, asks again every 2 s.
+        options = [*daily_site(site, tmp_path, 2), *FAST_CRAWL, "--lease", "8", "--db", postgres_url]
+        page = f"{site.base_url}/daily/a/2"
+        site.fault("/daily/a/2", "hold")
+        worker = worker_process(options)
+        site.wait_for_request("/daily/a/2")
+        archive = PostgresArchive(postgres_url)
+        # The page's queue entry held here: its store waits, the fence's early check passed, uncommitted.
+        with archive.engine.connect() as holding:
+            holder = holding.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            holding.execute(
+                text("SELECT 1 FROM article_fetch_queue WHERE url = :url FOR UPDATE"), {"url": page}
+            )
+            site.release("/daily/a/2")
+            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))")
+            until(
+                lambda: (
+                    worker.poll() is not None or archive_rows(postgres_url, waiting.text, holder=holder)[0][0]
+                )
+            )
+            thief, unit = take_over_daily(archive)
+            holding.rollback()
+        # The worker's crawl ends (how, asserted below); then the other worker finishes the unit.
+        until(lambda: worker.poll() is not None or crawl_status(archive).strip())
+        assert thief.finish(Lease(unit, Unit.discovery("daily"), datetime.now(UTC)), again_in=3600)
+        out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    assert re.fullmatch(rf"{WORKER_LINE}discovery daily: lease_lost\n", out)
+    assert "daily/a/2: not stored, the lease on its outlet was lost to another worker" in err
+    stored = archive_rows(postgres_url, "SELECT url FROM captures WHERE url = :page", page=page)
+    assert stored == []
+    assert archive_rows(
+        postgres_url, "SELECT state FROM article_fetch_queue WHERE url = :page", page=page
+    ) == [("waiting",)]
+    archive.close()
+
+
+def worker_process(options: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(SOURCEVAULT), "crawl", "--worker", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def take_over_daily(archive: PostgresArchive) -> tuple[WorkerLeases, int]:
+    """As another worker does once the lease on `daily` has expired (its worker stalled past it):
+    that worker, and the unit it now holds, for ten minutes."""
+    thief = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
+    thief.register()
+    with archive.engine.begin() as connection:
+        (unit,) = connection.execute(
+            text(
+                "UPDATE work_leases SET worker = :thief, leased_until = now() + interval '10 minutes'"
+                " WHERE holds = 'daily' RETURNING unit"
+            ),
+            {"thief": thief.worker},
+        ).one()
+    return thief, unit
+
+
+def until(condition: Callable[[], object]) -> None:
+    """Wait for the condition, seen at most every 0.1 s, a minute at most."""
+    for _ in range(600):
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("waited a minute in vain")
 
 
 def crawl_status(archive: PostgresArchive) -> str:

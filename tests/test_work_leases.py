@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -19,7 +20,15 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.leases import Unit, WorkerLeases, due_count, holds_lease, listing, schedule
+from crawler.archive.postgres.leases import (
+    Unit,
+    WorkerLeases,
+    due_count,
+    holds_lease,
+    holds_lease_until_commit,
+    listing,
+    schedule,
+)
 from crawler.cli.workers import listing_lines
 from tests.helpers import ROOT
 
@@ -162,6 +171,25 @@ def test_an_expired_lease_is_taken_by_another_worker_and_the_first_cannot_finish
     assert not slow.finish(lease, again_in=3600) and not slow.give_back(lease)
     assert other.renew() == {lease.unit_id}
     assert scalar(engine, "SELECT worker FROM work_leases") == other.worker
+
+
+def test_leases_checked_in_a_transaction_are_kept_from_a_takeover_until_it_commits(engine):
+    schedule(engine, [Unit.citations(9, ["cna", "udn"])])
+    slow, other = worker(engine, 11, seconds=0.05), worker(engine, 12)
+    lease = slow.take()
+    wait_for(lambda: scalar(engine, "SELECT bool_and(leased_until < now()) FROM work_leases"), "expiry")
+    with ThreadPoolExecutor(1) as pool, engine.connect() as storing:
+        storing_pid = storing.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        # As a capture's transaction checks them before its commit: expired, but nobody took them yet.
+        assert holds_lease_until_commit(storing, slow.worker, lease.unit_id)
+        taking = pool.submit(other.take)
+        blocked = "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"
+        wait_for(lambda: taking.done() or scalar(engine, blocked, pid=storing_pid), "the takeover to wait")
+        assert not taking.done()
+        storing.commit()
+        assert taking.result(timeout=60).unit_id == lease.unit_id
+    with engine.connect() as storing:
+        assert not holds_lease_until_commit(storing, slow.worker, lease.unit_id)
 
 
 def test_a_renewed_lease_is_kept_and_one_given_back_is_due_for_the_next_worker(engine):

@@ -20,7 +20,7 @@ its original or the reverse.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -50,6 +50,15 @@ if TYPE_CHECKING:
 LINKS_PER_STEP = 1000
 
 
+class CommitRefused(Exception):
+    """A commit guard's refusal: the capture's transaction is rolled back, none of it stored."""
+
+
+# Called with the archive's connection in a capture's transaction, just before its commit; raises
+# CommitRefused to roll it back (a crawl worker's lease fence: pipelines/lease_fence.py).
+CommitGuard = Callable[[object], None]
+
+
 def _article_urls(article: Article, url: str, final_url: str | None) -> tuple[str | None, ...]:
     """The URLs an article was fetched under; for a Wayback Machine copy, the page it captured
     (the archive's own address names no article)."""
@@ -67,16 +76,19 @@ class Archive(ArchiveConnection):
         revisit_after_hours: tuple[float, ...] = DEFAULT_REVISIT_AFTER_HOURS,
         dedup_max_verified: int | None = None,
         defer_search_index: bool = False,
+        commit_guard: CommitGuard | None = None,
     ):
         """`dedup_max_verified`: candidates compared exactly per stored article (None: the story
         index's MAX_VERIFIED). `defer_search_index`: articles stored stay noted in
         `article_search_pending` until `index_pending_search` (a crawl's batches) instead of being
         indexed for search in the transaction that stores them; any open for writing indexes
-        what a killed writer left pending."""
+        what a killed writer left pending. `commit_guard`: checks each capture's transaction before
+        its commit (`storing`)."""
         super().__init__(path, readonly=readonly)
         self.revisit_after_hours = revisit_after_hours
         self.dedup_max_verified = dedup_max_verified
         self.defer_search_index = defer_search_index
+        self.commit_guard = commit_guard
 
     @cached_property
     def captures(self) -> Captures:
@@ -185,7 +197,8 @@ class Archive(ArchiveConnection):
     ) -> Generator[None, None, StoreResult]:
         """`store` in steps: it pauses after each LINKS_PER_STEP article URLs the capture lists,
         so that a crawl's reactor runs between them (a sitemap lists up to DISCOVERY_MAX_LINKS).
-        Still one transaction: nothing else may use this connection until the last step."""
+        Still one transaction: nothing else may use this connection until the last step. The commit
+        guard, if any, has the last word on it (CommitRefused)."""
         from crawler.identity import ArticleKey
 
         outcome, reason = capture.outcome
@@ -228,6 +241,8 @@ class Archive(ArchiveConnection):
                 self.captures.keep_validators(capture, capture_id, now)
             if capture.fetch_queue_id is not None:
                 self._settle_fetch(capture, outcome, reason, now)
+            if self.commit_guard is not None:
+                self.commit_guard(self.connection)
         return result
 
     def _settle_fetch(self, capture: Capture, outcome: str, reason: str | None, now: str) -> None:

@@ -84,11 +84,14 @@ LEASE = text(
 )
 HEARTBEAT = text("UPDATE crawl_workers SET heartbeat_at = now() WHERE id = :worker")
 # The units whose every holding the worker still leases (one it lost to another worker is not).
+# Rows locked in the order of their holdings, as LEASE and HOLDS_LOCKED lock them: never a deadlock.
 RENEW = text(
     """
-    WITH renewed AS (
-        UPDATE work_leases SET leased_until = now() + make_interval(secs => :seconds)
-        WHERE worker = :worker RETURNING unit
+    WITH held AS MATERIALIZED (
+        SELECT holds FROM work_leases WHERE worker = :worker ORDER BY holds FOR NO KEY UPDATE
+    ), renewed AS (
+        UPDATE work_leases l SET leased_until = now() + make_interval(secs => :seconds)
+        FROM held WHERE l.holds = held.holds AND l.worker = :worker RETURNING l.unit
     )
     SELECT r.unit FROM renewed r JOIN work_units u ON u.id = r.unit
     GROUP BY r.unit, u.holds HAVING count(*) = cardinality(u.holds)
@@ -107,6 +110,16 @@ HOLDS = text(
     SELECT count(l.holds) = cardinality(u.holds) FROM work_units u
     LEFT JOIN work_leases l ON l.unit = u.id AND l.worker = :worker
     WHERE u.id = :unit GROUP BY u.holds
+    """
+)
+# HOLDS inside a transaction that writes under the leases: their rows locked until it ends, so a
+# worker taking them over (LEASE) waits for its commit, and one that took them first is seen.
+HOLDS_LOCKED = text(
+    """
+    SELECT (SELECT count(*) FROM (
+                SELECT 1 FROM work_leases WHERE unit = :unit AND worker = :worker ORDER BY holds FOR SHARE
+            ) AS held)
+           = (SELECT cardinality(holds) FROM work_units WHERE id = :unit)
     """
 )
 DUE_COUNT = text("SELECT count(*) FROM work_units WHERE due_at <= now()")
@@ -194,6 +207,11 @@ def holds_lease(engine: Engine, worker: str, unit: int) -> bool:
     over, counts)."""
     with engine.connect() as connection:
         return bool(connection.execute(HOLDS, {"unit": unit, "worker": worker}).scalar())
+
+
+def holds_lease_until_commit(connection: Connection, worker: str, unit: int) -> bool:
+    """`holds_lease` in the connection's transaction, the leases kept from a takeover until it ends."""
+    return bool(connection.execute(HOLDS_LOCKED, {"unit": unit, "worker": worker}).scalar())
 
 
 class WorkerLeases:
