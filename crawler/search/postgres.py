@@ -373,9 +373,10 @@ def _search(connection: Connection, query: SearchQuery, filters: Filters, limit:
     )
     # FTS5: (double) tokens / (double) rows.
     score = bm25_expression(statement, counts, "w.tokens", idfs, float(tokens) / float(articles))
+    # MATERIALIZED: inlined, each count would be computed again wherever the score names it.
     scored = connection.execute(
         _sql(
-            f"SELECT w.article, {score} AS score FROM ({rows}) AS w"
+            f"WITH w AS MATERIALIZED ({rows}) SELECT w.article, {score} AS score FROM w"
             f" ORDER BY score DESC, w.article DESC LIMIT {statement.bind(limit)}"
         ),
         statement.parameters,
