@@ -166,6 +166,11 @@ def test_the_index_follows_an_article_written_again_and_one_taken_out(both, on_p
     recounted = on_postgres.execute(text("SELECT count(*), sum(token_count) FROM article_search")).one()
     assert postgres.index_totals(on_postgres) == tuple(recounted)
     assert recounted[0] == indexed_before - 1
+    found = postgres.search(on_postgres, parse_query("柚"), limit=1_000)
+    assert article in {hit.id for hit in found.hits}
+    assert {hit.id for hit in found.hits} == set(
+        postgres.matching_article_ids(on_postgres, parse_query("柚"))
+    )
     on_postgres.rollback()
 
 

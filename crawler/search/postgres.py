@@ -15,9 +15,11 @@ the transaction of each article it writes, and `migrate-archive` for the article
   more than one token is then checked in the search text (strpos). Not with `<->`: a tsvector
   keeps at most 256 positions of a lexeme and none past 16,383, so phrases in long articles
   would be missed, and recall against a substring scan is 1.0 only this way.
-- **Ranking.** bm25 as FTS5 computes it (`crawler.search.matching.bm25`), among the newest
-  RANK_WINDOW matches as on SQLite: each phrase's occurrences in each ranked article are counted
-  in SQL, its IDF from how many articles hold it, the average length from the table.
+- **Ranking.** bm25 as FTS5 computes it, among the newest RANK_WINDOW matches as on SQLite, in the
+  server (crawler/search/postgres_ranking.py), which returns the best `limit` alone: the matches
+  are read once off the GIN index and sorted here, each phrase's occurrences counted in the
+  window's search texts in SQL, its IDF from how many articles hold it, the average length from
+  the totals table.
 - **Budget.** The same query caps as SQLite (`crawler.search.query`); `time_limit` is
   PostgreSQL's statement_timeout, past which SearchTimeout.
 """
@@ -35,7 +37,6 @@ from sqlalchemy.exc import OperationalError
 from crawler.search import results
 from crawler.search.matching import (
     Phrase,
-    bm25,
     idf,
     pairs,
     query_phrases,
@@ -43,6 +44,7 @@ from crawler.search.matching import (
     term_phrases,
     token_count,
 )
+from crawler.search.postgres_ranking import bm25_expression
 from crawler.search.query import NO_FILTERS, Filters, SearchQuery
 from crawler.search.results import (
     DATED_RANGE,
@@ -309,11 +311,21 @@ def matching_article_ids(
     condition = match_condition(connection, query, filters, statement)
     if condition is not None:
         with through_the_index(connection):
-            found = connection.execute(
-                _sql(f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition} ORDER BY s.article"),
-                statement.parameters,
-            ).scalars()
+            found = _matches(connection, condition, statement)
         yield from found
+
+
+def _matches(
+    connection: Connection, condition: str, statement: Statement, newest_first: bool = False
+) -> list[int]:
+    """The articles `condition` matches, in order of id (the newest first if asked)."""
+    # Sorted here: asked for them in order, the planner walks the key and reads every article's
+    # tsvector back from TOAST to test it (185 ms for a common pair at 10,000 articles, 8,767
+    # matches), where the GIN index's bitmap gives them unordered in 4 ms.
+    found = connection.execute(
+        _sql(f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+    ).scalars()
+    return sorted(found, reverse=newest_first)
 
 
 # --- ranking ---------------------------------------------------------------------------------------
@@ -347,57 +359,62 @@ def search(
 
 
 def _search(connection: Connection, query: SearchQuery, filters: Filters, limit: int) -> SearchResults:
+    phrases = query_phrases(query)
     statement = Statement()
-    condition = match_condition(connection, query, filters, statement)
-    if condition is None:
-        return SearchResults(0, 0)
-    total = connection.execute(
-        _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
-    ).scalar_one()
+    total, rows, counts = _window_rows(connection, query, filters, phrases, statement)
     if not total:
         return SearchResults(0, 0)
-    if total > results.RANK_WINDOW:
-        oldest_ranked = connection.execute(
-            _sql(
-                f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition}"
-                f" ORDER BY s.article DESC LIMIT 1 OFFSET {statement.bind(results.RANK_WINDOW - 1)}"
-            ),
-            statement.parameters,
-        ).scalar_one()
-        condition += f" AND s.article >= {statement.bind(oldest_ranked)}"
-    phrases = query_phrases(query)
-    counted = ", ".join(
-        statement.occurrences(phrase, column) for phrase in phrases for column in ("title_text", "body_text")
-    )
-    ranked_rows = connection.execute(
-        _sql(f"SELECT s.article, s.token_count, {counted} FROM {INDEX_TABLE} s WHERE {condition}"),
-        statement.parameters,
-    ).all()
     articles, tokens = index_totals(connection)
-    # FTS5: (double) tokens / (double) rows.
-    average_tokens = float(tokens) / float(articles)
     # A lone phrase without filters is held by exactly the articles the query matched.
     idfs = (
         [idf(articles, total)]
         if len(phrases) == 1 and filters.empty
         else phrase_idfs(connection, articles, phrases)
     )
-    scored = sorted(
-        (
-            (bm25(list(counts[0::2]), list(counts[1::2]), article_tokens, idfs, average_tokens), article)
-            for article, article_tokens, *counts in ranked_rows
+    # FTS5: (double) tokens / (double) rows.
+    score = bm25_expression(statement, counts, "w.tokens", idfs, float(tokens) / float(articles))
+    # MATERIALIZED: inlined, each count would be computed again wherever the score names it.
+    scored = connection.execute(
+        _sql(
+            f"WITH w AS MATERIALIZED ({rows}) SELECT w.article, {score} AS score FROM w"
+            f" ORDER BY score DESC, w.article DESC LIMIT {statement.bind(limit)}"
         ),
-        key=lambda scored_article: (-scored_article[0], -scored_article[1]),
-    )[:limit]
-    rows = {
+        statement.parameters,
+    ).all()
+    rows_by_id = {
         row[0]: row
         for row in connection.execute(
             _sql(f"SELECT {HIT_COLUMNS} FROM articles WHERE id = ANY(:ids)"),
-            {"ids": [article for _, article in scored]},
+            {"ids": [article for article, _ in scored]},
         )
     }
-    hits = make_hits(rows, [(article, score) for score, article in scored], query)
+    hits = make_hits(rows_by_id, [(article, score) for article, score in scored], query)
     return SearchResults(total, min(total, results.RANK_WINDOW), hits)
+
+
+def _window_rows(
+    connection: Connection, query: SearchQuery, filters: Filters, phrases: list[Phrase], statement: Statement
+) -> tuple[int, str, list[tuple[str, str]]]:
+    """How many articles the query matches, the SQL of the rows (article, tokens, then per phrase
+    its title and body counts) of the newest RANK_WINDOW of them, and the names of those counts:
+    matched once, counted in those alone."""
+    matching = Statement()
+    condition = match_condition(connection, query, filters, matching)
+    if condition is None:
+        return 0, "", []
+    matches = _matches(connection, condition, matching, newest_first=True)
+    names = [(f"title_{place}", f"body_{place}") for place in range(len(phrases))]
+    counted = "".join(
+        f", {statement.occurrences(phrase, column)} AS {name}"
+        for phrase, pair in zip(phrases, names, strict=True)
+        for column, name in zip(("title_text", "body_text"), pair, strict=True)
+    )
+    window = statement.bind(matches[: results.RANK_WINDOW])
+    rows = (
+        f"SELECT s.article, s.token_count AS tokens{counted} FROM {INDEX_TABLE} s"
+        f" WHERE s.article = ANY(CAST({window} AS bigint[]))"
+    )
+    return len(matches), rows, names
 
 
 @contextmanager
