@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from crawler.archive.postgres import is_postgres_url
 from crawler.cli.briefing_reading import briefing_reference, listing_line, warn_of_parse_problems
 from crawler.cli.options import (
     archive_db_option,
@@ -37,7 +38,7 @@ to_workers_option = click.option(
 
 def refuse_sqlite_for_workers(db_path: Path | str, command: str) -> None:
     """--to-workers on an SQLite archive: one line, exit 1."""
-    if not isinstance(db_path, str):
+    if not is_postgres_url(db_path):
         raise click.ClickException(
             f"sourcevault {command} --to-workers: crawl workers need a PostgreSQL archive"
             f" (--db postgresql://…); {db_path} is an SQLite file"
