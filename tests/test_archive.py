@@ -312,3 +312,22 @@ def test_a_run_started_under_a_workers_lease_closes_only_the_lost_runs_of_its_ow
     # A single crawl holds the archive's lock: any run still running lost its process.
     archive.runs.start(["cna"], None)
     assert archive.runs.get(other)["status"] == "interrupted"
+
+
+def test_a_run_prepares_the_fetch_queue_of_its_own_outlets_only(archive):
+    # A crawl worker's run of one outlet leaves another worker's outlet's queue as that run has it.
+    def queued(outlet: str, state: str) -> None:
+        archive.db.execute(
+            """INSERT INTO article_fetch_queue (outlet, article_id, edition, url, purpose, state, queued_at)
+            VALUES (?, ?, '', ?, 'new', ?, '2026-12-01T00:00:00+00:00')""",
+            [outlet, f"{outlet}-{state}", f"https://example.org/{outlet}/{state}", state],
+        )
+
+    for outlet in ("cna", "udn"):
+        for state in ("done", "failed"):
+            queued(outlet, state)
+    archive.runs.start(["cna"], None, leased=True)
+    left = archive.db.execute(
+        "SELECT outlet, state FROM article_fetch_queue ORDER BY outlet, state"
+    ).fetchall()
+    assert left == [("cna", "waiting"), ("udn", "done"), ("udn", "failed")]
