@@ -65,11 +65,6 @@ def archive_tables(path: Path, leave_out: str) -> dict[str, set[str]]:
     return tables
 
 
-def legacy_names() -> list[str]:
-    """The legacy sqlite-utils migrations, in order (crawler/archive/legacy.py)."""
-    return [step.__name__ for step in legacy.MIGRATIONS]
-
-
 def made_by_legacy_migrations(connection: sqlite3.Connection, names: list[str]) -> None:
     """Make an archive look as the legacy sqlite-utils migrations `names` left it: their record as
     sqlite-utils keeps it, and no revision of the schema's history."""

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -20,7 +21,7 @@ from crawler.archive.connection import ArchiveError
 from crawler.archive.model import metadata
 from crawler.search.query import parse_query
 from crawler.search.results import matching_article_ids
-from tests.helpers import legacy_names, store_article
+from tests.helpers import store_article
 
 # SQLite's own tables, and the records of which migrations made an archive (compared apart).
 BOOKKEEPING = ("sqlite_sequence", legacy.MIGRATIONS_TABLE, schema.VERSION_TABLE)
@@ -85,7 +86,7 @@ def without_not_null_on_primary_keys(found: dict[str, object]) -> dict[str, obje
 def built_by_legacy_migrations(path: Path, last: str) -> None:
     """An archive as the legacy sqlite-utils migrations made it, up to `last`."""
     migrations = Migrations(legacy.MIGRATION_SET)
-    for step in legacy.MIGRATIONS[: legacy_names().index(last) + 1]:
+    for step in legacy.MIGRATIONS[: legacy.names().index(last) + 1]:
         migrations()(step)
     database = Database(path)
     migrations.apply(database)
@@ -95,7 +96,7 @@ def built_by_legacy_migrations(path: Path, last: str) -> None:
 @pytest.fixture(scope="module")
 def legacy_schema(tmp_path_factory) -> dict[str, object]:
     path = tmp_path_factory.mktemp("legacy") / "m012.db"
-    built_by_legacy_migrations(path, legacy_names()[-1])
+    built_by_legacy_migrations(path, legacy.names()[-1])
     return sqlite_schema(path)
 
 
@@ -140,7 +141,7 @@ def test_an_archive_the_legacy_migrations_made_is_brought_up_and_adopted_with_it
         Archive(path, readonly=True)
     with Archive(path) as archive:
         assert schema.recorded_revision(archive.connection) == schema.HEAD
-        assert legacy.applied(archive.connection) == legacy_names()
+        assert legacy.applied(archive.connection) == legacy.names()
         assert archive.db.execute("SELECT slug FROM outlets").fetchall() == [("cna",)]
         assert archive.db.execute("SELECT title FROM briefings").fetchall() == [("synthetic briefing",)]
         archive.sync_outlets(registry)
@@ -148,3 +149,34 @@ def test_an_archive_the_legacy_migrations_made_is_brought_up_and_adopted_with_it
     with Archive(path, readonly=True) as reader:
         assert len(set(matching_article_ids(reader.connection, parse_query("颱風")))) == 1
     assert sqlite_schema(path) == legacy_schema
+
+
+def test_the_revisions_after_the_last_that_changes_sqlite_build_the_same_sqlite_schema(tmp_path):
+    engine = create_engine(URL.create("sqlite", database=str(tmp_path / "partial.db")))
+    with engine.begin() as connection:
+        command.upgrade(schema.config(connection), schema.SQLITE_SCHEMA_REVISION)
+    engine.dispose()
+    Archive(tmp_path / "head.db").close()
+    assert sqlite_schema(tmp_path / "partial.db") == sqlite_schema(tmp_path / "head.db")
+
+
+def test_an_archive_the_legacy_migrations_brought_to_m012_opens_read_only_before_its_adoption(tmp_path):
+    path = tmp_path / "m012.db"
+    built_by_legacy_migrations(path, legacy.names()[-1])
+    with Archive(path, readonly=True) as reader:
+        assert reader.db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+        assert schema.recorded_revision(reader.connection) is None
+
+
+def test_a_database_holding_a_table_of_the_archive_is_refused_in_one_line_and_left_as_it_was(tmp_path):
+    path = tmp_path / "other.db"
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE post_versions (note TEXT)")
+    other.close()
+    with pytest.raises(
+        ArchiveError, match=r"not a usable SQLite archive \(table post_versions already exists\)"
+    ):
+        Archive(path)
+    other = sqlite3.connect(path)
+    assert other.execute("SELECT name FROM sqlite_master").fetchall() == [("post_versions",)]
+    other.close()

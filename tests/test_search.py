@@ -22,7 +22,7 @@ import opencc
 import pytest
 from sqlite_utils import Database
 
-from crawler.archive import Archive, schema
+from crawler.archive import Archive, legacy, schema
 from crawler.chinese import to_simplified
 from crawler.research.reextraction import reextract
 from crawler.search import results as search_results
@@ -30,7 +30,7 @@ from crawler.search.index import catch_up
 from crawler.search.query import Filters, QueryError, parse_query
 from crawler.search.results import count_matches, matching_article_ids, search
 from crawler.search.tokens import index_text, normalise
-from tests.helpers import legacy_names, made_by_legacy_migrations, store_article, store_fixture_articles
+from tests.helpers import made_by_legacy_migrations, store_article, store_fixture_articles
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
 TYPHOON = "受颱風影響，臺灣東部花蓮、臺東兩縣今天宣佈停班停課，交通部門提醒民眾減少外出，並注意強風豪雨。"
@@ -388,7 +388,7 @@ def test_an_archive_from_before_search_is_indexed_when_opened(tmp_path, registry
             archive.connection,
             [
                 name
-                for name in legacy_names()
+                for name in legacy.names()
                 if name not in ("m005_search", "m006_search_without_sql_functions")
             ],
         )

@@ -188,13 +188,19 @@ class ArchiveConnection:
         if revision is None:
             from crawler.archive import legacy
 
-            if not legacy.applied(self.connection):
+            made_by = legacy.applied(self.connection)
+            if not made_by:
                 tables = self.connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
                 raise ArchiveError(
                     f"{self.path}: empty, no archive yet (run `sourcevault crawl` or `demo` first)"
                     if not tables
                     else f"{self.path}: not a sourcevault archive (an SQLite database without its tables)"
                 )
+            # Brought to m012 by the legacy migrations: adopted at the next write, readable now.
+            if made_by == legacy.names() and schema.readable_on_sqlite(schema.BASELINE):
+                return
+        elif schema.readable_on_sqlite(revision):
+            return
         raise ArchiveError(
             f"{self.path}: archive schema is older than this sourcevault; open it once read-write"
             " (any crawl, import or reextract does)"

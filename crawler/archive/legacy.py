@@ -55,6 +55,10 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
 )
 
 
+def names() -> list[str]:
+    return [step.__name__ for step in MIGRATIONS]
+
+
 def apply(db: Database) -> None:
     """Apply the migrations an archive of an older sourcevault lacks, each in its own transaction."""
     from sqlite_utils.migrations import Migrations

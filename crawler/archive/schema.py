@@ -32,6 +32,11 @@ REVISIONS = ("0001", "0002", "0004", "0005", "0006")
 HEAD = REVISIONS[-1]
 # The revision whose SQLite schema is the one the legacy migrations left (m012_stored_fingerprints).
 BASELINE = "0001"
+# The last revision that changes an SQLite archive (those after it are PostgreSQL's alone): an archive
+# at it or later has every table and column this sourcevault reads, and so has one the legacy
+# migrations brought to m012 while BASELINE is this revision. A test checks that the history builds
+# the same SQLite schema up to it as up to HEAD.
+SQLITE_SCHEMA_REVISION = "0001"
 # An SQLite archive's FTS5 search index and its bookkeeping, which the model does not hold (the
 # revisions make them in SQLite's own DDL), and the legacy migrations' record.
 SQLITE_ONLY_TABLES = ("article_search", "post_search", "_sqlite_migrations")
@@ -77,6 +82,11 @@ def upgrade(connection: Connection) -> None:
     command.upgrade(config(connection), "head")
 
 
+def readable_on_sqlite(revision: str) -> bool:
+    """Whether an SQLite archive at `revision` holds the schema of HEAD: read-only commands read it."""
+    return REVISIONS.index(revision) >= REVISIONS.index(SQLITE_SCHEMA_REVISION)
+
+
 def recorded_revision(connection: sqlite3.Connection) -> str | None:
     """The revision an SQLite archive is at, read without Alembic (None: none recorded)."""
     has_table = connection.execute(
@@ -93,20 +103,25 @@ def upgrade_sqlite(path: Path, db: Database, busy_timeout_ms: int) -> None:
 
     The legacy migrations run on the archive's own connection (`db`); the revisions on one of
     SQLAlchemy's to the same file, all of them in one transaction that takes the write lock first.
+    SQLite's own error is raised, as the archive's connection would raise it.
     """
     from alembic import command
+    from sqlalchemy.exc import DBAPIError
 
     from crawler.archive import legacy
 
-    adopt = recorded_revision(db.conn) is None and bool(legacy.applied(db.conn))
-    if adopt:
+    made_by_legacy = bool(legacy.applied(db.conn))
+    if made_by_legacy and recorded_revision(db.conn) is None:
         legacy.apply(db)
     engine = _sqlite_engine(path, busy_timeout_ms)
     try:
         with engine.begin() as connection:
-            if adopt:
+            # Asked again under the write lock: another process may have adopted it meanwhile.
+            if made_by_legacy and current(connection) is None:
                 command.stamp(config(connection), BASELINE)
             command.upgrade(config(connection), "head")
+    except DBAPIError as error:
+        raise error.orig from None
     finally:
         engine.dispose()
 
