@@ -1,5 +1,5 @@
 """Crawl workers' leases on units of work in a PostgreSQL archive (issue 18): PostgreSQL as the work
-queue, with nothing home-made beyond the tables (crawler/archive/postgres/tables.py: crawl_workers,
+queue, with nothing home-made beyond the tables (crawler/archive/model/postgres_only.py: crawl_workers,
 work_units, work_leases).
 
 A unit of work is an outlet's discovery, an outlet's due revisits, a platform's watched posts due for
