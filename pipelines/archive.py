@@ -161,7 +161,7 @@ class ArchivePipeline:
         self.run_id = self.archive.runs.start(
             outlets,
             self.replay_snapshot,
-            leased=not self.crawler.settings.getbool("ARCHIVE_WRITE_LOCK"),
+            crawl_worker=(self.crawler.settings.getdict("WORKER_LEASE") or {}).get("worker"),
             revisits=getattr(spider, "revisits_to_queue", None),
         )
         assert self.crawler.stats is not None
