@@ -47,8 +47,8 @@ from bench.search import (  # noqa: E402
     write_batch,
 )
 from crawler.archive import Archive  # noqa: E402
+from crawler.archive.model import SEARCH_TABLES  # noqa: E402
 from crawler.archive.postgres.connection import engine_url  # noqa: E402
-from crawler.archive.postgres.tables import SEARCH_TABLES  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
 from crawler.search import postgres, results  # noqa: E402
 from crawler.search.query import SearchQuery, parse_query  # noqa: E402

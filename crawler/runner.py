@@ -124,10 +124,17 @@ def post_settings(
     registry_path: Path | None = None,
     overrides: dict[str, str] | None = None,
 ) -> Settings:
-    """The project's settings for a posts run: its own pipeline, the platforms' pace as download slots."""
+    """The project's settings for a posts run."""
     settings = project_settings(
         archive_path, replay_snapshot=replay_snapshot, registry_path=registry_path, overrides=overrides
     )
+    settings_for_posts(settings, registry)
+    return settings
+
+
+def settings_for_posts(settings: BaseSettings, registry: Registry) -> None:
+    """Turn a crawl's settings into a posts run's: its own pipeline, the platforms' pace as download
+    slots (a crawl worker's crawler of a posts unit too, crawler/workers.py)."""
     settings.set("ITEM_PIPELINES", settings.getdict("POSTS_ITEM_PIPELINES"), priority="cmdline")
     settings.set("ROBOTSTXT_OBEY", settings.getbool("POSTS_ROBOTSTXT_OBEY"), priority="cmdline")
     settings.set("PROGRESS_ENABLED", False, priority="cmdline")
@@ -136,7 +143,6 @@ def post_settings(
         **settings.getdict("DOWNLOAD_SLOTS"),
     }
     settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
-    return settings
 
 
 def run_posts(settings: Settings, targets: list[PostTarget], registry: Registry) -> list[PostFetch]:

@@ -123,6 +123,9 @@ ARCHIVE_COMMIT_GUARD = "pipelines.lease_fence.LeaseCommitGuard"
 # A crawl worker's revisits unit fetches at most this many of its outlet's due revisits; those left
 # make the outlet's revisits due again at once (crawler/workers.py).
 WORKER_REVISITS_PER_UNIT = 200
+# A crawl worker's posts unit checks at most this many of its platform's due posts; those left make
+# the platform's posts due again at once (crawler/workers.py).
+WORKER_POST_CHECKS_PER_UNIT = 200
 REGISTRY_PATH = None  # None: $SOURCEVAULT_REGISTRY, else config/outlets.toml (crawler/registry.py)
 REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000

@@ -1,23 +1,28 @@
 """`sourcevault crawl --worker`: one crawl worker of a PostgreSQL archive (docs/postgresql.md).
 
 The worker schedules its registry's outlets' discovery (a unit already scheduled keeps its time),
-and, before taking each unit, the revisits of those of its outlets with an article due for one. It
-takes due units one after another (crawler/archive/postgres/leases.py) and crawls each in one Scrapy
-process: an outlet's discovery or its due revisits with the outlet spider, restricted to the unit's
-outlet (WORKER_REVISITS_PER_UNIT revisits at most a unit); a briefing's citations (scheduled by
-`briefing add --to-workers`) with the citation spider, those of the outlets the unit holds. The
-reactor runs the crawls one after another and renews the worker's leases meanwhile (a LoopingCall, a
-third of a lease apart). A crawl that finished releases its unit: a discovery is due again `every`
-seconds later; revisits and citations are done (revisits still due, or citations of an outlet the
-unit did not hold, make a new unit). One stopped (SIGTERM) gives it back, due at once; one whose
-lease was lost (the worker stalled past it, and another took an outlet) is closed and releases what
-it still holds. The worker ends when no unit is due, or, `forever`, never.
+and, before taking each unit, the revisits of those of its outlets with an article due for one and
+the checks of the registry's platforms with a watched post due for one. It takes due units one after
+another (crawler/archive/postgres/leases.py) and crawls each in one Scrapy process: an outlet's
+discovery or its due revisits with the outlet spider, restricted to the unit's outlet
+(WORKER_REVISITS_PER_UNIT revisits at most a unit); a platform's due posts with the posts spider, as
+`posts recheck --due` checks them (WORKER_POST_CHECKS_PER_UNIT at most a unit); a briefing's
+citations (scheduled by `briefing add --to-workers`) with the citation spider, those of the outlets
+the unit holds. The reactor runs the crawls one after another and renews the worker's leases
+meanwhile (a LoopingCall, a third of a lease apart). A crawl that finished releases its unit: a
+discovery is due again `every` seconds later; revisits, posts and citations are done (revisits or
+posts still due, or citations of an outlet the unit did not hold, make a new unit). One stopped
+(SIGTERM) gives it back, due at once; one whose lease was lost (the worker stalled past it, and
+another took an outlet) is closed and releases what it still holds: its pages under way are not
+stored (pipelines/lease_fence.py), but a post's check may still be, as one more check of it.
+The worker ends when no unit is due, or, `forever`, never.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from scrapy.crawler import CrawlerProcess
@@ -33,17 +38,21 @@ from crawler.archive.postgres.connection import PostgresArchive
 from crawler.archive.postgres.leases import (
     CITATIONS,
     DISCOVERY,
+    POSTS,
     Lease,
     Unit,
     WorkerLeases,
     due_count,
     new_worker_id,
     schedule,
-    schedule_due_revisits,
+    schedule_due_rechecks,
 )
 from crawler.briefings.fetching import CitationSpider, CitedUrl, cited_outlet, cited_urls
 from crawler.registry import Registry
+from crawler.runner import settings_for_posts
 from crawler.spiders.outlets import OutletSpider
+from crawler.spiders.post_requests import PostTarget
+from crawler.spiders.posts import PostSpider
 from pipelines.lease_fence import LEASE_LOST
 
 if TYPE_CHECKING:
@@ -85,7 +94,9 @@ class CrawlWorker:
         self.settings = settings
         self.registry = registry
         self.outlets = outlets
+        self.platforms = list(registry.platforms)
         self.every_seconds = every_seconds
+        self.posts_per_unit = settings.getint("WORKER_POST_CHECKS_PER_UNIT")
         self.poll_seconds = poll_seconds
         self.forever = forever
         self.archive = PostgresArchive(location)
@@ -116,7 +127,8 @@ class CrawlWorker:
 
     async def _take_and_crawl(self, process: CrawlerProcess) -> None:
         while True:
-            await deferToThread(schedule_due_revisits, self.archive.engine, self.outlets, utc_now())
+            now = utc_now()
+            await deferToThread(schedule_due_rechecks, self.archive.engine, self.outlets, self.platforms, now)
             lease = await deferToThread(self.leases.take)
             if lease is None:
                 if not self.forever and await deferToThread(due_count, self.archive.engine) == 0:
@@ -141,6 +153,13 @@ class CrawlWorker:
                 return "finished"
             crawler = process.create_crawler(CitationSpider)
             arguments: dict[str, object] = {"cited": cited}
+        elif lease.unit.kind == POSTS:
+            due = await deferToThread(self._posts_due, lease.unit)
+            if not due:
+                return "finished"
+            crawler = process.create_crawler(PostSpider)
+            settings_for_posts(crawler.settings, self.registry)
+            arguments = {"targets": due}
         else:
             crawler = process.create_crawler(OutletSpider)
             arguments = {"outlets": lease.unit.subject, "unit": lease.unit.kind}
@@ -157,6 +176,12 @@ class CrawlWorker:
         with Archive(self.location, readonly=True) as archive:
             pending = archive.briefings.pending(int(unit.subject))
         return [(cited_outlet(self.registry, cited.url), cited) for cited in cited_urls(pending)]
+
+    def _posts_due(self, unit: Unit) -> list[PostTarget]:
+        """The unit's platform's watched posts due for a check, the longest due first."""
+        with Archive(self.location, readonly=True) as archive:
+            due = [ref for ref in archive.posts.due(datetime.now(UTC)) if ref.platform.value == unit.subject]
+        return [PostTarget(ref.url, watched=True, ref=ref) for ref in due[: self.posts_per_unit]]
 
     def _citations_held(self, unit: Unit) -> list[CitedUrl]:
         return [cited for outlet, cited in self._pending_citations(unit) if outlet in unit.holds]

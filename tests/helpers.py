@@ -15,7 +15,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from crawler.archive import Archive
+from crawler.archive import Archive, legacy, schema
 from crawler.cli import main
 from crawler.extraction import extract_article
 from crawler.identity import article_key
@@ -63,6 +63,21 @@ def archive_tables(path: Path, leave_out: str) -> dict[str, set[str]]:
     tables = {name: {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')} for name in names}
     connection.close()
     return tables
+
+
+def made_by_legacy_migrations(connection: sqlite3.Connection, names: list[str]) -> None:
+    """Make an archive look as the legacy sqlite-utils migrations `names` left it: their record as
+    sqlite-utils keeps it, and no revision of the schema's history."""
+    connection.execute(
+        'CREATE TABLE "_sqlite_migrations" ("id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT,'
+        ' "applied_at" TEXT)'
+    )
+    connection.executemany(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, '2026-01-01')",
+        [(legacy.MIGRATION_SET, name) for name in names],
+    )
+    connection.execute(f"DROP TABLE {schema.VERSION_TABLE}")
+    connection.commit()
 
 
 def invoke(*args: str, input: str | None = None) -> Result:

@@ -126,29 +126,14 @@ def test_failed_fetches_and_non_articles_are_kept_with_their_reason(archive, reg
     assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
 
 
-def test_migrations_are_idempotent_and_the_archive_is_wal(tmp_path):
+def test_a_new_archive_is_built_by_the_schema_history_and_is_wal(tmp_path):
     path = tmp_path / "archive.db"
     Archive(path).close()
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        names = [row[0] for row in archive.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == [
-            "m001_initial",
-            "m002_language",
-            "m003_run_records",
-            "m003b_incremental_crawls",
-            "m004_identity_and_versions",
-            "m004b_story_clusters",
-            "m005_search",
-            "m006_search_without_sql_functions",
-            "m007_article_key_source",
-            "m008_off_policy_requests",
-            "m009_wayback_captures",
-            "m010_posts",
-            "m011_briefings",
-            "m012_stored_fingerprints",
-        ]
-        assert schema.pending(archive.connection) == []
+        assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert schema.recorded_revision(archive.connection) == schema.HEAD
+        assert not archive.db["_sqlite_migrations"].exists()
         assert set(archive.db.table_names()) >= {
             "outlets",
             "crawl_runs",
@@ -191,7 +176,7 @@ def test_an_archive_of_an_older_sourcevault_gains_the_language_columns(tmp_path,
         )
     database.close()
     with Archive(path) as archive:
-        assert schema.pending(archive.connection) == []
+        assert schema.recorded_revision(archive.connection) == schema.HEAD
         assert archive.db.execute("SELECT language_tag, script_mismatch FROM articles").fetchone() == (
             None,
             None,
@@ -312,3 +297,22 @@ def test_a_run_started_under_a_workers_lease_closes_only_the_lost_runs_of_its_ow
     # A single crawl holds the archive's lock: any run still running lost its process.
     archive.runs.start(["cna"], None)
     assert archive.runs.get(other)["status"] == "interrupted"
+
+
+def test_a_run_prepares_the_fetch_queue_of_its_own_outlets_only(archive):
+    # A crawl worker's run of one outlet leaves another worker's outlet's queue as that run has it.
+    def queued(outlet: str, state: str) -> None:
+        archive.db.execute(
+            """INSERT INTO article_fetch_queue (outlet, article_id, edition, url, purpose, state, queued_at)
+            VALUES (?, ?, '', ?, 'new', ?, '2026-12-01T00:00:00+00:00')""",
+            [outlet, f"{outlet}-{state}", f"https://example.org/{outlet}/{state}", state],
+        )
+
+    for outlet in ("cna", "udn"):
+        for state in ("done", "failed"):
+            queued(outlet, state)
+    archive.runs.start(["cna"], None, leased=True)
+    left = archive.db.execute(
+        "SELECT outlet, state FROM article_fetch_queue ORDER BY outlet, state"
+    ).fetchall()
+    assert left == [("cna", "waiting"), ("udn", "done"), ("udn", "failed")]

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from crawler.archive import Archive
+from crawler.archive.model import raw_bodies
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.tables import raw_bodies
 from crawler.cli import main
 from crawler.posts.post import Endpoint
 from tests.doc_commands import DOCS, matches, output_shown_after
@@ -64,7 +64,7 @@ def every_row(path: Path) -> dict[str, list[tuple]]:
     names = [
         name
         for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        if name not in SEARCH_SHADOW_TABLES and name != "_sqlite_migrations"
+        if name not in (*SEARCH_SHADOW_TABLES, "_sqlite_migrations", "alembic_version")
     ]
     rows = {name: connection.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2').fetchall() for name in names}
     connection.close()
@@ -266,9 +266,9 @@ def test_every_command_with_an_archive_is_checked_for_refusing_postgresql():
     ],
 )
 def test_without_the_postgresql_extra_a_postgresql_url_names_the_extra_to_install(arguments, tmp_path):
-    # SQLAlchemy as if not installed: an import of it fails as a missing package's does.
+    # psycopg as if not installed: an import of it fails as a missing package's does.
     script = (
-        "import sys\nsys.modules['sqlalchemy'] = None\nfrom crawler.cli import main\n"
+        "import sys\nsys.modules['psycopg'] = None\nfrom crawler.cli import main\n"
         f"main({arguments!r}, prog_name='sourcevault')\n"
     )
     result = subprocess.run(
@@ -276,7 +276,7 @@ def test_without_the_postgresql_extra_a_postgresql_url_names_the_extra_to_instal
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
-        "Error: a postgresql:// archive needs the 'postgresql' extra (sqlalchemy is missing):"
+        "Error: a postgresql:// archive needs the 'postgresql' extra (psycopg is missing):"
         " pip install 'sourcevault[postgresql]'\n"
     )
 

@@ -94,10 +94,7 @@ def assert_no_lock(path: Path) -> None:
 
 def newer_archive(archive: Path) -> Path:
     with sqlite3.connect(archive) as connection:
-        connection.execute(
-            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-            " VALUES ('sourcevault', 'm999_from_the_future', '2031-01-01')"
-        )
+        connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     connection.close()
     return archive
 
@@ -135,13 +132,13 @@ CASES: dict[str, Callable[[Path, Path], tuple[list[str], int, str | re.Pattern[s
     "stats of an archive a newer sourcevault wrote": lambda archive, tmp: (
         ["stats", "--db", str(newer_archive(archive))],
         exit_status.FAILED,
-        f"Error: {archive}: written by a newer sourcevault (schema m999_from_the_future is unknown to "
+        f"Error: {archive}: written by a newer sourcevault (schema 9999_from_the_future is unknown to "
         "sourcevault 0.1.0): upgrade sourcevault to use it",
     ),
     "import into an archive a newer sourcevault wrote": lambda archive, tmp: (
         ["import", str(ROOT / "pyproject.toml"), "--db", str(newer_archive(archive))],
         exit_status.FAILED,
-        f"Error: {archive}: written by a newer sourcevault (schema m999_from_the_future is unknown to "
+        f"Error: {archive}: written by a newer sourcevault (schema 9999_from_the_future is unknown to "
         "sourcevault 0.1.0): upgrade sourcevault to use it",
     ),
     "search of a 0-byte file": lambda archive, tmp: (

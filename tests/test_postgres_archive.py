@@ -1,5 +1,5 @@
-"""The PostgreSQL archive's model: the same tables and columns as an SQLite archive, built by its
-Alembic history, opened read-write (migrated) and read-only (checked)."""
+"""The PostgreSQL archive: the model's tables, the same as an SQLite archive's, built by the Alembic
+history, opened read-write (migrated) and read-only (checked)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
+from crawler.archive import schema
 from crawler.archive.captures import checked_body
 from crawler.archive.connection import ArchiveError, CorruptOriginal
-from crawler.archive.postgres import schema
+from crawler.archive.model import POSTGRES_ONLY_TABLES, metadata, raw_bodies
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.tables import POSTGRES_ONLY_TABLES, metadata, raw_bodies
 from tests.helpers import archive_tables
 
-# What the PostgreSQL model leaves out of an SQLite archive: sqlite-utils' record of migrations, and
-# the FTS5 search index with its bookkeeping (PostgreSQL search has a table of its own).
-SQLITE_ONLY = r"_sqlite_|(article|post)_search"
+# What an SQLite archive has that the model does not: the history's record of its revision, and the
+# FTS5 search index with its bookkeeping (PostgreSQL search has a table of its own).
+SQLITE_ONLY = r"alembic_version|(article|post)_search"
 
 
 def test_the_postgresql_model_names_the_tables_and_columns_of_a_new_sqlite_archive(tmp_path):
@@ -37,8 +37,11 @@ def test_the_alembic_history_builds_exactly_the_model(postgres_url):
     PostgresArchive(postgres_url).close()
     engine = create_engine(engine_url(postgres_url))
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
-        assert schema.current(connection) == schema.head()
+        context = MigrationContext.configure(
+            connection, opts={"include_object": schema.compared("postgresql")}
+        )
+        assert compare_metadata(context, metadata) == []
+        assert schema.current(connection) == schema.HEAD
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
     assert tables == {*metadata.tables, schema.VERSION_TABLE}

@@ -52,7 +52,7 @@ def every_row(path: Path, since: datetime) -> dict[str, list[tuple]]:
     names = [
         name
         for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        if name not in SEARCH_SHADOW_TABLES and name != "_sqlite_migrations"
+        if name not in (*SEARCH_SHADOW_TABLES, "_sqlite_migrations", "alembic_version")
     ]
     rows = {
         name: [

@@ -1,9 +1,10 @@
 """Opening an archive file: the connection, its pragmas, the schema check and the migrations.
 
-WAL mode lets researchers read while a crawl writes. Opening read-write applies any pending
-migration; opening read-only refuses an archive whose schema is older or newer than this
-sourcevault. Either way, articles that another SQLite tool edited since sourcevault last wrote
-are indexed for search again first (`crawler.search.index.catch_up`).
+WAL mode lets researchers read while a crawl writes. Opening read-write applies any revision of
+the schema's history the archive lacks (crawler/archive/schema.py); opening read-only refuses an
+archive whose schema is older or newer than this sourcevault. Either way, articles that another
+SQLite tool edited since sourcevault last wrote are indexed for search again first
+(`crawler.search.index.catch_up`).
 """
 
 from __future__ import annotations
@@ -176,25 +177,34 @@ class ArchiveConnection:
         self._db = postgres  # type: ignore[assignment]
 
     def _check_schema(self, readonly: bool) -> None:
-        if newer := schema.unknown(self.connection):
+        revision = schema.recorded_revision(self.connection)
+        if revision is not None and revision not in schema.REVISIONS:
             raise ArchiveError(
-                f"{self.path}: written by a newer sourcevault (schema {newer[-1]} is unknown to"
+                f"{self.path}: written by a newer sourcevault (schema {revision} is unknown to"
                 f" sourcevault {__version__}): upgrade sourcevault to use it"
             )
-        if not readonly:
+        if not readonly or revision == schema.HEAD:
             return
-        if not schema.applied(self.connection):
-            tables = self.connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            raise ArchiveError(
-                f"{self.path}: empty, no archive yet (run `sourcevault crawl` or `demo` first)"
-                if not tables
-                else f"{self.path}: not a sourcevault archive (an SQLite database without its tables)"
-            )
-        if schema.pending(self.connection):
-            raise ArchiveError(
-                f"{self.path}: archive schema is older than this sourcevault; open it once read-write"
-                " (any crawl, import or reextract does)"
-            )
+        if revision is None:
+            from crawler.archive import legacy
+
+            made_by = legacy.applied(self.connection)
+            if not made_by:
+                tables = self.connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                raise ArchiveError(
+                    f"{self.path}: empty, no archive yet (run `sourcevault crawl` or `demo` first)"
+                    if not tables
+                    else f"{self.path}: not a sourcevault archive (an SQLite database without its tables)"
+                )
+            # Brought to m012 by the legacy migrations: adopted at the next write, readable now.
+            if made_by == legacy.names() and schema.readable_on_sqlite(schema.BASELINE):
+                return
+        elif schema.readable_on_sqlite(revision):
+            return
+        raise ArchiveError(
+            f"{self.path}: archive schema is older than this sourcevault; open it once read-write"
+            " (any crawl, import or reextract does)"
+        )
 
     def _open_for_writing(self) -> None:
         # A write undone at once: a read-only file or folder says so now, not half-way through a
@@ -209,7 +219,8 @@ class ArchiveConnection:
             self.connection.execute("ROLLBACK")
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = NORMAL")
-        schema.apply(self.db)
+        if schema.recorded_revision(self.connection) != schema.HEAD:
+            schema.upgrade_sqlite(self.path, self.db, BUSY_TIMEOUT_MS)
         from crawler.search.index import catch_up
 
         with self.db.atomic():

@@ -57,17 +57,21 @@ class FetchQueue:
         self.connection = connection
 
     def prepare_run(self, outlets: list[str], now: str, revisits: int | None = None) -> None:
-        """At the start of a run: drop what earlier runs settled, retry what failed, queue due revisits
-        (the `revisits` due first; all when None)."""
-        self.connection.execute("DELETE FROM article_fetch_queue WHERE state = 'done'")
-        self.connection.execute("UPDATE article_fetch_queue SET state = 'waiting' WHERE state = 'failed'")
+        """At the start of a run of `outlets`: drop what their earlier runs settled, retry what failed,
+        queue due revisits (the `revisits` due first; all when None). Other outlets' entries are left
+        as they are: crawl workers may be crawling them (crawler/workers.py)."""
+        these = f"outlet IN ({marks(outlets)})"
+        self.connection.execute(f"DELETE FROM article_fetch_queue WHERE state = 'done' AND {these}", outlets)
+        self.connection.execute(
+            f"UPDATE article_fetch_queue SET state = 'waiting' WHERE state = 'failed' AND {these}", outlets
+        )
         if revisits == 0:
             return
         bounded = ("", []) if revisits is None else ("LIMIT ?", [revisits])
         self.connection.execute(
             f"""INSERT INTO article_fetch_queue (outlet, article_id, edition, url, purpose, state, queued_at)
             SELECT outlet, article_id, edition, url, 'revisit', 'waiting', ? FROM articles
-            WHERE revisit_due_at <= ? AND outlet IN ({marks(outlets)})
+            WHERE revisit_due_at <= ? AND {these}
             ORDER BY revisit_due_at {bounded[0]}
             ON CONFLICT (outlet, article_id, edition) DO NOTHING""",
             [now, now, *outlets, *bounded[1]],

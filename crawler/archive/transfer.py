@@ -1,6 +1,6 @@
 """Copying an archive between SQLite and PostgreSQL, table by table, resumable and verified.
 
-Both ends speak the tables of crawl.archive.postgres.tables (the SQLite archive has the same names).
+Both ends speak the tables of one model, crawler/archive/model/.
 Tables are copied parents first, each in primary-key order in batches of one transaction each, rows
 the destination already holds skipped: an interrupted copy, run again, starts each table after the
 greatest key the destination has. A table that references itself (posts that repost later posts) is
@@ -103,7 +103,7 @@ class Summary:
 def tables() -> list[Table]:
     """The tables both ends have: all but PostgreSQL's search index, which each end builds itself, and
     its crawl workers' leases."""
-    from crawler.archive.postgres.tables import POSTGRES_ONLY_TABLES, metadata
+    from crawler.archive.model import POSTGRES_ONLY_TABLES, metadata
 
     return [table for table in metadata.sorted_tables if table.name not in POSTGRES_ONLY_TABLES]
 

@@ -80,10 +80,7 @@ class SQLiteEnd:
                 index.add(row[0])
 
     def _autoincrement(self, table: Table) -> bool:
-        (sql,) = self.connection.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table.name]
-        ).fetchone()
-        return "AUTOINCREMENT" in sql.upper()
+        return bool(table.dialect_options["sqlite"]["autoincrement"])
 
     def sequence(self, table: Table) -> int | None:
         if not self._autoincrement(table):

@@ -2,7 +2,7 @@
 
 Imported only for a `postgresql://` archive (SQLAlchemy is the `postgresql` extra).
 
-`article_search` (crawler/archive/postgres/tables.py) holds, per article, `lexemes`: a tsvector of
+`article_search` (crawler/archive/model/postgres_only.py) holds, per article, `lexemes`: a tsvector of
 the distinct tokens of its title and body (the SQLite index's character pairs, folded as FTS5
 folds them: `crawler.search.matching`) and of its filter tokens (`#` before them), GIN-indexed;
 its `title_text` and `body_text` (search texts: runs one space apart); and `token_count`, its

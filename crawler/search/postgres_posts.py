@@ -1,7 +1,7 @@
 """Searching posts on a PostgreSQL archive: the SQLite `post_search` index's answers, as
 crawler/search/postgres.py gives the article index's.
 
-`post_search` (crawler/archive/postgres/tables.py) holds, per post with a text, what `article_search`
+`post_search` (crawler/archive/model/postgres_only.py) holds, per post with a text, what `article_search`
 holds per article: the tokens of its author's names (`title_text`, as SQLite's post index calls
 that column `title`) and of its text (`body_text`), and of its filter tokens, GIN-indexed, with
 its length as bm25 counts it. `index_post` writes a post's row in the transaction that writes the

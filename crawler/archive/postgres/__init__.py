@@ -1,8 +1,8 @@
 """An archive on a PostgreSQL server: its tables (`tables`), their Alembic migrations (`migrations/`)
 and the connection that applies them (`connection`).
 
-SQLAlchemy, Alembic and psycopg are the `postgresql` extra, imported only here and only when an
-archive is a `postgresql://` URL: the quick commands start as fast as before.
+psycopg, the driver, is the `postgresql` extra; it, SQLAlchemy and Alembic are imported only when
+an archive is built or migrated, or is a `postgresql://` URL: the quick commands start as fast as before.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ def is_postgres_url(location: str | Path) -> bool:
 
 
 def require_extra() -> None:
-    """Refuse, in one line naming the extra, when SQLAlchemy, Alembic or psycopg is missing."""
+    """Refuse, in one line naming the extra, when psycopg is missing."""
     try:
-        import alembic  # noqa: F401
         import psycopg  # noqa: F401
-        import sqlalchemy  # noqa: F401
     except ImportError as error:
         missing = (error.name or "a package").partition(".")[0]
         raise MissingExtra(

@@ -1,6 +1,6 @@
 """Opening a PostgreSQL archive: the engine, the schema check and the migrations.
 
-Opening read-write applies any Alembic revision the archive lacks (crawler/archive/postgres/schema.py);
+Opening read-write applies any Alembic revision the archive lacks (crawler/archive/schema.py);
 opening read-only refuses an archive whose schema is older or newer than this sourcevault, as the
 SQLite archive does.
 """
@@ -56,10 +56,10 @@ class PostgresArchive:
             raise
 
     def _check_schema(self, connection, readonly: bool) -> None:
-        from crawler.archive.postgres import schema
+        from crawler.archive import schema
 
         revision = schema.current(connection)
-        if revision is not None and not schema.known(revision):
+        if revision is not None and revision not in schema.REVISIONS:
             raise ArchiveError(
                 f"{self.where}: written by a newer sourcevault (schema {revision} is unknown to"
                 f" sourcevault {__version__}): upgrade sourcevault to use it"
@@ -68,7 +68,7 @@ class PostgresArchive:
             schema.upgrade(connection)
         elif revision is None:
             raise ArchiveError(f"{self.where}: no sourcevault archive in this database")
-        elif revision != schema.head():
+        elif revision != schema.HEAD:
             raise ArchiveError(
                 f"{self.where}: archive schema is older than this sourcevault; open it once read-write"
             )

@@ -113,7 +113,7 @@ class PostgresEnd:
         self._writer.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"), value)))
 
     def raw_bodies(self) -> Iterator[tuple[str, bytes, str]]:
-        from crawler.archive.postgres.tables import raw_bodies
+        from crawler.archive.model import raw_bodies
 
         query = select(raw_bodies.c.sha256, raw_bodies.c.compressed, raw_bodies.c.compression)
         with self._reader() as connection:

@@ -1,11 +1,12 @@
 """Crawl workers' leases on units of work in a PostgreSQL archive (issue 18): PostgreSQL as the work
-queue, with nothing home-made beyond the tables (crawler/archive/postgres/tables.py: crawl_workers,
+queue, with nothing home-made beyond the tables (crawler/archive/model/postgres_only.py: crawl_workers,
 work_units, work_leases).
 
-A unit of work is an outlet's discovery, an outlet's due revisits or a briefing's citations. A worker
-takes a due unit with `SELECT … FOR UPDATE SKIP LOCKED` (workers taking at once never wait for one
-another) and leases what the unit holds: its outlet; or, for a briefing's citations, the briefing and
-every outlet they are fetched from, a lease each, all taken in one transaction or none (a unit one of
+A unit of work is an outlet's discovery, an outlet's due revisits, a platform's watched posts due for
+a check, or a briefing's citations. A worker takes a due unit with `SELECT … FOR UPDATE SKIP LOCKED`
+(workers taking at once never wait for one another) and leases what the unit holds: its outlet (a
+platform's posts: the platform); or, for a briefing's citations, the briefing and every outlet they
+are fetched from, a lease each, all taken in one transaction or none (a unit one of
 whose holdings another worker leases waits). A holding has at most one lease (the primary key of
 work_leases), so an outlet is crawled by one worker at a time, whichever of its units it works on,
 and politeness needs no coordination between machines. The worker renews its leases
@@ -30,6 +31,7 @@ from sqlalchemy import Connection, Engine, text
 DISCOVERY = "discovery"
 REVISITS = "revisits"
 CITATIONS = "citations"
+POSTS = "posts"
 # A worker silent this long (days) is forgotten, with its expired leases, when another registers.
 FORGET_SILENT_WORKERS_AFTER_DAYS = 1
 # Due units looked at per attempt to take one; the others' rows stay free for other workers.
@@ -56,6 +58,15 @@ SCHEDULE_DUE_REVISITS = text(
     INSERT INTO work_units (kind, subject, holds, due_at)
     SELECT DISTINCT 'revisits', outlet, ARRAY[outlet], now() FROM articles
     WHERE revisit_due_at <= :now AND outlet = ANY(:outlets)
+    ON CONFLICT (kind, subject) DO NOTHING
+    """
+)
+# Posts are due for a platform once one of its watched posts' next check is (as revisit_due_at).
+SCHEDULE_DUE_POSTS = text(
+    """
+    INSERT INTO work_units (kind, subject, holds, due_at)
+    SELECT DISTINCT 'posts', platform, ARRAY[platform], now() FROM posts
+    WHERE watched = 1 AND next_check_at <= :now AND platform = ANY(:platforms)
     ON CONFLICT (kind, subject) DO NOTHING
     """
 )
@@ -163,6 +174,11 @@ class Unit:
         return cls(REVISITS, outlet, (outlet,))
 
     @classmethod
+    def posts(cls, platform: str) -> Unit:
+        """A platform's watched posts due for a check; the platform held as an outlet is."""
+        return cls(POSTS, platform, (platform,))
+
+    @classmethod
     def citations(cls, version: int, outlets: Iterable[str] = ()) -> Unit:
         """A briefing version's citations, fetched from `outlets` (each held while they are)."""
         return cls(CITATIONS, str(version), (f"briefing:{version}", *sorted(set(outlets))))
@@ -189,11 +205,13 @@ def schedule(engine: Engine, units: Iterable[Unit]) -> None:
             connection.execute(SCHEDULE, rows)
 
 
-def schedule_due_revisits(engine: Engine, outlets: list[str], now: str) -> None:
+def schedule_due_rechecks(engine: Engine, outlets: list[str], platforms: list[str], now: str) -> None:
     """A revisits unit, due now, for each of the outlets with an article whose revisit is due at `now`
-    (the archive's clock, crawler.archive.connection.utc_now), unless it has one already."""
+    (the archive's clock, crawler.archive.connection.utc_now), and a posts unit for each of the
+    platforms with a watched post whose next check is due, unless it has one already."""
     with engine.begin() as connection:
         connection.execute(SCHEDULE_DUE_REVISITS, {"outlets": outlets, "now": now})
+        connection.execute(SCHEDULE_DUE_POSTS, {"platforms": platforms, "now": now})
 
 
 def due_count(engine: Engine) -> int:

@@ -29,8 +29,8 @@ from psycopg.adapt import Loader
 from sqlalchemy import Connection, Transaction
 from sqlalchemy.exc import IntegrityError
 
+from crawler.archive.model import metadata
 from crawler.archive.postgres.connection import PostgresArchive
-from crawler.archive.postgres.tables import metadata
 
 # A run of SQL that is copied as it is (a quoted literal or identifier), or a parameter mark.
 _PIECES = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|(?<!:):([A-Za-z_]\w*)|%")

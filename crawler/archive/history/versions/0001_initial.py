@@ -1,6 +1,11 @@
-"""The archive's tables as of the SQLite archive's m012_stored_fingerprints, less its FTS5 search index.
+"""The archive's tables as of the legacy SQLite migrations' last, m012_stored_fingerprints: on SQLite,
+with its FTS5 search index, the very schema those migrations left (the baseline an SQLite archive they
+made is adopted at, crawler/archive/schema.py).
 
-Written by Alembic's autogenerate from crawler/archive/postgres/tables.py; never edit it once applied.
+Written by Alembic's autogenerate from the model (then crawler/archive/postgres/tables.py), for
+PostgreSQL; SQLite's types, table options, partial indexes and search index were added when the
+history came to build SQLite archives too, changing nothing it builds on PostgreSQL. Never edit it
+once applied.
 
 Revision ID: 0001
 Revises:
@@ -14,6 +19,76 @@ revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# Integers and doubles as the model declares them (crawler/archive/model/base.py).
+INTEGER64 = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+REAL = sa.Double().with_variant(sa.REAL(), "sqlite")
+
+# SQLite's search index (crawler/search/), which SQLAlchemy does not model: the FTS5 tables of articles
+# and posts, and the triggers noting each article written for the index to take in again, in the
+# very words of the legacy migrations that made them (m005, m006, m010).
+SQLITE_SEARCH = (
+    """CREATE VIRTUAL TABLE article_search USING fts5(
+            title, body, filters, content='', prefix='1', tokenize="unicode61 categories 'L* N* Co Cn'"
+        )""",
+    "INSERT INTO article_search (article_search, rank) VALUES ('rank', 'bm25(3.0, 1.0, 0.0)')",
+    """CREATE TABLE article_search_pending (
+            article INTEGER PRIMARY KEY,      -- articles.id written since the index last took it in
+            indexed INTEGER NOT NULL,         -- 1: article_search holds tokens of the indexed_* values
+            indexed_title TEXT,               -- coalesce(title_simplified, title) as indexed
+            indexed_body TEXT,                -- coalesce(body_simplified, body) as indexed
+            indexed_outlet TEXT,
+            indexed_language_tag TEXT,
+            indexed_published_at TEXT,
+            simplified_outdated INTEGER NOT NULL DEFAULT 0  -- 1: title or body changed without its
+                                                            -- Simplified copy (made again when indexed)
+        )""",
+    (
+        "CREATE TRIGGER article_search_replace BEFORE INSERT ON articles BEGIN INSERT INTO "
+        "article_search_pending (article, indexed, indexed_title, indexed_body, indexed_outlet, "
+        "indexed_language_tag, indexed_published_at) SELECT articles.id, 1, "
+        "coalesce(articles.title_simplified, articles.title), "
+        "coalesce(articles.body_simplified, articles.body), articles.outlet, "
+        "articles.language_tag, articles.published_at FROM articles WHERE id = new.id OR "
+        "capture_id = new.capture_id OR (outlet = new.outlet AND article_id = new.article_id "
+        "AND edition = new.edition) ON CONFLICT (article) DO NOTHING; END"
+    ),
+    (
+        "CREATE TRIGGER article_search_insert AFTER INSERT ON articles BEGIN INSERT INTO "
+        "article_search_pending (article, indexed, simplified_outdated) VALUES (new.id, 0, "
+        "new.language IS 'zh' AND ((coalesce(new.title, '') != '' AND new.title_simplified IS "
+        "NULL) OR (coalesce(new.body, '') != '' AND new.body_simplified IS NULL))) ON CONFLICT "
+        "(article) DO UPDATE SET simplified_outdated = simplified_outdated OR "
+        "excluded.simplified_outdated; END"
+    ),
+    (
+        "CREATE TRIGGER article_search_update AFTER UPDATE OF id, title, body, "
+        "title_simplified, body_simplified, outlet, language_tag, published_at ON articles WHEN "
+        "old.id IS NOT new.id OR old.title IS NOT new.title OR old.body IS NOT new.body OR "
+        "old.title_simplified IS NOT new.title_simplified OR old.body_simplified IS NOT "
+        "new.body_simplified OR old.outlet IS NOT new.outlet OR old.language_tag IS NOT "
+        "new.language_tag OR old.published_at IS NOT new.published_at BEGIN INSERT INTO "
+        "article_search_pending (article, indexed, indexed_title, indexed_body, indexed_outlet, "
+        "indexed_language_tag, indexed_published_at) VALUES (old.id, 1, "
+        "coalesce(old.title_simplified, old.title), coalesce(old.body_simplified, old.body), "
+        "old.outlet, old.language_tag, old.published_at) ON CONFLICT (article) DO NOTHING; "
+        "INSERT INTO article_search_pending (article, indexed, simplified_outdated) VALUES "
+        "(new.id, 0, new.language IS 'zh' AND ((new.title IS NOT old.title AND "
+        "new.title_simplified IS old.title_simplified) OR (new.body IS NOT old.body AND "
+        "new.body_simplified IS old.body_simplified))) ON CONFLICT (article) DO UPDATE SET "
+        "simplified_outdated = simplified_outdated OR excluded.simplified_outdated; END"
+    ),
+    (
+        "CREATE TRIGGER article_search_delete AFTER DELETE ON articles BEGIN INSERT INTO "
+        "article_search_pending (article, indexed, indexed_title, indexed_body, indexed_outlet, "
+        "indexed_language_tag, indexed_published_at) VALUES (old.id, 1, "
+        "coalesce(old.title_simplified, old.title), coalesce(old.body_simplified, old.body), "
+        "old.outlet, old.language_tag, old.published_at) ON CONFLICT (article) DO NOTHING; END"
+    ),
+    """CREATE VIRTUAL TABLE post_search USING fts5(
+            title, body, filters, content='', prefix='1', tokenize="unicode61 categories 'L* N* Co Cn'"
+        )""",
+)
 
 
 def upgrade() -> None:
@@ -35,24 +110,24 @@ def upgrade() -> None:
     op.create_index("article_urls_by_canonical_url", "article_urls", ["canonical_url"], unique=False)
     op.create_table(
         "briefings",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("published", sa.Text(), nullable=True),
-        sa.Column("current_version", sa.BigInteger(), nullable=True),
+        sa.Column("current_version", INTEGER64, nullable=True),
         sa.Column("added_at", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("title"),
     )
     op.create_table(
         "clusters",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
         sa.Column("created_at", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "crawl_runs",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
         sa.Column("started_at", sa.Text(), nullable=False),
         sa.Column("finished_at", sa.Text(), nullable=True),
         sa.Column("status", sa.Text(), nullable=False),
@@ -60,7 +135,7 @@ def upgrade() -> None:
         sa.Column("outlets", sa.Text(), nullable=False),
         sa.Column("replay_snapshot", sa.Text(), nullable=True),
         sa.Column("sourcevault_version", sa.Text(), nullable=False),
-        sa.Column("exit_status", sa.BigInteger(), nullable=True),
+        sa.Column("exit_status", INTEGER64, nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -79,14 +154,14 @@ def upgrade() -> None:
     op.create_table(
         "raw_bodies",
         sa.Column("sha256", sa.Text(), nullable=False),
-        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("size_bytes", INTEGER64, nullable=False),
         sa.Column("compression", sa.Text(), nullable=False),
         sa.Column("compressed", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("sha256"),
     )
     op.create_table(
         "article_fetch_queue",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
         sa.Column("outlet", sa.Text(), nullable=False),
         sa.Column("article_id", sa.Text(), nullable=False),
         sa.Column("edition", sa.Text(), nullable=False),
@@ -94,8 +169,8 @@ def upgrade() -> None:
         sa.Column("purpose", sa.Text(), nullable=False),
         sa.Column("state", sa.Text(), nullable=False),
         sa.Column("queued_at", sa.Text(), nullable=False),
-        sa.Column("listed_in_run", sa.BigInteger(), nullable=True),
-        sa.Column("failed_attempts", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("listed_in_run", INTEGER64, nullable=True),
+        sa.Column("failed_attempts", INTEGER64, server_default=sa.text("0"), nullable=False),
         sa.Column("last_failure", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["outlet"],
@@ -103,15 +178,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("outlet", "article_id", "edition"),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "article_fetch_queue_by_outlet", "article_fetch_queue", ["outlet", "state", "id"], unique=False
     )
     op.create_table(
         "briefing_versions",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("briefing", sa.BigInteger(), nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("briefing", INTEGER64, nullable=False),
+        sa.Column("version", INTEGER64, nullable=False),
         sa.Column("file_name", sa.Text(), nullable=False),
         sa.Column("file_format", sa.Text(), nullable=False),
         sa.Column("file_sha256", sa.Text(), nullable=False),
@@ -128,28 +204,28 @@ def upgrade() -> None:
     )
     op.create_table(
         "captures",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("crawl_run_id", sa.BigInteger(), nullable=True),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("crawl_run_id", INTEGER64, nullable=True),
         sa.Column("outlet", sa.Text(), nullable=False),
         sa.Column("page_kind", sa.Text(), nullable=False),
         sa.Column("request_method", sa.Text(), nullable=False),
         sa.Column("request_body", sa.LargeBinary(), nullable=True),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("final_url", sa.Text(), nullable=True),
-        sa.Column("http_status", sa.BigInteger(), nullable=True),
+        sa.Column("http_status", INTEGER64, nullable=True),
         sa.Column("response_headers", sa.Text(), nullable=False),
         sa.Column("fetched_at", sa.Text(), nullable=False),
         sa.Column("replayed_from", sa.Text(), nullable=True),
         sa.Column("body_sha256", sa.Text(), nullable=True),
-        sa.Column("body_size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("body_size_bytes", INTEGER64, nullable=False),
         sa.Column("text_encoding", sa.Text(), nullable=True),
         sa.Column("fetch_error", sa.Text(), nullable=True),
         sa.Column("outcome", sa.Text(), nullable=False),
         sa.Column("outcome_reason", sa.Text(), nullable=True),
-        sa.Column("revisit", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("revisit", INTEGER64, server_default=sa.text("0"), nullable=False),
         sa.Column("article_change", sa.Text(), nullable=True),
-        sa.Column("article_links_listed", sa.BigInteger(), nullable=True),
-        sa.Column("article_links_new", sa.BigInteger(), nullable=True),
+        sa.Column("article_links_listed", INTEGER64, nullable=True),
+        sa.Column("article_links_new", INTEGER64, nullable=True),
         sa.Column("imported_from", sa.Text(), nullable=True),
         sa.Column("post_endpoint", sa.Text(), nullable=True),
         sa.Column("web_archive_of", sa.Text(), nullable=True),
@@ -173,25 +249,25 @@ def upgrade() -> None:
     op.create_index("captures_by_url", "captures", ["url"], unique=False)
     op.create_table(
         "crawl_run_outlets",
-        sa.Column("crawl_run_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("crawl_run_id", INTEGER64, autoincrement=False, nullable=False),
         sa.Column("outlet", sa.Text(), autoincrement=False, nullable=False),
-        sa.Column("discovery_fetched", sa.BigInteger(), nullable=False),
-        sa.Column("discovery_not_modified", sa.BigInteger(), nullable=False),
-        sa.Column("discovery_failed", sa.BigInteger(), nullable=False),
-        sa.Column("discovered", sa.BigInteger(), nullable=False),
-        sa.Column("fetched", sa.BigInteger(), nullable=False),
-        sa.Column("revisited", sa.BigInteger(), nullable=False),
-        sa.Column("new", sa.BigInteger(), nullable=False),
-        sa.Column("updated", sa.BigInteger(), nullable=False),
-        sa.Column("unchanged", sa.BigInteger(), nullable=False),
-        sa.Column("removed", sa.BigInteger(), nullable=False),
-        sa.Column("not_article", sa.BigInteger(), nullable=False),
-        sa.Column("failed", sa.BigInteger(), nullable=False),
-        sa.Column("blocked", sa.BigInteger(), nullable=False),
+        sa.Column("discovery_fetched", INTEGER64, nullable=False),
+        sa.Column("discovery_not_modified", INTEGER64, nullable=False),
+        sa.Column("discovery_failed", INTEGER64, nullable=False),
+        sa.Column("discovered", INTEGER64, nullable=False),
+        sa.Column("fetched", INTEGER64, nullable=False),
+        sa.Column("revisited", INTEGER64, nullable=False),
+        sa.Column("new", INTEGER64, nullable=False),
+        sa.Column("updated", INTEGER64, nullable=False),
+        sa.Column("unchanged", INTEGER64, nullable=False),
+        sa.Column("removed", INTEGER64, nullable=False),
+        sa.Column("not_article", INTEGER64, nullable=False),
+        sa.Column("failed", INTEGER64, nullable=False),
+        sa.Column("blocked", INTEGER64, nullable=False),
         sa.Column("failures", sa.Text(), nullable=False),
-        sa.Column("articles_extracted", sa.BigInteger(), nullable=False),
+        sa.Column("articles_extracted", INTEGER64, nullable=False),
         sa.Column("field_coverage", sa.Text(), nullable=False),
-        sa.Column("off_policy", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("off_policy", INTEGER64, server_default=sa.text("0"), nullable=False),
         sa.ForeignKeyConstraint(
             ["crawl_run_id"],
             ["crawl_runs.id"],
@@ -204,8 +280,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "articles",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("capture_id", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("capture_id", INTEGER64, nullable=False),
         sa.Column("outlet", sa.Text(), nullable=False),
         sa.Column("article_id", sa.Text(), nullable=False),
         sa.Column("edition", sa.Text(), server_default=sa.text("''"), nullable=False),
@@ -230,22 +306,22 @@ def upgrade() -> None:
         sa.Column("language", sa.Text(), nullable=True),
         sa.Column("script", sa.Text(), nullable=True),
         sa.Column("language_tag", sa.Text(), nullable=True),
-        sa.Column("language_confidence", sa.Double(), nullable=True),
-        sa.Column("script_inferred", sa.BigInteger(), nullable=True),
-        sa.Column("declared_language_agrees", sa.BigInteger(), nullable=True),
+        sa.Column("language_confidence", REAL, nullable=True),
+        sa.Column("script_inferred", INTEGER64, nullable=True),
+        sa.Column("declared_language_agrees", INTEGER64, nullable=True),
         sa.Column("expected_script", sa.Text(), nullable=True),
-        sa.Column("script_mismatch", sa.BigInteger(), nullable=True),
+        sa.Column("script_mismatch", INTEGER64, nullable=True),
         sa.Column("title_simplified", sa.Text(), nullable=True),
         sa.Column("body_simplified", sa.Text(), nullable=True),
-        sa.Column("revisits_done", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("revisits_done", INTEGER64, server_default=sa.text("0"), nullable=False),
         sa.Column("revisit_due_at", sa.Text(), nullable=True),
         sa.Column("removed_at", sa.Text(), nullable=True),
         sa.Column("removed_reason", sa.Text(), nullable=True),
-        sa.Column("current_version", sa.BigInteger(), nullable=True),
+        sa.Column("current_version", INTEGER64, nullable=True),
         sa.Column("first_seen_at", sa.Text(), nullable=True),
         sa.Column("last_seen_at", sa.Text(), nullable=True),
         sa.Column("body_hash", sa.Text(), nullable=True),
-        sa.Column("cluster_id", sa.BigInteger(), nullable=True),
+        sa.Column("cluster_id", INTEGER64, nullable=True),
         sa.Column("key_source", sa.Text(), nullable=True),
         sa.Column("wayback_original_url", sa.Text(), nullable=True),
         sa.Column("wayback_captured_at", sa.Text(), nullable=True),
@@ -271,6 +347,7 @@ def upgrade() -> None:
         ["body_hash"],
         unique=False,
         postgresql_where=sa.text("body_hash IS NOT NULL"),
+        sqlite_where=sa.text("body_hash IS NOT NULL"),
     )
     op.create_index(
         "articles_by_cluster",
@@ -278,6 +355,7 @@ def upgrade() -> None:
         ["cluster_id"],
         unique=False,
         postgresql_where=sa.text("cluster_id IS NOT NULL"),
+        sqlite_where=sa.text("cluster_id IS NOT NULL"),
     )
     op.create_index("articles_by_language_tag", "articles", ["language_tag", "published_at"], unique=False)
     op.create_index("articles_by_outlet", "articles", ["outlet", "published_at"], unique=False)
@@ -288,6 +366,7 @@ def upgrade() -> None:
         ["revisit_due_at"],
         unique=False,
         postgresql_where=sa.text("revisit_due_at IS NOT NULL"),
+        sqlite_where=sa.text("revisit_due_at IS NOT NULL"),
     )
     op.create_index(
         "articles_from_wayback",
@@ -295,6 +374,7 @@ def upgrade() -> None:
         ["wayback_captured_at"],
         unique=False,
         postgresql_where=sa.text("wayback_captured_at IS NOT NULL"),
+        sqlite_where=sa.text("wayback_captured_at IS NOT NULL"),
     )
     op.create_index(
         "articles_with_script_mismatch",
@@ -302,13 +382,14 @@ def upgrade() -> None:
         ["outlet"],
         unique=False,
         postgresql_where=sa.text("script_mismatch = 1"),
+        sqlite_where=sa.text("script_mismatch = 1"),
     )
     op.create_table(
         "discovery_validators",
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Text(), nullable=True),
-        sa.Column("capture_id", sa.BigInteger(), nullable=False),
+        sa.Column("capture_id", INTEGER64, nullable=False),
         sa.Column("stored_at", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["capture_id"],
@@ -318,12 +399,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "posts",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
         sa.Column("platform", sa.Text(), nullable=False),
         sa.Column("post_id", sa.Text(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("cited_url", sa.Text(), nullable=True),
-        sa.Column("watched", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("watched", INTEGER64, server_default=sa.text("0"), nullable=False),
         sa.Column("author_uid", sa.Text(), nullable=True),
         sa.Column("author_screen_name", sa.Text(), nullable=True),
         sa.Column("author_name", sa.Text(), nullable=True),
@@ -335,17 +416,17 @@ def upgrade() -> None:
         sa.Column("script", sa.Text(), nullable=True),
         sa.Column("language_tag", sa.Text(), nullable=True),
         sa.Column("declared_language", sa.Text(), nullable=True),
-        sa.Column("reposts_count", sa.BigInteger(), nullable=True),
-        sa.Column("comments_count", sa.BigInteger(), nullable=True),
-        sa.Column("likes_count", sa.BigInteger(), nullable=True),
+        sa.Column("reposts_count", INTEGER64, nullable=True),
+        sa.Column("comments_count", INTEGER64, nullable=True),
+        sa.Column("likes_count", INTEGER64, nullable=True),
         sa.Column("counts_at_least", sa.Text(), server_default=sa.text("'[]'"), nullable=False),
         sa.Column("image_urls", sa.Text(), server_default=sa.text("'[]'"), nullable=False),
         sa.Column("video_urls", sa.Text(), server_default=sa.text("'[]'"), nullable=False),
         sa.Column("links", sa.Text(), server_default=sa.text("'[]'"), nullable=False),
         sa.Column("source_client", sa.Text(), nullable=True),
         sa.Column("in_reply_to", sa.Text(), nullable=True),
-        sa.Column("reposted_post", sa.BigInteger(), nullable=True),
-        sa.Column("capture_id", sa.BigInteger(), nullable=True),
+        sa.Column("reposted_post", INTEGER64, nullable=True),
+        sa.Column("capture_id", INTEGER64, nullable=True),
         sa.Column("problems", sa.Text(), server_default=sa.text("'[]'"), nullable=False),
         sa.Column("status", sa.Text(), server_default=sa.text("'unchecked'"), nullable=False),
         sa.Column("removal_kind", sa.Text(), nullable=True),
@@ -371,13 +452,14 @@ def upgrade() -> None:
         ["next_check_at"],
         unique=False,
         postgresql_where=sa.text("watched = 1"),
+        sqlite_where=sa.text("watched = 1"),
     )
     op.create_index("posts_by_reposted", "posts", ["reposted_post"], unique=False)
     op.create_table(
         "article_minhashes",
-        sa.Column("article", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("article", INTEGER64, autoincrement=False, nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=False),
-        sa.Column("shingle_count", sa.BigInteger(), nullable=False),
+        sa.Column("shingle_count", INTEGER64, nullable=False),
         sa.Column("comparable_text", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["article"],
@@ -387,11 +469,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "article_versions",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("article", sa.BigInteger(), nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.Column("previous_version_id", sa.BigInteger(), nullable=True),
-        sa.Column("capture_id", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("article", INTEGER64, nullable=False),
+        sa.Column("version", INTEGER64, nullable=False),
+        sa.Column("previous_version_id", INTEGER64, nullable=True),
+        sa.Column("capture_id", INTEGER64, nullable=False),
         sa.Column("content_hash", sa.Text(), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
@@ -413,10 +495,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "cluster_links",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("article", sa.BigInteger(), nullable=False),
-        sa.Column("linked_article", sa.BigInteger(), nullable=False),
-        sa.Column("similarity", sa.Double(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("article", INTEGER64, nullable=False),
+        sa.Column("linked_article", INTEGER64, nullable=False),
+        sa.Column("similarity", REAL, nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("linked_at", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -433,20 +515,21 @@ def upgrade() -> None:
     op.create_index("cluster_links_by_linked_article", "cluster_links", ["linked_article"], unique=False)
     op.create_table(
         "minhash_bands",
-        sa.Column("band", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("bucket", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("article", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("band", INTEGER64, autoincrement=False, nullable=False),
+        sa.Column("bucket", INTEGER64, autoincrement=False, nullable=False),
+        sa.Column("article", INTEGER64, autoincrement=False, nullable=False),
         sa.ForeignKeyConstraint(
             ["article"],
             ["articles.id"],
         ),
         sa.PrimaryKeyConstraint("band", "bucket", "article"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "post_article_links",
-        sa.Column("post", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("article", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("similarity", sa.Double(), nullable=False),
+        sa.Column("post", INTEGER64, autoincrement=False, nullable=False),
+        sa.Column("article", INTEGER64, autoincrement=False, nullable=False),
+        sa.Column("similarity", REAL, nullable=False),
         sa.Column("linked_at", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["article"],
@@ -461,19 +544,19 @@ def upgrade() -> None:
     op.create_index("post_article_links_by_article", "post_article_links", ["article"], unique=False)
     op.create_table(
         "post_checks",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("post", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("post", INTEGER64, nullable=False),
         sa.Column("checked_at", sa.Text(), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=False),
         sa.Column("removal_kind", sa.Text(), nullable=True),
         sa.Column("evidence", sa.Text(), nullable=True),
         sa.Column("evidence_source", sa.Text(), nullable=True),
-        sa.Column("capture_id", sa.BigInteger(), nullable=True),
+        sa.Column("capture_id", INTEGER64, nullable=True),
         sa.Column("retry_at", sa.Text(), nullable=True),
-        sa.Column("reposts_count", sa.BigInteger(), nullable=True),
-        sa.Column("comments_count", sa.BigInteger(), nullable=True),
-        sa.Column("likes_count", sa.BigInteger(), nullable=True),
-        sa.Column("seen_in", sa.BigInteger(), nullable=True),
+        sa.Column("reposts_count", INTEGER64, nullable=True),
+        sa.Column("comments_count", INTEGER64, nullable=True),
+        sa.Column("likes_count", INTEGER64, nullable=True),
+        sa.Column("seen_in", INTEGER64, nullable=True),
         sa.ForeignKeyConstraint(
             ["capture_id"],
             ["captures.id"],
@@ -491,12 +574,12 @@ def upgrade() -> None:
     op.create_index("post_checks_by_post", "post_checks", ["post", "checked_at"], unique=False)
     op.create_table(
         "post_versions",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("post", sa.BigInteger(), nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("post", INTEGER64, nullable=False),
+        sa.Column("version", INTEGER64, nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("captured_at", sa.Text(), nullable=False),
-        sa.Column("capture_id", sa.BigInteger(), nullable=True),
+        sa.Column("capture_id", INTEGER64, nullable=True),
         sa.ForeignKeyConstraint(
             ["capture_id"],
             ["captures.id"],
@@ -510,10 +593,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "citations",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("briefing_version", sa.BigInteger(), nullable=False),
-        sa.Column("position", sa.BigInteger(), nullable=False),
-        sa.Column("line", sa.BigInteger(), nullable=True),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("briefing_version", INTEGER64, nullable=False),
+        sa.Column("position", INTEGER64, nullable=False),
+        sa.Column("line", INTEGER64, nullable=True),
         sa.Column("item", sa.Text(), nullable=True),
         sa.Column("label", sa.Text(), nullable=True),
         sa.Column("claimed_date", sa.Text(), nullable=True),
@@ -525,11 +608,11 @@ def upgrade() -> None:
         sa.Column("status", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("final_url", sa.Text(), nullable=True),
-        sa.Column("capture_id", sa.BigInteger(), nullable=True),
-        sa.Column("article_version_id", sa.BigInteger(), nullable=True),
+        sa.Column("capture_id", INTEGER64, nullable=True),
+        sa.Column("article_version_id", INTEGER64, nullable=True),
         sa.Column("web_archive_snapshot_at", sa.Text(), nullable=True),
         sa.Column("checked_at", sa.Text(), nullable=True),
-        sa.Column("latest_capture_id", sa.BigInteger(), nullable=True),
+        sa.Column("latest_capture_id", INTEGER64, nullable=True),
         sa.Column("removed_at", sa.Text(), nullable=True),
         sa.Column("removed_kind", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -555,13 +638,13 @@ def upgrade() -> None:
     op.create_index("citations_by_status", "citations", ["status"], unique=False)
     op.create_table(
         "citation_hops",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("citation", sa.BigInteger(), nullable=False),
-        sa.Column("hop", sa.BigInteger(), nullable=False),
+        sa.Column("id", INTEGER64, nullable=False),
+        sa.Column("citation", INTEGER64, nullable=False),
+        sa.Column("hop", INTEGER64, nullable=False),
         sa.Column("from_url", sa.Text(), nullable=False),
         sa.Column("to_url", sa.Text(), nullable=True),
-        sa.Column("http_status", sa.BigInteger(), nullable=True),
-        sa.Column("capture_id", sa.BigInteger(), nullable=False),
+        sa.Column("http_status", INTEGER64, nullable=True),
+        sa.Column("capture_id", INTEGER64, nullable=False),
         sa.Column("fetched_at", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["capture_id"],
@@ -576,9 +659,15 @@ def upgrade() -> None:
     op.create_index(
         "citation_hops_by_citation", "citation_hops", ["citation", "fetched_at", "hop"], unique=False
     )
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH:
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for table in ("post_search", "article_search_pending", "article_search"):
+            op.drop_table(table)
     op.drop_index("citation_hops_by_citation", table_name="citation_hops")
     op.drop_table("citation_hops")
     op.drop_index("citations_by_status", table_name="citations")

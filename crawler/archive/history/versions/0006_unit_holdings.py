@@ -3,7 +3,8 @@ every outlet they are fetched from), a lease per holding, all taken together
 (crawler/archive/postgres/leases.py). work_units.holds becomes an array (each unit's one holding its
 only element); work_leases.unit is no longer unique.
 
-Written by Alembic's autogenerate from crawler/archive/postgres/tables.py; the change of holds' type,
+PostgreSQL's alone: nothing on SQLite. Written by Alembic's autogenerate from the model (then
+crawler/archive/postgres/tables.py); the change of holds' type,
 which autogenerate does not compare, written by hand after it. Never edit it once applied.
 
 Revision ID: 0006
@@ -22,6 +23,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.drop_constraint(op.f("work_leases_unit_key"), "work_leases", type_="unique")
     op.create_index("work_leases_by_unit", "work_leases", ["unit"], unique=False)
     op.alter_column(
@@ -34,6 +37,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.alter_column(
         "work_units", "holds", type_=sa.Text(), existing_nullable=False, postgresql_using="holds[1]"
     )

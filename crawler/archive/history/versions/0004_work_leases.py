@@ -1,7 +1,8 @@
 """Crawl workers' leases: crawl_workers, work_units and work_leases, kept by
 crawler/archive/postgres/leases.py; PostgreSQL's alone (an SQLite archive has no workers).
 
-Written by Alembic's autogenerate from crawler/archive/postgres/tables.py; never edit it once applied.
+PostgreSQL's alone: nothing on SQLite. Written by Alembic's autogenerate from the model (then
+crawler/archive/postgres/tables.py); never edit it once applied.
 
 Revision ID: 0004
 Revises: 0002
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.create_table(
         "crawl_workers",
         sa.Column("id", sa.Text(), nullable=False),
@@ -56,6 +59,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.drop_index("work_leases_by_worker", table_name="work_leases")
     op.drop_table("work_leases")
     op.drop_index("work_units_by_due_at", table_name="work_units")

@@ -1,7 +1,8 @@
 """Chinese search: article_search (a GIN-indexed tsvector of each article's tokens, its search texts
 and length) and article_search_totals, kept by crawler/search/postgres.py.
 
-Written by Alembic's autogenerate from crawler/archive/postgres/tables.py; never edit it once applied.
+PostgreSQL's alone: nothing on SQLite. Written by Alembic's autogenerate from the model (then
+crawler/archive/postgres/tables.py); never edit it once applied.
 An archive's articles are indexed by the command that writes or copies them.
 
 Revision ID: 0002
@@ -20,6 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.create_table(
         "article_search",
         sa.Column("article", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -41,6 +44,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.drop_table("article_search_totals")
     op.drop_index("article_search_by_lexeme", table_name="article_search")
     op.drop_table("article_search")

@@ -1,7 +1,8 @@
 """Post search: post_search (a GIN-indexed tsvector of each post's tokens, its search texts and
 length), kept by crawler/search/postgres_posts.py.
 
-Written by Alembic's autogenerate from crawler/archive/postgres/tables.py; never edit it once applied.
+PostgreSQL's alone: nothing on SQLite. Written by Alembic's autogenerate from the model (then
+crawler/archive/postgres/tables.py); never edit it once applied.
 An archive's posts are indexed by the command that writes or copies them; those already archived
 when this revision is applied are indexed by `migrate-archive` of a copy (a PostgreSQL archive held
 no post before it: the posts commands refused one).
@@ -22,6 +23,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.create_table(
         "post_search",
         sa.Column("post", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -36,5 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.drop_index("post_search_by_lexeme", table_name="post_search")
     op.drop_table("post_search")
