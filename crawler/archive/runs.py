@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from crawler import __version__
-from crawler.archive.connection import ArchiveConnection, to_json, utc_now
+from crawler.archive.connection import ArchiveConnection, on_postgres, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
 from crawler.archive.run_records import write_run_records
 
@@ -28,16 +28,18 @@ class Runs:
         replay_snapshot: str | None,
         *,
         leased: bool = False,
+        beside: bool = False,
         revisits: int | None = None,
     ) -> int:
         """Record a new run and queue its revisits (`revisits` of them at most, all when None); only
-        while holding the archive's CrawlLock, or, `leased`, a crawl worker's lease on the run's
-        outlets (crawler/archive/postgres/leases.py)."""
+        while holding the archive's write lock with no other crawl (crawler/archive/lock.py), or,
+        `leased`, a crawl worker's lease on the run's outlets (crawler/archive/postgres/leases.py),
+        or, `beside`, a briefing's citations fetched beside crawls, which closes no run."""
         now = utc_now()
         with self.archive.db.atomic():
             # A worker's run of a briefing's citations lists no outlet: it cannot tell another
             # worker's run of other citations, under way, from one that lost its process.
-            if outlets or not leased:
+            if (outlets or not leased) and not beside:
                 self._close_interrupted(now, outlets if leased else None)
             self.queue.prepare_run(outlets, now, revisits)
             cursor = self.connection.execute(
@@ -53,6 +55,9 @@ class Runs:
         query, parameters = "SELECT id FROM crawl_runs WHERE status = 'running'", []
         if leased is not None:
             query, parameters = f"{query} AND outlets = ?", [to_json(leased)]
+        elif on_postgres(self.connection):
+            # A briefing's citations (no outlet listed) may be fetched beside this crawl.
+            query, parameters = f"{query} AND outlets <> ?", [to_json([])]
         interrupted = [row[0] for row in self.connection.execute(query, parameters)]
         for run_id in interrupted:
             self.connection.execute(
