@@ -20,6 +20,7 @@ from crawler.archive.articles import StoreResult
 from crawler.archive.connection import ArchiveError, storage_failure
 from crawler.archive.lock import ArchiveBusy, CrawlLock, write_lock
 from crawler.archive.postgres import is_postgres_url
+from crawler.archive.postgres.races import retried_async
 from crawler.archive.reserve import SpaceReserve
 from crawler.archive.run_records import count_run, nothing_fetched
 from crawler.archive.write_batch import WriteBatch
@@ -162,6 +163,8 @@ class ArchivePipeline:
             outlets,
             self.replay_snapshot,
             crawl_worker=(self.crawler.settings.getdict("WORKER_LEASE") or {}).get("worker"),
+            # The command holds the lock beside crawls (a briefing's citations, on PostgreSQL).
+            beside=self.lock is not None and not self.lock.crawls_alone,
             revisits=getattr(spider, "revisits_to_queue", None),
         )
         assert self.crawler.stats is not None
@@ -228,7 +231,12 @@ class ArchivePipeline:
         try:
             self.batch.join()
             self.batch.stored()
-            return await in_steps(self.archive.storing(item, self.run_id, outlet=outlet))
+            # On PostgreSQL, other writers store beside the crawl: a transaction that lost a race
+            # for a row to one of them runs again (crawler/archive/postgres/races.py).
+            return await retried_async(
+                self.archive.connection,
+                lambda: in_steps(self.archive.storing(item, self.run_id, outlet=outlet)),  # type: ignore[union-attr]
+            )
         except CommitRefused as refused:
             raise DropItem(f"{item.url}: not stored, {refused}") from None
         except Exception as error:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
+from crawler.archive.lock import WORKER
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.archive.postgres.leases import Lease, Unit, WorkerLeases
 from crawler.archive.postgres.lock import PostgresWriteLock
@@ -189,7 +190,7 @@ def test_workers_and_a_single_crawl_keep_each_other_out_exit_75(postgres_url):
         single.release()
     assert refused.returncode == 75, refused.stderr
     assert "busy, another sourcevault writes to it (crawl, pid " in refused.stderr
-    worker = PostgresWriteLock(postgres_url, shared=True)
+    worker = PostgresWriteLock(postgres_url, WORKER)
     worker.acquire("crawl worker")
     try:
         refused = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
@@ -231,8 +232,8 @@ def test_a_worker_fetches_a_briefings_pages_holding_their_outlet_then_only_due_r
             f"2. Loopback daily, November 2, 2026\n{site.base_url}/daily/a/2\n",
             encoding="utf-8",
         )
-        # Added while a worker holds the archive's write lock shared, as crawl workers do.
-        worker_lock = PostgresWriteLock(postgres_url, shared=True)
+        # Added while a worker holds the archive's locks, as crawl workers do.
+        worker_lock = PostgresWriteLock(postgres_url, WORKER)
         PostgresArchive(postgres_url).close()
         worker_lock.acquire("crawl worker")
         try:

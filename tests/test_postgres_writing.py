@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from crawler import exit_status
 from crawler.archive import Archive
+from crawler.archive.lock import BESIDE_CRAWLS, WHOLE
 from crawler.archive.postgres.lock import PostgresWriteLock
 from crawler.archive.postgres.rooms import PostgresConnection, driver_sql
 from crawler.cli import DEMO_SNAPSHOT
@@ -145,15 +146,27 @@ def slot(session: PostgresConnection) -> int:
     return session.sa.execute(text(f"SELECT pg_backend_pid() % {search.TOTALS_SLOTS}")).scalar_one()
 
 
-def test_a_crawl_waits_for_no_other_writer_it_exits_75_naming_it(postgres_url):
+def test_a_crawl_runs_beside_an_import_both_exit_75_naming_a_reextract_holding_the_archive_whole(
+    postgres_url, tmp_path
+):
     Archive(postgres_url).close()
-    lock = PostgresWriteLock(postgres_url)
-    with lock.held("import"):
-        result = run_sourcevault("crawl", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
-    assert result.returncode == exit_status.ARCHIVE_BUSY
-    assert "busy, another sourcevault writes to it (import, pid" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert not lock.is_taken()
+    beside = PostgresWriteLock(postgres_url, BESIDE_CRAWLS)
+    with beside.held("import"):
+        crawled = run_sourcevault("crawl", "cna", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
+    assert crawled.returncode == exit_status.OK, crawled.stderr
+    records = tmp_path / "records.jsonl"
+    records.write_bytes(b"")
+    whole = PostgresWriteLock(postgres_url, WHOLE)
+    with whole.held("reextract"):
+        refused = [
+            run_sourcevault("crawl", "cna", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url),
+            run_sourcevault("import", str(records), "--db", postgres_url),
+        ]
+    for result in refused:
+        assert result.returncode == exit_status.ARCHIVE_BUSY
+        assert "busy, another sourcevault writes to it (reextract, pid" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not whole.is_taken()
 
 
 @pytest.mark.parametrize(

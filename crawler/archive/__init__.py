@@ -37,6 +37,7 @@ from crawler.archive.captures import Captures, StoredCapture, seen_at
 from crawler.archive.citation_checks import CitationChecks
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH, ArchiveConnection, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
+from crawler.archive.postgres.races import retried
 from crawler.archive.posts import Posts
 from crawler.archive.queries import Queries
 from crawler.archive.runs import Runs
@@ -269,8 +270,16 @@ class Archive(ArchiveConnection):
         The article goes through the store path of a crawled one (versions, URL aliases, story
         clusters). A record imported before, or an article whose title, body and publication time
         the archive already holds, adds nothing; a changed article gets the record as its newer
-        original and a new version, as a refetch would.
+        original and a new version, as a refetch would. Run again when it lost a race for a row
+        to a crawl writing beside it (crawler/archive/postgres/races.py).
         """
+        return retried(
+            self.connection, lambda: self._store_import(record, article, fetched_at, imported_from, outlet)
+        )
+
+    def _store_import(
+        self, record: bytes, article: Article, fetched_at: datetime, imported_from: str, outlet: Outlet | None
+    ) -> ArticleChange:
         from crawler.identity import ArticleKey
 
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)

@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from crawler.archive.connection import ArchiveConnection, extreme, marks, on_postgres, to_json, utc_now
+from crawler.archive.postgres.races import hold_rows
 from crawler.article_fields import ARTICLE_FIELDS
 
 if TYPE_CHECKING:
@@ -133,6 +134,8 @@ class Articles:
 
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
         new_hash = content_hash(article.title, article.body)
+        # Another writer storing this article (a crawl, an import) commits first; then it is read.
+        hold_rows(self.connection, "articles", IDENTITY_MATCHES, [key.outlet, key.article_id, key.edition])
         current = self.connection.execute(
             "SELECT a.id, a.current_version, v.id, v.content_hash FROM articles a"
             " LEFT JOIN article_versions v ON v.article = a.id AND v.version = a.current_version"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.archive.briefing_queries import BriefingQueries
 from crawler.archive.connection import ArchiveConnection, utc_now
+from crawler.archive.postgres.races import retried
 from crawler.exit_status import BadInput
 
 if TYPE_CHECKING:
@@ -56,61 +57,67 @@ class Briefings(BriefingQueries):
         published: date | None,
         initial: dict[int, Resolution],
     ) -> AddedBriefing:
-        """Store a briefing file and its citations (as pending, or as `initial` says by position)."""
-        sha256 = hashlib.sha256(file_bytes).hexdigest()
-        known = self.connection.execute(
-            "SELECT briefing, version, id FROM briefing_versions WHERE file_sha256 = ?", [sha256]
-        ).fetchone()
-        if known is not None:
-            return AddedBriefing(known[0], known[1], known[2], new=False)
-        now = utc_now()
-        with self.archive.db.atomic():
-            row = self.connection.execute(
-                "SELECT id, current_version FROM briefings WHERE title = ?", [title]
+        """Store a briefing file and its citations (as pending, or as `initial` says by position).
+        Another writer adding the same briefing at once: run again, this finds that one's."""
+
+        def attempt() -> AddedBriefing:
+            sha256 = hashlib.sha256(file_bytes).hexdigest()
+            known = self.connection.execute(
+                "SELECT briefing, version, id FROM briefing_versions WHERE file_sha256 = ?", [sha256]
             ).fetchone()
-            if row is None:
+            if known is not None:
+                return AddedBriefing(known[0], known[1], known[2], new=False)
+            now = utc_now()
+            with self.archive.db.atomic():
+                row = self.connection.execute(
+                    "SELECT id, current_version FROM briefings WHERE title = ?", [title]
+                ).fetchone()
+                if row is None:
+                    cursor = self.connection.execute(
+                        "INSERT INTO briefings (title, published, current_version, added_at)"
+                        " VALUES (?, ?, 1, ?)",
+                        [title, published.isoformat() if published else None, now],
+                    )
+                    briefing, version = int(cursor.lastrowid or 0), 1
+                else:
+                    briefing, version = row[0], (row[1] or 0) + 1
+                    self.connection.execute(
+                        "UPDATE briefings SET current_version = ?, published = coalesce(?, published)"
+                        " WHERE id = ?",
+                        [version, published.isoformat() if published else None, briefing],
+                    )
                 cursor = self.connection.execute(
-                    "INSERT INTO briefings (title, published, current_version, added_at) VALUES (?, ?, 1, ?)",
-                    [title, published.isoformat() if published else None, now],
+                    """INSERT INTO briefing_versions
+                        (briefing, version, file_name, file_format, file_sha256, file_bytes, text, added_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [briefing, version, file_name, str(parsed.format), sha256, file_bytes, parsed.text, now],
                 )
-                briefing, version = int(cursor.lastrowid or 0), 1
-            else:
-                briefing, version = row[0], (row[1] or 0) + 1
-                self.connection.execute(
-                    "UPDATE briefings SET current_version = ?, published = coalesce(?, published)"
-                    " WHERE id = ?",
-                    [version, published.isoformat() if published else None, briefing],
-                )
-            cursor = self.connection.execute(
-                """INSERT INTO briefing_versions
-                    (briefing, version, file_name, file_format, file_sha256, file_bytes, text, added_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                [briefing, version, file_name, str(parsed.format), sha256, file_bytes, parsed.text, now],
-            )
-            version_id = int(cursor.lastrowid or 0)
-            for citation in parsed.citations:
-                resolution = initial.get(citation.position)
-                self.connection.execute(
-                    """INSERT INTO citations (briefing_version, position, line, item, label, claimed_date,
-                        url, kind, outlet, platform, post_id, status, reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [
-                        version_id,
-                        citation.position,
-                        citation.line,
-                        citation.item,
-                        citation.label,
-                        citation.claimed_date.isoformat() if citation.claimed_date else None,
-                        citation.url,
-                        citation.kind,
-                        citation.outlet,
-                        citation.platform,
-                        citation.post_id,
-                        resolution.status if resolution else "pending",
-                        resolution.reason if resolution else None,
-                    ],
-                )
-        return AddedBriefing(briefing, version, version_id, new=True)
+                version_id = int(cursor.lastrowid or 0)
+                for citation in parsed.citations:
+                    resolution = initial.get(citation.position)
+                    self.connection.execute(
+                        """INSERT INTO citations (briefing_version, position, line, item, label, claimed_date,
+                            url, kind, outlet, platform, post_id, status, reason)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        [
+                            version_id,
+                            citation.position,
+                            citation.line,
+                            citation.item,
+                            citation.label,
+                            citation.claimed_date.isoformat() if citation.claimed_date else None,
+                            citation.url,
+                            citation.kind,
+                            citation.outlet,
+                            citation.platform,
+                            citation.post_id,
+                            resolution.status if resolution else "pending",
+                            resolution.reason if resolution else None,
+                        ],
+                    )
+            return AddedBriefing(briefing, version, version_id, new=True)
+
+        return retried(self.connection, attempt)
 
     # --- which citations to fetch -----------------------------------------------------------------
 

@@ -1,7 +1,12 @@
-"""One writer per archive at a time: an exclusive flock on a lock file beside the archive.
+"""Who writes an archive at once: on a file, one writer at a time (an exclusive flock on a lock
+file beside the archive); on PostgreSQL, what each writer's `Holding` lets in beside it.
 
-A crawl, a re-extraction and an import each rebuild articles, versions and clusters; two of
-them at once would interleave those rebuilds, so each holds the lock while it writes.
+SQLite lets one writer in at a time anyway, so a crawl, a re-extraction and an import each hold
+the file's lock while they write. A PostgreSQL archive has two locks (crawler/archive/postgres/
+lock.py): the crawls' (a single crawl holds it alone, crawl workers together) and the writers'
+(every writer shares it, a re-extraction holds it alone): imports, briefings and posts are
+written beside any crawl, their transactions run again when they lose a race for a row
+(crawler/archive/postgres/races.py).
 
 The kernel releases a flock when its process dies, so a crawl killed with SIGKILL never leaves
 a stale lock behind (only an empty file, which the next writer takes over). Two descriptors of
@@ -29,6 +34,7 @@ import stat
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -47,17 +53,39 @@ class ArchiveBusy(RuntimeError):
     """Another process is crawling, re-extracting or importing into this archive."""
 
 
+ALONE, SHARED = "alone", "shared"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a writer holds of a PostgreSQL archive's two locks: the crawls' (`crawls`, None: not
+    taken) and the writers' (`writes`), each alone or shared. A file's one lock is held alone."""
+
+    crawls: str | None
+    writes: str
+
+
+# A single crawl: no other crawl (its outlets are leased to no one), any writer beside it.
+CRAWL = Holding(ALONE, SHARED)
+# Crawl workers: together (each outlet leased to one of them), any writer beside them.
+WORKER = Holding(SHARED, SHARED)
+# Imports, briefings, posts: beside any crawl and each other (their races: postgres/races.py).
+BESIDE_CRAWLS = Holding(None, SHARED)
+# A re-extraction or a copy of the archive: nothing else writes meanwhile.
+WHOLE = Holding(ALONE, ALONE)
+
+
 def lock_path(archive_path: Path | str) -> Path:
     return beside_archive(archive_path, LOCK_SUFFIX)
 
 
-def write_lock(archive: Path | str, *, shared: bool = False) -> CrawlLock | PostgresWriteLock:
-    """The write lock of an archive: a file's flock, or a PostgreSQL archive's advisory lock (`shared`:
-    held together with the crawl workers, crawler/archive/postgres/lock.py)."""
+def write_lock(archive: Path | str, holding: Holding = CRAWL) -> CrawlLock | PostgresWriteLock:
+    """The write lock of an archive: a file's flock, or a PostgreSQL archive's advisory locks as
+    `holding` takes them (crawler/archive/postgres/lock.py)."""
     if is_postgres_url(archive):
         from crawler.archive.postgres.lock import PostgresWriteLock
 
-        return PostgresWriteLock(str(archive), shared=shared)
+        return PostgresWriteLock(str(archive), holding)
     return CrawlLock(archive)
 
 
@@ -69,6 +97,11 @@ class WriteLock(ABC):
 
     @abstractmethod
     def release(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def crawls_alone(self) -> bool:
+        """Whether this process, holding the lock, knows no other crawl runs beside it."""
 
     @contextmanager
     def held(self, purpose: str = "crawl") -> Iterator[None]:
@@ -155,6 +188,10 @@ class CrawlLock(WriteLock):
         with suppress(FileNotFoundError):
             os.unlink(self.path)
         os.close(descriptor)
+
+    @property
+    def crawls_alone(self) -> bool:
+        return self.path in self._held
 
     def is_taken(self) -> bool:
         """Whether some process (this one included) holds the lock now; takes nothing."""

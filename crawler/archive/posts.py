@@ -18,6 +18,7 @@ from crawler.archive.captures import Captures, seen_at
 from crawler.archive.connection import extreme, marks, to_json
 from crawler.archive.post_index import PostIndex
 from crawler.archive.post_queries import PostQueries
+from crawler.archive.postgres.races import hold_rows, retried
 from crawler.network_policy import BLOCKED_PREFIX
 from crawler.posts.checks import FAILED
 from crawler.posts.post import Outcome, Post
@@ -103,19 +104,19 @@ class Posts(PostQueries):
 
     def record(self, fetch: PostFetch) -> RecordedCheck:
         """Store one check's fetch (module doc): the answers first, in a transaction of their own,
-        so that an error in what is read from them never loses them; the check then says so."""
-        with self.archive.db.atomic():
-            platform = fetch.ref.platform.value if fetch.ref else _platform_of_answers(fetch)
-            capture_ids = tuple(self._keep_answer(platform, answer) for answer in fetch.answers)
-            post = self.ensure(fetch.ref, fetch.cited_url, fetch.watched) if fetch.ref else None
+        so that an error in what is read from them never loses them; the check then says so. Each
+        transaction runs again when it lost a race for a row (crawler/archive/postgres/races.py)."""
+        capture_ids, post = retried(self.connection, lambda: self._keep_answers(fetch))
         if post is None or fetch.check is None:
             return RecordedCheck(None, None, None, capture_ids, fetch.reason or "no check made")
         check = fetch.check
         evidence_capture = capture_ids[check.evidence_answer] if check.evidence_answer is not None else None
         checked_at = seen_at(fetch.checked_at)
         try:
-            with self.archive.db.atomic():
-                changed = self._store_check(post, check, evidence_capture, checked_at, bool(capture_ids))
+            changed = retried(
+                self.connection,
+                lambda: self._store_check(post, check, evidence_capture, checked_at, bool(capture_ids)),
+            )
         except (sqlite3.IntegrityError, ValueError, TypeError, KeyError) as error:
             # The answers are kept: the check records why nothing was read from them.
             reason = f"answers kept, not read: {type(error).__name__}: {error}"
@@ -134,7 +135,22 @@ class Posts(PostQueries):
             evidence_capture=evidence_capture,
         )
 
+    def _keep_answers(self, fetch: PostFetch) -> tuple[tuple[int, ...], int | None]:
+        """The answers' captures and the post's row, in one transaction."""
+        with self.archive.db.atomic():
+            platform = fetch.ref.platform.value if fetch.ref else _platform_of_answers(fetch)
+            capture_ids = tuple(self._keep_answer(platform, answer) for answer in fetch.answers)
+            return capture_ids, self.ensure(fetch.ref, fetch.cited_url, fetch.watched) if fetch.ref else None
+
     def _store_check(
+        self, post: int, check: Check, evidence_capture: int | None, checked_at: str, captured: bool
+    ) -> bool:
+        """The check and what it read, in one transaction, the post's row held against other writers."""
+        with self.archive.db.atomic():
+            hold_rows(self.connection, "posts", "id = ?", [post])
+            return self._store_read_check(post, check, evidence_capture, checked_at, captured)
+
+    def _store_read_check(
         self, post: int, check: Check, evidence_capture: int | None, checked_at: str, captured: bool
     ) -> bool:
         changed = False

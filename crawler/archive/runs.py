@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from crawler import __version__
-from crawler.archive.connection import ArchiveConnection, to_json, utc_now
+from crawler.archive.connection import ArchiveConnection, on_postgres, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
 from crawler.archive.run_records import write_run_records
 
@@ -28,14 +28,18 @@ class Runs:
         replay_snapshot: str | None,
         *,
         crawl_worker: str | None = None,
+        beside: bool = False,
         revisits: int | None = None,
     ) -> int:
         """Record a new run and queue its revisits (`revisits` of them at most, all when None); only
-        while holding the archive's CrawlLock, or, `crawl_worker` given, that crawl worker's lease on
-        the run's unit (crawler/archive/postgres/leases.py)."""
+        while holding the archive's write lock with no other crawl (crawler/archive/lock.py), or,
+        `crawl_worker` given, that crawl worker's lease on the run's unit
+        (crawler/archive/postgres/leases.py), or, `beside`, a briefing's citations fetched beside
+        crawls, which closes no run."""
         now = utc_now()
         with self.archive.db.atomic():
-            self._close_interrupted(now, outlets, crawl_worker)
+            if not beside:
+                self._close_interrupted(now, outlets, crawl_worker)
             self.queue.prepare_run(outlets, now, revisits)
             cursor = self.connection.execute(
                 """INSERT INTO crawl_runs
@@ -56,6 +60,9 @@ class Runs:
             query = f"""{query} AND ({same_outlets} crawl_worker IS NOT NULL AND crawl_worker <> ?
                 AND NOT EXISTS (SELECT 1 FROM work_leases WHERE worker = crawl_runs.crawl_worker))"""
             parameters = [*([to_json(outlets)] if outlets else []), crawl_worker]
+        elif on_postgres(self.connection):
+            # A briefing's citations (no outlet listed, no worker) may be fetched beside this crawl.
+            query, parameters = f"{query} AND (outlets <> ? OR crawl_worker IS NOT NULL)", [to_json([])]
         interrupted = [row[0] for row in self.connection.execute(query, parameters)]
         for run_id in interrupted:
             self.connection.execute(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from crawler.archive.lock import WHOLE
 from crawler.archive.postgres import is_postgres_url, require_extra
 from crawler.archive.transfer import DEFAULT_BATCH_ROWS
 from crawler.cli.options import one_line_errors, writing
@@ -37,12 +38,13 @@ def postgres_errors_in_one_line() -> Iterator[None]:
 
 
 @contextmanager
-def locked(locations: tuple[str | Path, ...], purpose: str) -> Iterator[None]:
-    """The write lock of each SQLite archive a copy reads or writes: no crawl changes it meanwhile."""
+def locked(source: str | Path, destination: str | Path, purpose: str) -> Iterator[None]:
+    """The write lock of each SQLite end and of a PostgreSQL destination, held alone: no crawl
+    changes them meanwhile (a PostgreSQL source is read in one snapshot)."""
     with ExitStack() as stack:
-        for location in locations:
-            if isinstance(location, Path):
-                stack.enter_context(writing(location, purpose))
+        for location in (source, destination):
+            if isinstance(location, Path) or location == destination:
+                stack.enter_context(writing(location, purpose, WHOLE))
         yield
 
 
@@ -83,7 +85,7 @@ def migrate_archive(source: str, destination: str, batch_rows: int) -> None:
     interrupted and run again: it goes on where it stopped, writing no row twice. It ends by
     comparing every table's row count and reading every raw original back, checked against its
     sha256. A DESTINATION holding another archive is refused. No crawl may write to an SQLite end
-    meanwhile (its write lock is held).
+    or to the DESTINATION meanwhile (their write locks are held).
 
     \b
     Example:
@@ -104,7 +106,7 @@ def migrate_archive(source: str, destination: str, batch_rows: int) -> None:
 
     with (
         postgres_errors_in_one_line(),
-        locked((from_location, to_location), "migrate-archive"),
+        locked(from_location, to_location, "migrate-archive"),
         source_end(from_location) as reading,
         destination_end(to_location) as writing_end,
         progress_bar("copying") as start,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from crawler.archive.lock import BESIDE_CRAWLS
 from crawler.archive.postgres import is_postgres_url
 from crawler.cli.briefing_reading import briefing_reference, listing_line, warn_of_parse_problems
 from crawler.cli.options import (
@@ -31,8 +32,7 @@ to_workers_option = click.option(
     "--to-workers",
     is_flag=True,
     help="PostgreSQL archive: leave the cited pages to the crawl workers (`crawl --worker`), one unit"
-    " holding every outlet they come from; cited posts are fetched here. Shares the write lock"
-    " with the workers, so it runs while they crawl.",
+    " holding every outlet they come from; cited posts are fetched here.",
 )
 
 
@@ -107,7 +107,7 @@ def add(
         for citation in parsed.citations
         if (resolution := unfetched(citation.kind, citation.platform)) is not None
     }
-    with writing(db_path, "briefing add", shared=to_workers):
+    with writing(db_path, "briefing add", BESIDE_CRAWLS):
         with Archive(db_path) as archive:
             added = archive.briefings.add(
                 parsed=parsed,
@@ -259,7 +259,7 @@ def attach(
         raise BadInput(f"{db_path}: no archive here")
     if to_workers:
         refuse_sqlite_for_workers(db_path, "briefing attach")
-    with writing(db_path, "briefing attach", shared=to_workers):
+    with writing(db_path, "briefing attach", BESIDE_CRAWLS):
         with Archive(db_path) as archive:
             version_id = archive.briefings.attach(
                 citation, url, LinkKinds().of_url(url), outlet.slug if outlet else None
@@ -342,7 +342,7 @@ def recheck(
         raise click.ClickException(f"{db_path}: no archive here")
     registry = load_registry(registry_path)
     before = (datetime.now(UTC) - older_than).isoformat(timespec="seconds") if older_than else None
-    with writing(db_path, "briefing recheck"):
+    with writing(db_path, "briefing recheck", BESIDE_CRAWLS):
         with Archive(db_path) as archive:
             ids = None
             if briefing_ref is not None:

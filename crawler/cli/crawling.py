@@ -12,6 +12,7 @@ import click
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.archive.connection import ArchiveError
+from crawler.archive.lock import WHOLE
 from crawler.cli.options import (
     archive_db_option,
     no_archive_at,
@@ -275,7 +276,7 @@ def reextract(db_path: Path, outlets: tuple[str, ...], registry_path: Path | Non
     registry.select([slug for slug in outlets if not is_site_outlet(slug)])
     if no_archive_at(db_path):
         raise click.ClickException(f"{db_path}: no archive here")
-    with writing(db_path, "reextract"), Archive(db_path) as archive:
+    with writing(db_path, "reextract", WHOLE), Archive(db_path) as archive:
         unregistered = {} if outlets else unregistered_outlets(archive, registry)
         counts = run_reextract(archive, registry, list(outlets) or None)
     for slug, captures in unregistered.items():

@@ -12,6 +12,7 @@ import click
 from crawler import exit_status
 from crawler.archive import Archive
 from crawler.archive.connection import on_postgres
+from crawler.archive.lock import BESIDE_CRAWLS
 from crawler.cli.archive_moves import export_sqlite_copy
 from crawler.cli.article_selection import (
     chosen_filters,
@@ -158,7 +159,7 @@ def import_command(file: Path, db_path: Path, registry_path: Path | None) -> Non
     def report(problem: ImportProblem) -> None:
         click.echo(f"{file}:{problem.line}: {problem.reason}", err=True)
 
-    with writing(db_path, "import"), Archive(db_path) as archive:
+    with writing(db_path, "import", BESIDE_CRAWLS), Archive(db_path) as archive:
         counts, problems = import_file(archive, registry, file, on_problem=report)
     outcome = ", ".join(f"{counts[name]} {name}" for name in ("new", "updated", "unchanged"))
     click.echo(f"imported {file}: {outcome}, {len(problems)} rejected")

@@ -19,7 +19,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH
-from crawler.archive.lock import ArchiveBusy, write_lock
+from crawler.archive.lock import CRAWL, ArchiveBusy, Holding, write_lock
 from crawler.archive.postgres import is_postgres_url
 from crawler.file_limits import not_a_regular_file
 
@@ -178,10 +178,10 @@ settings_option = click.option(
 
 
 @contextmanager
-def writing(db_path: Path, purpose: str, *, shared: bool = False) -> Iterator[None]:
-    """Hold the archive's write lock for `purpose` (`shared`, with the crawl workers of a PostgreSQL
-    archive); if another writer has it, exit 75 at once."""
-    lock = write_lock(db_path, shared=shared)
+def writing(db_path: Path | str, purpose: str, holding: Holding = CRAWL) -> Iterator[None]:
+    """Hold the archive's write lock for `purpose` (on PostgreSQL, as `holding` takes it,
+    crawler/archive/lock.py); if another writer keeps it, exit 75 at once."""
+    lock = write_lock(db_path, holding)
     try:
         lock.acquire(purpose)
     except ArchiveBusy as busy:

@@ -12,6 +12,7 @@ import click
 
 from crawler import exit_status
 from crawler.archive import Archive
+from crawler.archive.lock import BESIDE_CRAWLS
 from crawler.cli.options import (
     archive_db_option,
     no_archive_at,
@@ -94,7 +95,7 @@ def add(
         from crawler.registry import load_registry
 
         platforms = list(load_registry(registry_path).platforms.values())
-        with writing(db_path, "posts add"):
+        with writing(db_path, "posts add", BESIDE_CRAWLS):
             # Each post asked for is in the archive before anything is fetched.
             with Archive(db_path) as archive:
                 archive.posts.register_platforms(platforms)
@@ -154,7 +155,7 @@ def recheck(
         click.echo("no post is due" if due else "no post to check")
         return
     targets = [PostTarget(cited or ref.url, watched=True, ref=ref) for ref, cited in refs]
-    with writing(db_path, "posts recheck"):
+    with writing(db_path, "posts recheck", BESIDE_CRAWLS):
         status = _run(db_path, targets, replay, registry_path, overrides)
     sys.exit(status)
 

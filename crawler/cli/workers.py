@@ -96,12 +96,12 @@ def crawl_as_worker(
         poll_seconds=min(POLL_SECONDS, lease_seconds / 4),
         forever=forever,
     )
-    from crawler.archive.lock import ArchiveBusy
+    from crawler.archive.lock import WORKER, ArchiveBusy
     from crawler.archive.postgres.lock import PostgresWriteLock
 
-    # Shared with the other workers; a single `crawl` (or another writer holding the lock alone)
-    # keeps workers out, and workers it.
-    lock = PostgresWriteLock(location, shared=True)
+    # Shared with the other workers and any writer beside them; a single `crawl` (or a
+    # re-extraction) keeps workers out, and workers it.
+    lock = PostgresWriteLock(location, WORKER)
     try:
         lock.acquire("crawl worker")
     except ArchiveBusy as busy:

@@ -171,6 +171,11 @@ class PostgresConnection:
         if self.sa.in_transaction() and not self._transactions:
             self.sa.commit()
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether `atomic()` has a transaction open (as sqlite3's `in_transaction`)."""
+        return bool(self._transactions)
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """A transaction; inside one, a savepoint (undone alone if its block raises)."""

@@ -1,0 +1,74 @@
+"""Writers racing for the same rows of a PostgreSQL archive, beside a crawl (crawler/archive/lock.py).
+
+Two transactions that insert one key at once (a new article found by a crawl and an import, its
+URL alias, a raw original, a post's next version): the second waits for the first and, once it
+commits, fails with a unique violation. Two that merge story clusters in opposite orders: one
+fails as deadlocked, or finds a cluster the other deleted (a foreign key violation). The loser
+wrote nothing; run again from its start, it reads what the winner committed (READ COMMITTED): the
+article is then there to be updated, the version number taken. `retried` runs it again, up to
+RACE_TRIES times in all.
+
+A row read and then rewritten (an article's current version, a post's) is locked first
+(`hold_rows`): the second writer waits for the first's commit and reads its version, instead of
+writing over it from what it read before.
+
+On SQLite one writer holds the file: nothing races, and a transaction runs once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from crawler.archive.connection import on_postgres
+
+Result = TypeVar("Result")
+
+RACE_TRIES = 5
+# unique_violation, foreign_key_violation, serialization_failure, deadlock_detected
+LOST_RACE_STATES = frozenset({"23505", "23503", "40001", "40P01"})
+
+
+def lost_a_race(error: BaseException) -> bool:
+    """Whether a transaction failed for another's write to its rows (PostgreSQL's SQLSTATE, read
+    through the sqlite3 and SQLAlchemy errors that carry it)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        original = getattr(seen, "orig", None) or seen
+        if getattr(original, "sqlstate", None) in LOST_RACE_STATES:
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _tries(connection: Any) -> int:
+    # A race inside the caller's transaction spoilt all of it: the caller's transaction runs again.
+    return RACE_TRIES if on_postgres(connection) and not connection.in_transaction else 1
+
+
+def retried(connection: Any, transaction: Callable[[], Result]) -> Result:
+    """`transaction()` (one transaction of its own on `connection`), run again when it lost a race."""
+    for _ in range(_tries(connection) - 1):
+        try:
+            return transaction()
+        except Exception as error:
+            if not lost_a_race(error):
+                raise
+    return transaction()
+
+
+async def retried_async(connection: Any, transaction: Callable[[], Awaitable[Result]]) -> Result:
+    """`retried` for a transaction written in steps, between which a crawl's reactor runs."""
+    for _ in range(_tries(connection) - 1):
+        try:
+            return await transaction()
+        except Exception as error:
+            if not lost_a_race(error):
+                raise
+    return await transaction()
+
+
+def hold_rows(connection: Any, table: str, where: str, parameters: Sequence[Any]) -> None:
+    """Lock the rows of `table` matching `where` until the caller's transaction ends (PostgreSQL)."""
+    if on_postgres(connection):
+        connection.execute(f"SELECT 1 FROM {table} WHERE {where} FOR UPDATE", parameters)
