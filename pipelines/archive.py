@@ -162,7 +162,7 @@ class ArchivePipeline:
         self.run_id = self.archive.runs.start(
             outlets,
             self.replay_snapshot,
-            leased=self.lock is None,
+            crawl_worker=(self.crawler.settings.getdict("WORKER_LEASE") or {}).get("worker"),
             # The command holds the lock beside crawls (a briefing's citations, on PostgreSQL).
             beside=self.lock is not None and not self.lock.crawls_alone,
             revisits=getattr(spider, "revisits_to_queue", None),

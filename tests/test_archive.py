@@ -287,18 +287,6 @@ def test_discovery_queues_only_pages_the_archive_lacks(archive, registry):
     assert counted == [(3, 1), (3, 0)]
 
 
-def test_a_run_started_under_a_workers_lease_closes_only_the_lost_runs_of_its_own_outlet(archive):
-    # Crawl workers (crawler/workers.py) crawl other outlets meanwhile: their runs go on.
-    other = archive.runs.start(["udn"], None, leased=True)
-    lost = archive.runs.start(["cna"], None, leased=True)
-    archive.runs.start(["cna"], None, leased=True)
-    assert archive.runs.get(other)["status"] == "running"
-    assert archive.runs.get(lost)["status"] == "interrupted"
-    # A single crawl holds the archive's lock: any run still running lost its process.
-    archive.runs.start(["cna"], None)
-    assert archive.runs.get(other)["status"] == "interrupted"
-
-
 def test_a_run_prepares_the_fetch_queue_of_its_own_outlets_only(archive):
     # A crawl worker's run of one outlet leaves another worker's outlet's queue as that run has it.
     def queued(outlet: str, state: str) -> None:
@@ -311,7 +299,7 @@ def test_a_run_prepares_the_fetch_queue_of_its_own_outlets_only(archive):
     for outlet in ("cna", "udn"):
         for state in ("done", "failed"):
             queued(outlet, state)
-    archive.runs.start(["cna"], None, leased=True)
+    archive.runs.start(["cna"], None)
     left = archive.db.execute(
         "SELECT outlet, state FROM article_fetch_queue ORDER BY outlet, state"
     ).fetchall()

@@ -19,6 +19,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from crawler.archive import Archive
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.archive.postgres.leases import (
     Unit,
@@ -343,3 +344,34 @@ def test_workers_on_an_sqlite_archive_says_in_one_line_that_they_need_postgresql
         f"Error: sourcevault workers: crawl workers need a PostgreSQL archive (--db postgresql://…);"
         f" {tmp_path / 'archive.db'} is an SQLite file\n",
     )
+
+
+def test_a_workers_run_closes_the_runs_whose_worker_lost_its_leases_and_those_of_its_own_outlet(
+    engine, postgres_url
+):
+    killed, crawling, successor = worker(engine, 1, seconds=0.01), worker(engine, 2), worker(engine, 3)
+    with Archive(postgres_url) as archive:
+        # A run of cna recorded before runs named their worker.
+        lost_cna = archive.runs.start(["cna"], None)
+        schedule(engine, [Unit.discovery("udn")])
+        assert crawling.take().unit == Unit.discovery("udn")
+        other = archive.runs.start(["udn"], None, crawl_worker=crawling.worker)
+        # A briefing's citations list no outlet: only the lease its worker holds tells it alive.
+        schedule(engine, [Unit.citations(1)])
+        assert killed.take().unit == Unit.citations(1)
+        lost_citations = archive.runs.start([], None, crawl_worker=killed.worker)
+        statuses = [archive.runs.get(run)["status"] for run in (lost_cna, lost_citations, other)]
+        assert statuses == ["running"] * 3
+        taken = []
+        wait_for(lambda: taken.append(successor.take()) or taken[-1] is not None, "the expired lease taken")
+        assert taken[-1].unit == Unit.citations(1)
+        archive.runs.start([], None, crawl_worker=successor.worker)
+        statuses = [archive.runs.get(run)["status"] for run in (lost_cna, lost_citations, other)]
+        assert statuses == ["running", "interrupted", "running"]
+        schedule(engine, [Unit.discovery("cna")])
+        assert successor.take().unit == Unit.discovery("cna")
+        archive.runs.start(["cna"], None, crawl_worker=successor.worker)
+        assert [archive.runs.get(run)["status"] for run in (lost_cna, other)] == ["interrupted", "running"]
+        # A single crawl holds the archive's lock alone: any run still running lost its process.
+        archive.runs.start(["cna"], None)
+        assert archive.runs.get(other)["status"] == "interrupted"

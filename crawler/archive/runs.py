@@ -27,37 +27,42 @@ class Runs:
         outlets: list[str],
         replay_snapshot: str | None,
         *,
-        leased: bool = False,
+        crawl_worker: str | None = None,
         beside: bool = False,
         revisits: int | None = None,
     ) -> int:
         """Record a new run and queue its revisits (`revisits` of them at most, all when None); only
         while holding the archive's write lock with no other crawl (crawler/archive/lock.py), or,
-        `leased`, a crawl worker's lease on the run's outlets (crawler/archive/postgres/leases.py),
-        or, `beside`, a briefing's citations fetched beside crawls, which closes no run."""
+        `crawl_worker` given, that crawl worker's lease on the run's unit
+        (crawler/archive/postgres/leases.py), or, `beside`, a briefing's citations fetched beside
+        crawls, which closes no run."""
         now = utc_now()
         with self.archive.db.atomic():
-            # A worker's run of a briefing's citations lists no outlet: it cannot tell another
-            # worker's run of other citations, under way, from one that lost its process.
-            if (outlets or not leased) and not beside:
-                self._close_interrupted(now, outlets if leased else None)
+            if not beside:
+                self._close_interrupted(now, outlets, crawl_worker)
             self.queue.prepare_run(outlets, now, revisits)
             cursor = self.connection.execute(
-                """INSERT INTO crawl_runs (started_at, status, outlets, replay_snapshot, sourcevault_version)
-                VALUES (?, 'running', ?, ?, ?)""",
-                [now, to_json(outlets), replay_snapshot, __version__],
+                """INSERT INTO crawl_runs
+                    (started_at, status, outlets, replay_snapshot, sourcevault_version, crawl_worker)
+                VALUES (?, 'running', ?, ?, ?, ?)""",
+                [now, to_json(outlets), replay_snapshot, __version__, crawl_worker],
             )
         return int(cursor.lastrowid or 0)
 
-    def _close_interrupted(self, now: str, leased: list[str] | None) -> None:
-        # The lock says no other crawl runs (the lease, no other crawl of these outlets): a run still
-        # "running" lost its process (SIGKILL, power). Other workers' runs of other outlets go on.
+    def _close_interrupted(self, now: str, outlets: list[str], crawl_worker: str | None) -> None:
+        # The lock says no other crawl runs: a run still "running" lost its process (SIGKILL, power).
+        # Under a worker's lease, other workers' runs go on: lost are the runs of the same outlets
+        # (the lease says no other worker crawls them) and those whose worker holds no lease any more
+        # (taken over after it stopped renewing them; a run of a briefing's citations lists no outlet).
         query, parameters = "SELECT id FROM crawl_runs WHERE status = 'running'", []
-        if leased is not None:
-            query, parameters = f"{query} AND outlets = ?", [to_json(leased)]
+        if crawl_worker is not None:
+            same_outlets = "outlets = ? OR" if outlets else ""
+            query = f"""{query} AND ({same_outlets} crawl_worker IS NOT NULL AND crawl_worker <> ?
+                AND NOT EXISTS (SELECT 1 FROM work_leases WHERE worker = crawl_runs.crawl_worker))"""
+            parameters = [*([to_json(outlets)] if outlets else []), crawl_worker]
         elif on_postgres(self.connection):
-            # A briefing's citations (no outlet listed) may be fetched beside this crawl.
-            query, parameters = f"{query} AND outlets <> ?", [to_json([])]
+            # A briefing's citations (no outlet listed, no worker) may be fetched beside this crawl.
+            query, parameters = f"{query} AND (outlets <> ? OR crawl_worker IS NOT NULL)", [to_json([])]
         interrupted = [row[0] for row in self.connection.execute(query, parameters)]
         for run_id in interrupted:
             self.connection.execute(

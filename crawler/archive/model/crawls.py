@@ -33,6 +33,7 @@ crawl_runs = Table(
     Column("replay_snapshot", Text),
     Column("sourcevault_version", Text, nullable=False),
     Column("exit_status", Integer64),
+    Column("crawl_worker", Text),
 )
 
 raw_bodies = Table(
