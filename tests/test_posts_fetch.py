@@ -18,6 +18,7 @@ from crawler.archive import Archive
 from crawler.posts.post import Endpoint
 from crawler.posts.visitor import GENVISITOR_URL, genvisitor_body
 from tests.helpers import invoke, make_snapshot, run_sourcevault
+from tests.loopback import outlet_toml
 from tests.post_fixtures import answers_for, endpoint_url, made_response, post_exchange, recorded_response
 
 pytestmark = pytest.mark.slow
@@ -396,3 +397,19 @@ def test_a_redirect_off_the_platforms_hosts_is_refused_by_the_network_policy(tmp
     assert (check["outcome"], check["evidence"]) == ("failed", refusal)
     kept = rows(tmp_path, "SELECT url, outcome, outcome_reason, http_status FROM captures ORDER BY id")
     assert kept == [(endpoint_url(url, Endpoint.WEIBO_STATUS), "blocked", refusal, None)]
+
+
+def test_a_post_of_a_platform_the_registry_lacks_is_refused_in_one_line_before_anything_is_written(
+    cli, tmp_path
+):
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(
+        outlet_toml("daily", "http://127.0.0.1:1", feeds=["/daily/feed.xml"]), encoding="utf-8"
+    )
+    archive = tmp_path / "archive.db"
+    result = cli("posts", "add", ORDINARY_WEIBO, "--registry", str(registry), "--db", str(archive))
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: {registry}: no [[platform]] 'weibo': posts of it cannot be fetched (known: none)\n",
+    )
+    assert not archive.exists()

@@ -94,7 +94,11 @@ def add(
     if targets:
         from crawler.registry import load_registry
 
-        platforms = list(load_registry(registry_path).platforms.values())
+        registry = load_registry(registry_path)
+        # A platform the registry lacks is said in one line before anything is written.
+        for found in asked:
+            registry.platform(found.platform.value)
+        platforms = list(registry.platforms.values())
         with writing(db_path, "posts add", BESIDE_CRAWLS):
             # Each post asked for is in the archive before anything is fetched.
             with Archive(db_path) as archive:
