@@ -88,4 +88,7 @@ def drop_boilerplate(paragraphs: list[str]) -> list[str]:
         if LIST_HEADING.match(kept[position]) and all(len(item) <= MAX_LISTED_STORY_CHARS for item in listed):
             kept = kept[:position]
             break
-    return [paragraph for paragraph in kept if not is_boilerplate(paragraph)]
+    # The others kept were judged above; only the list headings are judged again.
+    return [
+        paragraph for paragraph in kept if not LIST_HEADING.match(paragraph) or not is_boilerplate(paragraph)
+    ]

@@ -31,6 +31,7 @@ CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5hkscs", "cp950", "shift_jis", "e
 SNIFF_BYTES = 200_000
 # Scripts, styles and tags are ASCII: left in, they drown the few thousand bytes of text that
 # tell GB18030 from Big5 (charset-normalizer then prefers cp1252 for a GBK page).
+IDEOGRAPH = re.compile("[\u4e00-\u9fff]")
 MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
 # When charset-normalizer names none: the encodings Chinese pages use, told apart by how many
 # of the decoded characters are among the most frequent ones (a wrong double-byte reading
@@ -82,9 +83,8 @@ def _tolerable(errors: int, body: bytes) -> bool:
     return errors <= max(3, len(body) // 2000)
 
 
-def _frequent_share(text: str) -> float:
-    ideographs = [character for character in text if "\u4e00" <= character <= "\u9fff"]
-    return sum(character in FREQUENT_CHARACTERS for character in ideographs) / max(1, len(ideographs))
+def _frequent_share(ideographs: list[str]) -> float:
+    return sum(map(FREQUENT_CHARACTERS.__contains__, ideographs)) / max(1, len(ideographs))
 
 
 def _misread(text: str, body: bytes) -> bool:
@@ -92,9 +92,8 @@ def _misread(text: str, body: bytes) -> bool:
     read alike by every encoding a page uses) mostly gone, or ideographs nearly all rare ones."""
     if body.count(b"<") > 2 * text.count("<") + 2:
         return True
-    sample = text[:FREQUENT_SHARE_SAMPLE]
-    ideographs = sum(1 for character in sample if "\u4e00" <= character <= "\u9fff")
-    return ideographs >= MIN_IDEOGRAPHS_JUDGED and _frequent_share(sample) < MISREAD_FREQUENT_SHARE
+    ideographs = IDEOGRAPH.findall(text, 0, FREQUENT_SHARE_SAMPLE)
+    return len(ideographs) >= MIN_IDEOGRAPHS_JUDGED and _frequent_share(ideographs) < MISREAD_FREQUENT_SHARE
 
 
 def _most_chinese(text: bytes) -> str | None:
@@ -105,7 +104,9 @@ def _most_chinese(text: bytes) -> str | None:
         return None
     return max(
         readable,
-        key=lambda encoding: _frequent_share(text[:FREQUENT_SHARE_SAMPLE].decode(encoding, "replace")),
+        key=lambda encoding: _frequent_share(
+            IDEOGRAPH.findall(text[:FREQUENT_SHARE_SAMPLE].decode(encoding, "replace"))
+        ),
     )
 
 
