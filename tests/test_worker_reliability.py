@@ -18,7 +18,7 @@ import subprocess
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from tests.helpers import SOURCEVAULT, run_sourcevault
@@ -27,7 +27,7 @@ from tests.loopback import FAST_CRAWL, LoopbackSite, outlets_site
 OUTLETS = [f"outlet{number}" for number in range(1, 7)]
 # The 3,000 pages (500 an outlet) pass too, in about 6 minutes on 2 cores: too long for
 # every run of the suite, where 1,200 still give each of the six kills hundreds of pages to land among.
-PAGES_PER_OUTLET = 200
+PAGES_PER_OUTLET = 500
 WORKERS = 3
 KILLS = 6
 # Long enough that a worker stalled by a busy machine keeps its lease; a killed one loses it after this.
@@ -36,13 +36,9 @@ POLL_SECONDS = 0.1
 POLLS = 3000
 
 
-def article_count(url: str) -> int:
-    engine = create_engine(engine_url(url))
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM articles")).scalar_one()
-    finally:
-        engine.dispose()
+def article_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM articles")).scalar_one()
 
 
 def start_worker(registry: str, url: str) -> subprocess.Popen[str]:
@@ -66,10 +62,12 @@ def test_three_workers_killed_at_random_moments_archive_every_page_exactly_once(
         assert run_sourcevault("outlets", "--registry", str(registry)).returncode == 0
         PostgresArchive(postgres_url).close()
         workers = [start_worker(str(registry), postgres_url) for _ in range(WORKERS)]
+        # One engine for every poll: its connection is kept between them.
+        polling = create_engine(engine_url(postgres_url))
         killed = 0
         for moment in moments:
             for _ in range(POLLS):
-                if article_count(postgres_url) >= moment:
+                if article_count(polling) >= moment:
                     break
                 time.sleep(POLL_SECONDS)
             alive = [worker for worker in workers if worker.poll() is None]
@@ -81,6 +79,7 @@ def test_three_workers_killed_at_random_moments_archive_every_page_exactly_once(
             killed += 1
             workers.remove(victim)
             workers.append(start_worker(str(registry), postgres_url))
+        polling.dispose()
         for worker in workers:
             out, err = worker.communicate(timeout=600)
             assert worker.returncode == 0, f"{out}\n{err}"

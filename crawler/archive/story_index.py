@@ -175,8 +175,11 @@ class StoryIndex:
                 f"UPDATE articles SET cluster_id = ? WHERE cluster_id IN ({marks(merged)})", [target, *merged]
             )
             self.connection.execute(f"DELETE FROM clusters WHERE id IN ({marks(merged)})", merged)
+        # Only the members not in it yet: those already are keep their rows (and their locks) as they are.
         self.connection.execute(
-            f"UPDATE articles SET cluster_id = ? WHERE id IN ({marks(members)})", [target, *members]
+            f"UPDATE articles SET cluster_id = ? WHERE id IN ({marks(members)})"
+            " AND (cluster_id IS NULL OR cluster_id != ?)",
+            [target, *members, target],
         )
 
     def _new_cluster(self, now: str) -> int:
