@@ -148,8 +148,8 @@ ARCHIVE_COMMIT_MS = 500
 EXTRACT_WORKERS = None
 # A crawl worker's EXTRACT_WORKERS (`crawl --worker`), unless -s EXTRACT_WORKERS gives one: 0, no pool.
 # Workers run several to a machine, a core each, and each unit they take is a crawl of its own that
-# would start a pool anew. (bench.workers' site, 1,200 pages, 2 cores, load 9 to 13: crawl CPU per
-# article 34.7 ms with pools, 25.6 without for three workers; 22.8 and 19.8 for one.)
+# would start a pool anew. (1,200 pages of bench.workers' site, 2 cores, load 9 to 13: crawl CPU
+# per article 34.7 ms with pools, 25.6 without for three workers; 22.8 and 19.8 for one.)
 WORKER_EXTRACT_WORKERS = 0
 # A crawl's first article pages processed in its own process before the workers start: a short
 # crawl (the demo, a briefing, one page) pays no worker start-up and archives in the same order.
