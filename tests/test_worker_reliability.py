@@ -25,9 +25,9 @@ from tests.helpers import SOURCEVAULT, run_sourcevault
 from tests.loopback import FAST_CRAWL, LoopbackSite, outlets_site
 
 OUTLETS = [f"outlet{number}" for number in range(1, 7)]
-# The issue's 3,000 pages, 500 an outlet: 149 s on 2 cores at load 10 (other engineers' runs), the
-# test's processes and the server spending 97 CPU seconds, 49 s of 2 idle cores (docs/benchmarks.md,
-# "Crawl workers", has where a page's CPU goes).
+# The issue's 3,000 pages, 500 an outlet: 149 s and 152 s on 2 cores at load 10 and 5, 97 s at load 4
+# (other engineers' runs), the test's processes and the server spending 97 and 117 CPU seconds in the
+# first two, 49 and 59 s of 2 idle cores; each kill adds its lease's wait (docs/benchmarks.md).
 PAGES_PER_OUTLET = 500
 WORKERS = 3
 KILLS = 6
