@@ -146,6 +146,11 @@ ARCHIVE_COMMIT_MS = 500
 # is free for it (bench.crawl, 1,000 pages, 2 cores: one worker 1.26x the hand-written pipeline's
 # pages/s, two 1.01x, none 0.90x; docs/benchmarks.md has the runs).
 EXTRACT_WORKERS = None
+# A crawl worker's EXTRACT_WORKERS (`crawl --worker`), unless -s EXTRACT_WORKERS gives one: 0, no pool.
+# Workers run several to a machine, a core each, and each unit they take is a crawl of its own that
+# would start a pool anew. (1,200 pages of bench.workers' site, 2 cores, load 9 to 13: crawl CPU
+# per article 34.7 ms with pools, 25.6 without for three workers; 22.8 and 19.8 for one.)
+WORKER_EXTRACT_WORKERS = 0
 # A crawl's first article pages processed in its own process before the workers start: a short
 # crawl (the demo, a briefing, one page) pays no worker start-up and archives in the same order.
 EXTRACT_POOL_AFTER_PAGES = 100

@@ -24,6 +24,8 @@ from crawler.archive import CommitRefused
 from crawler.items import Capture
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from crawler.archive.postgres.connection import PostgresArchive
     from crawler.archive.postgres.rooms import PostgresConnection
 
@@ -41,6 +43,7 @@ class LeaseFencePipeline:
         self.worker = worker
         self.unit = unit
         self.archive: PostgresArchive | None = None
+        self.checking: Connection | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeaseFencePipeline:
@@ -51,8 +54,13 @@ class LeaseFencePipeline:
         from crawler.archive.postgres.connection import PostgresArchive  # noqa: PLC0415
 
         self.archive = PostgresArchive(self.path, readonly=True)
+        # Kept for the whole crawl, each check a statement of its own: one round trip a capture.
+        self.checking = self.archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def close_spider(self) -> None:
+        if self.checking is not None:
+            self.checking.close()
+            self.checking = None
         if self.archive is not None:
             self.archive.close()
             self.archive: PostgresArchive | None = None
@@ -60,10 +68,10 @@ class LeaseFencePipeline:
     def process_item(self, item: Capture) -> Capture:
         from crawler.archive.postgres.leases import holds_lease  # noqa: PLC0415
 
-        if self.archive is None:
+        if self.checking is None:
             # A capture still under way when the crawl closed (its lease lost): the fence is down.
             raise DropItem(f"{item.url}: not stored, the worker's crawl has closed")
-        if holds_lease(self.archive.engine, self.worker, self.unit):
+        if holds_lease(self.checking, self.worker, self.unit):
             return item
         close_for_lease_lost(self.crawler)
         raise DropItem(f"{item.url}: not stored, {LOST}")

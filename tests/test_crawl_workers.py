@@ -27,8 +27,11 @@ WORKER_LINE = r"[^:]+:\d+:\d{8}T\d{6}Z: "
 
 
 def test_a_worker_crawls_each_outlet_under_its_lease_then_ends_when_none_is_due(postgres_url):
-    crawled = run_sourcevault("crawl", "--worker", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
+    crawled = run_sourcevault("crawl", "--worker", "-v", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
     assert crawled.returncode == 0, crawled.stderr
+    # Scrapy's log names the enabled pipelines: a worker's has no extraction pool (WORKER_EXTRACT_WORKERS).
+    assert "pipelines.lease_fence.LeaseFencePipeline" in crawled.stderr
+    assert "pipelines.worker_pool.WorkerPoolPipeline" not in crawled.stderr
     lines = crawled.stdout.splitlines()
     assert lines and all(re.fullmatch(rf"{WORKER_LINE}discovery [a-z]+: finished", line) for line in lines)
     engine = create_engine(engine_url(postgres_url))
@@ -263,10 +266,13 @@ def test_a_worker_fetches_a_briefings_pages_holding_their_outlet_then_only_due_r
         )
         paths = ("/daily/feed.xml", *(f"/daily/a/{number}" for number in range(1, 5)))
         before = {path: len(site.hits(path)) for path in paths}
-        # One revisit a unit: the outlet's two due revisits are two units, one after the other.
-        again = run_sourcevault("crawl", "--worker", *options, "-s", "WORKER_REVISITS_PER_UNIT=1")
+        # One revisit a unit: the outlet's two due revisits are two units, one after the other. An
+        # extraction pool asked for on the command line is the worker's (Scrapy's log names it, -v).
+        pooled = ("-s", "EXTRACT_WORKERS=1", "-v")
+        again = run_sourcevault("crawl", "--worker", *options, "-s", "WORKER_REVISITS_PER_UNIT=1", *pooled)
         after = {path: len(site.hits(path)) for path in paths}
     assert again.returncode == 0, again.stderr
+    assert "pipelines.worker_pool.WorkerPoolPipeline" in again.stderr
     assert re.fullmatch(rf"({WORKER_LINE}revisits daily: finished\n){{2}}", again.stdout), again.stdout
     fetched = {path: after[path] - before[path] for path in paths}
     assert fetched == {path: int(path in ("/daily/a/2", "/daily/a/4")) for path in paths}

@@ -126,7 +126,8 @@ def test_a_worker_that_lost_one_outlet_of_its_citations_lets_the_others_go_and_c
     slow.seconds = LONG_LEASE
     # Still renewing udn and the briefing, but no longer holding the unit: its crawl stops.
     assert slow.renew() == set()
-    assert not holds_lease(engine, slow.worker, lease.unit_id)
+    with engine.connect() as connection:
+        assert not holds_lease(connection, slow.worker, lease.unit_id)
     assert not slow.finish(lease, again_in=None)
     assert scalar(engine, "SELECT count(*) FROM work_leases WHERE worker = :w", w=slow.worker) == 0
     assert due_count(engine) == 1

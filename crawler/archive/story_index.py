@@ -10,7 +10,6 @@ an LSH band of its MinHash, each band read only so deep.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 
 from crawler.archive.connection import marks, utc_now
 from crawler.story_matching import (
@@ -125,26 +124,20 @@ class StoryIndex:
             return []
         # Each bucket is read up to BUCKET_READ_LIMIT articles deep: a bucket crowded by text that
         # many articles share (an outlet's boilerplate) tells little, and must not make the lookup
-        # grow with the archive.
+        # grow with the archive. The buckets' articles are counted in the archive, which returns the
+        # nearest few (most bands shared, then oldest) with their MinHashes, not every bucket's rows.
         bounded = " UNION ALL ".join(
             "SELECT * FROM (SELECT article FROM minhash_bands WHERE band = ? AND bucket = ? AND article != ?"
             " LIMIT ?) AS bucket"
             for _ in buckets
         )
-        shared = Counter(
-            other
-            for (other,) in self.connection.execute(
-                bounded,
-                [value for band, bucket in buckets for value in (band, bucket, article, BUCKET_READ_LIMIT)],
-            )
-        )
-        nearest = sorted(shared, key=lambda other: (-shared[other], other))[: self.max_verified]
-        if not nearest:
-            return []
         rows = self.connection.execute(
-            "SELECT article, signature, shingle_count FROM article_minhashes"
-            f" WHERE article IN ({marks(nearest)})",
-            nearest,
+            "SELECT article, signature, shingle_count FROM article_minhashes WHERE article IN (SELECT article"
+            f" FROM ({bounded}) AS shared GROUP BY article ORDER BY count(*) DESC, article LIMIT ?)",
+            [
+                *(value for band, bucket in buckets for value in (band, bucket, article, BUCKET_READ_LIMIT)),
+                self.max_verified,
+            ],
         )
         return [
             other
@@ -182,8 +175,11 @@ class StoryIndex:
                 f"UPDATE articles SET cluster_id = ? WHERE cluster_id IN ({marks(merged)})", [target, *merged]
             )
             self.connection.execute(f"DELETE FROM clusters WHERE id IN ({marks(merged)})", merged)
+        # Only the members not in it yet: those already are keep their rows (and their locks) as they are.
         self.connection.execute(
-            f"UPDATE articles SET cluster_id = ? WHERE id IN ({marks(members)})", [target, *members]
+            f"UPDATE articles SET cluster_id = ? WHERE id IN ({marks(members)})"
+            " AND (cluster_id IS NULL OR cluster_id != ?)",
+            [target, *members, target],
         )
 
     def _new_cluster(self, now: str) -> int:

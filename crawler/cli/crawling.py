@@ -154,6 +154,8 @@ def crawl(
             db_path, replay_snapshot=replay, registry_path=registry_path, verbose=verbose, overrides=overrides
         )
         settings.set("ARCHIVE_WRITE_LOCK", False, priority="cmdline")
+        # Below the command line's priority: -s EXTRACT_WORKERS still has the last word.
+        settings.set("EXTRACT_WORKERS", settings["WORKER_EXTRACT_WORKERS"], priority="project")
         registry = load_registry(registry_path)
         sys.exit(
             crawl_as_worker(

@@ -220,11 +220,10 @@ def due_count(engine: Engine) -> int:
         return connection.execute(DUE_COUNT).scalar_one()
 
 
-def holds_lease(engine: Engine, worker: str, unit: int) -> bool:
+def holds_lease(connection: Connection, worker: str, unit: int) -> bool:
     """Whether the worker holds its leases on all the unit holds still (expired, but nobody took them
     over, counts)."""
-    with engine.connect() as connection:
-        return bool(connection.execute(HOLDS, {"unit": unit, "worker": worker}).scalar())
+    return bool(connection.execute(HOLDS, {"unit": unit, "worker": worker}).scalar())
 
 
 def holds_lease_until_commit(connection: Connection, worker: str, unit: int) -> bool:

@@ -102,16 +102,22 @@ class PostgresCursor:
         self.rowcount = rowcount
         self.lastrowid = lastrowid
 
+        # The next row to read: rows are read from the front, and a list's front is costly to pop.
+        self.read = 0
+
     def fetchone(self) -> Sequence[Any] | None:
-        return self.rows.pop(0) if self.rows else None
+        if self.read == len(self.rows):
+            return None
+        self.read += 1
+        return self.rows[self.read - 1]
 
     def fetchall(self) -> list[Sequence[Any]]:
-        rows, self.rows = self.rows, []
+        rows, self.rows, self.read = self.rows[self.read :], [], 0
         return rows
 
     def __iter__(self) -> Iterator[Sequence[Any]]:
-        while self.rows:
-            yield self.rows.pop(0)
+        while (row := self.fetchone()) is not None:
+            yield row
 
 
 class PostgresConnection:
@@ -141,7 +147,8 @@ class PostgresConnection:
         with self._statement(), _integrity_errors_as_sqlite3s():
             result = self.sa.exec_driver_sql(sql, values)
             rowcount = result.rowcount
-            rows = list(result) if result.returns_rows else []
+            # All at once: a row at a time costs the driver a call each.
+            rows = list(result.all()) if result.returns_rows else []
             names = list(result.keys()) if result.returns_rows else []
             lastrowid = int(rows[0][0]) if returning_id and rows else None
             return PostgresCursor(rows, names, rowcount, lastrowid)
