@@ -200,7 +200,11 @@ class Statement:
     def occurrences(self, phrase: Phrase, column: str) -> str:
         """How many times (overlapping ones too, as FTS5 counts) a phrase occurs in a search text."""
         if phrase.overlaps_itself:
-            return f"coalesce(regexp_count(s.{column}, {self.bind(f'(?={phrase.text})')}), 0)"
+            # Each occurrence consumes its first character, the rest looked ahead: a pattern that is
+            # all lookahead is tried at every character, 4 times slower (旺旺 in 851 bodies: 116 ms
+            # against 26).
+            pattern = f"{phrase.text[0]}(?={phrase.text[1:]})"
+            return f"coalesce(regexp_count(s.{column}, {self.bind(pattern)}), 0)"
         text = self.bind(phrase.text)
         # In bytes: octet_length is read off the value's header, length() would count its characters.
         return (
