@@ -17,9 +17,9 @@ the transaction of each article it writes, and `migrate-archive` for the article
   would be missed, and recall against a substring scan is 1.0 only this way.
 - **Ranking.** bm25 as FTS5 computes it, among the newest RANK_WINDOW matches as on SQLite, in the
   server (crawler/search/postgres_ranking.py), which returns the best `limit` alone: the matches
-  are read once off the GIN index and sorted here, each phrase's occurrences counted in the
-  window's search texts in SQL, its IDF from how many articles hold it, the average length from
-  the totals table.
+  are read once off the GIN index, counted and ordered in the server, each phrase's occurrences
+  counted in the window's search texts in SQL, its IDF from how many articles hold it, the
+  average length from the totals table.
 - **Budget.** The same query caps as SQLite (`crawler.search.query`); `time_limit` is
   PostgreSQL's statement_timeout, past which SearchTimeout.
 """
@@ -44,7 +44,7 @@ from crawler.search.matching import (
     term_phrases,
     token_count,
 )
-from crawler.search.postgres_ranking import bm25_expression
+from crawler.search.postgres_ranking import INDEX_TABLE, bm25_expression, window_rows
 from crawler.search.query import NO_FILTERS, Filters, SearchQuery
 from crawler.search.results import (
     DATED_RANGE,
@@ -56,7 +56,6 @@ from crawler.search.results import (
 )
 from crawler.search.tokens import filter_tokens
 
-INDEX_TABLE = "article_search"
 # How many articles the index holds and their tokens, for bm25's average (a scan of the index for
 # them took 30 ms at 100,000 articles): summed over TOTALS_SLOTS rows, a writer adding to the row
 # of its server process's number, so that writers in several sessions do not queue on one row.
@@ -201,7 +200,11 @@ class Statement:
     def occurrences(self, phrase: Phrase, column: str) -> str:
         """How many times (overlapping ones too, as FTS5 counts) a phrase occurs in a search text."""
         if phrase.overlaps_itself:
-            return f"coalesce(regexp_count(s.{column}, {self.bind(f'(?={phrase.text})')}), 0)"
+            # Each occurrence consumes its first character, the rest looked ahead: a pattern that is
+            # all lookahead is tried at every character, 4 times slower (旺旺 in 851 bodies: 116 ms
+            # against 26).
+            pattern = f"{phrase.text[0]}(?={phrase.text[1:]})"
+            return f"coalesce(regexp_count(s.{column}, {self.bind(pattern)}), 0)"
         text = self.bind(phrase.text)
         # In bytes: octet_length is read off the value's header, length() would count its characters.
         return (
@@ -223,12 +226,16 @@ def _all_tokens(phrase: Phrase) -> str:
     return "(" + " & ".join(distinct) + ")"
 
 
-def _any_phrase(phrases: list[Phrase], statement: Statement) -> tuple[str, str | None]:
-    """The tsquery finding one of the phrases, and the check in the text it needs (None: none)."""
-    found = "(" + " | ".join(_all_tokens(phrase) for phrase in phrases) + ")"
+def _any_phrase(phrases: list[Phrase]) -> str:
+    """The tsquery finding one of the phrases' tokens."""
+    return "(" + " | ".join(_all_tokens(phrase) for phrase in phrases) + ")"
+
+
+def _in_text(phrases: list[Phrase], statement: Statement) -> str | None:
+    """The check in the text that one of the phrases found by their tokens needs (None: none)."""
     if all(len(phrase.tokens) == 1 for phrase in phrases):
-        return found, None
-    return found, "(" + " OR ".join(statement.in_text(phrase) for phrase in phrases) + ")"
+        return None
+    return "(" + " OR ".join(statement.in_text(phrase) for phrase in phrases) + ")"
 
 
 def _date_span(connection: Connection) -> tuple[Any, Any]:
@@ -243,23 +250,30 @@ def _date_span(connection: Connection) -> tuple[Any, Any]:
     return date_span_between(earliest, latest)
 
 
+def _lexemes_condition(
+    connection: Connection, query: SearchQuery | None, filters: Filters, statement: Statement
+) -> str | None:
+    """The condition on `s` the GIN index answers: each term's tokens and the filters' (the
+    phrases of more than one token still to be checked in the text); None when nothing can match."""
+    groups = filters.token_groups(_date_span(connection) if filters.dated else None)
+    if groups is None:
+        return None
+    found = [_any_phrase(term_phrases(term)) for term in query.terms] if query else []
+    found += ["(" + " | ".join(_lexeme(FILTER_PREFIX + token) for token in group) + ")" for group in groups]
+    if not found:
+        return "TRUE"
+    return f"s.lexemes @@ CAST({statement.bind(' & '.join(found))} AS tsquery)"
+
+
 def match_condition(
     connection: Connection, query: SearchQuery | None, filters: Filters, statement: Statement
 ) -> str | None:
     """The WHERE condition on `s` matching the query and filters; None when nothing can match."""
-    groups = filters.token_groups(_date_span(connection) if filters.dated else None)
-    if groups is None:
+    found = _lexemes_condition(connection, query, filters, statement)
+    if found is None:
         return None
-    found, checks = [], []
-    for term in query.terms if query else ():
-        term_found, check = _any_phrase(term_phrases(term), statement)
-        found.append(term_found)
-        if check:
-            checks.append(check)
-    found += ["(" + " | ".join(_lexeme(FILTER_PREFIX + token) for token in group) + ")" for group in groups]
-    if not found:
-        return "TRUE"
-    return " AND ".join([f"s.lexemes @@ CAST({statement.bind(' & '.join(found))} AS tsquery)", *checks])
+    checks = [_in_text(term_phrases(term), statement) for term in query.terms] if query else []
+    return " AND ".join([found, *filter(None, checks)])
 
 
 # Planner settings for the length of a search (restored after it). enable_seqscan: read matches off
@@ -315,17 +329,15 @@ def matching_article_ids(
         yield from found
 
 
-def _matches(
-    connection: Connection, condition: str, statement: Statement, newest_first: bool = False
-) -> list[int]:
-    """The articles `condition` matches, in order of id (the newest first if asked)."""
+def _matches(connection: Connection, condition: str, statement: Statement) -> list[int]:
+    """The articles `condition` matches, in order of id."""
     # Sorted here: asked for them in order, the planner walks the key and reads every article's
     # tsvector back from TOAST to test it (185 ms for a common pair at 10,000 articles, 8,767
     # matches), where the GIN index's bitmap gives them unordered in 4 ms.
     found = connection.execute(
         _sql(f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
     ).scalars()
-    return sorted(found, reverse=newest_first)
+    return sorted(found)
 
 
 # --- ranking ---------------------------------------------------------------------------------------
@@ -340,9 +352,12 @@ def phrase_idfs(
     for phrase in phrases:
         if phrase not in holding:
             statement = Statement()
-            found, check = _any_phrase([phrase], statement)
+            check = _in_text([phrase], statement)
             condition = " AND ".join(
-                [f"s.lexemes @@ CAST({statement.bind(found)} AS tsquery)", *([check] if check else [])]
+                [
+                    f"s.lexemes @@ CAST({statement.bind(_any_phrase([phrase]))} AS tsquery)",
+                    *filter(None, [check]),
+                ]
             )
             holding[phrase] = connection.execute(
                 _sql(f"SELECT count(*) FROM {table} s WHERE {condition}"), statement.parameters
@@ -360,8 +375,11 @@ def search(
 
 def _search(connection: Connection, query: SearchQuery, filters: Filters, limit: int) -> SearchResults:
     phrases = query_phrases(query)
-    statement = Statement()
-    total, rows, counts = _window_rows(connection, query, filters, phrases, statement)
+    statement, matching = Statement(), Statement()
+    found = _lexemes_condition(connection, query, filters, matching)
+    if found is None:
+        return SearchResults(0, 0)
+    total, rows, counts = window_rows(connection, (found, matching), query, phrases, statement)
     if not total:
         return SearchResults(0, 0)
     articles, tokens = index_totals(connection)
@@ -390,31 +408,6 @@ def _search(connection: Connection, query: SearchQuery, filters: Filters, limit:
     }
     hits = make_hits(rows_by_id, [(article, score) for article, score in scored], query)
     return SearchResults(total, min(total, results.RANK_WINDOW), hits)
-
-
-def _window_rows(
-    connection: Connection, query: SearchQuery, filters: Filters, phrases: list[Phrase], statement: Statement
-) -> tuple[int, str, list[tuple[str, str]]]:
-    """How many articles the query matches, the SQL of the rows (article, tokens, then per phrase
-    its title and body counts) of the newest RANK_WINDOW of them, and the names of those counts:
-    matched once, counted in those alone."""
-    matching = Statement()
-    condition = match_condition(connection, query, filters, matching)
-    if condition is None:
-        return 0, "", []
-    matches = _matches(connection, condition, matching, newest_first=True)
-    names = [(f"title_{place}", f"body_{place}") for place in range(len(phrases))]
-    counted = "".join(
-        f", {statement.occurrences(phrase, column)} AS {name}"
-        for phrase, pair in zip(phrases, names, strict=True)
-        for column, name in zip(("title_text", "body_text"), pair, strict=True)
-    )
-    window = statement.bind(matches[: results.RANK_WINDOW])
-    rows = (
-        f"SELECT s.article, s.token_count AS tokens{counted} FROM {INDEX_TABLE} s"
-        f" WHERE s.article = ANY(CAST({window} AS bigint[]))"
-    )
-    return len(matches), rows, names
 
 
 @contextmanager
