@@ -54,8 +54,12 @@ class LeaseFencePipeline:
         from crawler.archive.postgres.connection import PostgresArchive  # noqa: PLC0415
 
         self.archive = PostgresArchive(self.path, readonly=True)
+        self.checking = self._connect()
+
+    def _connect(self) -> Connection:
         # Kept for the whole crawl, each check a statement of its own: one round trip a capture.
-        self.checking = self.archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        assert self.archive is not None
+        return self.archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def close_spider(self) -> None:
         if self.checking is not None:
@@ -66,12 +70,22 @@ class LeaseFencePipeline:
             self.archive: PostgresArchive | None = None
 
     def process_item(self, item: Capture) -> Capture:
+        from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
         from crawler.archive.postgres.leases import holds_lease  # noqa: PLC0415
 
         if self.checking is None:
             # A capture still under way when the crawl closed (its lease lost): the fence is down.
             raise DropItem(f"{item.url}: not stored, the worker's crawl has closed")
-        if holds_lease(self.checking, self.worker, self.unit):
+        try:
+            held = holds_lease(self.checking, self.worker, self.unit)
+        except DBAPIError:
+            # The connection dropped (the server restarted, a network cut): SQLAlchemy refuses it from
+            # then on, so the check is asked again once on a new one.
+            self.checking.close()
+            self.checking = self._connect()
+            held = holds_lease(self.checking, self.worker, self.unit)
+        if held:
             return item
         close_for_lease_lost(self.crawler)
         raise DropItem(f"{item.url}: not stored, {LOST}")

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -84,3 +85,23 @@ def test_a_server_that_does_not_answer_is_one_line(tmp_path):
     with pytest.raises(ArchiveError, match="cannot use the PostgreSQL archive") as raised:
         PostgresArchive("postgresql://nobody@127.0.0.1:1/none")
     assert "\n" not in str(raised.value)
+
+
+def test_an_archive_at_an_earlier_revision_is_brought_up_with_its_rows(postgres_url):
+    engine = create_engine(engine_url(postgres_url))
+    with engine.begin() as connection:
+        command.upgrade(schema.config(connection), "0006")
+        connection.execute(
+            text(
+                "INSERT INTO crawl_runs (started_at, status, outlets, sourcevault_version)"
+                " VALUES ('2026-12-01T00:00:00+00:00', 'finished', '[]', 'synthetic')"
+            )
+        )
+    engine.dispose()
+    PostgresArchive(postgres_url).close()
+    engine = create_engine(engine_url(postgres_url))
+    with engine.connect() as connection:
+        assert schema.current(connection) == schema.HEAD
+        runs = connection.execute(text("SELECT status, crawl_worker FROM crawl_runs")).all()
+    engine.dispose()
+    assert [tuple(run) for run in runs] == [("finished", None)]

@@ -190,3 +190,22 @@ def test_a_database_holding_a_table_of_the_archive_is_refused_in_one_line_and_le
     other = sqlite3.connect(path)
     assert other.execute("SELECT name FROM sqlite_master").fetchall() == [("post_versions",)]
     other.close()
+
+
+def test_an_archive_at_an_earlier_revision_is_brought_up_by_a_read_write_open_with_its_rows(tmp_path):
+    path = tmp_path / "archive.db"
+    built_by_history(path, "0006")
+    older = sqlite3.connect(path)
+    with older:
+        older.execute(
+            "INSERT INTO crawl_runs (started_at, status, outlets, sourcevault_version)"
+            " VALUES ('2026-12-01T00:00:00+00:00', 'finished', '[]', 'synthetic')"
+        )
+    older.close()
+    with pytest.raises(ArchiveError, match="archive schema is older than this sourcevault; open it once"):
+        Archive(path, readonly=True)
+    Archive(path).close()
+    with Archive(path, readonly=True) as reader:
+        assert schema.recorded_revision(reader.connection) == schema.HEAD
+        runs = reader.db.execute("SELECT status, crawl_worker FROM crawl_runs").fetchall()
+    assert runs == [("finished", None)]

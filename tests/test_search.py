@@ -384,6 +384,7 @@ def test_an_archive_from_before_search_is_indexed_when_opened(tmp_path, registry
         for trigger in ("insert", "update", "delete", "replace"):
             archive.db.execute(f"DROP TRIGGER article_search_{trigger}")
         archive.db.execute("ALTER TABLE captures DROP COLUMN imported_from")
+        archive.db.execute("ALTER TABLE crawl_runs DROP COLUMN crawl_worker")
         made_by_legacy_migrations(
             archive.connection,
             [

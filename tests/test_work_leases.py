@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
+from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, create_engine, text
 
 from crawler.archive import Archive
@@ -31,6 +32,8 @@ from crawler.archive.postgres.leases import (
     schedule,
 )
 from crawler.cli.workers import listing_lines
+from crawler.items import Capture
+from pipelines.lease_fence import LeaseFencePipeline
 from tests.helpers import ROOT
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "hket")
@@ -376,3 +379,30 @@ def test_a_workers_run_closes_the_runs_whose_worker_lost_its_leases_and_those_of
         # A single crawl holds the archive's lock alone: any run still running lost its process.
         archive.runs.start(["cna"], None)
         assert archive.runs.get(other)["status"] == "interrupted"
+
+
+def test_the_lease_fence_checks_again_on_a_new_connection_when_its_own_was_dropped(engine, postgres_url):
+    schedule(engine, [Unit.discovery("cna")])
+    leases = worker(engine, 1)
+    lease = leases.take()
+    crawler = get_crawler(
+        settings_dict={
+            "ARCHIVE_PATH": postgres_url,
+            "WORKER_LEASE": {"worker": leases.worker, "unit": lease.unit_id},
+        }
+    )
+    fence = LeaseFencePipeline.from_crawler(crawler)
+    fence.open_spider()
+    try:
+        backend = fence.checking.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        # The server ends the fence's session, as a restart or a cut connection would.
+        assert scalar(engine, "SELECT pg_terminate_backend(:pid)", pid=backend)
+        capture = Capture(
+            outlet="cna",
+            page_kind="article",
+            url="https://www.cna.com.tw/news/aipl/1.aspx",
+            fetched_at=datetime.now(UTC),
+        )
+        assert fence.process_item(capture) is capture
+    finally:
+        fence.close_spider()

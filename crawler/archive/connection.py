@@ -196,9 +196,6 @@ class ArchiveConnection:
                     if not tables
                     else f"{self.path}: not a sourcevault archive (an SQLite database without its tables)"
                 )
-            # Brought to m012 by the legacy migrations: adopted at the next write, readable now.
-            if made_by == legacy.names() and schema.readable_on_sqlite(schema.BASELINE):
-                return
         elif schema.readable_on_sqlite(revision):
             return
         raise ArchiveError(

@@ -33,9 +33,9 @@ HEAD = REVISIONS[-1]
 # The revision whose SQLite schema is the one the legacy migrations left (m012_stored_fingerprints).
 BASELINE = "0001"
 # The last revision that changes an SQLite archive (those after it are PostgreSQL's alone): an archive
-# at it or later has every table and column this sourcevault reads, and so has one the legacy
-# migrations brought to m012 while BASELINE is this revision. A test checks that the history builds
-# the same SQLite schema up to it as up to HEAD.
+# at it or later has every table and column this sourcevault reads, and read-only commands read it;
+# an older one (one the legacy migrations made included) is brought up by the next read-write open.
+# A test checks that the history builds the same SQLite schema up to it as up to HEAD.
 SQLITE_SCHEMA_REVISION = "0007"
 # An SQLite archive's FTS5 search index and its bookkeeping, which the model does not hold (the
 # revisions make them in SQLite's own DDL), and the legacy migrations' record.

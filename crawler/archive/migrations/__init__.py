@@ -1,6 +1,6 @@
-"""The archive's migrations, one module per migration, applied in the order `schema.MIGRATIONS` lists.
-
-Never edit an applied migration: add the next one (a new module, appended to that list).
+"""The legacy sqlite-utils migrations, one module each, applied in the order `legacy.MIGRATIONS` lists:
+they bring an SQLite archive made before the Alembic history (crawler/archive/history/) to m012,
+where the history adopts it. Frozen: a change of the schema is a revision of the history.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""An archive on a PostgreSQL server: its tables (`tables`), their Alembic migrations (`migrations/`)
-and the connection that applies them (`connection`).
+"""An archive on a PostgreSQL server: the connection that builds and migrates it (`connection`, from
+the model and history both backends share: crawler/archive/model/, crawler/archive/history/), its
+write locks (`lock`), the crawl workers' leases (`leases`) and the retry of a lost race (`races`).
 
 psycopg, the driver, is the `postgresql` extra; it, SQLAlchemy and Alembic are imported only when
 an archive is built or migrated, or is a `postgresql://` URL: the quick commands start as fast as before.

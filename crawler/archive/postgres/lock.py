@@ -59,11 +59,15 @@ class PostgresWriteLock(WriteLock):
             self._held[self.location] = (connection, depth + 1, holding)
             return
         holder = f"{HOLDER_PREFIX}{purpose}, pid {os.getpid()}, since {utc_now()}"
+        connection = None
         try:
             connection = self._connect(application_name=holder[:63])
             refused = self._take(connection)
             named = None if refused is None else self._holder(connection, *refused)
         except psycopg.Error as error:
+            # Its session ended, a lock it had taken is let go with it.
+            if connection is not None:
+                connection.close()
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ArchiveError(f"{self.where}: cannot take the write lock ({reason})") from None
         if refused is not None:
