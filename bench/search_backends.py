@@ -1,5 +1,6 @@
 """Chinese search on SQLite and on PostgreSQL side by side: latency per query class, recall against a
-substring scan, whether both give the same answers, index size, and the PostgreSQL index's build rate.
+substring scan, whether both give the same answers, index and archive size, and the PostgreSQL index's
+build rate.
 
 The SQLite archive is bench/search.py's (synthetic articles recombined from real paragraphs, every
 other one Traditional, written through `Archive.store` with its FTS5 index). It is copied into a
@@ -230,12 +231,17 @@ def main() -> None:
             archive,
         )
         table_bytes, gin_bytes = postgres_index_bytes(connection)
+        database_bytes = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
     engine.dispose()
     sqlite_bytes, text_bytes = index_size(archive)
     print(
         f"index at {articles:,} articles: SQLite FTS5 {sqlite_bytes / 1e6:,.0f} MB; PostgreSQL"
         f" {(table_bytes + gin_bytes) / 1e6:,.0f} MB (article_search {table_bytes / 1e6:,.0f} MB with its"
         f" search texts, GIN {gin_bytes / 1e6:,.0f} MB); the text {text_bytes / 1e6:,.0f} MB of UTF-8"
+    )
+    print(
+        f"archive at {articles:,} articles: SQLite file {path.stat().st_size / 1e6:,.0f} MB;"
+        f" PostgreSQL database {database_bytes / 1e6:,.0f} MB"
     )
     print(
         f"\nlatency in ms, {arguments.queries} queries per class; x sqlite: PostgreSQL's time over SQLite's"
