@@ -1,5 +1,6 @@
 """Chinese search on SQLite and on PostgreSQL side by side: latency per query class, recall against a
-substring scan, whether both give the same answers, index size, and the PostgreSQL index's build rate.
+substring scan, whether both give the same answers, index and archive size, and the PostgreSQL index's
+build rate.
 
 The SQLite archive is bench/search.py's (synthetic articles recombined from real paragraphs, every
 other one Traditional, written through `Archive.store` with its FTS5 index). It is copied into a
@@ -13,8 +14,11 @@ after a warm-up. SQLite is the reference: `x sqlite` is PostgreSQL's time over S
 a substring scan in SQLite.
 
     python bench/search_backends.py --server postgresql://postgres@127.0.0.1:5432/postgres
-        [--articles 10000] [--queries 40] [--sqlite FILE (reuse an archive bench/search.py kept)]
-        [--no-rebuild]
+        [--articles 10000] [--queries 40] [--sqlite FILE] [--no-rebuild]
+
+--sqlite FILE keeps the archive: one bench/search.py kept, or one this bench wrote, is reused as it
+is; one holding fewer than --articles articles (a build stopped part way) is first continued to
+--articles, identical to one written in one go.
 """
 
 from __future__ import annotations
@@ -86,14 +90,36 @@ def analyze(url: str) -> None:
 
 
 def build_sqlite(path: Path, articles: int, seed: int) -> None:
+    """Write synthetic articles into the archive at path until it holds `articles`.
+
+    An archive that holds the first n (a build stopped part way) is continued with n+1 onwards from
+    the same generator, so it ends identical to one written in one go; progress goes to stdout.
+    """
     registry = load_registry()
     archive = Archive(path)
     archive.sync_outlets(registry)
+    (held,) = archive.db.execute("SELECT count(*) FROM articles").fetchone()
+    if held >= articles:
+        archive.close()
+        return
     written = synthetic_articles(real_paragraphs(), registry.slugs, articles, seed)
+    if held:
+        (last,) = list(itertools.islice(written, held - 1, held))
+        stored = archive.db.execute("SELECT url, title FROM articles WHERE id = ?", [held]).fetchone()
+        if stored != (last.url, last.title):
+            archive.close()
+            sys.exit(f"{path}: its article {held} is not synthetic article {held} of seed {seed}")
+    started = time.perf_counter()
     while batch := [
         capture_of(one, registry.get(one.outlet or "")) for one in itertools.islice(written, BATCH)
     ]:
         write_batch(archive, batch)
+        held += len(batch)
+        if held % 1_000 == 0 or held == articles:
+            print(
+                f"{held:,} of {articles:,} articles written ({time.perf_counter() - started:,.0f} s)",
+                flush=True,
+            )
     archive.close()
 
 
@@ -161,7 +187,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40, help="Queries per class.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--sqlite", type=Path, help="Use this SQLite archive (of --articles articles) as it is."
+        "--sqlite",
+        type=Path,
+        help="Use this SQLite archive, first written up to --articles articles if it holds fewer.",
     )
     parser.add_argument(
         "--no-rebuild",
@@ -170,15 +198,8 @@ def main() -> None:
     )
     arguments = parser.parse_args()
 
-    path = arguments.sqlite
-    if path is None:
-        path = Path(tempfile.mkdtemp(prefix="sourcevault-search-backends-")) / "search.db"
-        started = time.perf_counter()
-        build_sqlite(path, arguments.articles, arguments.seed)
-        print(
-            f"SQLite archive of {arguments.articles:,} articles written"
-            f" in {time.perf_counter() - started:,.0f} s"
-        )
+    path = arguments.sqlite or Path(tempfile.mkdtemp(prefix="sourcevault-search-backends-")) / "search.db"
+    build_sqlite(path, arguments.articles, arguments.seed)
     archive = Archive(path, readonly=True)
     (articles,) = archive.db.execute("SELECT count(*) FROM articles").fetchone()
     url = new_database(arguments.server, DATABASE.format(articles=articles))
@@ -210,12 +231,17 @@ def main() -> None:
             archive,
         )
         table_bytes, gin_bytes = postgres_index_bytes(connection)
+        database_bytes = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
     engine.dispose()
     sqlite_bytes, text_bytes = index_size(archive)
     print(
         f"index at {articles:,} articles: SQLite FTS5 {sqlite_bytes / 1e6:,.0f} MB; PostgreSQL"
         f" {(table_bytes + gin_bytes) / 1e6:,.0f} MB (article_search {table_bytes / 1e6:,.0f} MB with its"
         f" search texts, GIN {gin_bytes / 1e6:,.0f} MB); the text {text_bytes / 1e6:,.0f} MB of UTF-8"
+    )
+    print(
+        f"archive at {articles:,} articles: SQLite file {path.stat().st_size / 1e6:,.0f} MB;"
+        f" PostgreSQL database {database_bytes / 1e6:,.0f} MB"
     )
     print(
         f"\nlatency in ms, {arguments.queries} queries per class; x sqlite: PostgreSQL's time over SQLite's"
