@@ -40,6 +40,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bench.crawl import ROOT, SOURCEVAULT, become_subreaper, children
 from bench.worker_servers import TemplateServer, cpu_seconds, own_server
@@ -73,8 +74,7 @@ class Measure:
         return (self.crawl_cpu + self.server_cpu + self.site_cpu) / self.seconds
 
 
-@dataclass(frozen=True)
-class Together:
+class Together(NamedTuple):
     """Commands run at once: wall and CPU seconds, their launch and each one's exit (epoch seconds)."""
 
     seconds: float
