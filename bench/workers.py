@@ -18,7 +18,13 @@ they started, orphans included), of the PostgreSQL server (its postmaster and ev
 3 workers/1 worker, and the most 3 workers could gain on this machine's cores at the CPU per
 article they spent (what bounds the ratio on a machine with few cores).
 
-    python -m bench.workers [--pages 1200]   (issue 18's size: --pages 3000)
+After each worker case, its timeline (bench/worker_timeline.py): each worker's start-up, units and
+seconds crawling, its wait from its last unit's end to its exit, and how long 3, 2, 1, 0 crawls ran
+at once. `--archive-from DATABASE_URL` runs the PostgreSQL cases on that database's server, each in
+a copy of it (bench/worker_servers.py): the write rate at the size of that archive (issue 18: at
+100,000 articles).
+
+    python -m bench.workers [--pages 1200] [--archive-from DATABASE_URL]   (issue 18: --pages 3000)
 """
 
 from __future__ import annotations
@@ -29,19 +35,21 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bench.crawl import ROOT, SOURCEVAULT, become_subreaper, children
+from bench.worker_servers import TemplateServer, cpu_seconds, own_server
+from bench.worker_timeline import Crawled, crawls_of_workers, timeline
 from tests.loopback import FAST_CRAWL
 
 OUTLETS = [f"outlet{number}" for number in range(1, 7)]
 WORKERS = 3
 CASES = ("sqlite", "postgresql", "1 worker", f"{WORKERS} workers")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class Measure:
     crawl_cpu: float
     server_cpu: float
     site_cpu: float
+    size_bytes: int
 
     @property
     def articles_per_second(self) -> float:
@@ -65,67 +74,69 @@ class Measure:
         return (self.crawl_cpu + self.server_cpu + self.site_cpu) / self.seconds
 
 
-def cpu_seconds(pid: int, *, reaped: bool = True) -> float:
-    """A process's CPU seconds (user + system), with those of the children it reaped if `reaped`."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
-    return ticks / CLOCK_TICKS
+class Together(NamedTuple):
+    """Commands run at once: wall and CPU seconds, their launch and each one's exit (epoch seconds)."""
+
+    seconds: float
+    cpu: float
+    launched: float
+    exits: dict[int, float]
 
 
-def server_cpu(postmaster: int) -> float:
-    """The PostgreSQL server's CPU seconds so far: postmaster, backends that ended and those alive."""
-    alive = []
-    for entry in os.listdir("/proc"):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text() if entry.isdigit() else ""
-        except OSError:
-            continue
-        if stat and int(stat[stat.rindex(")") + 2 :].split()[1]) == postmaster:
-            alive.append(int(entry))
-    return cpu_seconds(postmaster) + sum(map(cpu_seconds, alive))
-
-
-def run_together(commands: list[list[str]]) -> tuple[float, float]:
-    """Start the commands at once, wait for all: wall seconds and CPU seconds of them and all they started."""
+def run_together(commands: list[list[str]]) -> Together:
+    """Start the commands at once, wait for all: wall seconds and CPU seconds of them and all they
+    started, and when each exited."""
     others = children()
     with tempfile.TemporaryFile("w+") as errors:
-        started = time.perf_counter()
+        launched, started = time.time(), time.perf_counter()
         running = [
             subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, text=True)
             for command in commands
         ]
-        cpu = 0.0
-        failed = []
-        for process in running:
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            cpu += usage.ru_utime + usage.ru_stime
-            failed += [process.returncode] if process.returncode != 0 else []
+        usages: dict[int, tuple[int, float, float]] = {}
+
+        def wait(pid: int) -> None:
+            _, status, usage = os.wait4(pid, 0)
+            usages[pid] = (os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, time.time())
+
+        waiting = [threading.Thread(target=wait, args=(process.pid,)) for process in running]
+        for thread in waiting:
+            thread.start()
+        for thread in waiting:
+            thread.join()
         seconds = time.perf_counter() - started
+        cpu = sum(used for _, used, _ in usages.values())
+        failed = [status for status, _, _ in usages.values() if status != 0]
+        for process in running:
+            process.returncode = usages[process.pid][0]
         for orphan in children() - others - {process.pid for process in running}:
             _, _, usage = os.wait4(orphan, 0)
             cpu += usage.ru_utime + usage.ru_stime
         if failed:
             errors.seek(0)
             raise SystemExit(f"crawl failed ({failed}): {errors.read()[-2000:]}")
-    return seconds, cpu
+    return Together(seconds, cpu, launched, {process.pid: usages[process.pid][2] for process in running})
 
 
-def archived_once(url: str, expected: set[str]) -> int:
-    """Check every page was archived exactly once (one article, one article capture); the count."""
+def archived_once(url: str, expected: set[str], site: str = "") -> int:
+    """Check every page was archived exactly once (one article, one article capture); the count. Only
+    the articles of the `site` (a URL prefix) are looked at: an archive copied holds others."""
     from sqlalchemy import create_engine, text  # noqa: PLC0415
 
     from crawler.archive.postgres.connection import engine_url  # noqa: PLC0415
 
     engine = create_engine(engine_url(url) if url.startswith("postgresql") else f"sqlite:///{url}")
+    of_site = {"site": f"{site}%"}
     with engine.connect() as connection:
-        articles = connection.execute(text("SELECT url, count(*) FROM articles GROUP BY url")).all()
+        articles = connection.execute(
+            text("SELECT url, count(*) FROM articles WHERE url LIKE :site GROUP BY url"), of_site
+        ).all()
         captures = connection.execute(
-            text("SELECT url, count(*) FROM captures WHERE page_kind = 'article' GROUP BY url")
+            text(
+                "SELECT url, count(*) FROM captures"
+                " WHERE page_kind = 'article' AND url LIKE :site GROUP BY url"
+            ),
+            of_site,
         ).all()
     engine.dispose()
     if {url for url, _ in articles} != expected or {count for _, count in articles} != {1}:
@@ -136,43 +147,29 @@ def archived_once(url: str, expected: set[str]) -> int:
     return len(articles)
 
 
-@contextmanager
-def postgres_server(folder: Path) -> Iterator[tuple[str, int]]:
-    """The run's own PostgreSQL server (.ci/postgres): its URL and its postmaster's pid."""
-    home = folder / "postgres"
-    home.mkdir()
-    for reached in (folder, home):
-        reached.chmod(0o755)  # run as root, the server is the `postgres` user: it must reach its folder
-    script = str(ROOT / ".ci" / "postgres")
-    url = subprocess.run([script, "start", str(home / "server")], check=False, capture_output=True, text=True)
-    if url.returncode != 0:
-        raise SystemExit(f".ci/postgres start failed ({url.returncode}): {url.stderr.strip()}")
-    try:
-        postmaster = int((home / "server" / "data" / "postmaster.pid").read_text().split()[0])
-        yield url.stdout.strip(), postmaster
-    finally:
-        subprocess.run([script, "stop", str(home / "server")], check=True)
+def size_and_crawls(url: str) -> tuple[int, list[Crawled]]:
+    """The archive's size in bytes (an SQLite file with its WAL; a PostgreSQL database) and the units
+    its workers crawled."""
+    if not url.startswith("postgresql"):
+        return sum(path.stat().st_size for path in Path(url).parent.glob(f"{Path(url).name}*")), []
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+
+    from crawler.archive.postgres.connection import engine_url  # noqa: PLC0415
+
+    engine = create_engine(engine_url(url))
+    with engine.connect() as connection:
+        size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        crawled = crawls_of_workers(connection)
+    engine.dispose()
+    return size, crawled
 
 
-def new_database(server: str, name: str) -> str:
-    """An empty database with the archive's tables: its URL."""
-    import psycopg  # noqa: PLC0415
-    from sqlalchemy import make_url  # noqa: PLC0415
-
-    from crawler.archive.postgres.connection import PostgresArchive  # noqa: PLC0415
-
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    PostgresArchive(url).close()
-    return url
-
-
-def measure_all(pages_per_outlet: int) -> dict[str, Measure]:
-    """Serve the site, start the server, and crawl the site once per case, each into an empty archive."""
+def measure_all(pages_per_outlet: int, archive_from: str | None) -> tuple[dict[str, Measure], list[str]]:
+    """Serve the site, start the server (or reach --archive-from's), and crawl the site once per
+    case, each into an archive of its own; the measures, and each worker case's timeline."""
     command = [sys.executable, "-m", "bench.workers", "--serve", str(pages_per_outlet)]
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
-    measures = {}
+    measures, timelines = {}, []
     with (
         tempfile.TemporaryDirectory(prefix="sourcevault-workers-bench-") as temporary,
         subprocess.Popen(command, cwd=ROOT, **pipes) as site,  # type: ignore[call-overload]
@@ -187,32 +184,47 @@ def measure_all(pages_per_outlet: int) -> dict[str, Measure]:
             for slug in OUTLETS
             for number in range(1, pages_per_outlet + 1)
         }
-        with postgres_server(folder) as (server, postmaster):
+        with nullcontext(TemplateServer(archive_from)) if archive_from else own_server(folder) as server:
             # Orphans of the crawls (the extraction pool's processes) become this process's children.
             become_subreaper()
             for number, case in enumerate(CASES):
-                if case == "sqlite":
-                    archive = str(folder / "archive.db")
-                else:
-                    archive = new_database(server, f"workers_bench_{number}")
+                database = f"workers_bench_{os.getpid()}_{number}"
+                archive = str(folder / "archive.db") if case == "sqlite" else server.archive(database)
                 crawl = [str(SOURCEVAULT), "crawl", *FAST_CRAWL, "--registry", str(registry), "--db", archive]
                 count = WORKERS if case == f"{WORKERS} workers" else 1
                 commands = [[*crawl, "--worker"] if "worker" in case else crawl] * count
-                server_before, site_before = server_cpu(postmaster), cpu_seconds(site.pid)
-                seconds, crawl_cpu = run_together(commands)
-                server_used = server_cpu(postmaster) - server_before
+                site_before = cpu_seconds(site.pid)
+                with server.measuring(database) as server_used:
+                    together = run_together(commands)
                 site_used = cpu_seconds(site.pid) - site_before
-                articles = archived_once(archive, expected)
-                measures[case] = Measure(articles, seconds, crawl_cpu, server_used, site_used)
+                articles = archived_once(archive, expected, served["base_url"])
+                size, crawled = size_and_crawls(archive)
+                measures[case] = Measure(
+                    articles, together.seconds, together.cpu, server_used.seconds, site_used, size
+                )
+                if "worker" in case:
+                    timelines.append(timeline(together.launched, together.exits, crawled))
+                if case != "sqlite":
+                    server.drop(archive)
         site.stdin.close()
-    return measures
+    return measures, timelines
 
 
-def print_results(pages: int, measures: dict[str, Measure]) -> None:
+def print_results(
+    pages: int, measures: dict[str, Measure], timelines: list[str], archive_from: str | None
+) -> None:
     print(
         f"loadavg {' '.join(f'{load:.2f}' for load in os.getloadavg())} at the end; {os.cpu_count()} cores;"
         f" {pages} pages over {len(OUTLETS)} outlets, each archived exactly once in every case"
     )
+    if archive_from:
+        from sqlalchemy import make_url  # noqa: PLC0415
+
+        print(
+            f"PostgreSQL cases each into a copy of {make_url(archive_from).database}"
+            f" ({measures['postgresql'].size_bytes / 1e6:.0f} MB after the case);"
+            " server CPU: the backends of the case's database; sqlite into an empty file"
+        )
     header = (
         "archived",
         "seconds",
@@ -222,14 +234,17 @@ def print_results(pages: int, measures: dict[str, Measure]) -> None:
         "site CPU s",
         "CPU ms/art",
         "cores",
+        "size MB",
     )
     print(f"{'case':<12}" + "".join(f"{name:>13}" for name in header))
     for case, measure in measures.items():
         print(
             f"{case:<12}{measure.articles:>13}{measure.seconds:>13.1f}{measure.articles_per_second:>13.1f}"
             f"{measure.crawl_cpu:>13.1f}{measure.server_cpu:>13.1f}{measure.site_cpu:>13.1f}"
-            f"{measure.cpu_ms_per_article:>13.1f}{measure.cores_busy:>13.2f}"
+            f"{measure.cpu_ms_per_article:>13.1f}{measure.cores_busy:>13.2f}{measure.size_bytes / 1e6:>13.1f}"
         )
+    for line in timelines:
+        print(line)
     sqlite, postgresql, one, many = (measures[case] for case in CASES)
     for name, ours, reference in (
         ("postgresql/sqlite", postgresql, sqlite),
@@ -274,6 +289,12 @@ def main() -> None:
         metavar="N",
         help="Pages of the site, a multiple of 6 (issue 18: 3000).",
     )
+    parser.add_argument(
+        "--archive-from",
+        metavar="DATABASE_URL",
+        help="Run the PostgreSQL cases on this database's server (on this machine), each in a copy of it"
+        " (CREATE DATABASE … TEMPLATE; the original never written), e.g. an archive of 100,000 articles.",
+    )
     parser.add_argument("--serve", type=int, metavar="PAGES_PER_OUTLET", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve:
@@ -281,7 +302,11 @@ def main() -> None:
         return
     if arguments.pages <= 0 or arguments.pages % len(OUTLETS):
         parser.error(f"--pages: {arguments.pages} is not a positive multiple of {len(OUTLETS)}")
-    print_results(arguments.pages, measure_all(arguments.pages // len(OUTLETS)))
+    print_results(
+        arguments.pages,
+        *measure_all(arguments.pages // len(OUTLETS), arguments.archive_from),
+        arguments.archive_from,
+    )
 
 
 if __name__ == "__main__":

@@ -133,7 +133,9 @@ class CrawlWorker:
             if lease is None:
                 if not self.forever and await deferToThread(due_count, self.archive.engine) == 0:
                     return
-                await task.deferLater(_reactor(), self.poll_seconds)
+                await deferToThread(
+                    self.leases.wait_for_work, self.poll_seconds, until_none_due=not self.forever
+                )
                 continue
             reason = await self._crawl(process, lease)
             self.run.crawls.append((lease.unit, reason))

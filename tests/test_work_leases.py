@@ -210,6 +210,29 @@ def test_a_renewed_lease_is_kept_and_one_given_back_is_due_for_the_next_worker(e
     assert other.take().unit_id == lease.unit_id
 
 
+def test_a_worker_waiting_for_work_is_woken_by_a_release_not_by_its_timeout(engine):
+    schedule(engine, [Unit.discovery("cna")])
+    holder, waiter = worker(engine, 13), worker(engine, 14)
+    lease = holder.take()
+    with ThreadPoolExecutor(1) as pool:
+        # Woken, it returns at once; by its timeout (a failure) a minute and a half later.
+        waiting = pool.submit(waiter.wait_for_work, 90, until_none_due=True)
+        # It has looked (a unit due, leased) and listens: its last statement was that look.
+        wait_for(
+            lambda: scalar(
+                engine,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle'"
+                " AND query LIKE '%FILTER (WHERE NOT EXISTS%'",
+            ),
+            "the waiter's look",
+        )
+        assert not waiting.done()
+        assert holder.finish(lease, again_in=3600)
+        waiting.result(timeout=45)
+    # Nothing due and nothing free: a worker that ends when none is due does not wait at all.
+    waiter.wait_for_work(LONG_LEASE, until_none_due=True)
+
+
 def test_a_worker_retired_releases_its_leases_and_workers_silent_a_day_are_forgotten(engine):
     schedule(engine, [Unit.discovery("cna")])
     gone = worker(engine, 21)

@@ -12,7 +12,10 @@ work_leases), so an outlet is crawled by one worker at a time, whichever of its 
 and politeness needs no coordination between machines. The worker renews its leases
 while it works (its heartbeat) and releases them when done; a lease not renewed expires and the unit
 is taken by the next worker that asks, from the start. Every time is the server's clock (now()), so
-workers on machines whose clocks disagree expire leases alike.
+workers on machines whose clocks disagree expire leases alike. A worker that found no unit free waits
+for one on a channel (LISTEN/NOTIFY) that releasing leases and scheduling units notify, so it takes a
+unit, or ends, as soon as another worker lets one go (a lease that expires notifies nobody: the wait
+is bounded).
 
 Every statement is in this module; each method runs one transaction of its own.
 """
@@ -36,6 +39,9 @@ POSTS = "posts"
 FORGET_SILENT_WORKERS_AFTER_DAYS = 1
 # Due units looked at per attempt to take one; the others' rows stay free for other workers.
 CANDIDATES_PER_TAKE = 8
+# Notified (at commit) when leases are released or units scheduled: waiting workers look again.
+WORK_CHANNEL = "sourcevault_work"
+NOTIFY_WORK = text(f"NOTIFY {WORK_CHANNEL}")
 
 REGISTER = text(
     """
@@ -134,6 +140,16 @@ HOLDS_LOCKED = text(
     """
 )
 DUE_COUNT = text("SELECT count(*) FROM work_units WHERE due_at <= now()")
+# Whether a waiting worker should look again at once: a due unit nobody leases, or (`until_none_due`)
+# no unit due at all.
+WAIT_OVER = text(
+    """
+    SELECT count(*) FILTER (WHERE NOT EXISTS (
+               SELECT 1 FROM work_leases l WHERE l.holds = ANY(u.holds) AND l.leased_until > now())) > 0
+           OR (:until_none_due AND count(*) = 0)
+    FROM work_units u WHERE u.due_at <= now()
+    """
+)
 WORKERS = text(
     """
     SELECT id, host, pid, started_at, heartbeat_at,
@@ -203,6 +219,7 @@ def schedule(engine: Engine, units: Iterable[Unit]) -> None:
     if rows:
         with engine.begin() as connection:
             connection.execute(SCHEDULE, rows)
+            connection.execute(NOTIFY_WORK)
 
 
 def schedule_due_rechecks(engine: Engine, outlets: list[str], platforms: list[str], now: str) -> None:
@@ -250,6 +267,7 @@ class WorkerLeases:
         """Forget the worker, releasing any lease it still holds."""
         with self.engine.begin() as connection:
             connection.execute(RETIRE, {"worker": self.worker})
+            connection.execute(NOTIFY_WORK)
 
     def take(self) -> Lease | None:
         """Leases on a due unit's every holding, none of which anyone else leases (all taken in this
@@ -302,8 +320,22 @@ class WorkerLeases:
         with self.engine.begin() as connection:
             return self._release(connection, lease)
 
+    def wait_for_work(self, seconds: float, *, until_none_due: bool) -> None:
+        """Return once leases are released or units scheduled (by any worker), or at once if a due unit
+        is free already or (`until_none_due`) none is due; after `seconds` at most."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            # Listening before looking: a release committed after the look is still heard.
+            connection.execute(text(f"LISTEN {WORK_CHANNEL}"))
+            try:
+                if not connection.execute(WAIT_OVER, {"until_none_due": until_none_due}).scalar():
+                    for _ in connection.connection.driver_connection.notifies(timeout=seconds, stop_after=1):
+                        pass
+            finally:
+                connection.execute(text(f"UNLISTEN {WORK_CHANNEL}"))
+
     def _release(self, connection: Connection, lease: Lease) -> bool:
         released = connection.execute(RELEASE, {"unit": lease.unit_id, "worker": self.worker})
+        connection.execute(NOTIFY_WORK)
         return released.rowcount > 0
 
 
