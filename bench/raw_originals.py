@@ -34,7 +34,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.workers import ROOT, new_database, postgres_server, server_cpu
+from bench.crawl import ROOT
+from bench.worker_servers import new_database, own_server, server_cpu
 
 FIXTURES = (ROOT / "tests" / "fixtures" / "outlets", ROOT / "tests" / "fixtures" / "generic")
 MIB = 1 << 20
@@ -154,8 +155,8 @@ def files_case(url: str, postmaster: int, pages: list[bytes], folder: Path) -> M
 def server_of(url: str | None, scratch: Path) -> Iterator[tuple[str, int]]:
     """The server to measure on, and its postmaster's pid (to count its CPU)."""
     if url is None:
-        with postgres_server(scratch) as started:
-            yield started
+        with own_server(scratch) as own:
+            yield own.url, own.postmaster
         return
     import psycopg  # noqa: PLC0415
 

@@ -82,8 +82,7 @@ class OwnServer:
 
     def archive(self, name: str) -> str:
         """An empty database with the archive's tables: its URL."""
-        _create(self.url, f'CREATE DATABASE "{name}"')
-        return _opened(self.url, name)
+        return new_database(self.url, name)
 
     def drop(self, url: str) -> None:
         """Kept: the server and its folder go at the end of the run."""
@@ -158,6 +157,12 @@ def _create(server: str, statement: str) -> None:
 
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(statement)  # type: ignore[arg-type]
+
+
+def new_database(server: str, name: str) -> str:
+    """An empty database with the archive's tables, on `server`: its URL."""
+    _create(server, f'CREATE DATABASE "{name}"')
+    return _opened(server, name)
 
 
 def _opened(server: str, name: str) -> str:
