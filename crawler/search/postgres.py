@@ -5,8 +5,10 @@ Imported only for a `postgresql://` archive (SQLAlchemy is the `postgresql` extr
 `article_search` (crawler/archive/model/postgres_only.py) holds, per article, `lexemes`: a tsvector of
 the distinct tokens of its title and body (the SQLite index's character pairs, folded as FTS5
 folds them: `crawler.search.matching`) and of its filter tokens (`#` before them), GIN-indexed;
-its `title_text` and `body_text` (search texts: runs one space apart); and `token_count`, its
-length as bm25 counts it. `index_articles` writes them: the archive's write path calls it in
+and `token_count`, its length as bm25 counts it. `article_search_texts` holds its `title_text`
+and `body_text` (search texts: runs one space apart), in a table of their own so that the
+index's rows are narrow and the texts are read from their row, not from TOAST (the table's
+comment). `index_articles` writes both: the archive's write path calls it in
 the transaction of each article it writes, and `migrate-archive` for the articles it copied
 (`index_unindexed_articles`).
 
@@ -44,7 +46,7 @@ from crawler.search.matching import (
     term_phrases,
     token_count,
 )
-from crawler.search.postgres_ranking import INDEX_TABLE, bm25_expression, window_rows
+from crawler.search.postgres_ranking import INDEX_TABLE, bm25_expression, searched, window_rows
 from crawler.search.query import NO_FILTERS, Filters, SearchQuery
 from crawler.search.results import (
     DATED_RANGE,
@@ -60,6 +62,7 @@ from crawler.search.tokens import filter_tokens
 # them took 30 ms at 100,000 articles): summed over TOTALS_SLOTS rows, a writer adding to the row
 # of its server process's number, so that writers in several sessions do not queue on one row.
 TOTALS_TABLE = "article_search_totals"
+TEXTS_TABLE = "article_search_texts"
 TOTALS_SLOTS = 16
 # Filter tokens are kept apart from the text's: a one-letter prefix query must not match them.
 FILTER_PREFIX = "#"
@@ -120,6 +123,7 @@ def unindex_articles(connection: Connection, article_ids: Iterable[int]) -> None
 
 def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str, Any]]) -> None:
     """The index's rows of these articles replaced by `rows`, and its totals kept in step."""
+    connection.execute(_sql(f"DELETE FROM {TEXTS_TABLE} WHERE article = ANY(:ids)"), {"ids": article_ids})
     removed = (
         connection.execute(
             _sql(f"DELETE FROM {INDEX_TABLE} WHERE article = ANY(:ids) RETURNING token_count"),
@@ -131,9 +135,15 @@ def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str
     if rows:
         connection.execute(
             _sql(
-                f"INSERT INTO {INDEX_TABLE} (article, lexemes, title_text, body_text, token_count)"
-                " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :title_text, :body_text,"
-                " :token_count)"
+                f"INSERT INTO {INDEX_TABLE} (article, lexemes, token_count)"
+                " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :token_count)"
+            ),
+            rows,
+        )
+        connection.execute(
+            _sql(
+                f"INSERT INTO {TEXTS_TABLE} (article, title_text, body_text)"
+                " VALUES (:article, :title_text, :body_text)"
             ),
             rows,
         )
@@ -182,7 +192,7 @@ def index_unindexed_articles(connection: Connection) -> int:
 
 
 class Statement:
-    """A condition on `s` (article_search) being built, with its parameters."""
+    """A condition on `s` (article_search) and `t` (its search texts) being built, with its parameters."""
 
     def __init__(self) -> None:
         self.parameters: dict[str, Any] = {}
@@ -195,7 +205,7 @@ class Statement:
 
     def in_text(self, phrase: Phrase) -> str:
         text = self.bind(phrase.text)
-        return f"(strpos(s.title_text, {text}) > 0 OR strpos(s.body_text, {text}) > 0)"
+        return f"(strpos(t.title_text, {text}) > 0 OR strpos(t.body_text, {text}) > 0)"
 
     def occurrences(self, phrase: Phrase, column: str) -> str:
         """How many times (overlapping ones too, as FTS5 counts) a phrase occurs in a search text."""
@@ -204,11 +214,11 @@ class Statement:
             # all lookahead is tried at every character, 4 times slower (旺旺 in 851 bodies: 116 ms
             # against 26).
             pattern = f"{phrase.text[0]}(?={phrase.text[1:]})"
-            return f"coalesce(regexp_count(s.{column}, {self.bind(pattern)}), 0)"
+            return f"coalesce(regexp_count(t.{column}, {self.bind(pattern)}), 0)"
         text = self.bind(phrase.text)
         # In bytes: octet_length is read off the value's header, length() would count its characters.
         return (
-            f"coalesce((octet_length(s.{column}) - octet_length(replace(s.{column}, {text}, '')))"
+            f"coalesce((octet_length(t.{column}) - octet_length(replace(t.{column}, {text}, '')))"
             f" / octet_length({text}), 0)"
         )
 
@@ -310,7 +320,7 @@ def count_matches(connection: Connection, query: SearchQuery, filters: Filters =
         return 0
     with through_the_index(connection):
         return connection.execute(
-            _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+            _sql(f"SELECT count(*) FROM {searched()} WHERE {condition}"), statement.parameters
         ).scalar_one()
 
 
@@ -335,7 +345,7 @@ def _matches(connection: Connection, condition: str, statement: Statement) -> li
     # tsvector back from TOAST to test it (185 ms for a common pair at 10,000 articles, 8,767
     # matches), where the GIN index's bitmap gives them unordered in 4 ms.
     found = connection.execute(
-        _sql(f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+        _sql(f"SELECT s.article FROM {searched()} WHERE {condition}"), statement.parameters
     ).scalars()
     return sorted(found)
 
@@ -344,10 +354,10 @@ def _matches(connection: Connection, condition: str, statement: Statement) -> li
 
 
 def phrase_idfs(
-    connection: Connection, articles: int, phrases: list[Phrase], table: str = INDEX_TABLE
+    connection: Connection, articles: int, phrases: list[Phrase], index: str | None = None
 ) -> list[float]:
-    """Each phrase's IDF: FTS5's, from how many rows of the index `table` hold it (in title or body)
-    among all (`articles`)."""
+    """Each phrase's IDF: FTS5's, from how many rows of an index (`index`, the FROM clause of its
+    search: `searched`; article_search's when None) hold it (in title or body) among all (`articles`)."""
     holding: dict[Phrase, int] = {}
     for phrase in phrases:
         if phrase not in holding:
@@ -360,7 +370,7 @@ def phrase_idfs(
                 ]
             )
             holding[phrase] = connection.execute(
-                _sql(f"SELECT count(*) FROM {table} s WHERE {condition}"), statement.parameters
+                _sql(f"SELECT count(*) FROM {index or searched()} WHERE {condition}"), statement.parameters
             ).scalar_one()
     return [idf(articles, holding[phrase]) for phrase in phrases]
 

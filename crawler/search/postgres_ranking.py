@@ -19,6 +19,15 @@ from crawler.search.matching import BODY_WEIGHT, K1, TITLE_WEIGHT, B, Phrase, te
 from crawler.search.query import SearchQuery
 
 INDEX_TABLE = "article_search"
+INDEX_KEY = "article"
+
+
+def searched(table: str = INDEX_TABLE, key: str = INDEX_KEY) -> str:
+    """The FROM clause of a search of the index `table`: `s` its rows, `t` their search texts (the
+    table `table`_texts). LEFT: PostgreSQL leaves out a LEFT JOIN on a unique key whose columns a
+    statement never names, so matching and counting by the GIN index alone reads no text (every
+    row of the index has its texts' row)."""
+    return f"{table} s LEFT JOIN {table}_texts t ON t.{key} = s.{key}"
 
 
 class Binder(Protocol):
@@ -82,7 +91,7 @@ def window_rows(
             text(
                 "SELECT count(*), (array_agg(s.article ORDER BY s.article DESC))"
                 f"[1:CAST({matching.bind(results.RANK_WINDOW)} AS integer)]"
-                f" FROM {INDEX_TABLE} s WHERE {condition}"
+                f" FROM {searched()} WHERE {condition}"
             ),
             matching.parameters,
         ).one()
@@ -114,7 +123,7 @@ def _counted_rows(
         for phrase, pair in zip(phrases, names, strict=True)
         for column, name in zip(("title_text", "body_text"), pair, strict=True)
     )
-    return f"SELECT s.article, s.token_count AS tokens{counted} FROM {INDEX_TABLE} s WHERE {condition}"
+    return f"SELECT s.article, s.token_count AS tokens{counted} FROM {searched()} WHERE {condition}"
 
 
 def _count_checks(query: SearchQuery, phrases: list[Phrase]) -> str:

@@ -9,27 +9,42 @@ from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, TSVECTOR
 
 from crawler.archive.model.base import POSTGRES_ONLY, metadata
 
+# PostgreSQL's largest toast_tuple_target: a row is left as it is up to this size.
+TEXTS_IN_ROW_BYTES = 8160
+
 
 def _search_table(name: str, key: str, indexed: str) -> Table:
-    """A search index: per row of the table `indexed` (its `key`), its tokens (GIN-indexed), its
-    search texts and its length in tokens."""
+    """A search index: per row of the table `indexed` (its `key`), its tokens (GIN-indexed) and its
+    length in tokens; and, in the table `name`_texts, its search texts."""
     table = Table(
         name,
         metadata,
         Column(key, BigInteger, ForeignKey(f"{indexed}.id"), primary_key=True, autoincrement=False),
         Column("lexemes", TSVECTOR, nullable=False),
-        Column("title_text", Text),
-        Column("body_text", Text),
         Column("token_count", BigInteger, nullable=False),
         info=POSTGRES_ONLY,
     )
     Index(f"{name}_by_lexeme", table.c.lexemes, postgresql_using="gin")
+    # Apart from the index's rows, which a search reads by the thousand off the GIN index: narrow,
+    # many to a page. Here each row's texts stay in it, uncompressed, up to a page (TOAST moves a
+    # row's texts out past 2 KB by default): a search counts a phrase in thousands of texts, and
+    # reading them back from TOAST took as long as counting.
+    Table(
+        f"{name}_texts",
+        metadata,
+        Column(key, BigInteger, ForeignKey(f"{indexed}.id"), primary_key=True, autoincrement=False),
+        Column("title_text", Text),
+        Column("body_text", Text),
+        info=POSTGRES_ONLY,
+        postgresql_with={"toast_tuple_target": TEXTS_IN_ROW_BYTES},
+    )
     return table
 
 
 # Chinese search (crawler/search/postgres.py), in place of SQLite's FTS5 index: per article, the
-# tokens of its title and body and its filter tokens (GIN-indexed), its search texts and its length
-# in tokens; and the index's totals, for bm25 (summed over a few rows, one per writer's slot).
+# tokens of its title and body and its filter tokens (GIN-indexed) and its length in tokens, its
+# search texts (article_search_texts); and the index's totals, for bm25 (summed over a few rows, one
+# per writer's slot).
 article_search = _search_table("article_search", "article", "articles")
 
 article_search_totals = Table(
@@ -43,7 +58,13 @@ article_search_totals = Table(
 # Post search (crawler/search/postgres_posts.py), in place of SQLite's FTS5 `post_search`: per post
 # with a text, what article_search holds per article, its author's names as the title.
 post_search = _search_table("post_search", "post", "posts")
-SEARCH_TABLES = ("article_search", "article_search_totals", "post_search")
+SEARCH_TABLES = (
+    "article_search",
+    "article_search_texts",
+    "article_search_totals",
+    "post_search",
+    "post_search_texts",
+)
 
 # Crawl workers (crawler/archive/postgres/leases.py). Their times are the server's clock (now()), never
 # a worker's: leases taken and renewed from several machines expire by one clock.
