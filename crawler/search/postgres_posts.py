@@ -33,12 +33,13 @@ from crawler.search.tokens import filter_tokens
 
 POST_INDEX_TABLE = "post_search"
 POST_TEXTS_TABLE = "post_search_texts"
+POST_COUNTS_TABLE = "post_search_counts"
 SEARCHED_POSTS = searched(POST_INDEX_TABLE, "post")
 
 
 def index_post(connection: Connection, post: int) -> None:
     """The post's row in the index (again, or none when it has no text), in the caller's transaction."""
-    for table in (POST_INDEX_TABLE, POST_TEXTS_TABLE):
+    for table in (POST_INDEX_TABLE, POST_TEXTS_TABLE, POST_COUNTS_TABLE):
         connection.execute(text(f"DELETE FROM {table} WHERE post = :post"), {"post": post})
     row = connection.execute(
         text(
@@ -62,6 +63,13 @@ def index_post(connection: Connection, post: int) -> None:
         text(
             f"INSERT INTO {POST_TEXTS_TABLE} (post, title_text, body_text)"
             " VALUES (:post, :title_text, :body_text)"
+        ),
+        values,
+    )
+    connection.execute(
+        text(
+            f"INSERT INTO {POST_COUNTS_TABLE} (post, title_counts, body_counts)"
+            " VALUES (:post, CAST(:title_counts AS jsonb), CAST(:body_counts AS jsonb))"
         ),
         values,
     )
@@ -93,9 +101,7 @@ def search_posts(connection: Connection, query: SearchQuery, limit: int) -> tupl
         if condition is not None:
             phrases = query_phrases(query)
             counted = ", ".join(
-                statement.occurrences(phrase, column)
-                for phrase in phrases
-                for column in ("title_text", "body_text")
+                statement.occurrences(phrase, part) for phrase in phrases for part in ("title", "body")
             )
             ranked_rows = connection.execute(
                 text(f"SELECT s.post, s.token_count, {counted} FROM {SEARCHED_POSTS} WHERE {condition}"),

@@ -24,10 +24,13 @@ INDEX_KEY = "article"
 
 def searched(table: str = INDEX_TABLE, key: str = INDEX_KEY) -> str:
     """The FROM clause of a search of the index `table`: `s` its rows, `t` their search texts (the
-    table `table`_texts). LEFT: PostgreSQL leaves out a LEFT JOIN on a unique key whose columns a
-    statement never names, so matching and counting by the GIN index alone reads no text (every
-    row of the index has its texts' row)."""
-    return f"{table} s LEFT JOIN {table}_texts t ON t.{key} = s.{key}"
+    table `table`_texts), `c` their characters' counts (`table`_counts). LEFT: PostgreSQL leaves
+    out a LEFT JOIN on a unique key whose columns a statement never names, so matching and counting
+    by the GIN index alone reads no text (every row of the index has its rows in both)."""
+    return (
+        f"{table} s LEFT JOIN {table}_texts t ON t.{key} = s.{key}"
+        f" LEFT JOIN {table}_counts c ON c.{key} = s.{key}"
+    )
 
 
 class Binder(Protocol):
@@ -35,7 +38,7 @@ class Binder(Protocol):
 
     def bind(self, value: object) -> str: ...
 
-    def occurrences(self, phrase: Phrase, column: str) -> str: ...
+    def occurrences(self, phrase: Phrase, part: str) -> str: ...
 
 
 def _double(statement: Binder, value: float) -> str:
@@ -119,9 +122,9 @@ def _counted_rows(
 ) -> str:
     """The SQL of the rows (article, tokens, each phrase's counts named `names`) `condition` finds."""
     counted = "".join(
-        f", {statement.occurrences(phrase, column)} AS {name}"
+        f", {statement.occurrences(phrase, part)} AS {name}"
         for phrase, pair in zip(phrases, names, strict=True)
-        for column, name in zip(("title_text", "body_text"), pair, strict=True)
+        for part, name in zip(("title", "body"), pair, strict=True)
     )
     return f"SELECT s.article, s.token_count AS tokens{counted} FROM {searched()} WHERE {condition}"
 

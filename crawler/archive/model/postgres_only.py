@@ -5,7 +5,7 @@ crawled by one machine, has no need of. Neither is copied to or from an SQLite a
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Table, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, TSVECTOR
 
 from crawler.archive.model.base import POSTGRES_ONLY, metadata
 
@@ -15,7 +15,8 @@ TEXTS_IN_ROW_BYTES = 8160
 
 def _search_table(name: str, key: str, indexed: str) -> Table:
     """A search index: per row of the table `indexed` (its `key`), its tokens (GIN-indexed) and its
-    length in tokens; and, in the table `name`_texts, its search texts."""
+    length in tokens; in the table `name`_texts, its search texts; in `name`_counts, how many times
+    each character occurs in them."""
     table = Table(
         name,
         metadata,
@@ -38,13 +39,25 @@ def _search_table(name: str, key: str, indexed: str) -> Table:
         info=POSTGRES_ONLY,
         postgresql_with={"toast_tuple_target": TEXTS_IN_ROW_BYTES},
     )
+    # A lone character's occurrences, read off a JSON object (its keys binary-searched) rather than
+    # counted in each text: 5,000 bodies' counts in a third of the time. Apart from the texts: with
+    # them, a row would pass a page and go to TOAST.
+    Table(
+        f"{name}_counts",
+        metadata,
+        Column(key, BigInteger, ForeignKey(f"{indexed}.id"), primary_key=True, autoincrement=False),
+        Column("title_counts", JSONB),
+        Column("body_counts", JSONB),
+        info=POSTGRES_ONLY,
+        postgresql_with={"toast_tuple_target": TEXTS_IN_ROW_BYTES},
+    )
     return table
 
 
 # Chinese search (crawler/search/postgres.py), in place of SQLite's FTS5 index: per article, the
 # tokens of its title and body and its filter tokens (GIN-indexed) and its length in tokens, its
-# search texts (article_search_texts); and the index's totals, for bm25 (summed over a few rows, one
-# per writer's slot).
+# search texts (article_search_texts) and their characters' counts (article_search_counts); and
+# the index's totals, for bm25 (summed over a few rows, one per writer's slot).
 article_search = _search_table("article_search", "article", "articles")
 
 article_search_totals = Table(
@@ -61,9 +74,11 @@ post_search = _search_table("post_search", "post", "posts")
 SEARCH_TABLES = (
     "article_search",
     "article_search_texts",
+    "article_search_counts",
     "article_search_totals",
     "post_search",
     "post_search_texts",
+    "post_search_counts",
 )
 
 # Crawl workers (crawler/archive/postgres/leases.py). Their times are the server's clock (now()), never
