@@ -53,7 +53,8 @@ def article_paths(pages: int) -> list[str]:
     return [f"/{slugs[number % len(slugs)]}/a/{number}" for number in range(1, pages + 1)]
 
 
-def _stories(pages: int, seed: int) -> Iterator[tuple[str, Story]]:
+def stories(pages: int, seed: int) -> Iterator[tuple[str, Story]]:
+    """The site's articles by path, made from `seed`: new stories, exact and near copies of other outlets'."""
     rng = random.Random(seed)
     paragraphs = real_paragraphs()
     converters = {"Hant": opencc.OpenCC("s2twp"), "Hans": opencc.OpenCC("tw2s")}
@@ -63,7 +64,7 @@ def _stories(pages: int, seed: int) -> Iterator[tuple[str, Story]]:
         slug = path.split("/")[1]
         script = OUTLETS[slug] if OUTLETS[slug] != "both" else ("Hant", "Hans")[number % 2]
         convert = converters[script].convert
-        others = [story for other, stories in written.items() if other != slug for story in stories]
+        others = [story for other, theirs in written.items() if other != slug for story in theirs]
         draw = rng.random()
         if others and draw < EXACT_COPY_SHARE:
             story = rng.choice(others)
@@ -123,14 +124,14 @@ def page_html(path: str, story: Story, titles: dict[str, str], rng: random.Rando
 
 def build(site: LoopbackSite, pages: int, seed: int) -> dict[str, str]:
     """Put `pages` articles and their sitemaps on the site; each outlet's sitemap index URL."""
-    stories = dict(_stories(pages, seed))
-    titles = {path: story.title for path, story in stories.items()}
+    by_path = dict(stories(pages, seed))
+    titles = {path: story.title for path, story in by_path.items()}
     rng = random.Random(seed + 1)
-    for path, story in stories.items():
+    for path, story in by_path.items():
         site.add(path, page_html(path, story, titles, rng))
     indexes = {}
     for slug in OUTLETS:
-        paths = [path for path in stories if path.startswith(f"/{slug}/")]
+        paths = [path for path in by_path if path.startswith(f"/{slug}/")]
         sitemaps = []
         for start in range(0, len(paths), SITEMAP_SIZE):
             sitemap = f"/{slug}/sitemap-{start // SITEMAP_SIZE}.xml"

@@ -20,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import select
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from multiprocessing.connection import Connection, wait
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -45,17 +45,17 @@ _registry: Registry | None = None
 _max_page_bytes = 0
 
 
-def _start_worker(registry: Registry, max_page_bytes: int, crawl_pid: int) -> None:
+def _start_worker(registry: Registry, max_page_bytes: int, lifeline: Connection) -> None:
     global _registry, _max_page_bytes
     _registry, _max_page_bytes = registry, max_page_bytes
     # A worker is the fork server's child, not the crawl's, and waits on a queue it holds both ends
-    # of: a crawl killed (SIGKILL) would leave it, and the fork server, running for ever.
-    crawl = os.pidfd_open(crawl_pid)
-    threading.Thread(target=_exit_with, args=(crawl,), daemon=True).start()
+    # of: without its lifeline it would outlive a crawl killed (SIGKILL), the fork server with it, and
+    # a broken pool's manager thread could join it for ever (`WorkerPoolPipeline._shut_down`).
+    threading.Thread(target=_exit_with, args=(lifeline,), daemon=True).start()
 
 
-def _exit_with(crawl: int) -> None:
-    select.select([crawl], [], [])  # readable once the crawl's process has ended
+def _exit_with(lifeline: Connection) -> None:
+    wait([lifeline])  # readable only at its end: nothing is ever sent on it
     os._exit(1)
 
 
@@ -113,6 +113,9 @@ class WorkerPoolPipeline:
     is archived failed with the reason `<stage>_error: …`. A failure of the pool itself (a worker
     killed, out of memory) leaves the capture to the stages that follow, in this process, and a
     broken pool is replaced for the next ones. Crawl stats: `worker_pool/failed`.
+
+    Each pool has a lifeline: a pipe whose one writing end is this process's; its workers end when
+    it ends (the pool shut down, or this process gone, killed included).
     """
 
     def __init__(
@@ -125,6 +128,7 @@ class WorkerPoolPipeline:
         self.registry = registry
         self.max_page_bytes = max_page_bytes
         self.pool: ProcessPoolExecutor | None = None
+        self.lifeline: Connection | None = None  # the pool's lifeline, this process's end
         # Per capture in the pipeline (by id), done once it has left the pipeline; and the last one's.
         self.turns: dict[int, asyncio.Future[None]] = {}
         self.last_turn: asyncio.Future[None] | None = None
@@ -155,11 +159,12 @@ class WorkerPoolPipeline:
             # A fork server, not a fork of this process: its reactor, threads and open archive stay here.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(WORKER_MODULES)
+            workers_end, self.lifeline = context.Pipe(duplex=False)
             self.pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
                 initializer=_start_worker,
-                initargs=(self.registry, self.max_page_bytes, os.getpid()),
+                initargs=(self.registry, self.max_page_bytes, workers_end),
             )
         return self.pool
 
@@ -196,10 +201,8 @@ class WorkerPoolPipeline:
     async def _process(self, item: Capture) -> None:
         spider, stats = self.crawler.spider, self.crawler.stats
         assert spider is not None and stats is not None
-        future = self._submit(item)
-        if future is None:
-            return
         try:
+            future = self._pool().submit(process_page, item)
             item.extraction, item.dedup, item.stage_error = await asyncio.wrap_future(future)
         except Exception as error:
             # The pool failed the page, not a stage (a worker killed, a capture that would not
@@ -207,24 +210,22 @@ class WorkerPoolPipeline:
             spider.logger.warning("%s: worker pool: %s: %s", item.url, type(error).__name__, error)
             stats.inc_value("worker_pool/failed")
             if isinstance(error, BrokenProcessPool):
-                self._shut_down()
+                self._shut_down(broken=True)
         if item.stage_error is not None:
             spider.logger.warning("%s: %s", item.url, item.stage_error)
             stats.inc_value(f"pipeline/{item.stage_error.split(':')[0]}")
 
-    def _submit(self, item: Capture) -> Future[Any] | None:
-        try:
-            return self._pool().submit(process_page, item)
-        except BrokenProcessPool:
-            self._shut_down()
-            return None
-
-    def _shut_down(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+    def _shut_down(self, *, broken: bool) -> None:
+        if self.pool is None:
+            return
+        self.pool.shutdown(wait=not broken, cancel_futures=broken)
+        self.pool = None
+        # Python 3.11's executor, broken, terminates the workers it knows of, then joins every worker, at
+        # exit too; a worker submit() was starting meanwhile was not terminated and waits for work for
+        # ever. Its lifeline ending ends it, and every other worker of this pool.
+        assert self.lifeline is not None
+        self.lifeline.close()
+        self.lifeline = None
 
     def spider_closed(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-            self.pool = None
+        self._shut_down(broken=False)

@@ -13,7 +13,6 @@ from typing import Any
 
 from crawler.archive import Archive
 from crawler.archive.connection import ArchiveError
-from crawler.archive.lock import write_lock
 from crawler.archive.run_records import (
     OutletRecord,
     blocked_failures,
@@ -87,7 +86,7 @@ def build_report(archive: Archive, run_id: int | None = None) -> RunReport:
     if run["status"] == "running":
         # Not closed yet (still running, or killed): counted from what it has stored so far.
         records = count_run(archive.connection, run["id"])
-        if not write_lock(archive.location).is_taken():
+        if not archive.runs.is_held(run["id"]):
             run["status"] = "interrupted"
     else:
         records = stored_run_records(archive.connection, run["id"])

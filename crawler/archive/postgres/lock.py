@@ -30,12 +30,17 @@ from crawler.archive.lock import ALONE, CRAWL, ArchiveBusy, Holding, WriteLock
 WRITE_LOCK_KEY = 0x73_76_61_75_6C_74  # "svault"
 CRAWL_LOCK_KEY = 0x73_76_63_72_61_77  # "svcraw"
 HOLDER_PREFIX = "sourcevault "
+# A lock of one key (objsubid 1: not a run's, crawler/archive/postgres/run_holders.py), its key's
+# halves given: the granted ones of this database.
+KEY_LOCKS = (
+    "l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s AND l.objsubid = 1"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 # A holder that keeps out one asking for a lock shared holds it alone; anyone keeps out one asking alone.
 HOLDERS = (
     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-    " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND l.pid <> pg_backend_pid()"
-    " AND (l.mode = 'ExclusiveLock' OR %s) AND l.database ="
-    " (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY l.mode LIMIT 1"
+    f" WHERE {KEY_LOCKS} AND l.pid <> pg_backend_pid() AND (l.mode = 'ExclusiveLock' OR %s)"
+    " ORDER BY l.mode LIMIT 1"
 )
 
 
@@ -89,7 +94,7 @@ class PostgresWriteLock(WriteLock):
 
     @staticmethod
     def _holder(connection: psycopg.Connection, key: int, alone: bool) -> str:
-        found = connection.execute(HOLDERS, [key & 0xFFFFFFFF, alone]).fetchone()
+        found = connection.execute(HOLDERS, [*_halves(key), alone]).fetchone()
         return found[0].removeprefix(HOLDER_PREFIX) if found and found[0] else "another process"
 
     def _connect(self, **options: str) -> psycopg.Connection:
@@ -122,9 +127,7 @@ class PostgresWriteLock(WriteLock):
             return True
         with self._connect() as connection:
             row = connection.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s"
-                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                [WRITE_LOCK_KEY & 0xFFFFFFFF],
+                f"SELECT count(*) FROM pg_locks l WHERE {KEY_LOCKS}", _halves(WRITE_LOCK_KEY)
             ).fetchone()
         return bool(row and row[0])
 
@@ -139,3 +142,8 @@ def _function(verb: str, alone: bool) -> str:
     """PostgreSQL's function that tries to take (`try`) or lets go of (`unlock`) an advisory lock."""
     name = {"try": "pg_try_advisory_lock", "unlock": "pg_advisory_unlock"}[verb]
     return name if alone else f"{name}_shared"
+
+
+def _halves(key: int) -> list[int]:
+    """A one-key lock's key as `pg_locks` shows it: its high and low 32 bits (classid, objid)."""
+    return [key >> 32, key & 0xFFFFFFFF]
