@@ -16,9 +16,10 @@ import unicodedata
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
+from alembic.command import downgrade
+from sqlalchemy import create_engine, inspect, text
 
-from crawler.archive import Archive
+from crawler.archive import Archive, schema
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from crawler.search import postgres, results
 from crawler.search.matching import fold
@@ -171,6 +172,35 @@ def test_the_index_follows_an_article_written_again_and_one_taken_out(both, on_p
     assert {hit.id for hit in found.hits} == set(
         postgres.matching_article_ids(on_postgres, parse_query("柚"))
     )
+    on_postgres.rollback()
+
+
+def test_an_index_of_revision_0007_keeps_its_texts_and_answers_when_brought_up(both, on_postgres):
+    """Revision 0008 moves the search texts out of the index's rows into a table of their own, and
+    counts their characters."""
+    archive, _ = both
+    queries = [parse_query(query_text) for query_text in ("的", "臺灣", '"颱風 海燕"', "“海燕”")]
+    expected = [answers(results.search(archive.connection, query)) for query in queries]
+    texts = "SELECT article, title_text, body_text FROM {} ORDER BY article"
+    counts = "SELECT article, title_counts, body_counts FROM article_search_counts ORDER BY article"
+    before = on_postgres.execute(text(texts.format("article_search_texts"))).all()
+    counted = on_postgres.execute(text(counts)).all()
+    downgrade(schema.config(on_postgres), "0007")
+    assert on_postgres.execute(text(texts.format("article_search"))).all() == before
+    schema.upgrade(on_postgres)
+    assert on_postgres.execute(text(texts.format("article_search_texts"))).all() == before
+    # Counted in SQL by the revision as index_articles counts them in Python.
+    assert on_postgres.execute(text(counts)).all() == counted
+    assert len(before) == postgres.index_totals(on_postgres)[0] > 0
+    columns = {column["name"] for column in inspect(on_postgres).get_columns("article_search")}
+    assert columns == {"article", "lexemes", "token_count"}
+    options = "SELECT relname, reloptions FROM pg_class WHERE relname IN (:texts, :counts)"
+    names = {"texts": "article_search_texts", "counts": "article_search_counts"}
+    assert dict(on_postgres.execute(text(options), names).all()) == {
+        "article_search_texts": ["toast_tuple_target=8160"],
+        "article_search_counts": ["toast_tuple_target=8160"],
+    }
+    assert [answers(postgres.search(on_postgres, query)) for query in queries] == expected
     on_postgres.rollback()
 
 

@@ -5,9 +5,12 @@ Imported only for a `postgresql://` archive (SQLAlchemy is the `postgresql` extr
 `article_search` (crawler/archive/model/postgres_only.py) holds, per article, `lexemes`: a tsvector of
 the distinct tokens of its title and body (the SQLite index's character pairs, folded as FTS5
 folds them: `crawler.search.matching`) and of its filter tokens (`#` before them), GIN-indexed;
-its `title_text` and `body_text` (search texts: runs one space apart); and `token_count`, its
-length as bm25 counts it. `index_articles` writes them: the archive's write path calls it in
-the transaction of each article it writes, and `migrate-archive` for the articles it copied
+and `token_count`, its length as bm25 counts it. `article_search_texts` holds its `title_text`
+and `body_text` (search texts: runs one space apart), in a table of their own so that the
+index's rows are narrow and the texts are read from their row, not from TOAST; and
+`article_search_counts` how many times each character occurs in each (the tables' comments say
+why). `index_articles` writes the three: the archive's write path calls it in the transaction
+of each article it writes, and `migrate-archive` for the articles it copied
 (`index_unindexed_articles`).
 
 - **Matching.** A term is looked up in the GIN index, every token of one of its phrases (`&`; a
@@ -18,14 +21,16 @@ the transaction of each article it writes, and `migrate-archive` for the article
 - **Ranking.** bm25 as FTS5 computes it, among the newest RANK_WINDOW matches as on SQLite, in the
   server (crawler/search/postgres_ranking.py), which returns the best `limit` alone: the matches
   are read once off the GIN index, counted and ordered in the server, each phrase's occurrences
-  counted in the window's search texts in SQL, its IDF from how many articles hold it, the
-  average length from the totals table.
+  counted in the window's search texts in SQL (a lone character's read off its counts), its IDF
+  from how many articles hold it, the average length from the totals table.
 - **Budget.** The same query caps as SQLite (`crawler.search.query`); `time_limit` is
   PostgreSQL's statement_timeout, past which SearchTimeout.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import count
@@ -44,7 +49,7 @@ from crawler.search.matching import (
     term_phrases,
     token_count,
 )
-from crawler.search.postgres_ranking import INDEX_TABLE, bm25_expression, window_rows
+from crawler.search.postgres_ranking import INDEX_TABLE, bm25_expression, searched, window_rows
 from crawler.search.query import NO_FILTERS, Filters, SearchQuery
 from crawler.search.results import (
     DATED_RANGE,
@@ -60,6 +65,8 @@ from crawler.search.tokens import filter_tokens
 # them took 30 ms at 100,000 articles): summed over TOTALS_SLOTS rows, a writer adding to the row
 # of its server process's number, so that writers in several sessions do not queue on one row.
 TOTALS_TABLE = "article_search_totals"
+TEXTS_TABLE = "article_search_texts"
+COUNTS_TABLE = "article_search_counts"
 TOTALS_SLOTS = 16
 # Filter tokens are kept apart from the text's: a one-letter prefix query must not match them.
 FILTER_PREFIX = "#"
@@ -75,8 +82,15 @@ def _sql(statement: str) -> TextClause:
 # --- writing ---------------------------------------------------------------------------------------
 
 
+def character_counts(text: str | None) -> str | None:
+    """How many times each character but spaces occurs in a search text, as a JSON object (None:
+    none); revision 0008 counts those of the texts it moved in SQL, the same."""
+    counted = Counter(character for character in text or "" if character != " ")
+    return json.dumps(counted, ensure_ascii=False) if counted else None
+
+
 def search_row(title: str | None, body: str | None, filters: str) -> dict[str, Any]:
-    """An index's row (but its key) of a title and body in Simplified and their filter tokens."""
+    """An index's rows (but their key) of a title and body in Simplified and their filter tokens."""
     title_text, body_text = search_text(title), search_text(body)
     tokens = filters.split()
     lexemes = pairs(title_text) | pairs(body_text) | {FILTER_PREFIX + token for token in tokens}
@@ -84,6 +98,8 @@ def search_row(title: str | None, body: str | None, filters: str) -> dict[str, A
         "lexemes": list(lexemes),
         "title_text": title_text,
         "body_text": body_text,
+        "title_counts": character_counts(title_text),
+        "body_counts": character_counts(body_text),
         "token_count": token_count(title_text) + token_count(body_text) + len(tokens),
     }
 
@@ -120,6 +136,8 @@ def unindex_articles(connection: Connection, article_ids: Iterable[int]) -> None
 
 def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str, Any]]) -> None:
     """The index's rows of these articles replaced by `rows`, and its totals kept in step."""
+    for table in (TEXTS_TABLE, COUNTS_TABLE):
+        connection.execute(_sql(f"DELETE FROM {table} WHERE article = ANY(:ids)"), {"ids": article_ids})
     removed = (
         connection.execute(
             _sql(f"DELETE FROM {INDEX_TABLE} WHERE article = ANY(:ids) RETURNING token_count"),
@@ -131,9 +149,22 @@ def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str
     if rows:
         connection.execute(
             _sql(
-                f"INSERT INTO {INDEX_TABLE} (article, lexemes, title_text, body_text, token_count)"
-                " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :title_text, :body_text,"
-                " :token_count)"
+                f"INSERT INTO {INDEX_TABLE} (article, lexemes, token_count)"
+                " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :token_count)"
+            ),
+            rows,
+        )
+        connection.execute(
+            _sql(
+                f"INSERT INTO {TEXTS_TABLE} (article, title_text, body_text)"
+                " VALUES (:article, :title_text, :body_text)"
+            ),
+            rows,
+        )
+        connection.execute(
+            _sql(
+                f"INSERT INTO {COUNTS_TABLE} (article, title_counts, body_counts)"
+                " VALUES (:article, CAST(:title_counts AS jsonb), CAST(:body_counts AS jsonb))"
             ),
             rows,
         )
@@ -182,7 +213,8 @@ def index_unindexed_articles(connection: Connection) -> int:
 
 
 class Statement:
-    """A condition on `s` (article_search) being built, with its parameters."""
+    """A condition on `s` (article_search), `t` (its search texts) and `c` (their characters' counts)
+    being built, with its parameters."""
 
     def __init__(self) -> None:
         self.parameters: dict[str, Any] = {}
@@ -195,20 +227,24 @@ class Statement:
 
     def in_text(self, phrase: Phrase) -> str:
         text = self.bind(phrase.text)
-        return f"(strpos(s.title_text, {text}) > 0 OR strpos(s.body_text, {text}) > 0)"
+        return f"(strpos(t.title_text, {text}) > 0 OR strpos(t.body_text, {text}) > 0)"
 
-    def occurrences(self, phrase: Phrase, column: str) -> str:
-        """How many times (overlapping ones too, as FTS5 counts) a phrase occurs in a search text."""
+    def occurrences(self, phrase: Phrase, part: str) -> str:
+        """How many times (overlapping ones too, as FTS5 counts) a phrase occurs in a search text:
+        the `part`'s, title or body."""
+        if len(phrase.text) == 1:
+            return f"coalesce(CAST(c.{part}_counts ->> {self.bind(phrase.text)} AS bigint), 0)"
+        column = f"{part}_text"
         if phrase.overlaps_itself:
             # Each occurrence consumes its first character, the rest looked ahead: a pattern that is
             # all lookahead is tried at every character, 4 times slower (旺旺 in 851 bodies: 116 ms
             # against 26).
             pattern = f"{phrase.text[0]}(?={phrase.text[1:]})"
-            return f"coalesce(regexp_count(s.{column}, {self.bind(pattern)}), 0)"
+            return f"coalesce(regexp_count(t.{column}, {self.bind(pattern)}), 0)"
         text = self.bind(phrase.text)
         # In bytes: octet_length is read off the value's header, length() would count its characters.
         return (
-            f"coalesce((octet_length(s.{column}) - octet_length(replace(s.{column}, {text}, '')))"
+            f"coalesce((octet_length(t.{column}) - octet_length(replace(t.{column}, {text}, '')))"
             f" / octet_length({text}), 0)"
         )
 
@@ -310,7 +346,7 @@ def count_matches(connection: Connection, query: SearchQuery, filters: Filters =
         return 0
     with through_the_index(connection):
         return connection.execute(
-            _sql(f"SELECT count(*) FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+            _sql(f"SELECT count(*) FROM {searched()} WHERE {condition}"), statement.parameters
         ).scalar_one()
 
 
@@ -335,7 +371,7 @@ def _matches(connection: Connection, condition: str, statement: Statement) -> li
     # tsvector back from TOAST to test it (185 ms for a common pair at 10,000 articles, 8,767
     # matches), where the GIN index's bitmap gives them unordered in 4 ms.
     found = connection.execute(
-        _sql(f"SELECT s.article FROM {INDEX_TABLE} s WHERE {condition}"), statement.parameters
+        _sql(f"SELECT s.article FROM {searched()} WHERE {condition}"), statement.parameters
     ).scalars()
     return sorted(found)
 
@@ -344,10 +380,10 @@ def _matches(connection: Connection, condition: str, statement: Statement) -> li
 
 
 def phrase_idfs(
-    connection: Connection, articles: int, phrases: list[Phrase], table: str = INDEX_TABLE
+    connection: Connection, articles: int, phrases: list[Phrase], index: str | None = None
 ) -> list[float]:
-    """Each phrase's IDF: FTS5's, from how many rows of the index `table` hold it (in title or body)
-    among all (`articles`)."""
+    """Each phrase's IDF: FTS5's, from how many rows of an index (`index`, the FROM clause of its
+    search: `searched`; article_search's when None) hold it (in title or body) among all (`articles`)."""
     holding: dict[Phrase, int] = {}
     for phrase in phrases:
         if phrase not in holding:
@@ -360,7 +396,7 @@ def phrase_idfs(
                 ]
             )
             holding[phrase] = connection.execute(
-                _sql(f"SELECT count(*) FROM {table} s WHERE {condition}"), statement.parameters
+                _sql(f"SELECT count(*) FROM {index or searched()} WHERE {condition}"), statement.parameters
             ).scalar_one()
     return [idf(articles, holding[phrase]) for phrase in phrases]
 

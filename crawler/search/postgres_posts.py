@@ -2,9 +2,10 @@
 crawler/search/postgres.py gives the article index's.
 
 `post_search` (crawler/archive/model/postgres_only.py) holds, per post with a text, what `article_search`
-holds per article: the tokens of its author's names (`title_text`, as SQLite's post index calls
-that column `title`) and of its text (`body_text`), and of its filter tokens, GIN-indexed, with
-its length as bm25 counts it. `index_post` writes a post's row in the transaction that writes the
+holds per article: the tokens of its author's names and of its text and its filter tokens,
+GIN-indexed, with its length as bm25 counts it; `post_search_texts` the search texts of its
+author's names (`title_text`, as SQLite's post index calls that column `title`) and of its text
+(`body_text`). `index_post` writes a post's row in the transaction that writes the
 post; `migrate-archive` indexes the posts it copied (`index_unindexed_posts`).
 
 A search matches as an article search does and ranks every match by FTS5's bm25 (author 3,
@@ -20,22 +21,26 @@ from sqlalchemy import Connection, text
 
 from crawler.search.matching import bm25, idf, query_phrases
 from crawler.search.postgres import (
-    INDEX_TABLE,
     Statement,
     match_condition,
     phrase_idfs,
     search_row,
     through_the_index,
 )
+from crawler.search.postgres_ranking import searched
 from crawler.search.query import NO_FILTERS, SearchQuery
 from crawler.search.tokens import filter_tokens
 
 POST_INDEX_TABLE = "post_search"
+POST_TEXTS_TABLE = "post_search_texts"
+POST_COUNTS_TABLE = "post_search_counts"
+SEARCHED_POSTS = searched(POST_INDEX_TABLE, "post")
 
 
 def index_post(connection: Connection, post: int) -> None:
     """The post's row in the index (again, or none when it has no text), in the caller's transaction."""
-    connection.execute(text(f"DELETE FROM {POST_INDEX_TABLE} WHERE post = :post"), {"post": post})
+    for table in (POST_INDEX_TABLE, POST_TEXTS_TABLE, POST_COUNTS_TABLE):
+        connection.execute(text(f"DELETE FROM {table} WHERE post = :post"), {"post": post})
     row = connection.execute(
         text(
             "SELECT author_name, author_screen_name, coalesce(text_simplified, text), platform,"
@@ -46,13 +51,27 @@ def index_post(connection: Connection, post: int) -> None:
     if row is None or row[2] is None:
         return
     names = " ".join(name for name in row[:2] if name) or None
+    values = {"post": post, **search_row(names, row[2], filter_tokens(row[3], row[4], row[5]))}
     connection.execute(
         text(
-            f"INSERT INTO {POST_INDEX_TABLE} (post, lexemes, title_text, body_text, token_count)"
-            " VALUES (:post, array_to_tsvector(CAST(:lexemes AS text[])), :title_text, :body_text,"
-            " :token_count)"
+            f"INSERT INTO {POST_INDEX_TABLE} (post, lexemes, token_count)"
+            " VALUES (:post, array_to_tsvector(CAST(:lexemes AS text[])), :token_count)"
         ),
-        {"post": post, **search_row(names, row[2], filter_tokens(row[3], row[4], row[5]))},
+        values,
+    )
+    connection.execute(
+        text(
+            f"INSERT INTO {POST_TEXTS_TABLE} (post, title_text, body_text)"
+            " VALUES (:post, :title_text, :body_text)"
+        ),
+        values,
+    )
+    connection.execute(
+        text(
+            f"INSERT INTO {POST_COUNTS_TABLE} (post, title_counts, body_counts)"
+            " VALUES (:post, CAST(:title_counts AS jsonb), CAST(:body_counts AS jsonb))"
+        ),
+        values,
     )
 
 
@@ -82,12 +101,10 @@ def search_posts(connection: Connection, query: SearchQuery, limit: int) -> tupl
         if condition is not None:
             phrases = query_phrases(query)
             counted = ", ".join(
-                statement.occurrences(phrase, column)
-                for phrase in phrases
-                for column in ("title_text", "body_text")
+                statement.occurrences(phrase, part) for phrase in phrases for part in ("title", "body")
             )
             ranked_rows = connection.execute(
-                text(f"SELECT s.post, s.token_count, {counted} FROM {POST_INDEX_TABLE} s WHERE {condition}"),
+                text(f"SELECT s.post, s.token_count, {counted} FROM {SEARCHED_POSTS} WHERE {condition}"),
                 statement.parameters,
             ).all()
         if not ranked_rows:
@@ -98,7 +115,7 @@ def search_posts(connection: Connection, query: SearchQuery, limit: int) -> tupl
         idfs = (
             [idf(posts, len(ranked_rows))]
             if len(phrases) == 1
-            else phrase_idfs(connection, posts, phrases, POST_INDEX_TABLE)
+            else phrase_idfs(connection, posts, phrases, SEARCHED_POSTS)
         )
     # FTS5: (double) tokens / (double) rows.
     average_tokens = float(tokens) / float(posts)
@@ -123,7 +140,7 @@ def newest_articles_holding(connection: Connection, query: SearchQuery, limit: i
             (article, body)
             for article, body in connection.execute(
                 text(
-                    f"SELECT a.id, a.body FROM {INDEX_TABLE} s JOIN articles a ON a.id = s.article"
+                    f"SELECT a.id, a.body FROM {searched()} JOIN articles a ON a.id = s.article"
                     f" WHERE {condition} ORDER BY a.id DESC LIMIT {statement.bind(limit)}"
                 ),
                 statement.parameters,

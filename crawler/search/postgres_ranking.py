@@ -19,6 +19,18 @@ from crawler.search.matching import BODY_WEIGHT, K1, TITLE_WEIGHT, B, Phrase, te
 from crawler.search.query import SearchQuery
 
 INDEX_TABLE = "article_search"
+INDEX_KEY = "article"
+
+
+def searched(table: str = INDEX_TABLE, key: str = INDEX_KEY) -> str:
+    """The FROM clause of a search of the index `table`: `s` its rows, `t` their search texts (the
+    table `table`_texts), `c` their characters' counts (`table`_counts). LEFT: PostgreSQL leaves
+    out a LEFT JOIN on a unique key whose columns a statement never names, so matching and counting
+    by the GIN index alone reads no text (every row of the index has its rows in both)."""
+    return (
+        f"{table} s LEFT JOIN {table}_texts t ON t.{key} = s.{key}"
+        f" LEFT JOIN {table}_counts c ON c.{key} = s.{key}"
+    )
 
 
 class Binder(Protocol):
@@ -26,7 +38,7 @@ class Binder(Protocol):
 
     def bind(self, value: object) -> str: ...
 
-    def occurrences(self, phrase: Phrase, column: str) -> str: ...
+    def occurrences(self, phrase: Phrase, part: str) -> str: ...
 
 
 def _double(statement: Binder, value: float) -> str:
@@ -82,7 +94,7 @@ def window_rows(
             text(
                 "SELECT count(*), (array_agg(s.article ORDER BY s.article DESC))"
                 f"[1:CAST({matching.bind(results.RANK_WINDOW)} AS integer)]"
-                f" FROM {INDEX_TABLE} s WHERE {condition}"
+                f" FROM {searched()} WHERE {condition}"
             ),
             matching.parameters,
         ).one()
@@ -110,11 +122,11 @@ def _counted_rows(
 ) -> str:
     """The SQL of the rows (article, tokens, each phrase's counts named `names`) `condition` finds."""
     counted = "".join(
-        f", {statement.occurrences(phrase, column)} AS {name}"
+        f", {statement.occurrences(phrase, part)} AS {name}"
         for phrase, pair in zip(phrases, names, strict=True)
-        for column, name in zip(("title_text", "body_text"), pair, strict=True)
+        for part, name in zip(("title", "body"), pair, strict=True)
     )
-    return f"SELECT s.article, s.token_count AS tokens{counted} FROM {INDEX_TABLE} s WHERE {condition}"
+    return f"SELECT s.article, s.token_count AS tokens{counted} FROM {searched()} WHERE {condition}"
 
 
 def _count_checks(query: SearchQuery, phrases: list[Phrase]) -> str:
