@@ -207,7 +207,8 @@ def postgres_index_bytes(connection: Connection) -> tuple[int, int]:
     tables = [name for name in SEARCH_TABLES if name.startswith("article_search")]
     return connection.execute(
         text(
-            "SELECT sum(pg_table_size(CAST(name AS regclass))), sum(pg_indexes_size(CAST(name AS regclass)))"
+            "SELECT CAST(sum(pg_table_size(CAST(name AS regclass))) AS bigint),"
+            " CAST(sum(pg_indexes_size(CAST(name AS regclass))) AS bigint)"
             " FROM unnest(CAST(:tables AS text[])) AS name"
         ),
         {"tables": tables},
