@@ -15,6 +15,10 @@ a substring scan in SQLite.
 
     python bench/search_backends.py --server postgresql://postgres@127.0.0.1:5432/postgres
         [--articles 10000] [--queries 40] [--sqlite FILE] [--no-rebuild]
+    python bench/search_backends.py --copied postgresql://…/srch_bench_100000 --sqlite FILE
+
+--copied URL measures a PostgreSQL archive the SQLite one was already copied into (by an earlier
+run, kept; upgraded since, perhaps): no new copy, its article count checked against the file's.
 
 --sqlite FILE keeps the archive: one bench/search.py kept, or one this bench wrote, is reused as it
 is; one holding fewer than --articles articles (a build stopped part way) is first continued to
@@ -168,20 +172,55 @@ def measure(
     return figures, answers
 
 
+def copy_measured(server: str, path: Path, articles: int, *, rebuild: bool) -> str:
+    """A new database on `server` holding a copy of the archive at `path`, its copy timed (and its
+    index built again, timed, when `rebuild`): its URL."""
+    url = new_database(server, DATABASE.format(articles=articles))
+    started = time.perf_counter()
+    copy_archive(path, url)
+    copied = time.perf_counter() - started
+    if not rebuild:
+        analyze(url)
+        print(f"migrate-archive into PostgreSQL: {copied:,.0f} s")
+        return url
+    index_seconds = rebuild_index(url)
+    print(
+        f"migrate-archive into PostgreSQL: {copied:,.0f} s; its search index built again from"
+        f" {articles:,} articles in {index_seconds:,.0f} s: {articles / index_seconds:,.0f} articles/s"
+    )
+    return url
+
+
+def check_copied(url: str, articles: int) -> None:
+    """Refuse a PostgreSQL archive that does not hold as many articles as the SQLite one."""
+    engine = create_engine(engine_url(url))
+    with engine.connect() as connection:
+        held = connection.execute(text("SELECT count(*) FROM articles")).scalar_one()
+    engine.dispose()
+    if held != articles:
+        raise SystemExit(f"--copied {url}: {held:,} articles, the SQLite archive {articles:,}")
+
+
 def postgres_index_bytes(connection: Connection) -> tuple[int, int]:
-    """The search index's table (with its TOAST) and its GIN index, in bytes."""
+    """The article search index's tables (with their TOAST: tokens, search texts, character counts,
+    totals) and their indexes (the GIN index, the keys), in bytes."""
+    tables = [name for name in SEARCH_TABLES if name.startswith("article_search")]
     return connection.execute(
         text(
-            "SELECT pg_table_size('article_search') + pg_total_relation_size('article_search_totals'),"
-            " pg_indexes_size('article_search')"
-        )
+            "SELECT CAST(sum(pg_table_size(CAST(name AS regclass))) AS bigint),"
+            " CAST(sum(pg_indexes_size(CAST(name AS regclass))) AS bigint)"
+            " FROM unnest(CAST(:tables AS text[])) AS name"
+        ),
+        {"tables": tables},
     ).one()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--server", required=True, help="postgresql:// URL of a server to make a database on."
+    server = parser.add_mutually_exclusive_group(required=True)
+    server.add_argument("--server", help="postgresql:// URL of a server to make a database on.")
+    server.add_argument(
+        "--copied", help="postgresql:// URL of an archive the --sqlite one was copied into already."
     )
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=40, help="Queries per class.")
@@ -202,19 +241,12 @@ def main() -> None:
     build_sqlite(path, arguments.articles, arguments.seed)
     archive = Archive(path, readonly=True)
     (articles,) = archive.db.execute("SELECT count(*) FROM articles").fetchone()
-    url = new_database(arguments.server, DATABASE.format(articles=articles))
-    started = time.perf_counter()
-    copy_archive(path, url)
-    copied = time.perf_counter() - started
-    if arguments.no_rebuild:
+    if arguments.copied:
+        url = arguments.copied
+        check_copied(url, articles)
         analyze(url)
-        print(f"migrate-archive into PostgreSQL: {copied:,.0f} s")
     else:
-        index_seconds = rebuild_index(url)
-        print(
-            f"migrate-archive into PostgreSQL: {copied:,.0f} s; its search index built again from"
-            f" {articles:,} articles in {index_seconds:,.0f} s: {articles / index_seconds:,.0f} articles/s"
-        )
+        url = copy_measured(arguments.server, path, articles, rebuild=not arguments.no_rebuild)
     queries = sample_queries(archive, arguments.queries, arguments.seed)
     engine = create_engine(engine_url(url))
     with engine.connect() as connection:
@@ -230,14 +262,15 @@ def main() -> None:
             queries,
             archive,
         )
-        table_bytes, gin_bytes = postgres_index_bytes(connection)
+        table_bytes, index_bytes = postgres_index_bytes(connection)
         database_bytes = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
     engine.dispose()
     sqlite_bytes, text_bytes = index_size(archive)
     print(
         f"index at {articles:,} articles: SQLite FTS5 {sqlite_bytes / 1e6:,.0f} MB; PostgreSQL"
-        f" {(table_bytes + gin_bytes) / 1e6:,.0f} MB (article_search {table_bytes / 1e6:,.0f} MB with its"
-        f" search texts, GIN {gin_bytes / 1e6:,.0f} MB); the text {text_bytes / 1e6:,.0f} MB of UTF-8"
+        f" {(table_bytes + index_bytes) / 1e6:,.0f} MB (tables {table_bytes / 1e6:,.0f} MB: tokens, search"
+        f" texts, character counts; their indexes {index_bytes / 1e6:,.0f} MB); the text"
+        f" {text_bytes / 1e6:,.0f} MB of UTF-8"
     )
     print(
         f"archive at {articles:,} articles: SQLite file {path.stat().st_size / 1e6:,.0f} MB;"

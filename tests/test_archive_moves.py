@@ -40,8 +40,9 @@ ORDINARY_WEIBO = "https://weibo.com/7827771738/N4xlMvjhI"
 DOCS_URL = "postgresql://sourcevault@db.example.org/archive"
 # Rows per transaction in the interrupted copy: the demo's 49 raw originals take five.
 SMALL_BATCH = 10
-# The lock table is read up to this many times, this far apart, while the copy reaches its third batch.
-COUNTER_POLLS = 1_200
+# The lock table is read up to this many times, this far apart, while the copy reaches its third batch:
+# a bound, not a wait (the copy's start and first tables took over 60 s once with the machine loaded).
+COUNTER_POLLS = 6_000
 POLL_SECONDS = 0.05
 
 
