@@ -71,7 +71,10 @@ def real_paragraphs() -> list[str]:
     return sorted({paragraph for body in bodies for paragraph in body.split("\n\n") if len(paragraph) >= 8})
 
 
-def synthetic_articles(paragraphs: list[str], slugs: list[str], count: int, seed: int) -> Iterator[Article]:
+def synthetic_articles(
+    paragraphs: list[str], slugs: list[str], count: int, seed: int, first: int = 1
+) -> Iterator[Article]:
+    """Articles 1 to `count` made from `seed`, from article `first` on (those before it drawn, not made)."""
     rng = random.Random(seed)
     traditional = opencc.OpenCC("s2twp")
     first_day = date(2015, 1, 1)
@@ -81,11 +84,14 @@ def synthetic_articles(paragraphs: list[str], slugs: list[str], count: int, seed
         while sum(map(len, chosen)) < target:
             chosen.append(rng.choice(paragraphs))
         title = re.split(r"[，。！？]", rng.choice(paragraphs))[0][:30]
+        published = first_day + timedelta(days=rng.randrange(3_650))
+        hour = rng.randrange(24)
+        if number < first:
+            continue
         body = "\n\n".join(chosen)
         if number % 2:
             title, body = traditional.convert(title), traditional.convert(body)
         outlet = slugs[number % len(slugs)]
-        published = first_day + timedelta(days=rng.randrange(3_650))
         url = f"https://bench.invalid/{outlet}/{number}"
         yield Article(
             url=url,
@@ -95,7 +101,7 @@ def synthetic_articles(paragraphs: list[str], slugs: list[str], count: int, seed
             edition="",
             title=title,
             body=body,
-            published_at=f"{published.isoformat()}T{rng.randrange(24):02d}:00:00+08:00",
+            published_at=f"{published.isoformat()}T{hour:02d}:00:00+08:00",
             extractor="bench-synthetic",
         )
 

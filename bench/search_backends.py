@@ -106,9 +106,9 @@ def build_sqlite(path: Path, articles: int, seed: int) -> None:
     if held >= articles:
         archive.close()
         return
-    written = synthetic_articles(real_paragraphs(), registry.slugs, articles, seed)
+    written = synthetic_articles(real_paragraphs(), registry.slugs, articles, seed, first=max(held, 1))
     if held:
-        (last,) = list(itertools.islice(written, held - 1, held))
+        last = next(written)
         stored = archive.db.execute("SELECT url, title FROM articles WHERE id = ?", [held]).fetchone()
         if stored != (last.url, last.title):
             archive.close()

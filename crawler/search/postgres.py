@@ -65,8 +65,6 @@ from crawler.search.tokens import filter_tokens
 # them took 30 ms at 100,000 articles): summed over TOTALS_SLOTS rows, a writer adding to the row
 # of its server process's number, so that writers in several sessions do not queue on one row.
 TOTALS_TABLE = "article_search_totals"
-TEXTS_TABLE = "article_search_texts"
-COUNTS_TABLE = "article_search_counts"
 TOTALS_SLOTS = 16
 # Filter tokens are kept apart from the text's: a one-letter prefix query must not match them.
 FILTER_PREFIX = "#"
@@ -136,38 +134,9 @@ def unindex_articles(connection: Connection, article_ids: Iterable[int]) -> None
 
 def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str, Any]]) -> None:
     """The index's rows of these articles replaced by `rows`, and its totals kept in step."""
-    for table in (TEXTS_TABLE, COUNTS_TABLE):
-        connection.execute(_sql(f"DELETE FROM {table} WHERE article = ANY(:ids)"), {"ids": article_ids})
-    removed = (
-        connection.execute(
-            _sql(f"DELETE FROM {INDEX_TABLE} WHERE article = ANY(:ids) RETURNING token_count"),
-            {"ids": article_ids},
-        )
-        .scalars()
-        .all()
-    )
+    removed = delete_search_rows(connection, INDEX_TABLE, "article", article_ids)
     if rows:
-        connection.execute(
-            _sql(
-                f"INSERT INTO {INDEX_TABLE} (article, lexemes, token_count)"
-                " VALUES (:article, array_to_tsvector(CAST(:lexemes AS text[])), :token_count)"
-            ),
-            rows,
-        )
-        connection.execute(
-            _sql(
-                f"INSERT INTO {TEXTS_TABLE} (article, title_text, body_text)"
-                " VALUES (:article, :title_text, :body_text)"
-            ),
-            rows,
-        )
-        connection.execute(
-            _sql(
-                f"INSERT INTO {COUNTS_TABLE} (article, title_counts, body_counts)"
-                " VALUES (:article, CAST(:title_counts AS jsonb), CAST(:body_counts AS jsonb))"
-            ),
-            rows,
-        )
+        insert_search_rows(connection, INDEX_TABLE, "article", rows)
     connection.execute(
         _sql(
             f"INSERT INTO {TOTALS_TABLE} (id, articles, tokens)"
@@ -179,6 +148,43 @@ def _replace(connection: Connection, article_ids: list[int], rows: list[dict[str
             "articles": len(rows) - len(removed),
             "tokens": sum(row["token_count"] for row in rows) - sum(removed),
         },
+    )
+
+
+def delete_search_rows(connection: Connection, table: str, key: str, ids: list[int]) -> list[int]:
+    """Take the rows of these `ids` out of the index `table` and its tables of search texts and
+    character counts (`table`_texts, `table`_counts): the token counts of the index rows taken."""
+    for apart in (f"{table}_texts", f"{table}_counts"):
+        connection.execute(_sql(f"DELETE FROM {apart} WHERE {key} = ANY(:ids)"), {"ids": ids})
+    deleted = connection.execute(
+        _sql(f"DELETE FROM {table} WHERE {key} = ANY(:ids) RETURNING token_count"), {"ids": ids}
+    )
+    return list(deleted.scalars())
+
+
+def insert_search_rows(connection: Connection, table: str, key: str, rows: list[dict[str, Any]]) -> None:
+    """`rows` (`search_row`'s, each with its `key`) into the index `table` and its tables of search
+    texts and character counts."""
+    connection.execute(
+        _sql(
+            f"INSERT INTO {table} ({key}, lexemes, token_count)"
+            f" VALUES (:{key}, array_to_tsvector(CAST(:lexemes AS text[])), :token_count)"
+        ),
+        rows,
+    )
+    connection.execute(
+        _sql(
+            f"INSERT INTO {table}_texts ({key}, title_text, body_text)"
+            f" VALUES (:{key}, :title_text, :body_text)"
+        ),
+        rows,
+    )
+    connection.execute(
+        _sql(
+            f"INSERT INTO {table}_counts ({key}, title_counts, body_counts)"
+            f" VALUES (:{key}, CAST(:title_counts AS jsonb), CAST(:body_counts AS jsonb))"
+        ),
+        rows,
     )
 
 

@@ -22,6 +22,8 @@ from sqlalchemy import Connection, text
 from crawler.search.matching import bm25, idf, query_phrases
 from crawler.search.postgres import (
     Statement,
+    delete_search_rows,
+    insert_search_rows,
     match_condition,
     phrase_idfs,
     search_row,
@@ -32,15 +34,12 @@ from crawler.search.query import NO_FILTERS, SearchQuery
 from crawler.search.tokens import filter_tokens
 
 POST_INDEX_TABLE = "post_search"
-POST_TEXTS_TABLE = "post_search_texts"
-POST_COUNTS_TABLE = "post_search_counts"
 SEARCHED_POSTS = searched(POST_INDEX_TABLE, "post")
 
 
 def index_post(connection: Connection, post: int) -> None:
     """The post's row in the index (again, or none when it has no text), in the caller's transaction."""
-    for table in (POST_INDEX_TABLE, POST_TEXTS_TABLE, POST_COUNTS_TABLE):
-        connection.execute(text(f"DELETE FROM {table} WHERE post = :post"), {"post": post})
+    delete_search_rows(connection, POST_INDEX_TABLE, "post", [post])
     row = connection.execute(
         text(
             "SELECT author_name, author_screen_name, coalesce(text_simplified, text), platform,"
@@ -52,27 +51,7 @@ def index_post(connection: Connection, post: int) -> None:
         return
     names = " ".join(name for name in row[:2] if name) or None
     values = {"post": post, **search_row(names, row[2], filter_tokens(row[3], row[4], row[5]))}
-    connection.execute(
-        text(
-            f"INSERT INTO {POST_INDEX_TABLE} (post, lexemes, token_count)"
-            " VALUES (:post, array_to_tsvector(CAST(:lexemes AS text[])), :token_count)"
-        ),
-        values,
-    )
-    connection.execute(
-        text(
-            f"INSERT INTO {POST_TEXTS_TABLE} (post, title_text, body_text)"
-            " VALUES (:post, :title_text, :body_text)"
-        ),
-        values,
-    )
-    connection.execute(
-        text(
-            f"INSERT INTO {POST_COUNTS_TABLE} (post, title_counts, body_counts)"
-            " VALUES (:post, CAST(:title_counts AS jsonb), CAST(:body_counts AS jsonb))"
-        ),
-        values,
-    )
+    insert_search_rows(connection, POST_INDEX_TABLE, "post", [values])
 
 
 def index_unindexed_posts(connection: Connection) -> int:
