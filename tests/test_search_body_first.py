@@ -1,0 +1,315 @@
+"""The search index body first (columns body, title, filters; `schema.SQLITE_SCHEMA_REVISION`): an
+archive brought up from the revision before answers every query as a new archive does, bit for bit
+(the same matches, order and bm25 scores, articles and posts); an upgrade cut short, by an error or a
+kill, leaves the archive at the revision before, intact; and the index is smaller than before.
+
+The archive: the real fixture articles, articles recombined from their paragraphs (every other one
+turned Traditional) and the posts of the synthetic post answers (tests/fixtures/posts/).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import opencc
+import pytest
+from alembic import command
+from sqlalchemy import URL, create_engine
+
+from crawler.archive import Archive, schema
+from crawler.archive.connection import ArchiveError
+from crawler.archive.post_index import PostIndex
+from crawler.posts.post import Endpoint
+from crawler.search import results
+from crawler.search.query import Filters, parse_query
+from crawler.search.tokens import WORD_RUN
+from tests.helpers import store_article, store_fixture_articles
+from tests.post_fixtures import fetched, fixture_manifest
+from tests.test_schema_history import sqlite_schema
+
+# The revision an archive is upgraded from: the one before the last that changes SQLite's schema.
+PREVIOUS = schema.REVISIONS[schema.REVISIONS.index(schema.SQLITE_SCHEMA_REVISION) - 1]
+OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
+RECOMBINED = 40
+NOTICE = "sourcevault: upgrading the search index of {articles:,} articles and {posts:,} posts;"
+INDEX_TABLES = ("article_search", "post_search")
+
+
+def built_archive(path: Path, registry) -> None:
+    with Archive(path) as archive:
+        archive.sync_outlets(registry)
+        archive.posts.register_platforms(list(registry.platforms.values()))
+        store_fixture_articles(archive, registry)
+        paragraphs = [
+            paragraph
+            for (body,) in archive.db.execute("SELECT body FROM articles")
+            for paragraph in body.split("\n\n")
+            if len(paragraph) > 5
+        ]
+        to_traditional = opencc.OpenCC("s2twp")
+        rng = random.Random(11)
+        for number in range(RECOMBINED):
+            body = "\n\n".join(rng.sample(paragraphs, rng.randint(2, 5)))
+            title = rng.choice(paragraphs)[:24]
+            if number % 2:
+                title, body = to_traditional.convert(title), to_traditional.convert(body)
+            store_article(
+                archive,
+                registry,
+                outlet=OUTLETS[number % len(OUTLETS)],
+                number=3000 + number,
+                title=title,
+                body=body,
+                published_at=f"{2016 + number % 9}-{number % 12 + 1:02d}-15T09:30:00+08:00",
+            )
+        for response in fixture_manifest():
+            if response["outcome"] == "ok" and response["endpoint"] in ("weibo_status", "x_syndication"):
+                endpoint = Endpoint(response["endpoint"])
+                archive.posts.record(fetched(response["cited_url"], response["file"], endpoint))
+
+
+def queries_of(path: Path) -> list[str]:
+    """Queries cut from the archive's own texts (1, 2 and 4 characters and phrases, at random
+    places), and a few written here: Latin, both scripts, several words."""
+    connection = sqlite3.connect(path)
+    texts = [
+        text
+        for (text,) in connection.execute(
+            "SELECT coalesce(body_simplified, body) FROM articles UNION ALL"
+            " SELECT coalesce(text_simplified, text) FROM posts WHERE text IS NOT NULL"
+        )
+    ]
+    connection.close()
+    rng = random.Random(5)
+    queries = ["的", "臺灣", "台湾", "Apple", "中国 政府", "微博", '"海燕"']
+    for text in rng.sample(texts, 30):
+        for length in (1, 2, 4, 7):
+            start = rng.randrange(max(len(text) - length, 1))
+            piece = text[start : start + length].strip()
+            if WORD_RUN.search(piece) and '"' not in piece:
+                queries.append(f'"{piece}"' if length == 7 else piece)
+    return queries
+
+
+def index_answers(connection: sqlite3.Connection, table: str, query: str) -> list[tuple[int, str]]:
+    """Every match of the index table with its rank, best first: bm25 as its exact bits."""
+    rows = connection.execute(
+        f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? ORDER BY rank, rowid DESC",
+        [parse_query(query).expression()],
+    ).fetchall()
+    return [(rowid, rank.hex()) for rowid, rank in rows]
+
+
+def search_answers(connection: sqlite3.Connection, query: str) -> list[object]:
+    """What `sourcevault search` answers for the query (and narrowed by outlet and date), and the
+    posts search."""
+    parsed = parse_query(query)
+    answers: list[object] = []
+    for filters in (Filters(), Filters(outlets=("cna", "udn"), since=date(2018, 1, 1), language="zh")):
+        found = results.search(connection, parsed, filters, limit=50)
+        answers.append((found.total, found.ranked, [hit.to_dict() for hit in found.hits]))
+        answers.append(list(results.matching_article_ids(connection, parsed, filters)))
+    answers.append(PostIndex(connection).search(query, limit=50))
+    return answers
+
+
+def everything_answered(path: Path, queries: list[str]) -> list[object]:
+    connection = sqlite3.connect(path)
+    answered = [
+        (
+            search_answers(connection, query),
+            [index_answers(connection, table, query) for table in INDEX_TABLES],
+        )
+        for query in queries
+    ]
+    connection.close()
+    return answered
+
+
+@pytest.fixture(scope="module")
+def new_archive(tmp_path_factory, registry) -> tuple[Path, list[str], list[object]]:
+    """An archive made at HEAD: its file, the queries, and its answers to them."""
+    path = tmp_path_factory.mktemp("body-first") / "new.db"
+    built_archive(path, registry)
+    queries = queries_of(path)
+    return path, queries, everything_answered(path, queries)
+
+
+def older_copy(new: Path, path: Path) -> Path:
+    """A copy of the new archive taken down to the revision before, as an older sourcevault left it."""
+    shutil.copy(new, path)
+    engine = create_engine(URL.create("sqlite", database=str(path)))
+    with engine.begin() as connection:
+        command.downgrade(schema.config(connection), PREVIOUS)
+    engine.dispose()
+    return path
+
+
+def counts(path: Path) -> dict[str, int]:
+    connection = sqlite3.connect(path)
+    (articles,) = connection.execute("SELECT count(*) FROM articles").fetchone()
+    (posts,) = connection.execute("SELECT count(*) FROM posts").fetchone()
+    connection.close()
+    return {"articles": articles, "posts": posts}
+
+
+def columns_and_rank(path: Path, table: str) -> tuple[list[str], list[tuple[str, str]]]:
+    connection = sqlite3.connect(path)
+    columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+    rank = connection.execute(f"SELECT k, v FROM {table}_config WHERE k = 'rank'").fetchall()
+    connection.close()
+    return columns, rank
+
+
+def index_bytes(path: Path, table: str) -> int:
+    connection = sqlite3.connect(path)
+    (size,) = connection.execute(
+        "SELECT sum(pgsize) FROM dbstat WHERE name IN (?, ?, ?, ?)",
+        [f"{table}_{part}" for part in ("data", "idx", "docsize", "config")],
+    ).fetchone()
+    connection.close()
+    return size
+
+
+def index_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the search indexes' own tables and of the pending articles, as stored."""
+    connection = sqlite3.connect(path)
+    tables = [f"{table}_{part}" for table in INDEX_TABLES for part in ("data", "idx", "docsize", "config")]
+    rows = {
+        table: connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+        for table in [*tables, "article_search_pending"]
+    }
+    connection.close()
+    return rows
+
+
+def test_a_new_archive_is_made_body_first_without_a_word(tmp_path, capsys):
+    Archive(tmp_path / "archive.db").close()
+    assert capsys.readouterr().err == ""
+    for table in INDEX_TABLES:
+        assert columns_and_rank(tmp_path / "archive.db", table) == (
+            ["body", "title", "filters"],
+            [("rank", "bm25(1.0, 3.0, 0.0)")],
+        )
+
+
+def test_an_upgraded_archive_answers_every_query_as_a_new_one_bit_for_bit(new_archive, tmp_path, capsys):
+    new, queries, expected = new_archive
+    older = older_copy(new, tmp_path / "older.db")
+    assert columns_and_rank(older, "article_search") == (
+        ["title", "body", "filters"],
+        [("rank", "bm25(3.0, 1.0, 0.0)")],
+    )
+    assert columns_and_rank(older, "post_search") == (["title", "body", "filters"], [])
+    # The revision before builds the same schema as the copy taken down to it.
+    assert sqlite_schema(older) == sqlite_schema(built_from_history(tmp_path / "before.db"))
+    with pytest.raises(ArchiveError, match="archive schema is older than this sourcevault; open it once"):
+        Archive(older, readonly=True)
+    shown = counts(older)
+    assert shown["articles"] >= 50 and shown["posts"] >= 3
+    capsys.readouterr()
+    Archive(older).close()
+    notice = capsys.readouterr().err.splitlines()
+    assert notice == [f"{NOTICE.format(**shown)} this can take several minutes"]
+    with Archive(older, readonly=True) as reader:
+        assert schema.recorded_revision(reader.connection) == schema.HEAD
+    assert sqlite_schema(older) == sqlite_schema(new)
+    assert everything_answered(older, queries) == expected
+    assert sum(bool(indexes[0]) for _, indexes in expected) > 0.9 * len(queries)
+
+
+def built_from_history(path: Path) -> Path:
+    engine = create_engine(URL.create("sqlite", database=str(path)))
+    with engine.begin() as connection:
+        command.upgrade(schema.config(connection), PREVIOUS)
+    engine.dispose()
+    return path
+
+
+def test_the_articles_rank_the_same_title_first_and_body_first(new_archive, tmp_path):
+    new, queries, expected = new_archive
+    older = older_copy(new, tmp_path / "older.db")
+    connection = sqlite3.connect(older)
+    answered = [index_answers(connection, "article_search", query) for query in queries]
+    connection.close()
+    assert answered == [indexes[0] for _, indexes in expected]
+
+
+def test_the_index_is_smaller_body_first(new_archive, tmp_path):
+    new, _, _ = new_archive
+    older = older_copy(new, tmp_path / "older.db")
+    upgraded = shutil.copy(older, tmp_path / "upgraded.db")
+    Archive(upgraded).close()
+    # Both indexes written by the same code in one go, from the same articles.
+    assert index_bytes(upgraded, "article_search") < 0.85 * index_bytes(older, "article_search")
+
+
+def test_an_upgrade_that_fails_half_way_leaves_the_archive_at_the_revision_before(new_archive, tmp_path):
+    new, queries, expected = new_archive
+    older = older_copy(new, tmp_path / "older.db")
+    before = sqlite_schema(older), index_rows(older)
+    (middle,) = (
+        sqlite3.connect(older).execute("SELECT id FROM articles ORDER BY id LIMIT 1 OFFSET 30").fetchone()
+    )
+    failing = sqlite3.connect(older)
+    with failing:
+        # Taken in again, the article is taken off the pending ones: half the archive is indexed anew.
+        failing.execute(
+            "CREATE TRIGGER synthetic_failure BEFORE DELETE ON article_search_pending"
+            f" WHEN old.article = {middle} BEGIN SELECT RAISE(ABORT, 'synthetic failure'); END"
+        )
+    failing.close()
+    with pytest.raises(ArchiveError, match=r"not a usable SQLite archive \(synthetic failure\)$"):
+        Archive(older)
+    connection = sqlite3.connect(older)
+    assert schema.recorded_revision(connection) == PREVIOUS
+    with connection:
+        connection.execute("DROP TRIGGER synthetic_failure")
+    connection.close()
+    assert (sqlite_schema(older), index_rows(older)) == before
+    Archive(older).close()
+    assert everything_answered(older, queries) == expected
+
+
+KILLED_UPGRADE = """
+import sys
+from crawler.archive import Archive
+Archive(sys.argv[1])
+"""
+
+
+def test_an_upgrade_killed_half_way_leaves_the_archive_at_the_revision_before(new_archive, tmp_path):
+    new, queries, expected = new_archive
+    older = older_copy(new, tmp_path / "older.db")
+    before = sqlite_schema(older), index_rows(older)
+    stuck = sqlite3.connect(older)
+    with stuck:
+        # Each article noted for the new index waits on a count that never ends: the upgrade, past
+        # the notice and the new tables, is under way until it is killed.
+        stuck.execute(
+            "CREATE TRIGGER synthetic_stall BEFORE INSERT ON article_search_pending BEGIN"
+            " SELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)"
+            " SELECT i FROM n); END"
+        )
+    stuck.close()
+    upgrading = subprocess.Popen(
+        [sys.executable, "-c", KILLED_UPGRADE, str(older)], stderr=subprocess.PIPE, text=True
+    )
+    assert upgrading.stderr is not None
+    assert upgrading.stderr.readline().startswith(NOTICE.format(**counts(older)))
+    upgrading.kill()
+    upgrading.wait()
+    connection = sqlite3.connect(older)
+    assert schema.recorded_revision(connection) == PREVIOUS
+    with connection:
+        connection.execute("DROP TRIGGER synthetic_stall")
+    connection.close()
+    assert (sqlite_schema(older), index_rows(older)) == before
+    Archive(older).close()
+    assert everything_answered(older, queries) == expected
