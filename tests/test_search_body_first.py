@@ -17,7 +17,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import opencc
 import pytest
 from alembic import command
 from sqlalchemy import URL, create_engine
@@ -29,13 +28,12 @@ from crawler.posts.post import Endpoint
 from crawler.search import results
 from crawler.search.query import Filters, parse_query
 from crawler.search.tokens import WORD_RUN
-from tests.helpers import store_article, store_fixture_articles
+from tests.helpers import store_fixture_articles, store_recombined_articles
 from tests.post_fixtures import fetched, fixture_manifest
 from tests.test_schema_history import sqlite_schema
 
 # The revision an archive is upgraded from: the one before the last that changes SQLite's schema.
 PREVIOUS = schema.REVISIONS[schema.REVISIONS.index(schema.SQLITE_SCHEMA_REVISION) - 1]
-OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
 RECOMBINED = 40
 NOTICE = "sourcevault: upgrading the search index of {articles:,} articles and {posts:,} posts;"
 INDEX_TABLES = ("article_search", "post_search")
@@ -46,28 +44,7 @@ def built_archive(path: Path, registry) -> None:
         archive.sync_outlets(registry)
         archive.posts.register_platforms(list(registry.platforms.values()))
         store_fixture_articles(archive, registry)
-        paragraphs = [
-            paragraph
-            for (body,) in archive.db.execute("SELECT body FROM articles")
-            for paragraph in body.split("\n\n")
-            if len(paragraph) > 5
-        ]
-        to_traditional = opencc.OpenCC("s2twp")
-        rng = random.Random(11)
-        for number in range(RECOMBINED):
-            body = "\n\n".join(rng.sample(paragraphs, rng.randint(2, 5)))
-            title = rng.choice(paragraphs)[:24]
-            if number % 2:
-                title, body = to_traditional.convert(title), to_traditional.convert(body)
-            store_article(
-                archive,
-                registry,
-                outlet=OUTLETS[number % len(OUTLETS)],
-                number=3000 + number,
-                title=title,
-                body=body,
-                published_at=f"{2016 + number % 9}-{number % 12 + 1:02d}-15T09:30:00+08:00",
-            )
+        store_recombined_articles(archive, registry, RECOMBINED, seed=11, first=3000)
         for response in fixture_manifest():
             if response["outcome"] == "ok" and response["endpoint"] in ("weibo_status", "x_syndication"):
                 endpoint = Endpoint(response["endpoint"])
@@ -250,33 +227,46 @@ def test_the_index_is_smaller_body_first(new_archive, tmp_path):
     assert index_bytes(upgraded, "article_search") < 0.85 * index_bytes(older, "article_search")
 
 
-def test_an_upgrade_that_fails_half_way_leaves_the_archive_at_the_revision_before(new_archive, tmp_path):
-    new, queries, expected = new_archive
-    older = older_copy(new, tmp_path / "older.db")
-    before = sqlite_schema(older), index_rows(older)
-    (middle,) = (
-        sqlite3.connect(older).execute("SELECT id FROM articles ORDER BY id LIMIT 1 OFFSET 30").fetchone()
-    )
-    failing = sqlite3.connect(older)
-    with failing:
-        # Taken in again, the article is taken off the pending ones: half the archive is indexed anew.
-        failing.execute(
-            "CREATE TRIGGER synthetic_failure BEFORE DELETE ON article_search_pending"
-            f" WHEN old.article = {middle} BEGIN SELECT RAISE(ABORT, 'synthetic failure'); END"
-        )
-    failing.close()
-    with pytest.raises(ArchiveError, match=r"not a usable SQLite archive \(synthetic failure\)$"):
-        Archive(older)
-    connection = sqlite3.connect(older)
+def add_trigger(path: Path, sql: str) -> None:
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute(sql)
+    connection.close()
+
+
+def left_as_it_was(path: Path, before: object, queries: list[str], expected: list[object]) -> None:
+    """After an upgrade cut short: the archive at the revision before, its schema and index rows as
+    they were (once the trigger that cut it short is taken off), and brought up by the next open."""
+    connection = sqlite3.connect(path)
     assert schema.recorded_revision(connection) == PREVIOUS
     with connection:
-        connection.execute("DROP TRIGGER synthetic_failure")
+        connection.execute("DROP TRIGGER synthetic_cut")
     connection.close()
-    assert (sqlite_schema(older), index_rows(older)) == before
-    Archive(older).close()
-    assert everything_answered(older, queries) == expected
+    assert (sqlite_schema(path), index_rows(path)) == before
+    Archive(path).close()
+    assert everything_answered(path, queries) == expected
 
 
+@pytest.fixture
+def older(new_archive, tmp_path) -> tuple[Path, object]:
+    """A copy of the new archive taken down to the revision before, and its schema and index rows."""
+    path = older_copy(new_archive[0], tmp_path / "older.db")
+    return path, (sqlite_schema(path), index_rows(path))
+
+
+# Indexed anew, an article is taken off the pending ones: the 31st fails, with 30 in the new index.
+FAILING = (
+    "CREATE TRIGGER synthetic_cut BEFORE DELETE ON article_search_pending"
+    " WHEN old.article = (SELECT id FROM articles ORDER BY id LIMIT 1 OFFSET 30)"
+    " BEGIN SELECT RAISE(ABORT, 'synthetic failure'); END"
+)
+# Each article noted for the new index waits on a count that never ends: the upgrade, past its
+# notice, is under way until it is killed.
+STALLING = (
+    "CREATE TRIGGER synthetic_cut BEFORE INSERT ON article_search_pending BEGIN"
+    " SELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)"
+    " SELECT i FROM n); END"
+)
 KILLED_UPGRADE = """
 import sys
 from crawler.archive import Archive
@@ -284,32 +274,26 @@ Archive(sys.argv[1])
 """
 
 
-def test_an_upgrade_killed_half_way_leaves_the_archive_at_the_revision_before(new_archive, tmp_path):
-    new, queries, expected = new_archive
-    older = older_copy(new, tmp_path / "older.db")
-    before = sqlite_schema(older), index_rows(older)
-    stuck = sqlite3.connect(older)
-    with stuck:
-        # Each article noted for the new index waits on a count that never ends: the upgrade, past
-        # the notice and the new tables, is under way until it is killed.
-        stuck.execute(
-            "CREATE TRIGGER synthetic_stall BEFORE INSERT ON article_search_pending BEGIN"
-            " SELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)"
-            " SELECT i FROM n); END"
-        )
-    stuck.close()
+def failed_open(path: Path) -> None:
+    with pytest.raises(ArchiveError, match=r"not a usable SQLite archive \(synthetic failure\)$"):
+        Archive(path)
+
+
+def killed_open(path: Path) -> None:
     upgrading = subprocess.Popen(
-        [sys.executable, "-c", KILLED_UPGRADE, str(older)], stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", KILLED_UPGRADE, str(path)], stderr=subprocess.PIPE, text=True
     )
     assert upgrading.stderr is not None
-    assert upgrading.stderr.readline().startswith(NOTICE.format(**counts(older)))
+    assert upgrading.stderr.readline().startswith(NOTICE.format(**counts(path)))
     upgrading.kill()
     upgrading.wait()
-    connection = sqlite3.connect(older)
-    assert schema.recorded_revision(connection) == PREVIOUS
-    with connection:
-        connection.execute("DROP TRIGGER synthetic_stall")
-    connection.close()
-    assert (sqlite_schema(older), index_rows(older)) == before
-    Archive(older).close()
-    assert everything_answered(older, queries) == expected
+
+
+@pytest.mark.parametrize(("trigger", "cut_short"), [(FAILING, failed_open), (STALLING, killed_open)])
+def test_an_upgrade_cut_short_leaves_the_archive_at_the_revision_before(
+    new_archive, older, trigger, cut_short
+):
+    (_, queries, expected), (path, before) = new_archive, older
+    add_trigger(path, trigger)
+    cut_short(path)
+    left_as_it_was(path, before, queries, expected)
