@@ -30,7 +30,7 @@ from crawler.search.query import Filters, parse_query
 from crawler.search.tokens import WORD_RUN
 from tests.helpers import store_fixture_articles, store_recombined_articles
 from tests.post_fixtures import fetched, fixture_manifest
-from tests.test_schema_history import sqlite_schema
+from tests.test_schema_history import built_by_history, sqlite_schema
 
 # The revision an archive is upgraded from: the one before the last that changes SQLite's schema.
 PREVIOUS = schema.REVISIONS[schema.REVISIONS.index(schema.SQLITE_SCHEMA_REVISION) - 1]
@@ -166,6 +166,13 @@ def index_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return rows
 
 
+@pytest.fixture
+def older(new_archive, tmp_path) -> tuple[Path, object]:
+    """A copy of the new archive taken down to the revision before, and its schema and index rows."""
+    path = older_copy(new_archive[0], tmp_path / "older.db")
+    return path, (sqlite_schema(path), index_rows(path))
+
+
 def test_a_new_archive_is_made_body_first_without_a_word(tmp_path, capsys):
     Archive(tmp_path / "archive.db").close()
     assert capsys.readouterr().err == ""
@@ -176,16 +183,17 @@ def test_a_new_archive_is_made_body_first_without_a_word(tmp_path, capsys):
         )
 
 
-def test_an_upgraded_archive_answers_every_query_as_a_new_one_bit_for_bit(new_archive, tmp_path, capsys):
-    new, queries, expected = new_archive
-    older = older_copy(new, tmp_path / "older.db")
+def test_an_upgraded_archive_answers_every_query_as_a_new_one_bit_for_bit(
+    new_archive, older, tmp_path, capsys
+):
+    (new, queries, expected), (older, _) = new_archive, older
     assert columns_and_rank(older, "article_search") == (
         ["title", "body", "filters"],
         [("rank", "bm25(3.0, 1.0, 0.0)")],
     )
     assert columns_and_rank(older, "post_search") == (["title", "body", "filters"], [])
     # The revision before builds the same schema as the copy taken down to it.
-    assert sqlite_schema(older) == sqlite_schema(built_from_history(tmp_path / "before.db"))
+    assert sqlite_schema(older) == built_by_history(tmp_path / "before.db", PREVIOUS)
     with pytest.raises(ArchiveError, match="archive schema is older than this sourcevault; open it once"):
         Archive(older, readonly=True)
     shown = counts(older)
@@ -201,26 +209,16 @@ def test_an_upgraded_archive_answers_every_query_as_a_new_one_bit_for_bit(new_ar
     assert sum(bool(indexes[0]) for _, indexes in expected) > 0.9 * len(queries)
 
 
-def built_from_history(path: Path) -> Path:
-    engine = create_engine(URL.create("sqlite", database=str(path)))
-    with engine.begin() as connection:
-        command.upgrade(schema.config(connection), PREVIOUS)
-    engine.dispose()
-    return path
-
-
-def test_the_articles_rank_the_same_title_first_and_body_first(new_archive, tmp_path):
-    new, queries, expected = new_archive
-    older = older_copy(new, tmp_path / "older.db")
+def test_the_articles_rank_the_same_title_first_and_body_first(new_archive, older):
+    (_, queries, expected), (older, _) = new_archive, older
     connection = sqlite3.connect(older)
     answered = [index_answers(connection, "article_search", query) for query in queries]
     connection.close()
     assert answered == [indexes[0] for _, indexes in expected]
 
 
-def test_the_index_is_smaller_body_first(new_archive, tmp_path):
-    new, _, _ = new_archive
-    older = older_copy(new, tmp_path / "older.db")
+def test_the_index_is_smaller_body_first(older, tmp_path):
+    older, _ = older
     upgraded = shutil.copy(older, tmp_path / "upgraded.db")
     Archive(upgraded).close()
     # Both indexes written by the same code in one go, from the same articles.
@@ -245,13 +243,6 @@ def left_as_it_was(path: Path, before: object, queries: list[str], expected: lis
     assert (sqlite_schema(path), index_rows(path)) == before
     Archive(path).close()
     assert everything_answered(path, queries) == expected
-
-
-@pytest.fixture
-def older(new_archive, tmp_path) -> tuple[Path, object]:
-    """A copy of the new archive taken down to the revision before, and its schema and index rows."""
-    path = older_copy(new_archive[0], tmp_path / "older.db")
-    return path, (sqlite_schema(path), index_rows(path))
 
 
 # Indexed anew, an article is taken off the pending ones: the 31st fails, with 30 in the new index.
@@ -283,10 +274,12 @@ def killed_open(path: Path) -> None:
     upgrading = subprocess.Popen(
         [sys.executable, "-c", KILLED_UPGRADE, str(path)], stderr=subprocess.PIPE, text=True
     )
-    assert upgrading.stderr is not None
-    assert upgrading.stderr.readline().startswith(NOTICE.format(**counts(path)))
-    upgrading.kill()
-    upgrading.wait()
+    try:
+        assert upgrading.stderr is not None
+        assert upgrading.stderr.readline().startswith(NOTICE.format(**counts(path)))
+    finally:
+        upgrading.kill()
+        upgrading.wait()
 
 
 @pytest.mark.parametrize(("trigger", "cut_short"), [(FAILING, failed_open), (STALLING, killed_open)])
