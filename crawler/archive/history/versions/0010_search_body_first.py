@@ -11,8 +11,8 @@ post_search gets the same rank (its searches ordered by an explicit bm25 of the 
 SQLite's alone: nothing on PostgreSQL. The tables in SQLite's own DDL (the model does not hold them);
 never edit it once applied. Indexing takes minutes for a large archive: a line on stderr says so first.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -20,8 +20,8 @@ import sys
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
