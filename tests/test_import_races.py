@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from crawler import exit_status
 from crawler.archive import Archive
@@ -48,6 +48,23 @@ def importer(path: Path, db: str) -> subprocess.Popen[str]:
     )
 
 
+def until_waiting_for_locks(engine: Engine, processes: list[subprocess.Popen[str]]) -> None:
+    """Wait until a session of each process waits for a lock in the engine's database (or one of
+    them has ended)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    # Each look a transaction of its own: one sees the sessions as they were at its first.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as looking:
+        until(
+            lambda: (
+                any(process.poll() is not None for process in processes)
+                or looking.execute(waiting).scalar_one() == len(processes)
+            )
+        )
+
+
 def counted(output: str) -> tuple[int, int, int]:
     """An import's new, updated and unchanged articles, from its last line."""
     found = re.search(r": (\d+) new, (\d+) updated, (\d+) unchanged, 0 rejected$", output.strip())
@@ -60,23 +77,12 @@ def test_three_imports_of_one_file_at_once_into_postgresql_store_each_record_onc
     Archive(postgres_url).close()
     path = records(tmp_path)
     engine = create_engine(engine_url(postgres_url))
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     with engine.connect() as holding:
         # No capture is written until every importer waits: each has read that the record's capture
         # is missing (or waits for the one that will write it) by then.
         holding.execute(text("LOCK TABLE captures IN EXCLUSIVE MODE"))
         importers = [importer(path, postgres_url) for _ in range(IMPORTERS)]
-        # Each look a transaction of its own: one sees the sessions as they were at its first.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as looking:
-            until(
-                lambda: (
-                    any(process.poll() is not None for process in importers)
-                    or looking.execute(waiting).scalar_one() == IMPORTERS
-                )
-            )
+        until_waiting_for_locks(engine, importers)
         holding.rollback()
     engine.dispose()
     outputs = [process.communicate(timeout=300) for process in importers]
