@@ -13,16 +13,9 @@ from dataclasses import dataclass
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
+from crawler import discovery
 from crawler.capture_building import describe_exception
-from crawler.discovery import (
-    ArticleUrls,
-    Discovered,
-    article_urls,
-    read_feed,
-    read_json_api,
-    read_listing,
-    read_sitemap,
-)
+from crawler.discovery import ArticleUrls, Discovered
 from crawler.registry import JsonApiSource, ListingSource, Outlet
 
 # Reads a fetched discovery document: one of crawler/discovery.py's functions, given the body.
@@ -30,19 +23,19 @@ DocumentReader = Callable[[Response], Discovered]
 
 
 def feed_links(response: Response) -> Discovered:
-    return read_feed(response.body)
+    return discovery.read_feed(response.body)
 
 
 def sitemap_links(response: Response, max_bytes: int) -> Discovered:
-    return read_sitemap(response.body, response.url, max_bytes)
+    return discovery.read_sitemap(response.body, response.url, max_bytes)
 
 
 def listing_links(response: Response, source: ListingSource) -> Discovered:
-    return read_listing(response.text if isinstance(response, TextResponse) else None, source)
+    return discovery.read_listing(response.text if isinstance(response, TextResponse) else None, source)
 
 
 def json_api_links(response: Response, source: JsonApiSource) -> Discovered:
-    return read_json_api(response.body, source)
+    return discovery.read_json_api(response.body, source)
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ class DiscoveryBounds:
         except Exception as error:  # a reader's failure is the document's problem, not the crawl's
             found = Discovered(problem=f"unreadable: {describe_exception(error)}")
         links = found.links[: self.max_links]
-        return found, article_urls(outlet, links, response.url) if links else None
+        return found, discovery.article_urls(outlet, links, response.url) if links else None
 
     def documents_to_read(self, found: Discovered, depth: int) -> Sequence[str | JsonApiSource]:
         """The documents a document `depth` levels down lists that are read in turn."""
