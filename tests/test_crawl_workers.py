@@ -62,8 +62,10 @@ def test_a_worker_waiting_for_a_unit_another_holds_stops_at_once_on_sigterm_and_
     holder = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
     holder.register()
     assert holder.take() is not None
-    # Its wait bounded at ten minutes (a quarter of its lease): only its wakeup ends it sooner.
-    options = ["cna", "--replay", str(DEMO_SNAPSHOT), "--lease", "2400", "-s", "WORKER_WAIT_SECONDS=600"]
+    # As systemd runs it (--forever), its wait bounded at ten minutes (a quarter of its lease): only
+    # its wakeup ends it sooner.
+    options = ["cna", "--forever", "--replay", str(DEMO_SNAPSHOT), "--lease", "2400"]
+    options += ["-s", "WORKER_WAIT_SECONDS=600"]
     worker = worker_process([*options, "--db", postgres_url])
     until(lambda: worker.poll() is not None or waiting_for_work(archive.engine))
     worker.send_signal(signal.SIGTERM)
