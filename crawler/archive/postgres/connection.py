@@ -58,14 +58,15 @@ class PostgresArchive:
     def _check_schema(self, connection, readonly: bool) -> None:
         from crawler.archive import schema
 
-        revision = schema.current(connection)
+        revision = schema.postgres_revision(connection)
         if revision is not None and revision not in schema.REVISIONS:
             raise ArchiveError(
                 f"{self.where}: written by a newer sourcevault (schema {revision} is unknown to"
                 f" sourcevault {__version__}): upgrade sourcevault to use it"
             )
         if not readonly:
-            schema.upgrade(connection)
+            if revision != schema.HEAD:
+                schema.upgrade(connection)
         elif revision is None:
             raise ArchiveError(f"{self.where}: no sourcevault archive in this database")
         elif revision != schema.HEAD:
