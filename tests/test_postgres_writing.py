@@ -22,6 +22,7 @@ from crawler.search import postgres as search
 from tests.helpers import run_sourcevault, text_capture
 from tests.postgres_databases import copied_database, drop_database, new_database, server_url
 from tests.test_archive_moves import QUERIES, SEARCH_SHADOW_TABLES
+from tests.test_dedup import BUDGET
 
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00)?")
 WRITTEN_NOW = "<written now>"
@@ -169,12 +170,6 @@ def test_a_crawl_runs_beside_an_import_both_exit_75_naming_a_reextract_holding_t
     assert not whole.is_taken()
 
 
-# Synthetic text written for this test: one story that outlets carry word for word.
-BUDGET = (
-    "立法院今天三讀通過明年度中央政府總預算案，總額新台幣2兆8000億元，較今年增加百分之五。\n\n"
-    "行政院長表示，新增經費將優先用於國防、長照與社會住宅，並強調財政紀律不會因此放鬆。\n\n"
-    "在野黨團批評預算編列浮濫，要求各部會在三個月內提出執行進度報告，以利國會監督。"
-)
 COPIES = [
     "https://www.cna.com.tw/news/aipl/202612030001.aspx",
     "https://udn.com/news/story/7315/9100001",
