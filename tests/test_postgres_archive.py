@@ -19,6 +19,7 @@ from crawler.archive.model import POSTGRES_ONLY_TABLES, metadata, raw_bodies
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from tests.helpers import archive_tables
 from tests.test_import_races import importer, until_waiting_for_locks
+from tests.test_startup import heavy_modules_imported_by
 
 # What an SQLite archive has that the model does not: the history's record of its revision, and the
 # FTS5 search index with its bookkeeping (PostgreSQL search has a table of its own).
@@ -129,3 +130,25 @@ def test_three_processes_opening_one_new_database_at_once_all_find_its_schema_bu
         assert schema.current(connection) == schema.HEAD
         assert connection.execute(text(f"SELECT count(*) FROM {schema.VERSION_TABLE}")).scalar_one() == 1
     engine.dispose()
+
+
+def test_an_archive_at_head_is_opened_read_write_without_alembic_its_revision_read_as_alembic_reads_it(
+    postgres_url,
+):
+    engine = create_engine(engine_url(postgres_url))
+    opening = (
+        "from crawler.archive.postgres.connection import PostgresArchive\n"
+        f"PostgresArchive({postgres_url!r}).close()\n"
+    )
+    read = []
+    with engine.begin() as connection:
+        read.append((schema.postgres_revision(connection), schema.current(connection)))
+        command.upgrade(schema.config(connection), "0006")
+        read.append((schema.postgres_revision(connection), schema.current(connection)))
+    # Behind HEAD: brought up by Alembic; at HEAD, the next opens leave Alembic unimported.
+    assert "alembic" in heavy_modules_imported_by(opening)
+    assert "alembic" not in heavy_modules_imported_by(opening)
+    with engine.connect() as connection:
+        read.append((schema.postgres_revision(connection), schema.current(connection)))
+    engine.dispose()
+    assert read == [(None, None), ("0006", "0006"), (schema.HEAD, schema.HEAD)]

@@ -84,7 +84,7 @@ class PostgresArchive:
         """The archive's revision (None: no archive yet); ArchiveError for one of a newer sourcevault."""
         from crawler.archive import schema
 
-        revision = schema.current(connection)
+        revision = schema.postgres_revision(connection)
         if revision is not None and revision not in schema.REVISIONS:
             raise ArchiveError(
                 f"{self.where}: written by a newer sourcevault (schema {revision} is unknown to"
