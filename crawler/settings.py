@@ -126,6 +126,9 @@ WORKER_REVISITS_PER_UNIT = 200
 # A crawl worker's posts unit checks at most this many of its platform's due posts; those left make
 # the platform's posts due again at once (crawler/workers.py).
 WORKER_POST_CHECKS_PER_UNIT = 200
+# A crawl worker that found no unit free waits for one at most this long (seconds; at most a quarter of
+# its lease) before asking again: other workers' releases wake it sooner, a lease that expired does not.
+WORKER_WAIT_SECONDS = 10
 REGISTRY_PATH = None  # None: $SOURCEVAULT_REGISTRY, else config/outlets.toml (crawler/registry.py)
 REPLAY_SNAPSHOT = None  # a WARC file: replay it instead of touching the network
 EXTRACT_MAX_PAGE_BYTES = 5_000_000

@@ -15,11 +15,13 @@ posts still due, or citations of an outlet the unit did not hold, make a new uni
 (SIGTERM) gives it back, due at once; one whose lease was lost (the worker stalled past it, and
 another took an outlet) is closed and releases what it still holds: its pages under way are not
 stored (pipelines/lease_fence.py), but a post's check may still be, as one more check of it.
-The worker ends when no unit is due, or, `forever`, never.
+The worker ends when no unit is due, or, `forever`, never; or when stopped (SIGTERM, SIGINT: Scrapy's
+handlers stop the reactor), at once if it was waiting for work (its wait is woken: wakeup.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +32,9 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 from twisted.internet import task
 from twisted.internet.defer import Deferred
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from crawler.archive import Archive
 from crawler.archive.connection import utc_now
@@ -47,6 +51,7 @@ from crawler.archive.postgres.leases import (
     schedule,
     schedule_due_rechecks,
 )
+from crawler.archive.postgres.wakeup import Wakeup
 from crawler.briefings.fetching import CitationSpider, CitedUrl, cited_outlet, cited_urls
 from crawler.registry import Registry
 from crawler.runner import settings_for_posts
@@ -69,12 +74,26 @@ def _reactor() -> IReactorCore | IReactorTime:
     return reactor
 
 
+# How a worker's run ended: no unit was due; stopped (SIGTERM, SIGINT); an error (logged).
+NONE_DUE = "none due"
+STOPPED = "stopped"
+FAILED = "failed"
+
+
+def _stop_reactor(_: object) -> None:
+    # Stopping already, when the worker was stopped (SIGTERM, SIGINT) rather than ended its run.
+    with contextlib.suppress(ReactorNotRunning):
+        _reactor().stop()
+
+
 @dataclass
 class WorkerRun:
-    """What a worker did: per unit taken, how its crawl ended."""
+    """What a worker did: per unit taken, how its crawl ended; how the run ended."""
 
     worker: str
     crawls: list[tuple[Unit, str]] = field(default_factory=list)
+    # Unless the worker itself ended its run, the reactor was stopped under it.
+    ended: str = STOPPED
 
 
 class CrawlWorker:
@@ -87,7 +106,6 @@ class CrawlWorker:
         outlets: list[str],
         lease_seconds: float,
         every_seconds: float,
-        poll_seconds: float,
         forever: bool,
     ):
         self.location = location
@@ -97,7 +115,9 @@ class CrawlWorker:
         self.platforms = list(registry.platforms)
         self.every_seconds = every_seconds
         self.posts_per_unit = settings.getint("WORKER_POST_CHECKS_PER_UNIT")
-        self.poll_seconds = poll_seconds
+        # Bounded by a quarter of a lease: a unit whose lease expired is seen well before a second one.
+        self.wait_seconds = min(settings.getfloat("WORKER_WAIT_SECONDS"), lease_seconds / 4)
+        self.wakeup = Wakeup()
         self.forever = forever
         self.archive = PostgresArchive(location)
         self.leases = WorkerLeases(self.archive.engine, new_worker_id(), lease_seconds)
@@ -111,11 +131,12 @@ class CrawlWorker:
         try:
             schedule(self.archive.engine, [Unit.discovery(slug) for slug in self.outlets])
             install_reactor(self.settings["TWISTED_REACTOR"], self.settings["ASYNCIO_EVENT_LOOP"])
+            _reactor().addSystemEventTrigger("before", "shutdown", self.wakeup.set)
             heartbeat = task.LoopingCall(self._beat)
             heartbeat.start(self.leases.seconds / 3, now=False)
             taking = Deferred.fromCoroutine(self._take_and_crawl(process))
-            taking.addErrback(lambda failure: logger.error(failure.getTraceback()))
-            taking.addBoth(lambda _: _reactor().stop())
+            taking.addErrback(self._failed)
+            taking.addBoth(_stop_reactor)
             process.start(stop_after_crawl=False)
             logging.getLogger().handlers.clear()
         finally:
@@ -123,18 +144,28 @@ class CrawlWorker:
                 self.leases.give_back(self.working[0])
             self.leases.retire()
             self.archive.close()
+            self.wakeup.close()
         return self.run
 
+    def _failed(self, failure: Failure) -> None:
+        logger.error(failure.getTraceback())
+        self.run.ended = FAILED
+
     async def _take_and_crawl(self, process: CrawlerProcess) -> None:
-        while True:
+        # Set, the reactor is stopping: no unit is taken any more.
+        while not self.wakeup.is_set():
             now = utc_now()
             await deferToThread(schedule_due_rechecks, self.archive.engine, self.outlets, self.platforms, now)
             lease = await deferToThread(self.leases.take)
             if lease is None:
                 if not self.forever and await deferToThread(due_count, self.archive.engine) == 0:
+                    self.run.ended = NONE_DUE
                     return
                 await deferToThread(
-                    self.leases.wait_for_work, self.poll_seconds, until_none_due=not self.forever
+                    self.leases.wait_for_work,
+                    self.wait_seconds,
+                    until_none_due=not self.forever,
+                    wakeup=self.wakeup,
                 )
                 continue
             reason = await self._crawl(process, lease)

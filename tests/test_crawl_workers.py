@@ -5,6 +5,7 @@ in one line on an SQLite archive. tests/test_worker_reliability.py kills workers
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -15,13 +16,14 @@ from sqlalchemy import create_engine, text
 
 from crawler.archive.lock import WORKER
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.leases import Lease, Unit, WorkerLeases
+from crawler.archive.postgres.leases import Lease, Unit, WorkerLeases, schedule
 from crawler.archive.postgres.lock import PostgresWriteLock
 from crawler.cli.crawling import DEMO_SNAPSHOT
 from tests.helpers import SOURCEVAULT, make_snapshot, run_sourcevault
 from tests.loopback import FAST_CRAWL, LoopbackSite, outlet_toml
 from tests.post_fixtures import answers_for, made_response, recorded_response
 from tests.test_posts_fetch import NO_DELAYS, ORDINARY_WEIBO, ORDINARY_X
+from tests.test_work_leases import waiting_for_work
 
 WORKER_LINE = r"[^:]+:\d+:\d{8}T\d{6}Z: "
 
@@ -52,6 +54,38 @@ def test_a_worker_crawls_each_outlet_under_its_lease_then_ends_when_none_is_due(
     again = run_sourcevault("crawl", "--worker", "--replay", str(DEMO_SNAPSHOT), "--db", postgres_url)
     assert again.returncode == 0, again.stderr
     assert re.fullmatch(rf"{WORKER_LINE}no unit was due\n", again.stdout)
+
+
+def test_a_worker_waiting_for_a_unit_another_holds_stops_at_once_on_sigterm_and_says_so(postgres_url):
+    archive = PostgresArchive(postgres_url)
+    schedule(archive.engine, [Unit.discovery("cna")])
+    holder = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
+    holder.register()
+    assert holder.take() is not None
+    # As systemd runs it (--forever), its wait bounded at ten minutes (a quarter of its lease): only
+    # its wakeup ends it sooner.
+    options = ["cna", "--forever", "--replay", str(DEMO_SNAPSHOT), "--lease", "2400"]
+    options += ["-s", "WORKER_WAIT_SECONDS=600"]
+    worker = worker_process([*options, "--db", postgres_url])
+    until(lambda: worker.poll() is not None or waiting_for_work(archive.engine))
+    worker.send_signal(signal.SIGTERM)
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    assert re.fullmatch(rf"{WORKER_LINE}stopped\n", out)
+    # Retired: the other worker alone is left, with its lease.
+    assert archive_rows(postgres_url, "SELECT id FROM crawl_workers") == [(holder.worker,)]
+    assert archive_rows(postgres_url, "SELECT worker FROM work_leases") == [(holder.worker,)]
+    archive.close()
+
+
+def test_a_worker_wait_of_no_time_is_refused_in_one_line(cli):
+    result = cli(
+        "crawl", "--worker", "-s", "WORKER_WAIT_SECONDS=0", "--db", "postgresql://nobody@127.0.0.1:1/x"
+    )
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: -s WORKER_WAIT_SECONDS=0: a crawl worker waits for work more than 0 seconds at a time\n",
+    )
 
 
 def test_crawl_worker_on_an_sqlite_archive_says_in_one_line_that_workers_need_postgresql(cli, tmp_path):

@@ -1,5 +1,5 @@
 """The PostgreSQL archive: the model's tables, the same as an SQLite archive's, built by the Alembic
-history, opened read-write (migrated) and read-only (checked)."""
+history, opened read-write (migrated, by one process at a time) and read-only (checked)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from crawler.archive.connection import ArchiveError, CorruptOriginal
 from crawler.archive.model import POSTGRES_ONLY_TABLES, metadata, raw_bodies
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from tests.helpers import archive_tables
+from tests.test_import_races import importer, until_waiting_for_locks
+from tests.test_startup import heavy_modules_imported_by
 
 # What an SQLite archive has that the model does not: the history's record of its revision, and the
 # FTS5 search index with its bookkeeping (PostgreSQL search has a table of its own).
@@ -105,3 +107,48 @@ def test_an_archive_at_an_earlier_revision_is_brought_up_with_its_rows(postgres_
         runs = connection.execute(text("SELECT status, crawl_worker FROM crawl_runs")).all()
     engine.dispose()
     assert [tuple(run) for run in runs] == [("finished", None)]
+
+
+def test_three_processes_opening_one_new_database_at_once_all_find_its_schema_built_once(
+    postgres_url, tmp_path
+):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    engine = create_engine(engine_url(postgres_url))
+    with engine.connect() as holding:
+        # The version table made here, uncommitted: the first migration waits at its first CREATE TABLE
+        # until every process waits, then all go on at once.
+        holding.execute(text(f"CREATE TABLE {schema.VERSION_TABLE} (version_num varchar(32) NOT NULL)"))
+        openers = [importer(empty, postgres_url) for _ in range(3)]
+        until_waiting_for_locks(engine, openers)
+        holding.rollback()
+    for opener in openers:
+        out, err = opener.communicate(timeout=300)
+        assert (opener.returncode, err) == (0, "")
+        assert out == f"imported {empty}: 0 new, 0 updated, 0 unchanged, 0 rejected\n"
+    with engine.connect() as connection:
+        assert schema.current(connection) == schema.HEAD
+        assert connection.execute(text(f"SELECT count(*) FROM {schema.VERSION_TABLE}")).scalar_one() == 1
+    engine.dispose()
+
+
+def test_an_archive_at_head_is_opened_read_write_without_alembic_its_revision_read_as_alembic_reads_it(
+    postgres_url,
+):
+    engine = create_engine(engine_url(postgres_url))
+    opening = (
+        "from crawler.archive.postgres.connection import PostgresArchive\n"
+        f"PostgresArchive({postgres_url!r}).close()\n"
+    )
+    read = []
+    with engine.begin() as connection:
+        read.append((schema.postgres_revision(connection), schema.current(connection)))
+        command.upgrade(schema.config(connection), "0006")
+        read.append((schema.postgres_revision(connection), schema.current(connection)))
+    # Behind HEAD: brought up by Alembic; at HEAD, the next opens leave Alembic unimported.
+    assert "alembic" in heavy_modules_imported_by(opening)
+    assert "alembic" not in heavy_modules_imported_by(opening)
+    with engine.connect() as connection:
+        read.append((schema.postgres_revision(connection), schema.current(connection)))
+    engine.dispose()
+    assert read == [(None, None), ("0006", "0006"), (schema.HEAD, schema.HEAD)]

@@ -13,15 +13,16 @@ import pytest
 from sqlalchemy import text
 
 from crawler import exit_status
-from crawler.archive import Archive
+from crawler.archive import Archive, story_index
 from crawler.archive.lock import BESIDE_CRAWLS, WHOLE
 from crawler.archive.postgres.lock import PostgresWriteLock
 from crawler.archive.postgres.rooms import PostgresConnection, driver_sql
 from crawler.cli import DEMO_SNAPSHOT
 from crawler.search import postgres as search
-from tests.helpers import run_sourcevault
+from tests.helpers import run_sourcevault, text_capture
 from tests.postgres_databases import copied_database, drop_database, new_database, server_url
 from tests.test_archive_moves import QUERIES, SEARCH_SHADOW_TABLES
+from tests.test_dedup import BUDGET
 
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00)?")
 WRITTEN_NOW = "<written now>"
@@ -167,6 +168,56 @@ def test_a_crawl_runs_beside_an_import_both_exit_75_naming_a_reextract_holding_t
         assert "busy, another sourcevault writes to it (reextract, pid" in result.stderr
         assert "Traceback" not in result.stderr
     assert not whole.is_taken()
+
+
+COPIES = [
+    "https://www.cna.com.tw/news/aipl/202612030001.aspx",
+    "https://udn.com/news/story/7315/9100001",
+    "https://news.ltn.com.tw/news/politics/breakingnews/9100002",
+    "https://www.cna.com.tw/news/aipl/202612030002.aspx",
+]
+SECOND = "2026-12-03T03:00:00+00:00"
+NEXT_SECOND = "2026-12-03T03:00:01+00:00"
+
+
+def store_copy(archive: Archive, registry, url: str) -> None:
+    capture = text_capture(registry, url, "預算三讀", BUDGET)
+    archive.store(capture, run_id=None, outlet=registry.get(capture.outlet))
+
+
+def cluster_row(archive: Archive) -> tuple[str, ...]:
+    """The one cluster's row version (PostgreSQL's xmin: the transaction that last wrote it) and times."""
+    rows = archive.connection.execute("SELECT xmin::text, created_at, updated_at FROM clusters").fetchall()
+    assert len(rows) == 1
+    return tuple(rows[0])
+
+
+def test_an_article_joining_its_story_in_the_second_the_cluster_last_changed_leaves_its_row_unwritten(
+    postgres_url, tmp_path, registry, monkeypatch
+):
+    # The cluster's time is to the second; the clock is held so that stores fall in one second.
+    clock = [SECOND]
+    monkeypatch.setattr(story_index, "utc_now", lambda: clock[0])
+    with Archive(postgres_url) as archive:
+        archive.sync_outlets(registry)
+        for url in COPIES[:2]:
+            store_copy(archive, registry, url)
+        written = cluster_row(archive)
+        store_copy(archive, registry, COPIES[2])
+        assert cluster_row(archive) == written
+        clock[0] = NEXT_SECOND
+        store_copy(archive, registry, COPIES[3])
+        rewritten = cluster_row(archive)
+        assert rewritten[0] != written[0] and rewritten[1:] == (SECOND, NEXT_SECOND)
+        on_postgres = archive.queries.clusters()
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.sync_outlets(registry)
+        for url in COPIES:
+            clock[0] = NEXT_SECOND if url == COPIES[-1] else SECOND
+            store_copy(archive, registry, url)
+        on_sqlite = archive.queries.clusters()
+    assert len(on_postgres) == 1 and len(on_postgres[0]["articles"]) == len(COPIES)
+    assert on_postgres == on_sqlite
 
 
 @pytest.mark.parametrize(

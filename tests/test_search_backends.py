@@ -17,7 +17,7 @@ from datetime import date
 
 import pytest
 from alembic.command import downgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from crawler.archive import Archive, schema
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
@@ -200,6 +200,74 @@ def test_an_index_of_revision_0007_keeps_its_texts_and_answers_when_brought_up(b
         "article_search_texts": ["toast_tuple_target=8160"],
         "article_search_counts": ["toast_tuple_target=8160"],
     }
+    assert [answers(postgres.search(on_postgres, query)) for query in queries] == expected
+    on_postgres.rollback()
+
+
+# Revision 0009's columns: the search texts and their characters' counts.
+COMPRESSED_COLUMNS = {
+    "article_search_texts": ("title_text", "body_text"),
+    "article_search_counts": ("title_counts", "body_counts"),
+    "post_search_texts": ("title_text", "body_text"),
+    "post_search_counts": ("title_counts", "body_counts"),
+}
+
+
+def compressions(connection: Connection) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """How the search texts and counts are compressed: each column's method as the catalog has it
+    ('l' lz4, '' the server's default), and the methods of the articles' stored values."""
+    declared = connection.execute(
+        text(
+            "SELECT attrelid::regclass || '.' || attname, attcompression FROM pg_attribute"
+            " WHERE attrelid = ANY(CAST(:tables AS regclass[])) AND attname = ANY(:columns)"
+        ),
+        {
+            "tables": list(COMPRESSED_COLUMNS),
+            "columns": [name for names in COMPRESSED_COLUMNS.values() for name in names],
+        },
+    )
+    stored = {
+        f"{table}.{column}": set(
+            connection.execute(
+                text(
+                    f"SELECT DISTINCT pg_column_compression({column}) FROM {table}"
+                    f" WHERE pg_column_compression({column}) IS NOT NULL"
+                )
+            ).scalars()
+        )
+        for table, names in COMPRESSED_COLUMNS.items()
+        if table.startswith("article")
+        for column in names
+    }
+    return dict(declared.all()), stored
+
+
+def test_the_search_texts_and_counts_are_compressed_with_lz4_since_revision_0009(both, on_postgres):
+    """Revision 0009 compresses them with lz4, the values already stored included; a new archive's
+    (this one, written at 0009) are too, and revision 0008's the server's default (pglz)."""
+    queries = [parse_query(query_text) for query_text in ("的", "臺灣", "海燕", '"颱風 海燕"', "“海燕”")]
+    expected = [answers(postgres.search(on_postgres, query)) for query in queries]
+    texts = "SELECT * FROM article_search_texts ORDER BY article"
+    counts = "SELECT * FROM article_search_counts ORDER BY article"
+    before = on_postgres.execute(text(texts)).all(), on_postgres.execute(text(counts)).all()
+    declared, stored = compressions(on_postgres)
+    assert set(declared.values()) == {"l"} and len(declared) == 8
+    # Titles are too short to be compressed; a long body's text and counts are.
+    assert stored["article_search_texts.body_text"] == stored["article_search_counts.body_counts"] == {"lz4"}
+    assert set().union(*stored.values()) == {"lz4"}
+
+    downgrade(schema.config(on_postgres), "0008")
+    default = on_postgres.execute(text("SHOW default_toast_compression")).scalar_one()
+    declared, stored = compressions(on_postgres)
+    assert set(declared.values()) == {""}
+    assert stored["article_search_counts.body_counts"] == set().union(*stored.values()) == {default}
+    assert [answers(postgres.search(on_postgres, query)) for query in queries] == expected
+
+    schema.upgrade(on_postgres)
+    declared, stored = compressions(on_postgres)
+    assert set(declared.values()) == {"l"}
+    assert stored["article_search_counts.body_counts"] == set().union(*stored.values()) == {"lz4"}
+    assert (on_postgres.execute(text(texts)).all(), on_postgres.execute(text(counts)).all()) == before
     assert [answers(postgres.search(on_postgres, query)) for query in queries] == expected
     on_postgres.rollback()
 

@@ -31,6 +31,7 @@ from crawler.archive.postgres.leases import (
     listing,
     schedule,
 )
+from crawler.archive.postgres.wakeup import Wakeup
 from crawler.cli.workers import listing_lines
 from crawler.items import Capture
 from pipelines.lease_fence import LeaseFencePipeline
@@ -210,6 +211,16 @@ def test_a_renewed_lease_is_kept_and_one_given_back_is_due_for_the_next_worker(e
     assert other.take().unit_id == lease.unit_id
 
 
+def waiting_for_work(engine: Engine) -> int:
+    """Sessions of workers waiting for work: they have looked (a unit due, leased) and listen, their
+    last statement that look."""
+    return scalar(
+        engine,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle'"
+        " AND query LIKE '%FILTER (WHERE NOT EXISTS%'",
+    )
+
+
 def test_a_worker_waiting_for_work_is_woken_by_a_release_not_by_its_timeout(engine):
     schedule(engine, [Unit.discovery("cna")])
     holder, waiter = worker(engine, 13), worker(engine, 14)
@@ -217,20 +228,29 @@ def test_a_worker_waiting_for_work_is_woken_by_a_release_not_by_its_timeout(engi
     with ThreadPoolExecutor(1) as pool:
         # Woken, it returns at once; by its timeout (a failure) a minute and a half later.
         waiting = pool.submit(waiter.wait_for_work, 90, until_none_due=True)
-        # It has looked (a unit due, leased) and listens: its last statement was that look.
-        wait_for(
-            lambda: scalar(
-                engine,
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle'"
-                " AND query LIKE '%FILTER (WHERE NOT EXISTS%'",
-            ),
-            "the waiter's look",
-        )
+        wait_for(lambda: waiting_for_work(engine), "the waiter's look")
         assert not waiting.done()
         assert holder.finish(lease, again_in=3600)
         waiting.result(timeout=45)
     # Nothing due and nothing free: a worker that ends when none is due does not wait at all.
     waiter.wait_for_work(LONG_LEASE, until_none_due=True)
+
+
+def test_a_worker_waiting_for_work_returns_once_its_wakeup_is_set_by_another_thread(engine):
+    schedule(engine, [Unit.discovery("cna")])
+    holder, waiter = worker(engine, 15), worker(engine, 16)
+    assert holder.take() is not None
+    wakeup = Wakeup()
+    with ThreadPoolExecutor(1) as pool:
+        # Woken, it returns at once; by its timeout (a failure) ten minutes later.
+        waiting = pool.submit(waiter.wait_for_work, LONG_LEASE, until_none_due=True, wakeup=wakeup)
+        wait_for(lambda: waiting_for_work(engine), "the waiter's look")
+        assert not waiting.done()
+        wakeup.set()
+        waiting.result(timeout=45)
+        # Set for good: the next wait does not wait.
+        waiter.wait_for_work(LONG_LEASE, until_none_due=True, wakeup=wakeup)
+    wakeup.close()
 
 
 def test_a_worker_retired_releases_its_leases_and_workers_silent_a_day_are_forgotten(engine):

@@ -20,6 +20,7 @@ its original or the reverse.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Generator
 from datetime import datetime
 from functools import cached_property
@@ -37,7 +38,7 @@ from crawler.archive.captures import Captures, StoredCapture, seen_at
 from crawler.archive.citation_checks import CitationChecks
 from crawler.archive.connection import DEFAULT_ARCHIVE_PATH, ArchiveConnection, to_json, utc_now
 from crawler.archive.fetch_queue import FetchQueue
-from crawler.archive.postgres.races import retried
+from crawler.archive.postgres.races import hold_import, retried
 from crawler.archive.posts import Posts
 from crawler.archive.queries import Queries
 from crawler.archive.runs import Runs
@@ -285,6 +286,8 @@ class Archive(ArchiveConnection):
         key = ArticleKey(article.outlet or "", article.article_id or "", article.edition)
         with self.db.atomic():
             self.add_site_outlet(key.outlet)
+            # The same record imported at once by another process waits here, then finds this capture.
+            hold_import(self.connection, hashlib.sha256(record).hexdigest())
             if self.captures.holds_import(record):
                 return "unchanged"
             if self.articles.current_content(key) == (article.title, article.body, article.published_at):

@@ -10,7 +10,9 @@ brought up to their last and adopted at BASELINE.
 
 An SQLite archive's revision is read here with sqlite3 and compared with HEAD: a command that opens
 an archive already at HEAD imports neither Alembic nor SQLAlchemy, so the quick commands start as
-fast as before (a test checks that HEAD and REVISIONS are Alembic's).
+fast as before (a test checks that HEAD and REVISIONS are Alembic's). A PostgreSQL archive's is read
+with one query, so opening one at HEAD read-write imports no Alembic either (a crawl worker is a
+process of its own each time it starts).
 """
 
 from __future__ import annotations
@@ -73,6 +75,15 @@ def current(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def postgres_revision(connection: Connection) -> str | None:
+    """The revision a PostgreSQL archive is at (None: no archive yet), read without Alembic."""
+    from sqlalchemy import text
+
+    if connection.execute(text("SELECT to_regclass(:table)"), {"table": VERSION_TABLE}).scalar() is None:
+        return None
+    return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
 def upgrade(connection: Connection) -> None:

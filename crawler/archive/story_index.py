@@ -167,7 +167,7 @@ class StoryIndex:
         )
         if clusters:
             target, merged = clusters[0], clusters[1:]
-            self.connection.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, target])
+            self._touch(target, now)
         else:
             target, merged = self._new_cluster(now), []
         if merged:
@@ -180,6 +180,16 @@ class StoryIndex:
             f"UPDATE articles SET cluster_id = ? WHERE id IN ({marks(members)})"
             " AND (cluster_id IS NULL OR cluster_id != ?)",
             [target, *members, target],
+        )
+
+    def _touch(self, cluster: int, now: str) -> None:
+        """Mark the cluster changed at `now` (to the second), leaving its row alone if it already says so.
+
+        On a site whose pages are one story, every article joins one cluster: concurrent crawls
+        rewriting its row with the same second would each wait for the other's commit (a row lock).
+        """
+        self.connection.execute(
+            "UPDATE clusters SET updated_at = ? WHERE id = ? AND updated_at != ?", [now, cluster, now]
         )
 
     def _new_cluster(self, now: str) -> int:
@@ -233,7 +243,7 @@ class StoryIndex:
                 target = None
             elif position == 0:
                 target = cluster
-                self.connection.execute("UPDATE clusters SET updated_at = ? WHERE id = ?", [now, cluster])
+                self._touch(cluster, now)
             else:
                 target = self._new_cluster(now)
             self.connection.execute(

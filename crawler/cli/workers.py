@@ -17,8 +17,6 @@ from crawler.cli.options import archive_db_option, one_line_errors
 DEFAULT_LEASE_SECONDS = 120.0
 # An outlet crawled is due again this long (seconds) after.
 DEFAULT_EVERY_SECONDS = 3600.0
-# How long a worker waits (seconds, at most) before asking again for a unit others hold.
-POLL_SECONDS = 10.0
 
 
 def worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,7 +81,12 @@ def crawl_as_worker(
             f"sourcevault crawl --worker: crawl workers need a PostgreSQL archive (--db postgresql://…);"
             f" {location} is an SQLite file"
         )
-    from crawler.workers import LEASE_LOST, CrawlWorker
+    if settings.getfloat("WORKER_WAIT_SECONDS") <= 0:
+        raise click.ClickException(
+            f"-s WORKER_WAIT_SECONDS={settings['WORKER_WAIT_SECONDS']}: a crawl worker waits for work"
+            " more than 0 seconds at a time"
+        )
+    from crawler.workers import LEASE_LOST, NONE_DUE, STOPPED, CrawlWorker
 
     registry_outlets = registry.select(list(outlets))
     worker = CrawlWorker(
@@ -93,7 +96,6 @@ def crawl_as_worker(
         outlets=[outlet.slug for outlet in registry_outlets],
         lease_seconds=lease_seconds,
         every_seconds=every_seconds,
-        poll_seconds=min(POLL_SECONDS, lease_seconds / 4),
         forever=forever,
     )
     from crawler.archive.lock import WORKER, ArchiveBusy
@@ -113,7 +115,9 @@ def crawl_as_worker(
         lock.release()
     for unit, reason in done.crawls:
         click.echo(f"{done.worker}: {unit.kind} {unit.subject}: {reason}")
-    if not done.crawls:
+    if done.ended == STOPPED:
+        click.echo(f"{done.worker}: stopped")
+    elif done.ended == NONE_DUE and not done.crawls:
         click.echo(f"{done.worker}: no unit was due")
     # A unit stopped (SIGTERM) or lost to another worker is done by the next worker: not a failure.
     failed = [reason for _, reason in done.crawls if reason not in ("finished", "shutdown", LEASE_LOST)]

@@ -13,7 +13,8 @@ record's exact bytes as the article's original. The language fields of an
 exported record are recomputed, never trusted.
 
 A line that cannot be imported is reported with its number and why; the others still import.
-Importing the same file twice adds nothing (the archive knows each record by its sha256).
+Importing the same file twice adds nothing (the archive knows each record by its sha256), even twice
+at once into a PostgreSQL archive (crawler/archive/postgres/races.py, `hold_import`).
 """
 
 from __future__ import annotations

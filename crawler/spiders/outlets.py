@@ -2,8 +2,9 @@
 
 Every response (feed, sitemap, listing, list API, article) and every failed fetch becomes a
 `Capture` item (crawler/capture_building.py); the pipelines extract and archive them. Discovery
-documents are read by the plain functions of crawler/discovery.py, and only URLs matching the
-outlet's article pattern are fetched as articles, each under its canonical URL.
+documents are read by the plain functions of crawler/discovery.py (through
+crawler/spiders/discovery_reading.py), and only URLs matching the outlet's article pattern are
+fetched as articles, each under its canonical URL.
 
 Discovery does not request articles itself: the article URLs a document lists travel with its
 capture into the archive's fetch queue (crawler/archive/fetch_queue.py), which skips archived
@@ -14,16 +15,16 @@ Discovery documents are fetched with conditional GET when the archive holds thei
 
 Every request goes through the network policy (crawler/middlewares/network_policy.py): a
 request it refuses is recorded as a capture with outcome `blocked`. What a document lists is
-bounded: documents listing documents (sitemap indexes) are followed DISCOVERY_MAX_DEPTH levels
-deep, DISCOVERY_MAX_DOCUMENTS of them and DISCOVERY_MAX_LINKS URLs taken per document; what is
-left is said in the document's capture.
+bounded (discovery_reading.py, DiscoveryBounds): documents listing documents (sitemap indexes) are
+followed DISCOVERY_MAX_DEPTH levels deep, DISCOVERY_MAX_DOCUMENTS of them and DISCOVERY_MAX_LINKS
+URLs taken per document; what is left is said in the document's capture.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -32,34 +33,32 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import JsonRequest, Request, Response, TextResponse
+from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
 from crawler.archive import Archive
 from crawler.archive.fetch_queue import Purpose, QueueEntry
 from crawler.capture_building import (
-    describe_exception,
     error_response,
     failed_fetch,
     failure_capture,
     response_capture,
 )
-from crawler.discovery import (
-    ArticleUrls,
-    Discovered,
-    article_urls,
-    read_feed,
-    read_json_api,
-    read_listing,
-    read_sitemap,
-    redirect_stub_links,
-)
+from crawler.discovery import ArticleUrls, article_urls, redirect_stub_links
 from crawler.extensions.throttle import outlet_download_slots
 from crawler.items import Capture, PageKind
 from crawler.middlewares.network_policy import PolicyBlocked
 from crawler.network_policy import EXPLICIT_HOSTS_META, explicit_hosts
 from crawler.outlets import outlet_module
-from crawler.registry import ArticleUrl, JsonApiSource, ListingSource, Outlet, Registry, load_registry
+from crawler.registry import ArticleUrl, JsonApiSource, Outlet, Registry, load_registry
+from crawler.spiders.discovery_reading import (
+    DiscoveryBounds,
+    DocumentReader,
+    feed_links,
+    json_api_links,
+    listing_links,
+    sitemap_links,
+)
 
 # Queued article requests handed to Scrapy ahead of an outlet's downloads, per request it may
 # have in flight: enough to keep its download slot busy, few enough that memory stays flat.
@@ -70,25 +69,6 @@ REQUESTS_AHEAD_PER_CONCURRENT = 4
 # thread, so that downloads and archive writes go on. A smaller one (most feeds) is read as its
 # response arrives: a few milliseconds, and its capture then keeps its place among the others.
 READ_IN_THREAD_BYTES = 64 * 1024
-
-# Reads a fetched discovery document: one of crawler/discovery.py's functions, given the body.
-DocumentReader = Callable[[Response], Discovered]
-
-
-def feed_links(response: Response) -> Discovered:
-    return read_feed(response.body)
-
-
-def sitemap_links(response: Response, max_bytes: int) -> Discovered:
-    return read_sitemap(response.body, response.url, max_bytes)
-
-
-def listing_links(response: Response, source: ListingSource) -> Discovered:
-    return read_listing(response.text if isinstance(response, TextResponse) else None, source)
-
-
-def json_api_links(response: Response, source: JsonApiSource) -> Discovered:
-    return read_json_api(response.body, source)
 
 
 def crawl_registry(crawler: Crawler) -> Registry:
@@ -121,9 +101,7 @@ class OutletSpider(scrapy.Spider):
     requests_ahead: dict[str, int]
     in_flight: Counter[str]
     last_queued: dict[str, int]
-    max_depth: int
-    max_documents: int
-    max_links: int
+    bounds: DiscoveryBounds
     document_reader: ThreadPoolExecutor
     # What the run queues of the due revisits (None: all), whether it discovers, what it fetches.
     revisits_to_queue: int | None
@@ -141,9 +119,7 @@ class OutletSpider(scrapy.Spider):
         if isinstance(requested, str):
             requested = [slug.strip() for slug in requested.split(",") if slug.strip()]
         spider.outlets = spider.registry.select(list(requested))
-        spider.max_depth = settings.getint("DISCOVERY_MAX_DEPTH")
-        spider.max_documents = settings.getint("DISCOVERY_MAX_DOCUMENTS")
-        spider.max_links = settings.getint("DISCOVERY_MAX_LINKS")
+        spider.bounds = DiscoveryBounds.from_settings(settings)
         unit = kwargs.get("unit")
         spider.revisits_to_queue = {None: None, "discovery": 0}.get(
             unit, settings.getint("WORKER_REVISITS_PER_UNIT")
@@ -314,12 +290,12 @@ class OutletSpider(scrapy.Spider):
         if len(response.body) > READ_IN_THREAD_BYTES:
             # One thread, so such documents are read, and archived, in the order they were fetched.
             found, matched = await asyncio.wrap_future(
-                self.document_reader.submit(self.read_document, response, outlet, read)
+                self.document_reader.submit(self.bounds.read, response, outlet, read)
             )
         else:
-            found, matched = self.read_document(response, outlet, read)
+            found, matched = self.bounds.read(response, outlet, read)
         depth = response.meta.get("discovery_depth", 0) + 1
-        documents = found.documents[: self.max_documents] if depth <= self.max_depth else ()
+        documents = self.bounds.documents_to_read(found, depth)
         articles = self.counted(outlet, matched).articles if matched is not None else []
         # A document that leads to others (a sitemap index) is never fetched conditionally:
         # a run killed before reading them would lose them.
@@ -327,7 +303,7 @@ class OutletSpider(scrapy.Spider):
             response,
             outlet,
             page_kind,
-            self.bounded(found, depth) or found.problem,
+            self.bounds.left_out(found, depth) or found.problem,
             articles,
             conditional_get=False if found.documents else None,
         )
@@ -336,36 +312,6 @@ class OutletSpider(scrapy.Spider):
                 yield self.json_api_request(document, outlet, depth=depth)
             else:
                 yield self.discovery_request(document, page_kind, outlet, read, depth=depth)
-
-    def bounded(self, found: Discovered, depth: int) -> str | None:
-        """What the discovery bounds left out of a document, in words; None if nothing."""
-        if found.documents and depth > self.max_depth:
-            return (
-                f"{depth} levels deep, more than DISCOVERY_MAX_DEPTH ({self.max_depth}):"
-                f" the documents it lists ({len(found.documents):,}) not read"
-            )
-        if len(found.documents) > self.max_documents:
-            return (
-                f"lists {len(found.documents):,} documents: the first {self.max_documents:,} read"
-                " (DISCOVERY_MAX_DOCUMENTS)"
-            )
-        if len(found.links) > self.max_links:
-            return (
-                f"lists {len(found.links):,} URLs: the first {self.max_links:,} taken (DISCOVERY_MAX_LINKS)"
-            )
-        return None
-
-    def read_document(
-        self, response: Response, outlet: Outlet, read: DocumentReader
-    ) -> tuple[Discovered, ArticleUrls | None]:
-        """What a discovery document lists, and the outlet's article URLs among its first
-        DISCOVERY_MAX_LINKS links (None: it lists none). Touches nothing of the crawl's."""
-        try:
-            found = read(response)
-        except Exception as error:  # a reader's failure is the document's problem, not the crawl's
-            found = Discovered(problem=f"unreadable: {describe_exception(error)}")
-        links = found.links[: self.max_links]
-        return found, article_urls(outlet, links, response.url) if links else None
 
     def article_links(self, outlet: Outlet, links: Iterable[str], base_url: str) -> list[ArticleUrl]:
         """The outlet's article URLs among `links`, one per article, for the fetch queue."""

@@ -15,7 +15,8 @@ IN_ROW_BYTES = 8160
 
 def _per_row_table(name: str, key: str, indexed: str, *columns: Column) -> Table:
     """A table of `columns` per row of the table `indexed` (its `key`), each row's values kept in it,
-    uncompressed, up to a page (TOAST moves them out past 2 KB by default)."""
+    uncompressed, up to a page (TOAST moves them out past 2 KB by default); past a page compressed
+    with lz4 where the server has it, which revision 0009 sets (SQLAlchemy does not model it)."""
     return Table(
         name,
         metadata,

@@ -15,7 +15,7 @@ is taken by the next worker that asks, from the start. Every time is the server'
 workers on machines whose clocks disagree expire leases alike. A worker that found no unit free waits
 for one on a channel (LISTEN/NOTIFY) that releasing leases and scheduling units notify, so it takes a
 unit, or ends, as soon as another worker lets one go (a lease that expires notifies nobody: the wait
-is bounded).
+is bounded), and stops at once when told to (crawler/archive/postgres/wakeup.py).
 
 Every statement is in this module; each method runs one transaction of its own.
 """
@@ -30,6 +30,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
+
+from crawler.archive.postgres.wakeup import Wakeup, await_notification
 
 DISCOVERY = "discovery"
 REVISITS = "revisits"
@@ -320,16 +322,16 @@ class WorkerLeases:
         with self.engine.begin() as connection:
             return self._release(connection, lease)
 
-    def wait_for_work(self, seconds: float, *, until_none_due: bool) -> None:
+    def wait_for_work(self, seconds: float, *, until_none_due: bool, wakeup: Wakeup | None = None) -> None:
         """Return once leases are released or units scheduled (by any worker), or at once if a due unit
-        is free already or (`until_none_due`) none is due; after `seconds` at most."""
+        is free already or (`until_none_due`) none is due; once `wakeup` is set (the worker stops);
+        after `seconds` at most."""
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # Listening before looking: a release committed after the look is still heard.
             connection.execute(text(f"LISTEN {WORK_CHANNEL}"))
             try:
                 if not connection.execute(WAIT_OVER, {"until_none_due": until_none_due}).scalar():
-                    for _ in connection.connection.driver_connection.notifies(timeout=seconds, stop_after=1):
-                        pass
+                    await_notification(connection.connection.driver_connection, seconds, wakeup)
             finally:
                 connection.execute(text(f"UNLISTEN {WORK_CHANNEL}"))
 

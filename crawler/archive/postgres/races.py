@@ -12,6 +12,11 @@ A row read and then rewritten (an article's current version, a post's) is locked
 (`hold_rows`): the second writer waits for the first's commit and reads its version, instead of
 writing over it from what it read before.
 
+Two imports of one record at once (the same file imported twice at once) find no capture of it
+and would both write one, with nothing unique between them: `hold_import` keeps the second waiting,
+until the first's transaction ends, before it looks (a transaction-scoped advisory lock keyed on the
+record's sha256); it then finds the first's capture.
+
 On SQLite one writer holds the file: nothing races, and a transaction runs once.
 """
 
@@ -27,6 +32,10 @@ Result = TypeVar("Result")
 RACE_TRIES = 5
 # unique_violation, foreign_key_violation, serialization_failure, deadlock_detected
 LOST_RACE_STATES = frozenset({"23505", "23503", "40001", "40P01"})
+# Imports' advisory locks take the two-key form, of this class ("simp"), the second key the first 32
+# bits of a record's sha256: two records sharing them wait for each other, harmlessly.
+IMPORT_LOCK_CLASS = 0x73_69_6D_70
+HOLD_IMPORT = "SELECT pg_advisory_xact_lock(CAST(? AS integer), CAST(? AS integer))"
 
 
 def lost_a_race(error: BaseException) -> bool:
@@ -66,6 +75,14 @@ async def retried_async(connection: Any, transaction: Callable[[], Awaitable[Res
             if not lost_a_race(error):
                 raise
     return await transaction()
+
+
+def hold_import(connection: Any, sha256: str) -> None:
+    """Keep other imports of the record whose sha256 is given waiting until the caller's transaction
+    ends (PostgreSQL)."""
+    if on_postgres(connection):
+        key = int.from_bytes(bytes.fromhex(sha256[:8]), signed=True)
+        connection.execute(HOLD_IMPORT, [IMPORT_LOCK_CLASS, key])
 
 
 def hold_rows(connection: Any, table: str, where: str, parameters: Sequence[Any]) -> None:
