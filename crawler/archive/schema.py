@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 HISTORY = Path(__file__).with_name("history")
 VERSION_TABLE = "alembic_version"
 # Every revision of the history, oldest first: an archive at another one was written by a newer sourcevault.
-REVISIONS = ("0001", "0002", "0004", "0005", "0006", "0007", "0008", "0009")
+REVISIONS = ("0001", "0002", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 HEAD = REVISIONS[-1]
 # The revision whose SQLite schema is the one the legacy migrations left (m012_stored_fingerprints).
 BASELINE = "0001"
