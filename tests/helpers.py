@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import html
 import os
+import random
 import re
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import opencc
 from click.testing import CliRunner, Result
 
 from crawler.archive import Archive, legacy, schema
@@ -262,6 +264,41 @@ def store_fixture_articles(archive: Archive, registry: Registry) -> int:
         archive.store(capture, run_id=None)
         stored += capture.extraction.article is not None
     return stored
+
+
+# The outlets recombined articles are archived under, in turn.
+RECOMBINED_OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
+
+
+def store_recombined_articles(
+    archive: Archive, registry: Registry, count: int, *, seed: int, first: int
+) -> None:
+    """`count` synthetic articles (numbers `first` on) recombined from 2 to 5 paragraphs of the
+    archive's articles, every other one turned Traditional (OpenCC s2twp), across six outlets and
+    nine years."""
+    paragraphs = [
+        paragraph
+        for (body,) in archive.db.execute("SELECT body FROM articles")
+        for paragraph in body.split("\n\n")
+        if len(paragraph) > 5
+    ]
+    to_traditional = opencc.OpenCC("s2twp")
+    rng = random.Random(seed)
+    for number in range(count):
+        body = "\n\n".join(rng.sample(paragraphs, rng.randint(2, 5)))
+        title = rng.choice(paragraphs)[:24]
+        if number % 2:
+            title, body = to_traditional.convert(title), to_traditional.convert(body)
+        year = 2016 + number % 9
+        store_article(
+            archive,
+            registry,
+            outlet=RECOMBINED_OUTLETS[number % len(RECOMBINED_OUTLETS)],
+            number=first + number,
+            title=title,
+            body=body,
+            published_at=f"{year}-{number % 12 + 1:02d}-{number % 27 + 1:02d}T09:30:00+08:00",
+        )
 
 
 CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)

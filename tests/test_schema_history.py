@@ -164,6 +164,9 @@ def test_the_revisions_after_the_last_that_changes_sqlite_build_the_same_sqlite_
     partial = built_by_history(tmp_path / "partial.db", schema.SQLITE_SCHEMA_REVISION)
     Archive(tmp_path / "head.db").close()
     assert partial == sqlite_schema(tmp_path / "head.db")
+    # And it is the last that changes one: the revision before it builds another SQLite schema.
+    before = schema.REVISIONS[schema.REVISIONS.index(schema.SQLITE_SCHEMA_REVISION) - 1]
+    assert built_by_history(tmp_path / "before.db", before) != partial
 
 
 def test_an_archive_the_legacy_migrations_brought_to_m012_reads_once_opened_read_write(tmp_path):

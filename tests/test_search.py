@@ -18,7 +18,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import opencc
 import pytest
 from sqlite_utils import Database
 
@@ -30,7 +29,12 @@ from crawler.search.index import catch_up
 from crawler.search.query import Filters, QueryError, parse_query
 from crawler.search.results import count_matches, matching_article_ids, search
 from crawler.search.tokens import index_text, normalise
-from tests.helpers import made_by_legacy_migrations, store_article, store_fixture_articles
+from tests.helpers import (
+    made_by_legacy_migrations,
+    store_article,
+    store_fixture_articles,
+    store_recombined_articles,
+)
 
 OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
 TYPHOON = "受颱風影響，臺灣東部花蓮、臺東兩縣今天宣佈停班停課，交通部門提醒民眾減少外出，並注意強風豪雨。"
@@ -67,29 +71,7 @@ def corpus(tmp_path_factory, registry):
     archive = Archive(path)
     archive.sync_outlets(registry)
     assert store_fixture_articles(archive, registry) >= 10
-    paragraphs = [
-        paragraph
-        for (body,) in archive.db.execute("SELECT body FROM articles")
-        for paragraph in body.split("\n\n")
-        if len(paragraph) > 5
-    ]
-    to_traditional = opencc.OpenCC("s2twp")
-    rng = random.Random(7)
-    for number in range(RECOMBINED_ARTICLES):
-        body = "\n\n".join(rng.sample(paragraphs, rng.randint(2, 5)))
-        title = rng.choice(paragraphs)[:24]
-        if number % 2:
-            title, body = to_traditional.convert(title), to_traditional.convert(body)
-        year = 2016 + number % 9
-        store_article(
-            archive,
-            registry,
-            outlet=OUTLETS[number % len(OUTLETS)],
-            number=1000 + number,
-            title=title,
-            body=body,
-            published_at=f"{year}-{number % 12 + 1:02d}-{number % 27 + 1:02d}T09:30:00+08:00",
-        )
+    store_recombined_articles(archive, registry, RECOMBINED_ARTICLES, seed=7, first=1000)
     for number, (outlet, title, body) in enumerate(WRITTEN_ARTICLES):
         store_article(archive, registry, outlet=outlet, number=5000 + number, title=title, body=body)
     yield archive

@@ -97,7 +97,7 @@ class PostIndex:
                 post
                 for (post,) in self.connection.execute(
                     "SELECT rowid FROM post_search WHERE post_search MATCH ?"
-                    " ORDER BY bm25(post_search, 3.0, 1.0, 0.0), rowid DESC LIMIT ?",
+                    " ORDER BY rank, rowid DESC LIMIT ?",
                     [expression, limit],
                 )
             ]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 HISTORY = Path(__file__).with_name("history")
 VERSION_TABLE = "alembic_version"
 # Every revision of the history, oldest first: an archive at another one was written by a newer sourcevault.
-REVISIONS = ("0001", "0002", "0004", "0005", "0006", "0007", "0008", "0009")
+REVISIONS = ("0001", "0002", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 HEAD = REVISIONS[-1]
 # The revision whose SQLite schema is the one the legacy migrations left (m012_stored_fingerprints).
 BASELINE = "0001"
@@ -38,7 +38,7 @@ BASELINE = "0001"
 # at it or later has every table and column this sourcevault reads, and read-only commands read it;
 # an older one (one the legacy migrations made included) is brought up by the next read-write open.
 # A test checks that the history builds the same SQLite schema up to it as up to HEAD.
-SQLITE_SCHEMA_REVISION = "0007"
+SQLITE_SCHEMA_REVISION = "0010"
 # An SQLite archive's FTS5 search index and its bookkeeping, which the model does not hold (the
 # revisions make them in SQLite's own DDL), and the legacy migrations' record.
 SQLITE_ONLY_TABLES = ("article_search", "post_search", "_sqlite_migrations")

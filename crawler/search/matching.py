@@ -27,7 +27,7 @@ from functools import cache
 from crawler.search.query import QueryTerm, SearchQuery, phrase_tokens
 from crawler.search.tokens import WORD_RUN, normalise
 
-# The weights of `bm25(3.0, 1.0, 0.0)` (migration m005): title, body, filter tokens.
+# The weights of the SQLite index's rank, `bm25(1.0, 3.0, 0.0)` over its columns body, title, filters.
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
 # FTS5's bm25 constants.
