@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from crawler.archive.lock import WORKER
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
-from crawler.archive.postgres.leases import Lease, Unit, WorkerLeases, schedule
+from crawler.archive.postgres.leases import WORK_CHANNEL, Lease, Unit, WorkerLeases, schedule
 from crawler.archive.postgres.lock import PostgresWriteLock
 from crawler.cli.crawling import DEMO_SNAPSHOT
 from tests.helpers import SOURCEVAULT, make_snapshot, run_sourcevault
@@ -75,6 +75,26 @@ def test_a_worker_waiting_for_a_unit_another_holds_stops_at_once_on_sigterm_and_
     # Retired: the other worker alone is left, with its lease.
     assert archive_rows(postgres_url, "SELECT id FROM crawl_workers") == [(holder.worker,)]
     assert archive_rows(postgres_url, "SELECT worker FROM work_leases") == [(holder.worker,)]
+    archive.close()
+
+
+def test_a_worker_whose_run_fails_exits_1_so_systemd_restarts_it(postgres_url):
+    archive = PostgresArchive(postgres_url)
+    schedule(archive.engine, [Unit.discovery("cna")])
+    holder = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
+    holder.register()
+    assert holder.take() is not None
+    options = ["cna", "--forever", "--replay", str(DEMO_SNAPSHOT), "--lease", "2400"]
+    worker = worker_process([*options, "-s", "WORKER_WAIT_SECONDS=600", "--db", postgres_url])
+    until(lambda: worker.poll() is not None or waiting_for_work(archive.engine))
+    # Its next look for work finds no table of units: woken, the run fails.
+    with archive.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE work_units RENAME TO work_units_gone"))
+        connection.execute(text(f"NOTIFY {WORK_CHANNEL}"))
+    out, err = worker.communicate(timeout=120)
+    assert (worker.returncode, out) == (1, "")
+    assert re.search(rf"\nError: {WORKER_LINE}the worker failed \(its log above says why\)\n$", err)
+    assert "work_units" in err
     archive.close()
 
 

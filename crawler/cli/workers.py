@@ -86,7 +86,7 @@ def crawl_as_worker(
             f"-s WORKER_WAIT_SECONDS={settings['WORKER_WAIT_SECONDS']}: a crawl worker waits for work"
             " more than 0 seconds at a time"
         )
-    from crawler.workers import LEASE_LOST, NONE_DUE, STOPPED, CrawlWorker
+    from crawler.workers import FAILED, LEASE_LOST, NONE_DUE, STOPPED, CrawlWorker
 
     registry_outlets = registry.select(list(outlets))
     worker = CrawlWorker(
@@ -115,6 +115,10 @@ def crawl_as_worker(
         lock.release()
     for unit, reason in done.crawls:
         click.echo(f"{done.worker}: {unit.kind} {unit.subject}: {reason}")
+    if done.ended == FAILED:
+        # Not 0: systemd restarts a worker that failed (Restart=on-failure), not one that ended.
+        click.echo(f"Error: {done.worker}: the worker failed (its log above says why)", err=True)
+        return exit_status.FAILED
     if done.ended == STOPPED:
         click.echo(f"{done.worker}: stopped")
     elif done.ended == NONE_DUE and not done.crawls:
