@@ -56,18 +56,22 @@ def test_a_worker_crawls_each_outlet_under_its_lease_then_ends_when_none_is_due(
     assert re.fullmatch(rf"{WORKER_LINE}no unit was due\n", again.stdout)
 
 
-def test_a_worker_waiting_for_a_unit_another_holds_stops_at_once_on_sigterm_and_says_so(postgres_url):
-    archive = PostgresArchive(postgres_url)
+def waiting_worker(archive: PostgresArchive, url: str) -> tuple[WorkerLeases, subprocess.Popen[str]]:
+    """A worker, as systemd runs it (--forever), waiting for the one unit, which another holds; its
+    wait bounded at ten minutes (a quarter of its lease): only its wakeup ends it sooner."""
     schedule(archive.engine, [Unit.discovery("cna")])
     holder = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
     holder.register()
     assert holder.take() is not None
-    # As systemd runs it (--forever), its wait bounded at ten minutes (a quarter of its lease): only
-    # its wakeup ends it sooner.
     options = ["cna", "--forever", "--replay", str(DEMO_SNAPSHOT), "--lease", "2400"]
-    options += ["-s", "WORKER_WAIT_SECONDS=600"]
-    worker = worker_process([*options, "--db", postgres_url])
+    worker = worker_process([*options, "-s", "WORKER_WAIT_SECONDS=600", "--db", url])
     until(lambda: worker.poll() is not None or waiting_for_work(archive.engine))
+    return holder, worker
+
+
+def test_a_worker_waiting_for_a_unit_another_holds_stops_at_once_on_sigterm_and_says_so(postgres_url):
+    archive = PostgresArchive(postgres_url)
+    holder, worker = waiting_worker(archive, postgres_url)
     worker.send_signal(signal.SIGTERM)
     out, err = worker.communicate(timeout=120)
     assert worker.returncode == 0, err
@@ -80,13 +84,7 @@ def test_a_worker_waiting_for_a_unit_another_holds_stops_at_once_on_sigterm_and_
 
 def test_a_worker_whose_run_fails_exits_1_so_systemd_restarts_it(postgres_url):
     archive = PostgresArchive(postgres_url)
-    schedule(archive.engine, [Unit.discovery("cna")])
-    holder = WorkerLeases(archive.engine, "other-host:1:20261202T000000Z", 600)
-    holder.register()
-    assert holder.take() is not None
-    options = ["cna", "--forever", "--replay", str(DEMO_SNAPSHOT), "--lease", "2400"]
-    worker = worker_process([*options, "-s", "WORKER_WAIT_SECONDS=600", "--db", postgres_url])
-    until(lambda: worker.poll() is not None or waiting_for_work(archive.engine))
+    _, worker = waiting_worker(archive, postgres_url)
     # Its next look for work finds no table of units: woken, the run fails.
     with archive.engine.begin() as connection:
         connection.execute(text("ALTER TABLE work_units RENAME TO work_units_gone"))
