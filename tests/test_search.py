@@ -30,13 +30,13 @@ from crawler.search.query import Filters, QueryError, parse_query
 from crawler.search.results import count_matches, matching_article_ids, search
 from crawler.search.tokens import index_text, normalise
 from tests.helpers import (
+    RECOMBINED_OUTLETS,
     made_by_legacy_migrations,
     store_article,
     store_fixture_articles,
     store_recombined_articles,
 )
 
-OUTLETS = ("cna", "udn", "ltn", "sina", "huanqiu", "epochtimes")
 TYPHOON = "受颱風影響，臺灣東部花蓮、臺東兩縣今天宣佈停班停課，交通部門提醒民眾減少外出，並注意強風豪雨。"
 RECOMBINED_ARTICLES = 60
 # Written for these tests (synthetic): mixed scripts, Latin, FTS and SQL syntax as plain text.
@@ -268,7 +268,7 @@ def test_filters_match_the_same_articles_as_plain_sql(corpus):
     for _ in range(40):
         days = sorted(date(rng.randint(2015, 2026), rng.randint(1, 12), rng.randint(1, 28)) for _ in range(2))
         filters = Filters(
-            outlets=tuple(rng.sample(OUTLETS, rng.randint(0, 2))),
+            outlets=tuple(rng.sample(RECOMBINED_OUTLETS, rng.randint(0, 2))),
             since=days[0] if rng.random() < 0.6 else None,
             until=days[1] if rng.random() < 0.6 else None,
             language=rng.choice([None, "zh", "zh-Hant", "zh-hans", "en"]),

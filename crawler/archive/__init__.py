@@ -287,8 +287,9 @@ class Archive(ArchiveConnection):
         with self.db.atomic():
             self.add_site_outlet(key.outlet)
             # The same record imported at once by another process waits here, then finds this capture.
-            hold_import(self.connection, hashlib.sha256(record).hexdigest())
-            if self.captures.holds_import(record):
+            sha256 = hashlib.sha256(record).hexdigest()
+            hold_import(self.connection, sha256)
+            if self.captures.holds_import(sha256):
                 return "unchanged"
             if self.articles.current_content(key) == (article.title, article.body, article.published_at):
                 return "unchanged"

@@ -190,9 +190,8 @@ class Captures:
         )
         return int(cursor.lastrowid or 0)
 
-    def holds_import(self, record: bytes) -> bool:
-        """Whether this very record was imported before."""
-        sha256 = hashlib.sha256(record).hexdigest()
+    def holds_import(self, sha256: str) -> bool:
+        """Whether the record of this sha256 was imported before."""
         return bool(
             self.connection.execute(
                 "SELECT 1 FROM captures WHERE body_sha256 = ? AND page_kind = ?", [sha256, IMPORT_PAGE_KIND]
