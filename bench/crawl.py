@@ -10,14 +10,17 @@ most 32 requests at a time):
   `trafilatura.bare_extraction` and inserts the page's URL, title, date and text into SQLite with
   sqlite-utils, one row per page;
 - sourcevault: `sourcevault crawl` of the three outlets (fetch queue, raw originals, extraction,
-  language and script, deduplication, search index).
+  language and script, deduplication, search index);
+- with `--reference DIR`, the same crawl by the sourcevault of another checkout (an older commit:
+  `git worktree add /tmp/before REV`), run by this Python, so a change is measured against what
+  came before it on the same pages in the same run.
 
 For each crawl: pages fetched, wall seconds, pages/s, CPU ms per page (user + system of the crawl
 and every process it started, orphans included, from os.wait4), peak RSS (the largest process,
 os.wait4) and the peak of the whole process tree's RSS (sampled every 200 ms). Then sourcevault's
-ratios to the other two. This process imports neither Scrapy nor the pages, so its own memory does not count.
+ratios to the others. This process imports neither Scrapy nor the pages, so its own memory does not count.
 
-    python -m bench.crawl [--pages 1000 6000]
+    python -m bench.crawl [--pages 1000 6000] [--reference DIR]
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ POLITENESS_OFF = {
     "AUTOTHROTTLE_ENABLED": "False",
 }
 CRAWLERS = ("bare Scrapy", "hand-written", "sourcevault")
+REFERENCE = "reference"
+# The reference checkout's command line; -P keeps the bench's working directory (this checkout)
+# from coming before it on sys.path.
+REFERENCE_CLI = "import sys; from crawler.cli import main; sys.argv[0] = 'sourcevault'; main()"
 SAMPLE_SECONDS = 0.2
 # prctl's option that makes a process the reaper of its descendants' orphans (linux/prctl.h).
 PR_SET_CHILD_SUBREAPER = 36
@@ -167,7 +174,7 @@ def become_subreaper() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
-def measured(command: list[str]) -> tuple[float, float, float, float, str]:
+def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, float, str]:
     """Run a command: wall seconds, CPU seconds, peak RSS and peak tree RSS in MiB, standard output.
 
     CPU seconds are those of the command and of every process it started (its orphans included).
@@ -175,7 +182,7 @@ def measured(command: list[str]) -> tuple[float, float, float, float, str]:
     others = children()
     with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as errors:
         started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=errors, text=True)
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=errors, text=True)
         peak_tree = 0.0
         done = threading.Event()
 
@@ -209,7 +216,10 @@ def measure_scrapy(kind: str, sitemaps: list[str], folder: Path) -> Measure:
     return Measure(json.loads(output.strip().splitlines()[-1])["pages"], seconds, cpu, peak, tree)
 
 
-def measure_sourcevault(base_url: str, folder: Path, settings: list[str]) -> Measure:
+def measure_sourcevault(
+    base_url: str, folder: Path, settings: list[str], checkout: Path | None = None
+) -> Measure:
+    """`sourcevault crawl` of the site's outlets: this checkout's, or another `checkout`'s."""
     from bench.crawl_site import OUTLETS, registry_toml  # noqa: PLC0415
 
     registry = folder / "outlets.toml"
@@ -222,14 +232,18 @@ def measure_sourcevault(base_url: str, folder: Path, settings: list[str]) -> Mea
         for argument in ("-s", setting)
     ]
     arguments = ["--registry", str(registry), "--db", str(database), *ALLOW_LOOPBACK, *overrides]
-    command = [str(SOURCEVAULT), "crawl", *arguments]
-    seconds, cpu, peak, tree, _ = measured(command)
+    if checkout is None:
+        command, env = [str(SOURCEVAULT), "crawl", *arguments], None
+    else:
+        command = [sys.executable, "-P", "-c", REFERENCE_CLI, "crawl", *arguments]
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
+    seconds, cpu, peak, tree, _ = measured(command, env)
     with sqlite3.connect(database) as archive:
         (pages,) = archive.execute("SELECT count(*) FROM captures WHERE page_kind = 'article'").fetchone()
     return Measure(pages, seconds, cpu, peak, tree)
 
 
-def crawl_all(pages: int, settings: list[str]) -> dict[str, Measure]:
+def crawl_all(pages: int, settings: list[str], reference: Path | None = None) -> dict[str, Measure]:
     """Serve a site of `pages` articles and crawl it with each crawler in turn, each in a fresh folder."""
     command = [sys.executable, "-m", "bench.crawl", "--serve", str(pages)]
     measures: dict[str, Measure] = {}
@@ -237,9 +251,13 @@ def crawl_all(pages: int, settings: list[str]) -> dict[str, Measure]:
     with subprocess.Popen(command, cwd=ROOT, **pipes) as site:  # type: ignore[call-overload]
         assert site.stdout is not None and site.stdin is not None
         addresses = json.loads(site.stdout.readline())
-        for name in CRAWLERS:
+        for name in (*CRAWLERS, REFERENCE) if reference else CRAWLERS:
             with tempfile.TemporaryDirectory(prefix="sourcevault-crawl-bench-") as folder:
-                if name == "sourcevault":
+                if name == REFERENCE:
+                    measures[name] = measure_sourcevault(
+                        addresses["base_url"], Path(folder), settings, reference
+                    )
+                elif name == "sourcevault":
                     measures[name] = measure_sourcevault(addresses["base_url"], Path(folder), settings)
                 else:
                     kind = "bare" if name == "bare Scrapy" else "hand-written"
@@ -260,8 +278,9 @@ def print_results(results: dict[int, dict[str, Measure]]) -> None:
                 f"{measure.peak_rss_mib:>12.1f}{measure.peak_tree_mib:>12.1f}"
             )
         ours = measures["sourcevault"]
-        for name in ("hand-written", "bare Scrapy"):
-            other = measures[name]
+        for name in ("hand-written", "bare Scrapy", REFERENCE):
+            if (other := measures.get(name)) is None:
+                continue
             print(
                 f"{'':>6}  sourcevault/{name}: pages/s {ours.pages_per_second / other.pages_per_second:.2f}x,"
                 f" CPU/page {ours.cpu_ms_per_page / other.cpu_ms_per_page:.2f}x,"
@@ -270,7 +289,7 @@ def print_results(results: dict[int, dict[str, Measure]]) -> None:
     if len(results) > 1:
         (small, first), *_, (large, last) = results.items()
         growth = ", ".join(
-            f"{name} {last[name].peak_tree_mib - first[name].peak_tree_mib:+.1f} MiB" for name in CRAWLERS
+            f"{name} {last[name].peak_tree_mib - first[name].peak_tree_mib:+.1f} MiB" for name in last
         )
         print(f"peak tree RSS from {small} to {large} pages: {growth}")
     largest = max(results)
@@ -282,11 +301,32 @@ def print_results(results: dict[int, dict[str, Measure]]) -> None:
     )
 
 
+def reference_checkout(given: Path) -> Path:
+    """The reference checkout, checked, and said first with its commit when it is a git checkout."""
+    checkout = given.resolve()
+    if not (checkout / "crawler" / "__init__.py").is_file():
+        raise SystemExit(f"--reference {given}: not a sourcevault checkout (no crawler package in it)")
+    commit = subprocess.run(
+        ["git", "-C", str(checkout), "log", "-1", "--format=%h %cs"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    print(f"reference: the sourcevault of {checkout}" + (f", commit {commit}" if commit else ""), flush=True)
+    return checkout
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, nargs="+", default=[1000, 6000], metavar="N")
     parser.add_argument(
         "--setting", "-s", action="append", default=[], metavar="NAME=VALUE", help="For sourcevault's crawl."
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        metavar="DIR",
+        help="Also crawl with the sourcevault of this checkout (e.g. an older commit's git worktree).",
     )
     parser.add_argument("--bare", nargs="+", metavar=("DB", "SITEMAP_URL"), help=argparse.SUPPRESS)
     parser.add_argument("--hand-written", nargs="+", metavar=("DB", "SITEMAP_URL"), help=argparse.SUPPRESS)
@@ -302,7 +342,8 @@ def main() -> None:
         serve(arguments.serve, SEED)
         return
     become_subreaper()
-    results = {pages: crawl_all(pages, arguments.setting) for pages in sorted(arguments.pages)}
+    reference = reference_checkout(arguments.reference) if arguments.reference else None
+    results = {pages: crawl_all(pages, arguments.setting, reference) for pages in sorted(arguments.pages)}
     print_results(results)
 
 
