@@ -73,6 +73,12 @@ def index_unindexed_posts(connection: Connection) -> int:
 
 def search_posts(connection: Connection, query: SearchQuery, limit: int) -> tuple[int, list[int]]:
     """How many posts match, and the ids of the best `limit`, best first."""
+    scored = scored_posts(connection, query)
+    return len(scored), [post for _, post in scored[:limit]]
+
+
+def scored_posts(connection: Connection, query: SearchQuery) -> list[tuple[float, int]]:
+    """Every post the query matches with its bm25 score (FTS5's rank negated), best first."""
     with through_the_index(connection):
         statement = Statement()
         condition = match_condition(connection, query, NO_FILTERS, statement)
@@ -87,7 +93,7 @@ def search_posts(connection: Connection, query: SearchQuery, limit: int) -> tupl
                 statement.parameters,
             ).all()
         if not ranked_rows:
-            return 0, []
+            return []
         posts, tokens = connection.execute(
             text(f"SELECT count(*), sum(token_count) FROM {POST_INDEX_TABLE}")
         ).one()
@@ -98,14 +104,13 @@ def search_posts(connection: Connection, query: SearchQuery, limit: int) -> tupl
         )
     # FTS5: (double) tokens / (double) rows.
     average_tokens = float(tokens) / float(posts)
-    scored = sorted(
+    return sorted(
         (
             (bm25(list(counts[0::2]), list(counts[1::2]), post_tokens, idfs, average_tokens), post)
             for post, post_tokens, *counts in ranked_rows
         ),
         key=lambda scored_post: (-scored_post[0], -scored_post[1]),
     )
-    return len(ranked_rows), [post for _, post in scored[:limit]]
 
 
 def newest_articles_holding(connection: Connection, query: SearchQuery, limit: int) -> list[tuple[int, str]]:
