@@ -4,14 +4,18 @@ The tables (`article_minhashes`, `minhash_bands`, `cluster_links`, `clusters`, a
 `body_hash` and `cluster_id`) are written here; what makes two articles one story is decided
 by `crawler.story_matching`. Finding an article's candidates is a bounded, indexed lookup whatever the
 archive's size: the articles sharing its exact body hash, its other editions, and those sharing
-an LSH band of its MinHash, each band read only so deep.
+an LSH band of its MinHash, each band read only so deep. On PostgreSQL, where several writers store
+at once, two storing copies of one story take turns (`story_keys`, crawler/archive/postgres/races.py):
+the second looks once the first's copy is committed, instead of missing it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
 from crawler.archive.connection import marks, utc_now
+from crawler.archive.postgres.races import hold_story_keys
 from crawler.story_matching import (
     ComparedArticle,
     Fingerprint,
@@ -33,6 +37,25 @@ COMPARED_COLUMNS = ", ".join(
     f"m.{name}" if name == "comparable_text" else f"a.{name}" for name in ComparedArticle.__dataclass_fields__
 )
 COMPARED_FROM = "articles a LEFT JOIN article_minhashes m ON m.article = a.id"
+
+
+def _signed_32(value: int) -> int:
+    return (value + 2**31) % 2**32 - 2**31
+
+
+def story_keys(subject: ComparedArticle, fingerprint: Fingerprint) -> list[int]:
+    """What the article shares with any copy the lookup finds, in 32 bits: its outlet and article id
+    (other editions), and each LSH band bucket (an exact copy shares all, a near one some).
+
+    At most 33 (story_matching's BANDS, and one), whatever the archive's size. A bucket is a 64-bit
+    hash of its band's values, its low 32 bits as good a key; keys two stories share by chance only
+    make one writer wait.
+    """
+    edition = hashlib.blake2b(f"{subject.outlet}\0{subject.article_id}".encode(), digest_size=4).digest()
+    return [
+        int.from_bytes(edition, "little", signed=True),
+        *(_signed_32(bucket) for _, bucket in fingerprint.band_buckets),
+    ]
 
 
 def store_fingerprint(connection: sqlite3.Connection, article: int, fingerprint: Fingerprint) -> None:
@@ -75,6 +98,9 @@ class StoryIndex:
         if row is None:
             return []
         subject = ComparedArticle(*row)
+        # Another writer storing a copy of this story at once commits it first, or waits for this
+        # one's commit: whichever looks second finds the other's (PostgreSQL).
+        hold_story_keys(self.connection, story_keys(subject, fingerprint))
         self.connection.execute(
             "UPDATE articles SET body_hash = ? WHERE id = ?", [fingerprint.body_hash, article]
         )

@@ -17,12 +17,24 @@ and would both write one, with nothing unique between them: `hold_import` keeps 
 until the first's transaction ends, before it looks (a transaction-scoped advisory lock keyed on the
 record's sha256); it then finds the first's capture.
 
-On SQLite one writer holds the file: nothing races, and a transaction runs once.
+Two writers storing copies of one story at once (crawl workers fetching two outlets' copies of a wire
+story, an import beside them) would each look for the other's among committed articles, find none
+and link to nothing: `hold_story_keys` keeps the second waiting, until the first's transaction ends,
+before it looks for copies (transaction-scoped advisory locks keyed on what two copies share: their
+LSH band buckets, or their outlet and article id for other editions); it then finds the first's copy.
+Each writer takes its keys at once and in ascending order, so two sharing several wait for each other
+one way only. A writer that updates an article while another links a new copy to its old text can
+still wait for the other both ways (the article's row, the copy's keys): PostgreSQL ends one as
+deadlocked, and it runs again.
+
+On SQLite one writer holds the file: nothing races, and a transaction runs once. Its copies are
+looked for after its first write, which takes SQLite's write lock: every other writer's copy is
+committed by then, or waits for this one's commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from crawler.archive.connection import on_postgres
@@ -36,6 +48,12 @@ LOST_RACE_STATES = frozenset({"23505", "23503", "40001", "40P01"})
 # bits of a record's sha256: two records sharing them wait for each other, harmlessly.
 IMPORT_LOCK_CLASS = 0x73_69_6D_70
 HOLD_IMPORT = "SELECT pg_advisory_xact_lock(CAST(? AS integer), CAST(? AS integer))"
+# The story index's, of this class ("copy"), the second key what two copies of a story share, in
+# 32 bits. An array's elements are unnested, and each locked, in the array's order.
+STORY_LOCK_CLASS = 0x63_6F_70_79
+HOLD_STORY_KEYS = (
+    "SELECT count(pg_advisory_xact_lock(CAST(? AS integer), key)) FROM unnest(CAST(? AS integer[])) AS key"
+)
 
 
 def lost_a_race(error: BaseException) -> bool:
@@ -83,6 +101,13 @@ def hold_import(connection: Any, sha256: str) -> None:
     if on_postgres(connection):
         key = int.from_bytes(bytes.fromhex(sha256[:8]), signed=True)
         connection.execute(HOLD_IMPORT, [IMPORT_LOCK_CLASS, key])
+
+
+def hold_story_keys(connection: Any, keys: Iterable[int]) -> None:
+    """Keep other writers of an article sharing one of the story `keys` (signed 32-bit integers)
+    waiting until the caller's transaction ends (PostgreSQL)."""
+    if on_postgres(connection):
+        connection.execute(HOLD_STORY_KEYS, [STORY_LOCK_CLASS, sorted(set(keys))])
 
 
 def hold_rows(connection: Any, table: str, where: str, parameters: Sequence[Any]) -> None:

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import sqlite3
 
-# The runs' key class: "srun". The only other lock of sourcevault's in the two-key form is an
-# import's (crawler/archive/postgres/races.py, IMPORT_LOCK_CLASS).
+# The runs' key class: "srun". The other locks of sourcevault's in the two-key form are an import's
+# and the story index's (crawler/archive/postgres/races.py, IMPORT_LOCK_CLASS, STORY_LOCK_CLASS).
 RUN_LOCK_CLASS = 0x73_72_75_6E
 
 HOLD = "SELECT pg_advisory_lock(CAST(? AS integer), CAST(? AS integer))"
