@@ -27,6 +27,7 @@ from crawler.posts.post import Endpoint
 from tests.doc_commands import DOCS, matches, output_shown_after
 from tests.helpers import ROOT, SOURCEVAULT, run_sourcevault
 from tests.post_fixtures import fetched
+from tests.test_postgres_beside_crawls import waiting_for_a_lock
 from tests.test_serve import _get, start_serving, stop_serving
 
 # The FTS5 index's own tables: compared through what `search` finds, not byte for byte.
@@ -40,7 +41,7 @@ ORDINARY_WEIBO = "https://weibo.com/7827771738/N4xlMvjhI"
 DOCS_URL = "postgresql://sourcevault@db.example.org/archive"
 # Rows per transaction in the interrupted copy: the demo's 49 raw originals take five.
 SMALL_BATCH = 10
-# The lock table is read up to this many times, this far apart, while the copy reaches its third batch:
+# The server is asked up to this many times, this far apart, while the copy reaches its third batch:
 # a bound, not a wait (the copy's start and first tables took over 60 s once with the machine loaded).
 COUNTER_POLLS = 6_000
 POLL_SECONDS = 0.05
@@ -124,23 +125,15 @@ def row_count(url: str) -> int:
     return count
 
 
-def waiting_on_a_lock(url: str) -> int:
-    """How many sessions of the server wait on a lock another holds (the copy on the test's row)."""
-    engine = create_engine(engine_url(url))
-    with engine.connect() as connection:
-        count = connection.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar_one()
-    engine.dispose()
-    return count
-
-
-def wait_until_the_copy_waits_on(url: str, copy: subprocess.Popen[bytes]) -> None:
-    """Poll the server's lock table (bounded) until the copy waits on the test's uncommitted row."""
+def wait_until_the_copy_waits_on(url: str, holder: int, copy: subprocess.Popen[bytes]) -> None:
+    """Poll the server (bounded) until the copy waits on the test's uncommitted row, held by the
+    session `holder`. The server is shared: other tests' sessions wait on locks of their own."""
     for _ in range(COUNTER_POLLS):
-        if waiting_on_a_lock(url) or copy.poll() is not None:
+        if waiting_for_a_lock(url, holder) or copy.poll() is not None:
             break
         time.sleep(POLL_SECONDS)
     assert copy.poll() is None, copy.communicate()
-    assert waiting_on_a_lock(url) == 1
+    assert waiting_for_a_lock(url, holder)
 
 
 def test_a_copy_killed_mid_table_goes_on_when_run_again_and_writes_no_row_twice(
@@ -155,6 +148,7 @@ def test_a_copy_killed_mid_table_goes_on_when_run_again_and_writes_no_row_twice(
     # the copy is surely mid-table (two batches committed) when it is killed.
     holder = create_engine(engine_url(postgres_url))
     with holder.connect() as blocking:
+        holding = blocking.execute(text("SELECT pg_backend_pid()")).scalar_one()
         blocking.execute(
             raw_bodies.insert(),
             dict(zip(("sha256", "size_bytes", "compression", "compressed"), bodies[25], strict=True)),
@@ -172,7 +166,7 @@ def test_a_copy_killed_mid_table_goes_on_when_run_again_and_writes_no_row_twice(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        wait_until_the_copy_waits_on(postgres_url, copy)
+        wait_until_the_copy_waits_on(postgres_url, holding, copy)
         assert row_count(postgres_url) == 2 * SMALL_BATCH
         assert copy.poll() is None
         copy.send_signal(signal.SIGKILL)

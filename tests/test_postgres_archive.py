@@ -18,6 +18,7 @@ from crawler.archive.connection import ArchiveError, CorruptOriginal
 from crawler.archive.model import POSTGRES_ONLY_TABLES, metadata, raw_bodies
 from crawler.archive.postgres.connection import PostgresArchive, engine_url
 from tests.helpers import archive_tables
+from tests.loopback import refused_port
 from tests.test_import_races import importer, until_waiting_for_locks
 from tests.test_startup import heavy_modules_imported_by
 
@@ -84,8 +85,9 @@ def test_an_archive_of_a_newer_sourcevault_is_refused_in_one_line(postgres_url):
 
 
 def test_a_server_that_does_not_answer_is_one_line(tmp_path):
-    with pytest.raises(ArchiveError, match="cannot use the PostgreSQL archive") as raised:
-        PostgresArchive("postgresql://nobody@127.0.0.1:1/none")
+    refused = pytest.raises(ArchiveError, match="cannot use the PostgreSQL archive")
+    with refused_port() as port, refused as raised:
+        PostgresArchive(f"postgresql://nobody@127.0.0.1:{port}/none")
     assert "\n" not in str(raised.value)
 
 

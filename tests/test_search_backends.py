@@ -25,6 +25,7 @@ from crawler.search import postgres, results
 from crawler.search.matching import fold
 from crawler.search.query import Filters, parse_query
 from tests.helpers import invoke
+from tests.loopback import refused_port
 from tests.postgres_databases import drop_database, new_database, server_url
 from tests.test_search import corpus  # noqa: F401 (the fixture)
 
@@ -306,9 +307,10 @@ def test_search_show_and_stats_print_the_same_on_both(both):
 
 
 def test_a_server_that_is_not_there_is_one_line(tmp_path):
-    found = invoke("search", "臺灣", "--db", "postgresql://nobody@127.0.0.1:1/none")
+    with refused_port() as port:
+        found = invoke("search", "臺灣", "--db", f"postgresql://nobody@127.0.0.1:{port}/none")
     assert found.exit_code == 1
-    assert found.stderr.count("\n") == 1 and "127.0.0.1:1" in found.stderr
+    assert found.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in found.stderr
 
 
 def test_a_search_past_its_time_limit_is_stopped_in_one_line(on_postgres):

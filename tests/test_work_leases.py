@@ -312,7 +312,8 @@ def contended_units() -> list[Unit]:
 def test_four_worker_processes_take_every_unit_once_and_never_share_an_outlet(engine, postgres_url):
     units = contended_units()
     schedule(engine, units)
-    workers = [lease_worker("work", postgres_url, 30) for _ in range(4)]
+    # Each holds its first unit until another worker holds one: shared, however late the others start.
+    workers = [lease_worker("share", postgres_url, 30) for _ in range(4)]
     done = finished_units(workers)
     assert sorted(unit["unit"] for unit in done) == list(range(1, len(units) + 1))
     assert len({unit["worker"] for unit in done}) > 1
