@@ -44,16 +44,16 @@ Result = TypeVar("Result")
 RACE_TRIES = 5
 # unique_violation, foreign_key_violation, serialization_failure, deadlock_detected
 LOST_RACE_STATES = frozenset({"23505", "23503", "40001", "40P01"})
-# Imports' advisory locks take the two-key form, of this class ("simp"), the second key the first 32
-# bits of a record's sha256: two records sharing them wait for each other, harmlessly.
-IMPORT_LOCK_CLASS = 0x73_69_6D_70
-HOLD_IMPORT = "SELECT pg_advisory_xact_lock(CAST(? AS integer), CAST(? AS integer))"
-# The story index's, of this class ("copy"), the second key what two copies of a story share, in
-# 32 bits. An array's elements are unnested, and each locked, in the array's order.
-STORY_LOCK_CLASS = 0x63_6F_70_79
-HOLD_STORY_KEYS = (
+# Transaction-scoped advisory locks in the two-key form: a class, then keys of 32 bits, each locked
+# in the array's order.
+HOLD_KEYS = (
     "SELECT count(pg_advisory_xact_lock(CAST(? AS integer), key)) FROM unnest(CAST(? AS integer[])) AS key"
 )
+# Imports' class ("simp"), the key the first 32 bits of a record's sha256: two records sharing them
+# wait for each other, harmlessly.
+IMPORT_LOCK_CLASS = 0x73_69_6D_70
+# The story index's ("copy"), the keys what two copies of a story share.
+STORY_LOCK_CLASS = 0x63_6F_70_79
 
 
 def lost_a_race(error: BaseException) -> bool:
@@ -98,16 +98,19 @@ async def retried_async(connection: Any, transaction: Callable[[], Awaitable[Res
 def hold_import(connection: Any, sha256: str) -> None:
     """Keep other imports of the record whose sha256 is given waiting until the caller's transaction
     ends (PostgreSQL)."""
-    if on_postgres(connection):
-        key = int.from_bytes(bytes.fromhex(sha256[:8]), signed=True)
-        connection.execute(HOLD_IMPORT, [IMPORT_LOCK_CLASS, key])
+    _hold_keys(connection, IMPORT_LOCK_CLASS, [int.from_bytes(bytes.fromhex(sha256[:8]), signed=True)])
 
 
 def hold_story_keys(connection: Any, keys: Iterable[int]) -> None:
     """Keep other writers of an article sharing one of the story `keys` (signed 32-bit integers)
     waiting until the caller's transaction ends (PostgreSQL)."""
+    _hold_keys(connection, STORY_LOCK_CLASS, keys)
+
+
+def _hold_keys(connection: Any, lock_class: int, keys: Iterable[int]) -> None:
+    # Ascending, so that two writers sharing several keys wait for each other one way only.
     if on_postgres(connection):
-        connection.execute(HOLD_STORY_KEYS, [STORY_LOCK_CLASS, sorted(set(keys))])
+        connection.execute(HOLD_KEYS, [lock_class, sorted(set(keys))])
 
 
 def hold_rows(connection: Any, table: str, where: str, parameters: Sequence[Any]) -> None:
